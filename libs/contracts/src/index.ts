@@ -1,0 +1,11 @@
+export * from './gen/calendar/v1/common_pb';
+export * from './gen/calendar/v1/slots_pb';
+export * from './gen/calendar/v1/bookings_pb';
+export * from './gen/calendar/v1/admin_pb';
+export * from './gen/calendar/v1/events_pb';
+export * from './gen/calendar/internal/v1/health_pb';
+export * from './gen/calendar/internal/v1/connector_pb';
+export * from './gen/calendar/internal/v1/scheduling_pb';
+export { decodeJson, encodeJson } from './codec';
+export { RpcError, isErrorCode, type ErrorCode } from './rpc-error';
+export * from './subjects';

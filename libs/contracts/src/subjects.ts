@@ -1,0 +1,148 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import * as admin from './gen/calendar/v1/admin_pb';
+import * as bookings from './gen/calendar/v1/bookings_pb';
+import * as events from './gen/calendar/v1/events_pb';
+import * as slots from './gen/calendar/v1/slots_pb';
+import * as connector from './gen/calendar/internal/v1/connector_pb';
+import * as health from './gen/calendar/internal/v1/health_pb';
+import * as scheduling from './gen/calendar/internal/v1/scheduling_pb';
+
+/** A request/reply subject with the message types it takes and answers. */
+export interface Rpc<Req extends DescMessage = DescMessage, Res extends DescMessage = DescMessage> {
+  readonly subject: string;
+  readonly request: Req;
+  readonly response: Res;
+}
+
+/** A JetStream event subject with the message type it carries. */
+export interface EventType<Body extends DescMessage = DescMessage> {
+  readonly subject: string;
+  readonly body: Body;
+}
+
+const rpc = <Req extends DescMessage, Res extends DescMessage>(
+  subject: string,
+  request: Req,
+  response: Res,
+): Rpc<Req, Res> => ({ subject, request, response });
+
+const event = <Body extends DescMessage>(subject: string, body: Body): EventType<Body> => ({ subject, body });
+
+export const SERVICES = [
+  'gateway',
+  'connector-google',
+  'connector-microsoft',
+  'connector-caldav',
+  'availability',
+  'booking',
+  'routing',
+  'notifications',
+] as const;
+
+export type ServiceName = (typeof SERVICES)[number];
+
+export const PROVIDERS = ['google', 'microsoft', 'caldav'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** calendar.internal.<service>.health, answered by every instance of the service. */
+export const healthRpc = (service: ServiceName) =>
+  rpc(`calendar.internal.${service}.health`, health.HealthRequestSchema, health.HealthResponseSchema);
+
+/** The public v1 request/reply contract (DESIGN §2). */
+export const Rpcs = {
+  slotsFind: rpc('calendar.v1.slots.find', slots.FindSlotsRequestSchema, slots.FindSlotsResponseSchema),
+  slotsExplain: rpc('calendar.v1.slots.explain', slots.ExplainSlotRequestSchema, slots.ExplainSlotResponseSchema),
+
+  bookingsCreate: rpc('calendar.v1.bookings.create', bookings.CreateBookingRequestSchema, bookings.BookingOutcomeSchema),
+  bookingsReschedule: rpc(
+    'calendar.v1.bookings.reschedule',
+    bookings.RescheduleBookingRequestSchema,
+    bookings.BookingOutcomeSchema,
+  ),
+  bookingsCancel: rpc('calendar.v1.bookings.cancel', bookings.CancelBookingRequestSchema, bookings.BookingReplySchema),
+  bookingsGet: rpc('calendar.v1.bookings.get', bookings.GetBookingRequestSchema, bookings.BookingReplySchema),
+  bookingsList: rpc('calendar.v1.bookings.list', bookings.ListBookingsRequestSchema, bookings.ListBookingsResponseSchema),
+
+  tenantsCreate: rpc('calendar.v1.admin.tenants.create', admin.CreateTenantRequestSchema, admin.TenantReplySchema),
+  tenantsGet: rpc('calendar.v1.admin.tenants.get', admin.TenantRefSchema, admin.TenantReplySchema),
+  tenantsList: rpc('calendar.v1.admin.tenants.list', admin.ListTenantsRequestSchema, admin.ListTenantsResponseSchema),
+  tenantsUpdate: rpc('calendar.v1.admin.tenants.update', admin.UpdateTenantRequestSchema, admin.TenantReplySchema),
+  tenantsDelete: rpc('calendar.v1.admin.tenants.delete', admin.TenantRefSchema, admin.DeletedSchema),
+
+  membersCreate: rpc('calendar.v1.admin.members.create', admin.CreateMemberRequestSchema, admin.MemberReplySchema),
+  membersGet: rpc('calendar.v1.admin.members.get', admin.ResourceRefSchema, admin.MemberReplySchema),
+  membersList: rpc('calendar.v1.admin.members.list', admin.ListByTenantRequestSchema, admin.ListMembersResponseSchema),
+  membersUpdate: rpc('calendar.v1.admin.members.update', admin.UpdateMemberRequestSchema, admin.MemberReplySchema),
+  membersDelete: rpc('calendar.v1.admin.members.delete', admin.ResourceRefSchema, admin.DeletedSchema),
+
+  servicesCreate: rpc('calendar.v1.admin.services.create', admin.CreateServiceRequestSchema, admin.ServiceReplySchema),
+  servicesGet: rpc('calendar.v1.admin.services.get', admin.ResourceRefSchema, admin.ServiceReplySchema),
+  servicesList: rpc('calendar.v1.admin.services.list', admin.ListByTenantRequestSchema, admin.ListServicesResponseSchema),
+  servicesUpdate: rpc('calendar.v1.admin.services.update', admin.UpdateServiceRequestSchema, admin.ServiceReplySchema),
+  servicesDelete: rpc('calendar.v1.admin.services.delete', admin.ResourceRefSchema, admin.DeletedSchema),
+
+  availabilitySet: rpc(
+    'calendar.v1.admin.availability.set',
+    admin.SetAvailabilityRequestSchema,
+    admin.AvailabilityReplySchema,
+  ),
+  availabilityGet: rpc(
+    'calendar.v1.admin.availability.get',
+    admin.GetAvailabilityRequestSchema,
+    admin.AvailabilityReplySchema,
+  ),
+
+  connectionsConnect: rpc('calendar.v1.admin.connections.connect', admin.ConnectRequestSchema, admin.ConnectionReplySchema),
+  connectionsAuthorize: rpc(
+    'calendar.v1.admin.connections.authorize',
+    admin.AuthorizeRequestSchema,
+    admin.AuthorizeResponseSchema,
+  ),
+  connectionsDisconnect: rpc(
+    'calendar.v1.admin.connections.disconnect',
+    admin.DisconnectRequestSchema,
+    admin.ConnectionReplySchema,
+  ),
+  calendarsSetRole: rpc('calendar.v1.admin.calendars.setRole', admin.SetCalendarRoleRequestSchema, admin.CalendarReplySchema),
+} as const;
+
+/** Internal request/reply subjects between services. */
+export const InternalRpcs = {
+  availabilityCheck: rpc(
+    'calendar.internal.availability.check',
+    scheduling.AvailabilityCheckRequestSchema,
+    scheduling.AvailabilityCheckResponseSchema,
+  ),
+  routingCandidates: rpc(
+    'calendar.internal.routing.candidates',
+    scheduling.CandidatesRequestSchema,
+    scheduling.CandidatesResponseSchema,
+  ),
+} as const;
+
+/** The connector contract, answered by each provider's connector (and the test connector). */
+export const connectorRpcs = (provider: string) => {
+  const base = `calendar.internal.connector.${provider}`;
+  return {
+    busy: rpc(`${base}.busy`, connector.BusyRequestSchema, connector.BusyResponseSchema),
+    calendars: rpc(`${base}.calendars`, connector.MemberCalendarsRequestSchema, connector.MemberCalendarsResponseSchema),
+    createEvent: rpc(`${base}.events.create`, connector.EventWriteSchema, connector.EventReplySchema),
+    updateEvent: rpc(`${base}.events.update`, connector.EventWriteSchema, connector.EventReplySchema),
+    deleteEvent: rpc(`${base}.events.delete`, connector.EventRefSchema, connector.EventReplySchema),
+    findEvent: rpc(`${base}.events.find`, connector.EventRefSchema, connector.EventReplySchema),
+  } as const;
+};
+
+export const STREAM = { name: 'CALENDAR_EVENTS', subjects: 'calendar.v1.events.>' } as const;
+export const DEAD_LETTER_STREAM = { name: 'CALENDAR_DEAD_LETTERS', subjects: 'calendar.dead-letter.>' } as const;
+
+/** The events on the CALENDAR_EVENTS stream (DESIGN §2). */
+export const Events = {
+  bookingConfirmed: event('calendar.v1.events.booking.confirmed', bookings.BookingSchema),
+  bookingRescheduled: event('calendar.v1.events.booking.rescheduled', bookings.BookingSchema),
+  bookingCancelled: event('calendar.v1.events.booking.cancelled', bookings.BookingSchema),
+  calendarChanged: event('calendar.v1.events.calendar.changed', events.CalendarChangedSchema),
+  connectionStatus: event('calendar.v1.events.connection.status', events.ConnectionStatusChangedSchema),
+  notificationSent: event('calendar.v1.events.notification.sent', events.NotificationOutcomeSchema),
+  notificationFailed: event('calendar.v1.events.notification.failed', events.NotificationOutcomeSchema),
+} as const;

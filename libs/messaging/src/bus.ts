@@ -1,0 +1,179 @@
+import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import { decodeJson, encodeJson, isErrorCode, RpcError, type Rpc } from '@calldesk/contracts';
+import { createLogger, type Logger, withSpan } from '@calldesk/telemetry';
+import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { connect, ErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { EventStreams } from './event-streams';
+import { contextFromHeaders, headersWithTrace } from './trace-headers';
+
+export interface BusOptions {
+  url: string;
+  /** The service name: the default queue group, and the connection's name. */
+  service: string;
+  /** The timeout of every request unless the call gives its own. */
+  requestTimeoutMs: number;
+  logger?: Logger;
+}
+
+export type Handler<Req extends DescMessage, Res extends DescMessage> = (
+  request: MessageShape<Req>,
+) => Promise<MessageInitShape<Res> | MessageShape<Res>>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The one way to serve and call subjects: plain NATS request/reply with the JSON body of the
+ * public contract, so that `nc.request(subject, json)` from any NATS client gets an answer.
+ * Every call has a timeout, every reply is the response or `{"error": {...}}`, and every hop
+ * carries the W3C trace context in its headers.
+ */
+export class Bus {
+  readonly events: EventStreams;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly logger: Logger;
+
+  private constructor(
+    readonly connection: NatsConnection,
+    private readonly options: BusOptions,
+  ) {
+    this.logger = options.logger ?? createLogger(options.service);
+    this.events = new EventStreams(connection, options.service, this.logger);
+  }
+
+  static async connect(options: BusOptions): Promise<Bus> {
+    const connection = await connect({
+      servers: options.url,
+      name: `${options.service}:${process.pid}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    });
+    return new Bus(connection, options);
+  }
+
+  /**
+   * Answers `rpc.subject`. Instances share the load through a queue group named after the service
+   * unless `queue` says otherwise (`false`: every instance answers, as health does per instance).
+   */
+  serve<Req extends DescMessage, Res extends DescMessage>(
+    rpc: Rpc<Req, Res>,
+    handler: Handler<Req, Res>,
+    options: { queue?: string | false; subject?: string } = {},
+  ): void {
+    const queue = options.queue === false ? undefined : (options.queue ?? this.options.service);
+    const subscription = this.connection.subscribe(options.subject ?? rpc.subject, {
+      queue,
+      callback: (error, msg) => {
+        if (error) {
+          this.logger.error('subscription failed', { subject: rpc.subject, error: error.message });
+          return;
+        }
+        this.track(this.answer(rpc, handler, msg));
+      },
+    });
+    this.subscriptions.push(subscription);
+  }
+
+  /** Calls `rpc.subject`; an error reply or a transport failure throws an RpcError. */
+  async request<Req extends DescMessage, Res extends DescMessage>(
+    rpc: Rpc<Req, Res>,
+    request: MessageInitShape<Req>,
+    options: { timeoutMs?: number; subject?: string } = {},
+  ): Promise<MessageShape<Res>> {
+    const subject = options.subject ?? rpc.subject;
+    const timeout = options.timeoutMs ?? this.options.requestTimeoutMs;
+    return withSpan(`${subject} request`, { kind: SpanKind.CLIENT, attributes: natsAttributes(subject) }, async () => {
+      const body = encoder.encode(encodeJson(rpc.request, create(rpc.request, request)));
+      let reply: Msg;
+      try {
+        reply = await this.connection.request(subject, body, { timeout, headers: headersWithTrace() });
+      } catch (error) {
+        throw transportError(error, subject, timeout);
+      }
+      return decodeReply(rpc.response, reply.data);
+    });
+  }
+
+  /**
+   * Stops taking work and finishes what it holds: subscriptions stop receiving, requests already
+   * received are answered, event consumers stop, then the connection drains and closes.
+   */
+  async drain(): Promise<void> {
+    if (this.connection.isClosed()) return;
+    await Promise.allSettled(this.subscriptions.map((subscription) => subscription.drain()));
+    await this.events.stop();
+    await Promise.allSettled([...this.inFlight]);
+    if (!this.connection.isClosed()) await this.connection.drain();
+  }
+
+  private async answer<Req extends DescMessage, Res extends DescMessage>(
+    rpc: Rpc<Req, Res>,
+    handler: Handler<Req, Res>,
+    msg: Msg,
+  ): Promise<void> {
+    const parent = contextFromHeaders(msg.headers);
+    await context.with(parent, () =>
+      withSpan(`${msg.subject} process`, { kind: SpanKind.SERVER, attributes: natsAttributes(msg.subject) }, async (span) => {
+        let reply: string;
+        try {
+          const request = decodeJson(rpc.request, msg.data);
+          reply = encodeJson(rpc.response, create(rpc.response, await handler(request)));
+        } catch (error) {
+          const rpcError = this.asRpcError(error, msg.subject);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: rpcError.code });
+          span.setAttribute('rpc.error_code', rpcError.code);
+          reply = JSON.stringify(rpcError.toJSON());
+        }
+        if (msg.reply) msg.respond(encoder.encode(reply));
+      }),
+    );
+  }
+
+  private asRpcError(error: unknown, subject: string): RpcError {
+    if (error instanceof RpcError) return error;
+    // An unexpected failure is logged here, where its stack is, and answered without detail.
+    this.logger.error('handler failed', { subject, error: (error as Error)?.stack ?? String(error) });
+    return new RpcError('internal', 'internal error');
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+}
+
+function decodeReply<Res extends DescMessage>(schema: Res, data: Uint8Array): MessageShape<Res> {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(data));
+  } catch {
+    throw new RpcError('internal', 'the reply is not valid JSON');
+  }
+  const error = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error;
+  if (error && typeof error === 'object') {
+    throw new RpcError(
+      isErrorCode(error.code) ? error.code : 'internal',
+      typeof error.message === 'string' ? error.message : 'error reply without message',
+      typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : {},
+    );
+  }
+  // Replies may carry fields added after this caller was built: the contract only ever grows.
+  return fromJson(schema, json as JsonValue, { ignoreUnknownFields: true });
+}
+
+function transportError(error: unknown, subject: string, timeout: number): RpcError {
+  if (error instanceof NatsError) {
+    if (error.code === ErrorCode.NoResponders) {
+      return new RpcError('unavailable', `no service answers ${subject}`, { subject });
+    }
+    if (error.code === ErrorCode.Timeout) {
+      return new RpcError('deadline_exceeded', `${subject} did not answer within ${timeout} ms`, { subject });
+    }
+  }
+  return new RpcError('unavailable', `${subject} could not be reached: ${(error as Error).message}`, { subject });
+}
+
+function natsAttributes(subject: string) {
+  return { 'messaging.system': 'nats', 'messaging.destination.name': subject };
+}

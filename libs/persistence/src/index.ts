@@ -1,0 +1,1 @@
+export { openDataSource, type DataSourceOptions } from './open-data-source';

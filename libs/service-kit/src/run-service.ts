@@ -1,0 +1,90 @@
+import { baseConfig, ConfigError, loadConfig, type BaseConfig } from '@calldesk/config';
+import type { ServiceName } from '@calldesk/contracts';
+import { createLogger } from '@calldesk/telemetry';
+import { Module, type INestApplicationContext, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { MixedList } from 'typeorm';
+import type { z } from 'zod';
+import { startHealthServer } from './health-server';
+import { HealthService } from './health';
+import { NestLogger } from './nest-logger';
+import { ServiceKitModule } from './service-kit.module';
+
+export interface ServiceDefinition<Shape extends typeof baseConfig> {
+  service: ServiceName;
+  /** The service's feature module. */
+  module: Type;
+  /** baseConfig plus the service's own variables. */
+  config: Shape;
+  migrations?: MixedList<Function | string>;
+  entities?: MixedList<Function | string>;
+  /** Only the gateway: serve HTTP on this port (NATS handlers run either way). */
+  httpPort?: (config: z.infer<z.ZodObject<Shape>>) => number;
+}
+
+/**
+ * Starts a service: config first (a bad value stops it with one line naming the variable), then
+ * Nest, then the optional health port. SIGTERM or SIGINT stops taking work, finishes what is
+ * held, closes the database and exits 0.
+ */
+export async function runService<Shape extends typeof baseConfig>(definition: ServiceDefinition<Shape>): Promise<void> {
+  let config: z.infer<z.ZodObject<Shape>> & BaseConfig;
+  try {
+    config = loadConfig(definition.config) as typeof config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${definition.service}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(definition.service, config.LOG_LEVEL);
+
+  @Module({
+    imports: [
+      ServiceKitModule.forRoot({
+        service: definition.service,
+        config,
+        migrations: definition.migrations ?? [],
+        entities: definition.entities,
+      }),
+      definition.module,
+    ],
+  })
+  class ServiceRoot {}
+
+  let app: INestApplicationContext;
+  try {
+    const options = { logger: new NestLogger(logger), abortOnError: false };
+    if (definition.httpPort) {
+      const http = await NestFactory.create(ServiceRoot, options);
+      await http.listen(definition.httpPort(config));
+      app = http;
+    } else {
+      app = await NestFactory.createApplicationContext(ServiceRoot, options);
+      await app.init();
+    }
+  } catch (error) {
+    logger.error('start failed', { error: (error as Error).stack ?? String(error) });
+    process.exit(1);
+  }
+
+  const healthServer = config.HEALTH_PORT ? await startHealthServer(config.HEALTH_PORT, app.get(HealthService)) : undefined;
+  logger.info('started', { pid: process.pid });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long', { graceMs: config.SHUTDOWN_GRACE_MS });
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS);
+    deadline.unref();
+    healthServer?.close();
+    await app.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,70 @@
+import type { ServiceName } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { openDataSource } from '@calldesk/persistence';
+import { createLogger } from '@calldesk/telemetry';
+import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import type { MixedList } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type { BaseConfig } from '@calldesk/config';
+import { HandlerRegistry } from './handler-registry';
+import { HealthService } from './health';
+import { ConnectionsLifecycle } from './connections-lifecycle';
+import { LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
+
+export interface ServiceKitOptions {
+  service: ServiceName;
+  config: BaseConfig;
+  migrations: MixedList<Function | string>;
+  entities?: MixedList<Function | string>;
+}
+
+/**
+ * What every service has: its config, logger, NATS bus (connected, streams ensured), its
+ * Postgres schema (migrated), the handler registry and the health answer.
+ */
+@Global()
+@Module({})
+export class ServiceKitModule {
+  static forRoot(options: ServiceKitOptions): DynamicModule {
+    const logger = createLogger(options.service, options.config.LOG_LEVEL);
+    const providers: Provider[] = [
+      { provide: SERVICE_NAME, useValue: options.service },
+      { provide: SERVICE_CONFIG, useValue: options.config },
+      { provide: LOGGER, useValue: logger },
+      {
+        provide: Bus,
+        useFactory: async () => {
+          const bus = await Bus.connect({
+            url: options.config.NATS_URL,
+            service: options.service,
+            requestTimeoutMs: options.config.NATS_REQUEST_TIMEOUT_MS,
+            logger,
+          });
+          await bus.events.ensureStreams();
+          return bus;
+        },
+      },
+      {
+        provide: DataSource,
+        useFactory: () =>
+          openDataSource({
+            url: options.config.DATABASE_URL,
+            schema: options.service.replace(/-/g, '_'),
+            migrations: options.migrations,
+            entities: options.entities,
+            applicationName: options.service,
+          }),
+      },
+      HealthService,
+      HandlerRegistry,
+      ConnectionsLifecycle,
+    ];
+    return {
+      module: ServiceKitModule,
+      imports: [DiscoveryModule],
+      providers,
+      exports: [SERVICE_NAME, SERVICE_CONFIG, LOGGER, Bus, DataSource, HealthService],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface Telemetry {
+  /** Present when started with `inMemory`: every finished span, for tests. */
+  readonly memory?: InMemorySpanExporter;
+  shutdown(): Promise<void>;
+}
+
+let started: Telemetry | undefined;
+
+/**
+ * Starts tracing for this process. Call it before anything loads `pg` or `http` (a service's
+ * main.ts imports its telemetry.ts first), or their calls are not traced. Spans go to OTLP/HTTP
+ * when OTEL_EXPORTER_OTLP_ENDPOINT is set, to memory when asked, and nowhere otherwise.
+ */
+export function startTelemetry(serviceName: string, options: { inMemory?: boolean } = {}): Telemetry {
+  if (started) return started;
+  if (process.env.OTEL_LOG_LEVEL === 'debug') diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.DEBUG);
+
+  const processors: SpanProcessor[] = [];
+  const memory = options.inMemory ? new InMemorySpanExporter() : undefined;
+  if (memory) processors.push(new SimpleSpanProcessor(memory));
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    // The exporter reads the endpoint (and OTEL_BSP_* tuning) from the environment itself.
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  }
+
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    spanProcessors: processors,
+  });
+  provider.register();
+  registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === '/healthz' }),
+      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+    ],
+  });
+
+  started = { memory, shutdown: () => provider.shutdown() };
+  return started;
+}

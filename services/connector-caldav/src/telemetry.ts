@@ -1,0 +1,4 @@
+import { startTelemetry } from '@calldesk/telemetry';
+
+// Imported first by main.ts, so that pg and http are traced from their first call.
+startTelemetry('connector-caldav');
