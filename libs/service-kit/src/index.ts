@@ -1,5 +1,5 @@
 export { runService, type ServiceDefinition } from './run-service';
-export { ServiceKitModule } from './service-kit.module';
+export { ServiceKitModule, serviceRoot } from './service-kit.module';
 export { HandleEvent, HandleRpc } from './handler-decorators';
 export { HealthService, ReportsHealth, type HealthCheck } from './health';
 export { LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './tokens';

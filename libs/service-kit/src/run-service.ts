@@ -1,14 +1,14 @@
 import { baseConfig, ConfigError, loadConfig, type BaseConfig } from '@calldesk/config';
 import type { ServiceName } from '@calldesk/contracts';
 import { createLogger } from '@calldesk/telemetry';
-import { Module, type INestApplicationContext, type Type } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MixedList } from 'typeorm';
 import type { z } from 'zod';
 import { startHealthServer } from './health-server';
 import { HealthService } from './health';
 import { NestLogger } from './nest-logger';
-import { ServiceKitModule } from './service-kit.module';
+import { serviceRoot } from './service-kit.module';
 
 export interface ServiceDefinition<Shape extends typeof baseConfig> {
   service: ServiceName;
@@ -38,19 +38,7 @@ export async function runService<Shape extends typeof baseConfig>(definition: Se
   }
   const logger = createLogger(definition.service, config.LOG_LEVEL);
 
-  @Module({
-    imports: [
-      ServiceKitModule.forRoot({
-        service: definition.service,
-        config,
-        migrations: definition.migrations ?? [],
-        entities: definition.entities,
-      }),
-      definition.module,
-    ],
-  })
-  class ServiceRoot {}
-
+  const ServiceRoot = serviceRoot({ ...definition, config, migrations: definition.migrations ?? [] });
   let app: INestApplicationContext;
   try {
     const options = { logger: new NestLogger(logger), abortOnError: false };

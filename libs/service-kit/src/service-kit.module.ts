@@ -2,7 +2,7 @@ import type { ServiceName } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { openDataSource } from '@calldesk/persistence';
 import { createLogger } from '@calldesk/telemetry';
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { MixedList } from 'typeorm';
 import { DataSource } from 'typeorm';
@@ -67,4 +67,11 @@ export class ServiceKitModule {
       exports: [SERVICE_NAME, SERVICE_CONFIG, LOGGER, Bus, DataSource, HealthService],
     };
   }
+}
+
+/** The root module of a running service: the kit and the service's feature module. */
+export function serviceRoot(options: ServiceKitOptions & { module: Type }): Type {
+  @Module({ imports: [ServiceKitModule.forRoot(options), options.module] })
+  class ServiceRoot {}
+  return ServiceRoot;
 }

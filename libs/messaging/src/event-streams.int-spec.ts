@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { DEAD_LETTER_STREAM, Events, STREAM } from '@calldesk/contracts';
+import { testNatsUrl } from '@calldesk/testing';
+import { connect, type NatsConnection } from 'nats';
+import { Bus } from './bus';
+import { backoff } from './event-streams';
+
+const changed = Events.calendarChanged;
+
+describe('EventStreams (real NATS JetStream)', () => {
+  let bus: Bus;
+  let raw: NatsConnection;
+  const durables: string[] = [];
+  // A private subject under the stream per test, so tests never see each other's events.
+  const privateSource = () => ({ subject: `calendar.v1.events.test.${randomUUID()}`, body: changed.body });
+  const durable = () => {
+    const name = `test-${randomUUID()}`;
+    durables.push(name);
+    return name;
+  };
+
+  beforeAll(async () => {
+    const url = await testNatsUrl();
+    bus = await Bus.connect({ url, service: 'notifications', requestTimeoutMs: 2_000 });
+    raw = await connect({ servers: url });
+    await bus.events.ensureStreams();
+  });
+  afterAll(async () => {
+    await bus.drain();
+    const manager = await raw.jetstreamManager();
+    for (const name of durables) await manager.consumers.delete(STREAM.name, name).catch(() => undefined);
+    await raw.close();
+  });
+
+  it('creates the streams idempotently', async () => {
+    await bus.events.ensureStreams();
+    const manager = await raw.jetstreamManager();
+    expect((await manager.streams.info(STREAM.name)).config.subjects).toEqual([STREAM.subjects]);
+    expect((await manager.streams.info(DEAD_LETTER_STREAM.name)).config.subjects).toEqual([DEAD_LETTER_STREAM.subjects]);
+  });
+
+  it('consumes an event published twice with one Nats-Msg-Id once', async () => {
+    const source = privateSource();
+    const seen: string[] = [];
+    const msgId = randomUUID();
+    const body = { tenantId: 't1', memberId: 'm1', calendarId: 'c1', provider: 'google', changedAt: '2026-11-25T10:00:00Z' };
+    expect(await bus.events.publish(source, body, msgId)).toEqual({ duplicate: false });
+    expect(await bus.events.publish(source, body, msgId)).toEqual({ duplicate: true });
+    await bus.events.publish(source, { ...body, calendarId: 'c2' }, randomUUID());
+    await bus.events.consume(source, { durable: durable() }, async (event) => {
+      seen.push(event.calendarId);
+    });
+    await waitUntil(() => seen.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual(['c1', 'c2']);
+  });
+
+  it('redelivers a failing event with growing delays, then dead-letters it', async () => {
+    const source = privateSource();
+    const name = durable();
+    const attempts: number[] = [];
+    const times: number[] = [];
+    await bus.events.consume(source, { durable: name, maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 2_000 }, async (_event, delivery) => {
+      attempts.push(delivery.attempt);
+      times.push(Date.now());
+      throw new Error('downstream refused');
+    });
+    const deadLetters: { subject: string; original?: string; error?: string; body: string }[] = [];
+    const subscription = raw.subscribe(`calendar.dead-letter.${name}`, {
+      callback: (_error, msg) =>
+        deadLetters.push({
+          subject: msg.subject,
+          original: msg.headers?.get('Calldesk-Original-Subject'),
+          error: msg.headers?.get('Calldesk-Error'),
+          body: new TextDecoder().decode(msg.data),
+        }),
+    });
+    await bus.events.publish(source, { tenantId: 't1', calendarId: 'c9' }, randomUUID());
+    await waitUntil(() => deadLetters.length === 1, 10_000);
+    subscription.unsubscribe();
+    expect(attempts).toEqual([1, 2, 3]);
+    // Backoff: at least half of 200 ms, then at least half of 400 ms.
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(100);
+    expect(times[2] - times[1]).toBeGreaterThanOrEqual(200);
+    expect(deadLetters[0]).toMatchObject({ original: source.subject, error: 'downstream refused' });
+    expect(JSON.parse(deadLetters[0].body)).toMatchObject({ calendarId: 'c9' });
+  });
+
+  it('backs off exponentially within bounds', () => {
+    for (let attempt = 1; attempt < 10; attempt++) {
+      const step = Math.min(1_000, 100 * 2 ** (attempt - 1));
+      const delay = backoff(attempt, 100, 1_000);
+      expect(delay).toBeGreaterThanOrEqual(step / 2);
+      expect(delay).toBeLessThanOrEqual(step);
+    }
+  });
+});
+
+async function waitUntil(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
