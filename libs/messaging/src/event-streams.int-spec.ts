@@ -86,6 +86,21 @@ describe('EventStreams (real NATS JetStream)', () => {
     expect(JSON.parse(deadLetters[0].body)).toMatchObject({ calendarId: 'c9' });
   });
 
+  it('gives an instance-scoped consumer only the events published after it started', async () => {
+    const source = privateSource();
+    await bus.events.publish(source, { tenantId: 't1', calendarId: 'before' }, randomUUID());
+    const seen: string[] = [];
+    const name = durable();
+    await bus.events.consume(source, { durable: name, instanceScoped: { inactiveThresholdMs: 60_000 } }, async (event) => {
+      seen.push(event.calendarId);
+    });
+    await bus.events.publish(source, { tenantId: 't1', calendarId: 'after' }, randomUUID());
+    await waitUntil(() => seen.length === 1);
+    expect(seen).toEqual(['after']);
+    const manager = await raw.jetstreamManager();
+    expect((await manager.consumers.info(STREAM.name, name)).config.inactive_threshold).toBe(60_000 * 1_000_000);
+  });
+
   it('backs off exponentially within bounds', () => {
     for (let attempt = 1; attempt < 10; attempt++) {
       const step = Math.min(1_000, 100 * 2 ** (attempt - 1));

@@ -24,6 +24,12 @@ export interface ConsumeOptions {
   /** The first retry delay; it doubles each attempt (with jitter) up to `maxBackoffMs`. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * For a consumer of one instance's own (e.g. cache invalidation, where every instance needs
+   * every event): start with events published from now on, and let the server delete the
+   * consumer once the instance has been gone this long.
+   */
+  instanceScoped?: { inactiveThresholdMs: number };
 }
 
 export interface Delivery {
@@ -89,10 +95,11 @@ export class EventStreams {
     const config = {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: options.instanceScoped ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: source.subject,
       ack_wait: nanos(ACK_WAIT_MS),
       max_deliver: -1,
+      ...(options.instanceScoped ? { inactive_threshold: nanos(options.instanceScoped.inactiveThresholdMs) } : {}),
     };
     try {
       await manager.consumers.add(STREAM.name, config);
@@ -118,7 +125,7 @@ export class EventStreams {
 
   private async deliver<Body extends DescMessage>(
     source: EventSource<Body>,
-    policy: Required<ConsumeOptions>,
+    policy: Required<Omit<ConsumeOptions, 'instanceScoped'>>,
     message: JsMsg,
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<void> {

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import {
+  Connection_Status,
+  connectorRpcs,
+  Events,
+  RpcError,
+  type EventReplySchema,
+  type EventWrite,
+} from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { testNatsUrl } from './nats';
+
+export interface TestEvent {
+  eventId: string;
+  calendarId: string;
+  start: string;
+  end: string;
+  /** Set on the events our booking service writes. */
+  bookingId?: string;
+  /** A transparent (free) event does not block. */
+  transparent?: boolean;
+  title?: string;
+  description?: string;
+}
+
+interface TestCalendar {
+  calendarId: string;
+  tenantId: string;
+  memberId: string;
+  role: 'booking' | 'blocking';
+}
+
+/** How the connector answers for a member: normally, too late, or as a provider error would. */
+export type Behaviour = 'ok' | 'timeout' | 'unavailable' | 'needs_reauth';
+
+/**
+ * A connector that speaks the connector contract (calendar.internal.connector.<provider>.*) over
+ * real NATS, with in-memory calendars. Tests add and move events as a calendar owner would;
+ * every change publishes calendar.changed, as a real connector does after a push.
+ */
+export class TestConnector {
+  readonly calendars = new Map<string, TestCalendar>();
+  readonly events = new Map<string, TestEvent>();
+  /** Every busy request, so tests can tell cached answers from fresh ones. */
+  readonly busyRequests: { memberId: string; fresh: boolean }[] = [];
+  private readonly behaviour = new Map<string, Behaviour>();
+  /** Runs before an event is written, e.g. to crash the caller at that moment. */
+  beforeCreate?: (write: EventWrite) => Promise<void>;
+
+  private constructor(
+    readonly bus: Bus,
+    readonly provider: string,
+  ) {}
+
+  static async start(provider = 'test'): Promise<TestConnector> {
+    const bus = await Bus.connect({ url: await testNatsUrl(), service: `connector-${provider}`, requestTimeoutMs: 5_000 });
+    const connector = new TestConnector(bus, provider);
+    connector.serve();
+    await bus.connection.flush();
+    return connector;
+  }
+
+  /** Connects a member with a booking calendar and any blocking ones, and says so on the stream. */
+  async connect(tenantId: string, memberId: string, blockingCalendars = 0): Promise<{ bookingCalendarId: string; blockingCalendarIds: string[] }> {
+    const bookingCalendarId = `cal-${randomUUID()}`;
+    this.calendars.set(bookingCalendarId, { calendarId: bookingCalendarId, tenantId, memberId, role: 'booking' });
+    const blockingCalendarIds = Array.from({ length: blockingCalendars }, () => {
+      const calendarId = `cal-${randomUUID()}`;
+      this.calendars.set(calendarId, { calendarId, tenantId, memberId, role: 'blocking' });
+      return calendarId;
+    });
+    await this.publishStatus(tenantId, memberId, Connection_Status.connected);
+    return { bookingCalendarId, blockingCalendarIds };
+  }
+
+  async setBehaviour(tenantId: string, memberId: string, behaviour: Behaviour): Promise<void> {
+    this.behaviour.set(memberId, behaviour);
+    if (behaviour === 'needs_reauth') await this.publishStatus(tenantId, memberId, Connection_Status.needs_reauth);
+  }
+
+  /** An event the owner adds in their calendar app. */
+  async addEvent(calendarId: string, event: Omit<TestEvent, 'eventId' | 'calendarId'>): Promise<TestEvent> {
+    const stored = { ...event, calendarId, eventId: `ev-${randomUUID()}` };
+    this.events.set(stored.eventId, stored);
+    await this.changed(calendarId);
+    return stored;
+  }
+
+  async removeEvent(eventId: string): Promise<void> {
+    const event = this.events.get(eventId);
+    this.events.delete(eventId);
+    if (event) await this.changed(event.calendarId);
+  }
+
+  eventsOf(calendarId: string): TestEvent[] {
+    return [...this.events.values()].filter((event) => event.calendarId === calendarId);
+  }
+
+  async close(): Promise<void> {
+    await this.bus.drain();
+  }
+
+  private serve(): void {
+    const rpcs = connectorRpcs(this.provider);
+    this.bus.serve(rpcs.busy, async (request) => {
+      this.busyRequests.push({ memberId: request.memberId, fresh: request.fresh });
+      await this.obey(request.memberId);
+      const from = Date.parse(request.from);
+      const to = Date.parse(request.to);
+      const calendars = this.calendarsOf(request.memberId).map((calendar) => ({
+        calendarId: calendar.calendarId,
+        role: calendar.role,
+        busy: this.eventsOf(calendar.calendarId)
+          .filter((e) => !e.transparent && Date.parse(e.start) < to && Date.parse(e.end) > from)
+          .map((e) => ({ start: e.start, end: e.end, bookingId: e.bookingId })),
+      }));
+      return { calendars, asOf: new Date().toISOString() };
+    });
+    this.bus.serve(rpcs.calendars, async (request) => ({
+      calendars: this.calendarsOf(request.memberId).map((c) => ({
+        calendarId: c.calendarId,
+        role: c.role,
+        timeZone: 'UTC',
+        connectionId: `conn-${c.memberId}`,
+      })),
+    }));
+    this.bus.serve(rpcs.createEvent, async (write) => {
+      const calendar = this.writableCalendar(write.calendarId);
+      await this.obey(calendar.memberId);
+      await this.beforeCreate?.(write);
+      // Ids derive from the booking id, so a retried create finds the first one (as Google's 409 duplicate does).
+      const existing = this.findByBooking(write.calendarId, write.bookingId);
+      if (existing) return reply(existing);
+      const event: TestEvent = {
+        eventId: eventIdFor(write.bookingId),
+        calendarId: write.calendarId,
+        bookingId: write.bookingId,
+        start: write.start,
+        end: write.end,
+        title: write.title,
+        description: write.description,
+      };
+      this.events.set(event.eventId, event);
+      return reply(event);
+    });
+    this.bus.serve(rpcs.updateEvent, async (write) => {
+      const calendar = this.writableCalendar(write.calendarId);
+      await this.obey(calendar.memberId);
+      const event = this.findByBooking(write.calendarId, write.bookingId);
+      if (!event) throw new RpcError('not_found', `no event for booking ${write.bookingId}`);
+      Object.assign(event, { start: write.start, end: write.end, title: write.title, description: write.description });
+      return reply(event);
+    });
+    this.bus.serve(rpcs.deleteEvent, async (ref) => {
+      const calendar = this.writableCalendar(ref.calendarId);
+      await this.obey(calendar.memberId);
+      const event = this.findByBooking(ref.calendarId, ref.bookingId);
+      if (event) this.events.delete(event.eventId);
+      return { found: Boolean(event) };
+    });
+    this.bus.serve(rpcs.findEvent, async (ref) => {
+      const event = this.findByBooking(ref.calendarId, ref.bookingId);
+      return event ? reply(event) : { found: false };
+    });
+  }
+
+  private async obey(memberId: string): Promise<void> {
+    switch (this.behaviour.get(memberId) ?? 'ok') {
+      case 'timeout':
+        await new Promise((resolve) => setTimeout(resolve, 30_000));
+        return;
+      case 'unavailable':
+        throw new RpcError('unavailable', 'the provider did not answer');
+      case 'needs_reauth':
+        throw new RpcError('failed_precondition', 'the connection needs reauthorization', { reason: 'needs_reauth' });
+    }
+  }
+
+  private calendarsOf(memberId: string): TestCalendar[] {
+    return [...this.calendars.values()].filter((c) => c.memberId === memberId);
+  }
+
+  private writableCalendar(calendarId: string): TestCalendar {
+    const calendar = this.calendars.get(calendarId);
+    if (!calendar) throw RpcError.notFound('calendar', calendarId);
+    return calendar;
+  }
+
+  private findByBooking(calendarId: string, bookingId: string): TestEvent | undefined {
+    return this.events.get(eventIdFor(bookingId))?.calendarId === calendarId ? this.events.get(eventIdFor(bookingId)) : undefined;
+  }
+
+  private async changed(calendarId: string): Promise<void> {
+    const calendar = this.calendars.get(calendarId)!;
+    await this.bus.events.publish(
+      Events.calendarChanged,
+      { tenantId: calendar.tenantId, memberId: calendar.memberId, calendarId, provider: this.provider, changedAt: new Date().toISOString() },
+      randomUUID(),
+    );
+  }
+
+  private async publishStatus(tenantId: string, memberId: string, status: Connection_Status): Promise<void> {
+    await this.bus.events.publish(
+      Events.connectionStatus,
+      { tenantId, memberId, connectionId: `conn-${memberId}`, provider: this.provider, status },
+      randomUUID(),
+    );
+  }
+}
+
+function eventIdFor(bookingId: string): string {
+  return `cd${bookingId.replace(/-/g, '')}`;
+}
+
+function reply(event: TestEvent): MessageInitShape<typeof EventReplySchema> {
+  return {
+    found: true,
+    event: { eventId: event.eventId, calendarId: event.calendarId, bookingId: event.bookingId ?? '', start: event.start, end: event.end },
+  };
+}
