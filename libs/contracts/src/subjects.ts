@@ -141,8 +141,11 @@ export const Events = {
   bookingConfirmed: event('calendar.v1.events.booking.confirmed', bookings.BookingSchema),
   bookingRescheduled: event('calendar.v1.events.booking.rescheduled', bookings.BookingSchema),
   bookingCancelled: event('calendar.v1.events.booking.cancelled', bookings.BookingSchema),
+  /** Every booking event: they all carry the Booking. */
+  bookingAny: event('calendar.v1.events.booking.>', bookings.BookingSchema),
   calendarChanged: event('calendar.v1.events.calendar.changed', events.CalendarChangedSchema),
   connectionStatus: event('calendar.v1.events.connection.status', events.ConnectionStatusChangedSchema),
+  availabilityChanged: event('calendar.v1.events.availability.changed', events.AvailabilityChangedSchema),
   notificationSent: event('calendar.v1.events.notification.sent', events.NotificationOutcomeSchema),
   notificationFailed: event('calendar.v1.events.notification.failed', events.NotificationOutcomeSchema),
 } as const;

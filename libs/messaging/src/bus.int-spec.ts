@@ -16,8 +16,9 @@ describe('Bus (real NATS)', () => {
   let url: string;
   let raw: NatsConnection;
   const buses: Bus[] = [];
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const bus = async (service = 'booking', requestTimeoutMs = 2_000) => {
-    const created = await Bus.connect({ url, service, requestTimeoutMs });
+    const created = await Bus.connect({ url, service, requestTimeoutMs, logger: quiet });
     buses.push(created);
     return created;
   };

@@ -21,7 +21,7 @@ describe('EventStreams (real NATS JetStream)', () => {
 
   beforeAll(async () => {
     const url = await testNatsUrl();
-    bus = await Bus.connect({ url, service: 'notifications', requestTimeoutMs: 2_000 });
+    bus = await Bus.connect({ url, service: 'notifications', requestTimeoutMs: 2_000, logger: { debug() {}, info() {}, warn() {}, error() {} } });
     raw = await connect({ servers: url });
     await bus.events.ensureStreams();
   });

@@ -45,6 +45,8 @@ export class TestConnector {
   /** Every busy request, so tests can tell cached answers from fresh ones. */
   readonly busyRequests: { memberId: string; fresh: boolean }[] = [];
   private readonly behaviour = new Map<string, Behaviour>();
+  /** Answers held back by 'timeout', released at close so the connector can drain. */
+  private readonly heldBack = new Set<() => void>();
   /** Runs before an event is written, e.g. to crash the caller at that moment. */
   beforeCreate?: (write: EventWrite) => Promise<void>;
 
@@ -98,6 +100,7 @@ export class TestConnector {
   }
 
   async close(): Promise<void> {
+    this.heldBack.forEach((release) => release());
     await this.bus.drain();
   }
 
@@ -168,8 +171,8 @@ export class TestConnector {
   private async obey(memberId: string): Promise<void> {
     switch (this.behaviour.get(memberId) ?? 'ok') {
       case 'timeout':
-        await new Promise((resolve) => setTimeout(resolve, 30_000));
-        return;
+        await new Promise<void>((resolve) => this.heldBack.add(resolve));
+        throw new RpcError('unavailable', 'the provider did not answer');
       case 'unavailable':
         throw new RpcError('unavailable', 'the provider did not answer');
       case 'needs_reauth':

@@ -1,6 +1,7 @@
 import './telemetry';
-import { baseConfig } from '@calldesk/config';
 import { runService } from '@calldesk/service-kit';
 import { AvailabilityModule } from './availability.module';
+import { availabilityConfig } from './config';
+import { migrations } from './migrations';
 
-void runService({ service: 'availability', module: AvailabilityModule, config: baseConfig });
+void runService({ service: 'availability', module: AvailabilityModule, config: availabilityConfig, migrations });

@@ -1,0 +1,110 @@
+import { connectorRpcs, RpcError, type BusyResponse } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { type BusyInterval, type Interval } from '@calldesk/scheduling';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AvailabilityConfig } from '../config';
+import type { MemberConnection } from '../member-store';
+import { BusyCache, busyKey, type BusySnapshot } from './busy-cache';
+
+/** Why a member's busy time could not be verified; such a member is offered nothing. */
+export type UnverifiedReason = 'not_connected' | 'needs_reauth' | 'calendar_unavailable';
+
+export type MemberBusy =
+  | { verified: true; busy: BusyInterval[]; asOf: number; bookingCalendarId?: string; provider?: string }
+  | { verified: false; reason: UnverifiedReason };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A member's busy time across all their connections, from the busy cache or (fresh, or on a
+ * miss) from each connector in one request holding all the member's booking and blocking
+ * calendars. Cached windows are widened to whole UTC days, so neighbouring questions hit.
+ */
+@Injectable()
+export class BusySource {
+  readonly cache: BusyCache;
+
+  constructor(
+    private readonly bus: Bus,
+    @Inject(SERVICE_CONFIG) private readonly config: AvailabilityConfig,
+  ) {
+    this.cache = new BusyCache(config.BUSY_CACHE_MAX_ENTRIES, config.BUSY_CACHE_TTL_MS);
+  }
+
+  async busyOf(
+    tenantId: string,
+    memberId: string,
+    connections: readonly MemberConnection[],
+    window: Interval,
+    fresh: boolean,
+  ): Promise<MemberBusy> {
+    if (connections.some((c) => c.status === 'needs_reauth')) return { verified: false, reason: 'needs_reauth' };
+    const connected = connections.filter((c) => c.status === 'connected');
+    if (!connected.length) return { verified: false, reason: 'not_connected' };
+
+    const snapshots = await Promise.all(
+      connected.map((c) => this.snapshot(tenantId, memberId, c.provider, window, fresh).then((s) => ({ ...s, provider: c.provider }))),
+    );
+    const failed = snapshots.find((s): s is Extract<typeof s, { failed: UnverifiedReason }> => 'failed' in s);
+    if (failed) return { verified: false, reason: failed.failed };
+    const ok = snapshots as (BusySnapshot & { provider: string })[];
+    const booking = ok.find((s) => s.bookingCalendarId);
+    return {
+      verified: true,
+      busy: ok.flatMap((s) => s.busy),
+      asOf: Math.min(...ok.map((s) => s.fetchedAt)),
+      bookingCalendarId: booking?.bookingCalendarId,
+      provider: booking?.provider,
+    };
+  }
+
+  private async snapshot(
+    tenantId: string,
+    memberId: string,
+    provider: string,
+    window: Interval,
+    fresh: boolean,
+  ): Promise<BusySnapshot | { failed: UnverifiedReason }> {
+    const key = busyKey(tenantId, memberId, provider);
+    const now = Date.now();
+    if (!fresh) {
+      const cached = this.cache.get(key, window.start, window.end, now);
+      if (cached) return cached;
+    }
+    const generation = this.cache.generation(tenantId, memberId);
+    const from = fresh ? window.start : Math.floor(window.start / DAY_MS) * DAY_MS - DAY_MS;
+    const to = fresh ? window.end : Math.ceil(window.end / DAY_MS) * DAY_MS + DAY_MS;
+    let response: BusyResponse;
+    try {
+      response = await this.bus.request(
+        connectorRpcs(provider).busy,
+        { tenantId, memberId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), fresh },
+        { timeoutMs: this.config.CONNECTOR_TIMEOUT_MS },
+      );
+    } catch (error) {
+      return { failed: reasonOf(error) };
+    }
+    const broken = response.calendars.find((c) => c.error);
+    if (broken) return { failed: broken.error?.details?.reason === 'needs_reauth' ? 'needs_reauth' : 'calendar_unavailable' };
+    const snapshot: BusySnapshot = {
+      from,
+      to,
+      bookingCalendarId: response.calendars.find((c) => c.role === 'booking')?.calendarId,
+      busy: response.calendars.flatMap((c) =>
+        c.busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end), bookingId: b.bookingId })),
+      ),
+      fetchedAt: response.asOf ? Date.parse(response.asOf) : now,
+    };
+    // A fresh answer covers only the slot asked about: keep the wider cached one.
+    if (!fresh) this.cache.set(key, snapshot, generation);
+    return snapshot;
+  }
+}
+
+function reasonOf(error: unknown): UnverifiedReason {
+  if (error instanceof RpcError && error.code === 'failed_precondition' && error.details.reason === 'needs_reauth') {
+    return 'needs_reauth';
+  }
+  return 'calendar_unavailable';
+}

@@ -1,0 +1,95 @@
+import type { AvailabilityProfile, LiveBooking } from '@calldesk/scheduling';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AvailabilityConfig } from './config';
+
+/** A member's profile as stored: everything but the zone, which routing owns. */
+export type StoredProfile = Omit<AvailabilityProfile, 'timeZone'>;
+
+export interface MemberConnection {
+  connectionId: string;
+  provider: string;
+  status: string;
+}
+
+/** What this service knows of a member, apart from calendar busy times. */
+export interface MemberRecord {
+  profile?: StoredProfile;
+  bookings: LiveBooking[];
+  connections: MemberConnection[];
+}
+
+/**
+ * Members' profiles, live bookings and connections, read from this service's tables in one round
+ * trip per table for all members asked, and kept until an event about the member (or the ttl) says
+ * otherwise.
+ */
+@Injectable()
+export class MemberStore {
+  private readonly cache = new Map<string, { record: MemberRecord; loadedAt: number }>();
+  /** Bumped by each invalidation, so a read that raced with an event is not cached. */
+  private readonly generations = new Map<string, number>();
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: AvailabilityConfig,
+  ) {}
+
+  async load(tenantId: string, memberIds: readonly string[], bypassCache = false): Promise<Map<string, MemberRecord>> {
+    const now = Date.now();
+    const found = new Map<string, MemberRecord>();
+    const missing: string[] = [];
+    for (const memberId of memberIds) {
+      const cached = bypassCache ? undefined : this.cache.get(key(tenantId, memberId));
+      if (cached && now - cached.loadedAt <= this.config.MEMBER_CACHE_TTL_MS) found.set(memberId, cached.record);
+      else missing.push(memberId);
+    }
+    if (missing.length) {
+      const before = missing.map((memberId) => this.generations.get(key(tenantId, memberId)) ?? 0);
+      const records = await this.read(tenantId, missing);
+      missing.forEach((memberId, i) => {
+        const record = records.get(memberId)!;
+        found.set(memberId, record);
+        const k = key(tenantId, memberId);
+        if ((this.generations.get(k) ?? 0) === before[i]) this.cache.set(k, { record, loadedAt: now });
+      });
+    }
+    return found;
+  }
+
+  invalidate(tenantId: string, memberId: string): void {
+    const k = key(tenantId, memberId);
+    this.cache.delete(k);
+    this.generations.set(k, (this.generations.get(k) ?? 0) + 1);
+  }
+
+  private async read(tenantId: string, memberIds: string[]): Promise<Map<string, MemberRecord>> {
+    const records = new Map<string, MemberRecord>(memberIds.map((id) => [id, { bookings: [], connections: [] }]));
+    const [profiles, bookings, connections] = await Promise.all([
+      this.db.query(`SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`, [tenantId, memberIds]),
+      // Bookings that ended long ago no longer constrain anything.
+      this.db.query(
+        `SELECT booking_id, member_id, starts_at, ends_at FROM booked_spans
+          WHERE tenant_id = $1 AND member_id = ANY($2) AND live AND ends_at > now() - interval '2 days'`,
+        [tenantId, memberIds],
+      ),
+      this.db.query(
+        `SELECT connection_id, member_id, provider, status FROM member_connections WHERE tenant_id = $1 AND member_id = ANY($2)`,
+        [tenantId, memberIds],
+      ),
+    ]);
+    for (const row of profiles) records.get(row.member_id)!.profile = row.profile;
+    for (const row of bookings) {
+      records.get(row.member_id)!.bookings.push({ id: row.booking_id, start: row.starts_at.getTime(), end: row.ends_at.getTime() });
+    }
+    for (const row of connections) {
+      records.get(row.member_id)!.connections.push({ connectionId: row.connection_id, provider: row.provider, status: row.status });
+    }
+    return records;
+  }
+}
+
+function key(tenantId: string, memberId: string): string {
+  return `${tenantId}\u0000${memberId}`;
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { Events } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BusySource } from '../busy/busy-source';
+import { MemberStore } from '../member-store';
+import { applyBooking, applyConnection } from './projections';
+
+// The server deletes an instance's consumers this long after the instance is gone.
+const INSTANCE_CONSUMER_TTL_MS = 10 * 60_000;
+
+/**
+ * Every instance keeps caches, so every instance needs every change: it has durable consumers of
+ * its own (durable, so a NATS reconnect loses nothing). Booking and connection events are applied
+ * to the tables before the cache entry is dropped, so the next read cannot see the old state,
+ * whichever instance's projection consumer gets to the event first.
+ */
+@Injectable()
+export class CacheInvalidation implements OnApplicationBootstrap {
+  private readonly instance = randomUUID().slice(0, 8);
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly db: DataSource,
+    private readonly members: MemberStore,
+    private readonly busy: BusySource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = (name: string) => ({
+      durable: `availability-${this.instance}-${name}`,
+      instanceScoped: { inactiveThresholdMs: INSTANCE_CONSUMER_TTL_MS },
+    });
+    await Promise.all([
+      this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
+        this.busy.cache.invalidateMember(event.tenantId, event.memberId);
+      }),
+      this.bus.events.consume(Events.availabilityChanged, options('profiles'), async (event) => {
+        this.members.invalidate(event.tenantId, event.memberId);
+      }),
+      this.bus.events.consume(Events.bookingAny, options('bookings'), async (booking) => {
+        await applyBooking(this.db, booking);
+        this.members.invalidate(booking.tenantId, booking.memberId);
+      }),
+      this.bus.events.consume(Events.connectionStatus, options('connections'), async (event) => {
+        await applyConnection(this.db, event);
+        this.members.invalidate(event.tenantId, event.memberId);
+        this.busy.cache.invalidateMember(event.tenantId, event.memberId);
+      }),
+    ]);
+  }
+}

@@ -1,0 +1,24 @@
+import { Events, type Booking, type ConnectionStatusChanged } from '@calldesk/contracts';
+import { HandleEvent } from '@calldesk/service-kit';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { applyBooking, applyConnection } from './projections';
+
+/**
+ * Keeps this service's tables in step with the stream, shared by all instances: each event is
+ * applied once by one of them, even if it was published while none was running.
+ */
+@Injectable()
+export class ProjectionConsumer {
+  constructor(private readonly db: DataSource) {}
+
+  @HandleEvent(Events.bookingAny, { durable: 'availability-bookings' })
+  onBooking(booking: Booking): Promise<void> {
+    return applyBooking(this.db, booking);
+  }
+
+  @HandleEvent(Events.connectionStatus, { durable: 'availability-connections' })
+  onConnection(event: ConnectionStatusChanged): Promise<void> {
+    return applyConnection(this.db, event);
+  }
+}
