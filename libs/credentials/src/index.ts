@@ -1,0 +1,1 @@
+export { CredentialCipher, parseKeyRing, type EncryptedSecret } from './credential-cipher';
