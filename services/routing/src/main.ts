@@ -1,6 +1,7 @@
 import './telemetry';
-import { baseConfig } from '@calldesk/config';
 import { runService } from '@calldesk/service-kit';
+import { routingConfig } from './config';
+import { routingMigrations } from './migrations';
 import { RoutingModule } from './routing.module';
 
-void runService({ service: 'routing', module: RoutingModule, config: baseConfig });
+void runService({ service: 'routing', module: RoutingModule, config: routingConfig, migrations: routingMigrations });

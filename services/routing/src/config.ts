@@ -1,0 +1,10 @@
+import { baseConfig } from '@calldesk/config';
+import { z } from 'zod';
+
+export const routingConfig = {
+  ...baseConfig,
+  /** Round robin counts each member's live bookings made within this many trailing days. */
+  ROUTING_BALANCE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+};
+
+export type RoutingConfig = z.infer<z.ZodObject<typeof routingConfig>>;
