@@ -47,8 +47,12 @@ export class TestConnector {
   private readonly behaviour = new Map<string, Behaviour>();
   /** Answers held back by 'timeout', released at close so the connector can drain. */
   private readonly heldBack = new Set<() => void>();
-  /** Runs before an event is written, e.g. to crash the caller at that moment. */
+  /** Runs before an event is written, e.g. to make the provider slow or failing. */
   beforeCreate?: (write: EventWrite) => Promise<void>;
+  /** Runs after an event is written and before the answer, e.g. to crash the caller at that moment. */
+  afterCreate?: (write: EventWrite) => Promise<void>;
+  /** Every event write, in order, to prove what was (not) sent to the provider. */
+  readonly writes: EventWrite[] = [];
 
   private constructor(
     readonly bus: Bus,
@@ -131,6 +135,7 @@ export class TestConnector {
     this.bus.serve(rpcs.createEvent, async (write) => {
       const calendar = this.writableCalendar(write.calendarId);
       await this.obey(calendar.memberId);
+      this.writes.push(write);
       await this.beforeCreate?.(write);
       // Ids derive from the booking id, so a retried create finds the first one (as Google's 409 duplicate does).
       const existing = this.findByBooking(write.calendarId, write.bookingId);
@@ -145,6 +150,9 @@ export class TestConnector {
         description: write.description,
       };
       this.events.set(event.eventId, event);
+      await this.afterCreate?.(write);
+      // A real connector's push (or its own write) tells availability the calendar changed.
+      await this.changed(write.calendarId);
       return reply(event);
     });
     this.bus.serve(rpcs.updateEvent, async (write) => {
@@ -153,6 +161,7 @@ export class TestConnector {
       const event = this.findByBooking(write.calendarId, write.bookingId);
       if (!event) throw new RpcError('not_found', `no event for booking ${write.bookingId}`);
       Object.assign(event, { start: write.start, end: write.end, title: write.title, description: write.description });
+      await this.changed(write.calendarId);
       return reply(event);
     });
     this.bus.serve(rpcs.deleteEvent, async (ref) => {
@@ -160,6 +169,7 @@ export class TestConnector {
       await this.obey(calendar.memberId);
       const event = this.findByBooking(ref.calendarId, ref.bookingId);
       if (event) this.events.delete(event.eventId);
+      if (event) await this.changed(ref.calendarId);
       return { found: Boolean(event) };
     });
     this.bus.serve(rpcs.findEvent, async (ref) => {

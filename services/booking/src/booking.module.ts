@@ -1,4 +1,29 @@
 import { Module } from '@nestjs/common';
+import { Alternatives } from './bookings/alternatives';
+import { BookingRepository } from './bookings/booking.repository';
+import { BookingsHandler } from './bookings/bookings.handler';
+import { ChangeBooking } from './bookings/change-booking';
+import { CreateBooking } from './bookings/create-booking';
+import { Reconciler } from './bookings/reconciler';
+import { Settlement } from './bookings/settlement';
+import { Idempotent } from './idempotency/idempotent';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { CalendarLock } from './locks/calendar-lock';
+import { OutboxRelay } from './outbox/outbox-relay';
 
-@Module({})
+@Module({
+  providers: [
+    OutboxRelay,
+    BookingRepository,
+    CalendarLock,
+    IdempotencyStore,
+    Idempotent,
+    Settlement,
+    Alternatives,
+    CreateBooking,
+    ChangeBooking,
+    BookingsHandler,
+    Reconciler,
+  ],
+})
 export class BookingModule {}

@@ -1,6 +1,7 @@
 import './telemetry';
-import { baseConfig } from '@calldesk/config';
 import { runService } from '@calldesk/service-kit';
 import { BookingModule } from './booking.module';
+import { bookingConfig } from './config';
+import { migrations } from './migrations';
 
-void runService({ service: 'booking', module: BookingModule, config: baseConfig });
+void runService({ service: 'booking', module: BookingModule, config: bookingConfig, migrations });

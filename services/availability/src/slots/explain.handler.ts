@@ -50,10 +50,14 @@ export class ExplainHandler {
     }
     const start = Date.parse(request.start);
     const answer = verified(await this.answer({ ...request, start }));
+    const rules = answer.availability?.schedule.rules;
+    const end = start + request.durationMinutes * 60_000;
+    const held = rules ? { start: start - rules.bufferBeforeMs, end: end + rules.bufferAfterMs } : { start, end };
     return {
       ...present(explanationOf(answer, start), request.timeZone),
       bookingCalendarId: answer.bookingCalendarId ?? '',
       provider: answer.provider ?? '',
+      held: { start: formatInstant(held.start, 'UTC'), end: formatInstant(held.end, 'UTC') },
     };
   }
 

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Rpcs, Service_Strategy } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import {
+  createTestDatabase,
+  startInProcessService,
+  testNatsUrl,
+  TestConnector,
+  waitFor,
+  type InProcessService,
+  type TestDatabase,
+} from '@calldesk/testing';
+import { DateTime } from 'luxon';
+import { availabilityConfig } from '../../availability/src/config';
+import { AvailabilityModule } from '../../availability/src/availability.module';
+import { migrations as availabilityMigrations } from '../../availability/src/migrations';
+import { routingMigrations } from '../../routing/src/migrations';
+import { RoutingModule } from '../../routing/src/routing.module';
+import { BookingModule } from './booking.module';
+import { bookingConfig } from './config';
+import { migrations } from './migrations';
+
+export const ZONE = 'UTC';
+/** Three days ahead at a whole hour, so that notice and the clock never interfere. */
+export const day = DateTime.now().setZone(ZONE).plus({ days: 3 }).startOf('day');
+export const at = (hour: number, minute = 0) => day.set({ hour, minute }).toISO({ suppressMilliseconds: true })!;
+
+export interface Stack {
+  database: TestDatabase;
+  routing: InProcessService;
+  availability: InProcessService;
+  bookings: InProcessService[];
+  connector: TestConnector;
+  client: Bus;
+  stop(): Promise<void>;
+}
+
+/** Routing, availability and `instances` booking services on one fresh database, with a test connector. */
+export async function startStack(instances = 1, env: Record<string, string> = {}): Promise<Stack> {
+  const database = await createTestDatabase();
+  const routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
+  const availability = await startInProcessService({
+    service: 'availability',
+    module: AvailabilityModule,
+    migrations: availabilityMigrations,
+    databaseUrl: database.url,
+    configShape: availabilityConfig,
+  });
+  const bookings: InProcessService[] = [];
+  for (let i = 0; i < instances; i++) {
+    bookings.push(
+      await startInProcessService({ service: 'booking', module: BookingModule, migrations, databaseUrl: database.url, configShape: bookingConfig, env }),
+    );
+  }
+  const connector = await TestConnector.start('test');
+  const client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 30_000 });
+  return {
+    database,
+    routing,
+    availability,
+    bookings,
+    connector,
+    client,
+    async stop() {
+      await client.drain();
+      await connector.close();
+      for (const booking of bookings) await booking.close();
+      await availability.close();
+      await routing.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A tenant whose members work 9 to 5 every day, connected to the test connector. */
+export async function team(
+  stack: Stack,
+  options: { size: number; strategy?: Service_Strategy; durationMinutes?: number; rules?: Record<string, number> },
+) {
+  const { client, connector } = stack;
+  const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: ZONE });
+  const tenantId = tenant!.id;
+  const members: { id: string; bookingCalendarId: string }[] = [];
+  for (let i = 0; i < options.size; i++) {
+    const { member } = await client.request(Rpcs.membersCreate, { tenantId, name: `member ${i}`, timeZone: ZONE });
+    const { bookingCalendarId } = await connector.connect(tenantId, member!.id);
+    await client.request(Rpcs.availabilitySet, {
+      tenantId,
+      memberId: member!.id,
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
+      rules: options.rules,
+    });
+    members.push({ id: member!.id, bookingCalendarId });
+  }
+  const { service } = await client.request(Rpcs.servicesCreate, {
+    tenantId,
+    name: 'Consultation',
+    durationMinutes: options.durationMinutes ?? 30,
+    memberIds: members.map((m) => m.id),
+    strategy: options.strategy ?? Service_Strategy.round_robin,
+  });
+  const serviceId = service!.id;
+  for (const member of members) {
+    await waitFor(
+      async () => (await client.request(Rpcs.slotsFind, { tenantId, serviceId, memberId: member.id, from: at(0), to: at(23) })).slots.length > 0,
+      { timeoutMs: 5_000 },
+    );
+  }
+  return { tenantId, serviceId, members };
+}
+
+export const customer = { name: 'Ana Souza', phone: '+14155550123' };
+export const key = () => `call-${randomUUID()}`;

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { BookingOutcome_Outcome, Booking_Status, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
+import { testNatsUrl, waitFor } from '@calldesk/testing';
+import { connect, type NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
+
+describe('booking service (real NATS, Postgres, test connector; two instances)', () => {
+  let stack: Stack;
+  let db: DataSource;
+  let raw: NatsConnection;
+
+  beforeAll(async () => {
+    stack = await startStack(2);
+    db = stack.bookings[0].app.get(DataSource);
+    raw = await connect({ servers: await testNatsUrl() });
+  }, 60_000);
+  afterAll(async () => {
+    await raw?.close();
+    await stack?.stop();
+  });
+
+  const create = (body: Record<string, unknown>) => stack.client.request(Rpcs.bookingsCreate, body as never);
+  const bookingsOf = (tenantId: string) =>
+    db.query(`SELECT id, status, member_id, calendar_id, starts_at, ends_at, lower(held) hs, upper(held) he FROM booking.bookings WHERE tenant_id = $1`, [tenantId]);
+
+  it('confirms a booking: a provider event with the details, the booking id in it, the event on the stream', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const reply = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(10), customer, notes: 'Back door', transcriptUrl: 'https://calls.example/t/1' });
+    expect(reply.outcome).toBe(BookingOutcome_Outcome.confirmed);
+    const booking = reply.booking!;
+    expect(booking).toMatchObject({ tenantId, serviceId, memberId: members[0].id, calendarId: members[0].bookingCalendarId, status: Booking_Status.confirmed });
+    expect(Date.parse(booking.end) - Date.parse(booking.start)).toBe(30 * 60_000);
+    const [event] = stack.connector.eventsOf(members[0].bookingCalendarId);
+    expect(event).toMatchObject({ bookingId: booking.id, title: 'Consultation — Ana Souza' });
+    for (const part of ['+14155550123', 'Consultation', 'Back door', 'https://calls.example/t/1', booking.id]) expect(event.description).toContain(part);
+    expect(await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId: booking.id })).toMatchObject({ booking: { id: booking.id } });
+  });
+
+  it('never double-books: 200 concurrent creates over overlapping times, across two instances', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1, durationMinutes: 30, rules: { slotStepMinutes: 15 } });
+    const starts = Array.from({ length: 31 }, (_, i) => at(9 + Math.floor(i / 4), (i % 4) * 15)).filter((s) => s < at(16, 31));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const instance = stack.bookings[i % 2].bus;
+        const start = starts[i % starts.length];
+        return instance
+          .request(Rpcs.bookingsCreate, { idempotencyKey: key(), tenantId, serviceId, start, customer }, { timeoutMs: 60_000 })
+          .then((reply) => ({ start, reply, at: Date.now() }));
+      }),
+    );
+    const rows = await bookingsOf(tenantId);
+    const live = rows.filter((r: { status: string }) => r.status === 'confirmed');
+    const won = results.filter((r) => r.reply.outcome === BookingOutcome_Outcome.confirmed);
+    expect(won.length).toBe(live.length);
+    expect(won.length).toBeGreaterThan(5);
+    // No overlapping held spans in Postgres…
+    const [{ overlaps }] = await db.query(
+      `SELECT count(*)::int AS overlaps FROM booking.bookings a JOIN booking.bookings b
+         ON a.id < b.id AND a.calendar_id = b.calendar_id AND a.held && b.held
+       WHERE a.tenant_id = $1 AND a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed')`,
+      [tenantId],
+    );
+    expect(overlaps).toBe(0);
+    // …none in the calendar, and events and bookings match one to one.
+    const events = stack.connector.eventsOf(members[0].bookingCalendarId).sort((a, b) => a.start.localeCompare(b.start));
+    for (let i = 1; i < events.length; i++) expect(Date.parse(events[i].start)).toBeGreaterThanOrEqual(Date.parse(events[i - 1].end));
+    expect(events.map((e) => e.bookingId).sort()).toEqual(live.map((r: { id: string }) => r.id).sort());
+    // Every loser heard why, with alternatives free of every booking confirmed before its answer.
+    for (const loser of results.filter((r) => r.reply.outcome === BookingOutcome_Outcome.conflict)) {
+      expect(loser.reply.alternatives.length).toBeGreaterThan(0);
+      for (const alternative of loser.reply.alternatives) {
+        const a = { start: Date.parse(alternative.start), end: Date.parse(alternative.end) };
+        const clash = won.find((w) => w.at < loser.at - 50 && Date.parse(w.reply.booking!.start) < a.end && a.start < Date.parse(w.reply.booking!.end));
+        expect(clash).toBeUndefined();
+      }
+    }
+  }, 120_000);
+
+  it('answers one idempotencyKey sent 50 times at once with one booking and 50 equal replies', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const body = { idempotencyKey: key(), tenantId, serviceId, start: at(11), customer };
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.bookings[i % 2].bus.request(Rpcs.bookingsCreate, body)));
+    expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(replies[0].outcome).toBe(BookingOutcome_Outcome.confirmed);
+    expect(await bookingsOf(tenantId)).toHaveLength(1);
+    expect(stack.connector.eventsOf(members[0].bookingCalendarId)).toHaveLength(1);
+    await expect(create({ ...body, start: at(12) })).rejects.toMatchObject({ code: 'invalid_argument', details: { field: 'idempotencyKey' } });
+    expect(JSON.stringify(await create(body))).toBe(JSON.stringify(replies[0]));
+  });
+
+  it('answers conflict with alternatives when an event lands between slots.find and bookings.create', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const offered = await stack.client.request(Rpcs.slotsFind, { tenantId, serviceId, from: at(13), to: at(14) });
+    expect(offered.slots[0].start).toBe(at(13));
+    await stack.connector.addEvent(members[0].bookingCalendarId, { start: at(13), end: at(13, 45) });
+    const reply = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(13), customer });
+    expect(reply.outcome).toBe(BookingOutcome_Outcome.conflict);
+    // The nearest free starts on the 30-minute grid: 12:30, then 12:00 and 14:00 (13:30 is taken).
+    expect(reply.alternatives.map((a) => Date.parse(a.start))).toEqual([at(12, 30), at(12), at(14)].map(Date.parse));
+    expect(await bookingsOf(tenantId)).toHaveLength(0);
+  });
+
+  it('reschedules by moving the provider event, and cancels idempotently', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const { booking } = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(9), customer });
+    const moved = await stack.client.request(Rpcs.bookingsReschedule, { idempotencyKey: key(), tenantId, bookingId: booking!.id, start: at(9, 30) });
+    expect(moved.outcome).toBe(BookingOutcome_Outcome.confirmed);
+    expect(moved.booking!.start).toBe(new Date(at(9, 30)).toISOString());
+    const events = stack.connector.eventsOf(members[0].bookingCalendarId);
+    expect(events).toHaveLength(1);
+    expect(events[0].start).toBe(new Date(at(9, 30)).toISOString());
+    const first = await stack.client.request(Rpcs.bookingsCancel, { tenantId, bookingId: booking!.id });
+    const second = await stack.client.request(Rpcs.bookingsCancel, { tenantId, bookingId: booking!.id });
+    expect(first.booking!.status).toBe(Booking_Status.cancelled);
+    expect(second).toEqual(first);
+    expect(stack.connector.eventsOf(members[0].bookingCalendarId)).toHaveLength(0);
+    // The freed time can be booked again.
+    expect((await create({ idempotencyKey: key(), tenantId, serviceId, start: at(9, 30), customer })).outcome).toBe(BookingOutcome_Outcome.confirmed);
+  });
+
+  it('round robin: a busy member is skipped for the next, and a specific service books only its members', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 2 });
+    await stack.connector.addEvent(members[0].bookingCalendarId, { start: at(15), end: at(16) });
+    await stack.connector.addEvent(members[1].bookingCalendarId, { start: at(14), end: at(15) });
+    const at15 = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(15), customer });
+    const at14 = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(14), customer });
+    expect(at15.booking!.memberId).toBe(members[1].id);
+    expect(at14.booking!.memberId).toBe(members[0].id);
+
+    const other = await team(stack, { size: 1 });
+    const { service } = await stack.client.request(Rpcs.servicesCreate, {
+      tenantId,
+      name: 'AC repair',
+      durationMinutes: 30,
+      memberIds: [members[0].id],
+      strategy: Service_Strategy.specific,
+    });
+    for (let i = 0; i < 4; i++) {
+      const reply = await create({ idempotencyKey: key(), tenantId, serviceId: service!.id, start: at(10, 30 * i), customer });
+      expect(reply.booking!.memberId).toBe(members[0].id);
+    }
+    await expect(create({ idempotencyKey: key(), tenantId, serviceId: service!.id, memberId: other.members[0].id, start: at(12), customer })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+
+  it('refuses every invalid field of a create by name, storing nothing and sending nothing to the provider', async () => {
+    const { tenantId, serviceId } = await team(stack, { size: 1 });
+    const valid = { idempotencyKey: key(), tenantId, serviceId, start: at(16), customer };
+    const writesBefore = stack.connector.writes.length;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...valid, idempotencyKey: '' }, 'idempotencyKey'],
+      [{ ...valid, idempotencyKey: 'x'.repeat(201) }, 'idempotencyKey'],
+      [{ ...valid, tenantId: undefined }, 'tenantId'],
+      [{ ...valid, tenantId: 42 }, 'tenantId'],
+      [{ ...valid, serviceId: '' }, 'serviceId'],
+      [{ ...valid, serviceId: randomUUID() }, ''],
+      [{ ...valid, memberId: 7 }, 'memberId'],
+      [{ ...valid, start: 'tomorrow at ten' }, 'start'],
+      [{ ...valid, start: '2026-12-01T10:00:00' }, 'start'],
+      [{ ...valid, customer: undefined }, 'customer'],
+      [{ ...valid, customer: { name: 'Ana' } }, 'customer.phone'],
+      [{ ...valid, customer: { name: 'Ana', phone: '555-0123' } }, 'customer.phone'],
+      [{ ...valid, customer: { name: '', phone: '+14155550123' } }, 'customer.name'],
+      [{ ...valid, customer: { name: '   ', phone: '+14155550123' } }, 'customer.name'],
+      [{ ...valid, notes: 12 }, 'notes'],
+      [{ ...valid, notes: 'n'.repeat(4_001) }, 'notes'],
+      [{ ...valid, transcriptUrl: 'not a url' }, 'transcriptUrl'],
+      [{ ...valid, extra: true }, 'extra'],
+    ];
+    for (const [body, field] of cases) {
+      const answer = JSON.parse(
+        new TextDecoder().decode((await raw.request('calendar.v1.bookings.create', new TextEncoder().encode(JSON.stringify(body)), { timeout: 10_000 })).data),
+      );
+      expect(answer.error?.code).toBe(field === '' ? 'not_found' : 'invalid_argument');
+      if (field) expect(answer.error.details.field).toBe(field);
+    }
+    expect(await bookingsOf(tenantId)).toHaveLength(0);
+    expect(stack.connector.writes.length).toBe(writesBefore);
+  });
+
+  it('lists a tenant’s bookings by page', async () => {
+    const { tenantId, serviceId } = await team(stack, { size: 1 });
+    for (const hour of [9, 10, 11]) await create({ idempotencyKey: key(), tenantId, serviceId, start: at(hour), customer });
+    const first = await stack.client.request(Rpcs.bookingsList, { tenantId, from: at(0), to: at(23), pageSize: 2 });
+    expect(first.bookings).toHaveLength(2);
+    const second = await stack.client.request(Rpcs.bookingsList, { tenantId, from: at(0), to: at(23), pageSize: 2, pageToken: first.nextPageToken });
+    expect(second.bookings).toHaveLength(1);
+    expect(second.nextPageToken).toBeUndefined();
+    await expect(stack.client.request(Rpcs.bookingsGet, { tenantId: 'other', bookingId: first.bookings[0].id })).rejects.toBeInstanceOf(RpcError);
+  });
+
+  it('publishes confirmed bookings to the stream through the outbox', async () => {
+    const { tenantId, serviceId } = await team(stack, { size: 1 });
+    await create({ idempotencyKey: key(), tenantId, serviceId, start: at(12), customer });
+    await waitFor(async () => {
+      const [{ unpublished }] = await db.query(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
+      return unpublished === 0;
+    });
+  });
+});

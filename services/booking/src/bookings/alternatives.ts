@@ -1,0 +1,70 @@
+import { ConflictReason, Rpcs, type AvailabilityCheckResponse, type Candidate, type CreateBookingRequest, type Slot } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import type { BookingConfig } from '../config';
+import { BookingRepository } from './booking.repository';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The next available slots nearest a refused start. Availability answers from its caches; this
+ * service's own table is the truth about bookings made a moment ago, so offers that overlap a
+ * live booking's held span are dropped before answering.
+ */
+@Injectable()
+export class Alternatives {
+  constructor(
+    private readonly bus: Bus,
+    private readonly bookings: BookingRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
+  ) {}
+
+  async near(
+    request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>,
+    start: number,
+    refusals: { candidate: Candidate; reason: ConflictReason; check?: AvailabilityCheckResponse }[],
+  ): Promise<Pick<Slot, 'start' | 'end' | 'memberId'>[]> {
+    const wanted = this.config.BOOKING_ALTERNATIVES;
+    if (!wanted) return [];
+    let offered: Slot[];
+    try {
+      const from = Math.max(Date.now(), start - 7 * DAY_MS);
+      const answer = await this.bus.request(Rpcs.slotsFind, {
+        tenantId: request.tenantId,
+        serviceId: request.serviceId,
+        memberId: request.memberId,
+        from: new Date(from).toISOString(),
+        to: new Date(Math.max(start, from) + 14 * DAY_MS).toISOString(),
+        near: new Date(start).toISOString(),
+        limit: wanted * 4,
+      });
+      offered = answer.slots;
+    } catch {
+      // A conflict is still the answer; it just comes without suggestions.
+      return [];
+    }
+    // Each member's held span around a start, as availability measured it for the refused one.
+    const spans = new Map(
+      refusals
+        .filter((r) => r.check?.held)
+        .map((r) => [r.candidate.memberId, { before: start - Date.parse(r.check!.held!.start), after: Date.parse(r.check!.held!.end) - start }]),
+    );
+    const held = offered.map((slot) => {
+      const s = Date.parse(slot.start);
+      const span = spans.get(slot.memberId);
+      return { slot, start: span ? s - span.before : s, end: span ? s + span.after : Date.parse(slot.end) };
+    });
+    if (!held.length) return [];
+    const taken = await this.bookings.liveHeld(
+      request.tenantId,
+      [...new Set(offered.map((slot) => slot.memberId))],
+      new Date(Math.min(...held.map((h) => h.start))),
+      new Date(Math.max(...held.map((h) => h.end))),
+    );
+    return held
+      .filter((h) => !taken.some((t) => t.memberId === h.slot.memberId && t.start < h.end && h.start < t.end))
+      .slice(0, wanted)
+      .map(({ slot }) => ({ start: slot.start, end: slot.end, memberId: slot.memberId }));
+  }
+}

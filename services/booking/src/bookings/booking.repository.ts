@@ -1,0 +1,238 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { Booking_Status, BookingSchema, Events, encodeJson, RpcError, type Booking } from '@calldesk/contracts';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Lease } from '../locks/calendar-lease';
+import { OutboxRelay } from '../outbox/outbox-relay';
+
+export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'failed';
+
+export interface BookingRow {
+  id: string;
+  tenantId: string;
+  serviceId: string;
+  memberId: string;
+  calendarId: string;
+  provider: string;
+  start: Date;
+  end: Date;
+  heldStart: Date;
+  heldEnd: Date;
+  status: BookingStatus;
+  customerName: string;
+  customerPhone: string;
+  notes?: string;
+  transcriptUrl?: string;
+  eventId?: string;
+  abandoned: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'createdAt' | 'updatedAt'>;
+
+/** The booking event a status change publishes, through the outbox. */
+export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled';
+
+const OVERLAP = 'bookings_no_overlap';
+const COLUMNS = `id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at,
+  lower(held) AS held_start, upper(held) AS held_end, status, customer_name, customer_phone, notes,
+  transcript_url, event_id, abandoned, created_at, updated_at`;
+
+/** The bookings table, its outbox rows and lock fences: every write that must be atomic is here. */
+@Injectable()
+export class BookingRepository {
+  constructor(
+    private readonly db: DataSource,
+    private readonly outbox: OutboxRelay,
+  ) {}
+
+  /**
+   * Holds the time with a `pending` row. Answers false when the exclusion constraint finds an
+   * overlapping live booking; throws when the lease was lost to a later holder.
+   */
+  async insertPending(booking: NewBooking, lease: Lease): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await fence(tx, lease);
+      try {
+        await tx.query(
+          `INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
+             status, customer_name, customer_phone, notes, transcript_url)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), 'pending', $11, $12, $13, $14)`,
+          [
+            booking.id, booking.tenantId, booking.serviceId, booking.memberId, booking.calendarId, booking.provider,
+            booking.start, booking.end, booking.heldStart, booking.heldEnd, booking.customerName, booking.customerPhone,
+            booking.notes ?? null, booking.transcriptUrl ?? null,
+          ],
+        );
+        return true;
+      } catch (error) {
+        if (isOverlap(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Marks a booking with its new status and writes its event to the outbox, in one transaction. */
+  async transition(
+    id: string,
+    change: {
+      status: BookingStatus;
+      /** Only from this status: a booking two settlers race for changes once. */
+      from?: BookingStatus;
+      eventId?: string;
+      times?: { start: Date; end: Date; heldStart: Date; heldEnd: Date };
+    },
+    event: BookingEventKind | undefined,
+    lease?: Lease,
+  ): Promise<BookingRow> {
+    const row = await this.db.transaction(async (tx) => {
+      if (lease) await fence(tx, lease);
+      let rows: Record<string, unknown>[];
+      try {
+        [rows] = await tx.query(
+          `UPDATE bookings SET status = $2, event_id = coalesce($3, event_id),
+             starts_at = coalesce($4, starts_at), ends_at = coalesce($5, ends_at),
+             held = CASE WHEN $6::timestamptz IS NULL THEN held ELSE tstzrange($6, $7, '[)') END,
+             updated_at = clock_timestamp()
+           WHERE id = $1 AND ($8::text IS NULL OR status = $8) RETURNING ${COLUMNS}`,
+          [id, change.status, change.eventId ?? null, change.times?.start ?? null, change.times?.end ?? null,
+            change.times?.heldStart ?? null, change.times?.heldEnd ?? null, change.from ?? null],
+        );
+      } catch (error) {
+        if (isOverlap(error)) throw new RpcError('failed_precondition', 'the new time overlaps another booking', { reason: 'slot_taken' });
+        throw error;
+      }
+      if (!rows.length) {
+        const [current] = await tx.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id]);
+        return { row: toRow(current), enqueued: false };
+      }
+      const updated = toRow(rows[0]);
+      if (event) await enqueue(tx, updated, event);
+      return { row: updated, enqueued: Boolean(event) };
+    });
+    if (row.enqueued) this.outbox.wake();
+    return row.row;
+  }
+
+  async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return row && toRow(row);
+  }
+
+  /** Held spans of the members' live bookings that meet [from, to). */
+  async liveHeld(tenantId: string, memberIds: string[], from: Date, to: Date): Promise<{ memberId: string; start: number; end: number }[]> {
+    const rows = await this.db.query(
+      `SELECT member_id, lower(held) AS s, upper(held) AS e FROM bookings
+        WHERE tenant_id = $1 AND member_id = ANY($2) AND status IN ('pending', 'confirmed') AND held && tstzrange($3, $4, '[)')`,
+      [tenantId, memberIds, from, to],
+    );
+    return rows.map((r: { member_id: string; s: Date; e: Date }) => ({ memberId: r.member_id, start: r.s.getTime(), end: r.e.getTime() }));
+  }
+
+  /** A page of a tenant's bookings by start; the cursor is the last (start, id) seen. */
+  async list(
+    tenantId: string,
+    range: { from: Date; to: Date },
+    memberId: string | undefined,
+    pageSize: number,
+    after?: { start: Date; id: string },
+  ): Promise<BookingRow[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM bookings
+        WHERE tenant_id = $1 AND starts_at >= $2 AND starts_at < $3 AND status IN ('confirmed', 'cancelled')
+          AND ($4::text IS NULL OR member_id = $4)
+          AND ($5::timestamptz IS NULL OR (starts_at, id) > ($5, $6::uuid))
+        ORDER BY starts_at, id LIMIT $7`,
+      [tenantId, range.from, range.to, memberId ?? null, after?.start ?? null, after?.id ?? null, pageSize],
+    );
+    return rows.map(toRow);
+  }
+
+  /** Marks a pending booking as given up, for the reconciler to undo if the undo cannot run now. */
+  async abandon(id: string): Promise<void> {
+    await this.db.query(`UPDATE bookings SET abandoned = true, updated_at = clock_timestamp() WHERE id = $1 AND status = 'pending'`, [id]);
+  }
+
+  /** Pending bookings not touched for `graceMs`: left by a crash. */
+  async abandoned(graceMs: number, limit: number): Promise<BookingRow[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM bookings WHERE status = 'pending' AND updated_at < clock_timestamp() - $1 * interval '1 millisecond'
+        ORDER BY updated_at LIMIT $2`,
+      [graceMs, limit],
+    );
+    return rows.map(toRow);
+  }
+}
+
+/** The Booking message of the public contract. */
+export function toBooking(row: BookingRow): Booking {
+  return create(BookingSchema, {
+    id: row.id,
+    tenantId: row.tenantId,
+    serviceId: row.serviceId,
+    memberId: row.memberId,
+    calendarId: row.calendarId,
+    start: row.start.toISOString(),
+    end: row.end.toISOString(),
+    status: row.status === 'cancelled' ? Booking_Status.cancelled : row.status === 'confirmed' ? Booking_Status.confirmed : Booking_Status.pending,
+    customer: { name: row.customerName, phone: row.customerPhone },
+    notes: row.notes,
+    transcriptUrl: row.transcriptUrl,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  } satisfies MessageInitShape<typeof BookingSchema>);
+}
+
+async function fence(tx: EntityManager, lease: Lease): Promise<void> {
+  const rows = await tx.query(
+    `INSERT INTO lock_fences (lock_key, revision) VALUES ($1, $2)
+     ON CONFLICT (lock_key) DO UPDATE SET revision = excluded.revision WHERE lock_fences.revision <= excluded.revision
+     RETURNING revision`,
+    [lease.key, lease.revision],
+  );
+  if (!rows.length) throw new RpcError('unavailable', 'the calendar lock was lost to another attempt; try again', { retryable: true });
+}
+
+async function enqueue(tx: EntityManager, row: BookingRow, kind: BookingEventKind): Promise<void> {
+  const subject = { confirmed: Events.bookingConfirmed, rescheduled: Events.bookingRescheduled, cancelled: Events.bookingCancelled }[kind].subject;
+  await tx.query(`INSERT INTO outbox (subject, msg_id, body) VALUES ($1, $2, $3)`, [
+    subject,
+    `booking:${row.id}:${kind}:${row.updatedAt.getTime()}`,
+    encodeJson(BookingSchema, toBooking(row)),
+  ]);
+}
+
+function toRow(r: Record<string, unknown>): BookingRow {
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    serviceId: r.service_id as string,
+    memberId: r.member_id as string,
+    calendarId: r.calendar_id as string,
+    provider: r.provider as string,
+    start: r.starts_at as Date,
+    end: r.ends_at as Date,
+    heldStart: r.held_start as Date,
+    heldEnd: r.held_end as Date,
+    status: r.status as BookingStatus,
+    customerName: r.customer_name as string,
+    customerPhone: r.customer_phone as string,
+    notes: (r.notes as string | null) ?? undefined,
+    transcriptUrl: (r.transcript_url as string | null) ?? undefined,
+    eventId: (r.event_id as string | null) ?? undefined,
+    abandoned: r.abandoned as boolean,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+function isOverlap(error: unknown): boolean {
+  return (error as { constraint?: string; driverError?: { constraint?: string } })?.driverError?.constraint === OVERLAP ||
+    (error as { constraint?: string })?.constraint === OVERLAP;
+}
+
+function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}

@@ -1,0 +1,166 @@
+import { create, toJson, type JsonObject, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  BookingOutcome_Outcome,
+  BookingOutcomeSchema,
+  ConflictReason,
+  connectorRpcs,
+  InternalRpcs,
+  RpcError,
+  type AvailabilityCheckResponse,
+  type Candidate,
+  type CandidatesResponse,
+  type CreateBookingRequest,
+} from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { spanAttributes, withSpan } from '@calldesk/telemetry';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { BookingConfig } from '../config';
+import type { Claim } from '../idempotency/idempotency.store';
+import { IdempotencyStore } from '../idempotency/idempotency.store';
+import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
+import { Alternatives } from './alternatives';
+import { BookingRepository, toBooking, type BookingRow } from './booking.repository';
+import { eventText } from './provider-event';
+import { Settlement } from './settlement';
+
+type Attempt =
+  | { kind: 'confirmed'; row: BookingRow }
+  | { kind: 'refused'; reason: ConflictReason; check?: AvailabilityCheckResponse }
+  | { kind: 'failed'; error: RpcError };
+
+/**
+ * DESIGN §4 for a new booking: for each candidate in routing's order, under that member's
+ * calendar lock: a fresh check, a pending row under the exclusion constraint, the provider event
+ * with an id derived from the booking id, then confirmed with its outbox row. The first
+ * candidate that takes it wins; if none does, the answer is a conflict with alternatives.
+ */
+@Injectable()
+export class CreateBooking {
+  constructor(
+    private readonly bus: Bus,
+    private readonly lock: CalendarLock,
+    private readonly bookings: BookingRepository,
+    private readonly idempotency: IdempotencyStore,
+    private readonly alternatives: Alternatives,
+    private readonly settlement: Settlement,
+    @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
+  ) {}
+
+  async create(request: CreateBookingRequest, claim: Claim): Promise<JsonObject> {
+    const start = Date.parse(request.start);
+    if (claim.bookingId) {
+      // A run before this one died after holding a booking: finish that one first.
+      const earlier = await this.settlement.settle(request.tenantId, claim.bookingId);
+      if (earlier?.status === 'confirmed') return confirmed(earlier);
+    }
+    const routing = await this.bus.request(InternalRpcs.routingCandidates, {
+      tenantId: request.tenantId,
+      serviceId: request.serviceId,
+      memberId: request.memberId,
+    });
+    const refusals: { candidate: Candidate; reason: ConflictReason; check?: AvailabilityCheckResponse }[] = [];
+    let failure: RpcError | undefined;
+    for (const candidate of routing.candidates) {
+      const attempt = await this.attempt(request, claim, routing, candidate, start);
+      if (attempt.kind === 'confirmed') return confirmed(attempt.row);
+      if (attempt.kind === 'refused') refusals.push({ candidate, reason: attempt.reason, check: attempt.check });
+      else failure ??= attempt.error;
+    }
+    // Only when no candidate could even be checked is the answer an error rather than a conflict.
+    if (!refusals.length && failure) throw failure;
+    const reason = refusals[0]?.reason ?? ConflictReason.slot_taken;
+    const alternatives = await this.alternatives.near(request, start, refusals);
+    return outcomeJson({ outcome: BookingOutcome_Outcome.conflict, reason, alternatives });
+  }
+
+  private attempt(
+    request: CreateBookingRequest,
+    claim: Claim,
+    routing: CandidatesResponse,
+    candidate: Candidate,
+    start: number,
+  ): Promise<Attempt> {
+    const end = start + routing.durationMinutes * 60_000;
+    const ids = { tenantId: request.tenantId, memberId: candidate.memberId };
+    return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, () =>
+      this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease) => {
+        let check: AvailabilityCheckResponse;
+        try {
+          check = await this.bus.request(InternalRpcs.availabilityCheck, {
+            ...ids,
+            start: request.start,
+            durationMinutes: routing.durationMinutes,
+            fresh: true,
+            timeZone: candidate.timeZone,
+          });
+        } catch (error) {
+          return { kind: 'failed', error: asRpcError(error) };
+        }
+        if (!check.bookable) return { kind: 'refused', reason: check.reason ?? ConflictReason.slot_taken, check };
+        if (!check.bookingCalendarId || !check.held) {
+          return { kind: 'failed', error: new RpcError('failed_precondition', 'the member has no booking calendar', { memberId: candidate.memberId }) };
+        }
+
+        const id = randomUUID();
+        const held = await this.bookings.insertPending(
+          {
+            id,
+            ...ids,
+            serviceId: request.serviceId,
+            calendarId: check.bookingCalendarId,
+            provider: check.provider,
+            start: new Date(start),
+            end: new Date(end),
+            heldStart: new Date(check.held.start),
+            heldEnd: new Date(check.held.end),
+            customerName: request.customer!.name,
+            customerPhone: request.customer!.phone,
+            notes: request.notes,
+            transcriptUrl: request.transcriptUrl,
+          },
+          lease,
+        );
+        if (!held) return { kind: 'refused', reason: ConflictReason.slot_taken, check };
+        await this.idempotency.attach(claim, id);
+
+        const text = eventText({
+          id,
+          serviceName: routing.serviceName,
+          customerName: request.customer!.name,
+          customerPhone: request.customer!.phone,
+          notes: request.notes,
+          transcriptUrl: request.transcriptUrl,
+        });
+        let eventId: string;
+        try {
+          const written = await this.bus.request(
+            connectorRpcs(check.provider).createEvent,
+            { tenantId: request.tenantId, calendarId: check.bookingCalendarId, bookingId: id, start: new Date(start).toISOString(), end: new Date(end).toISOString(), ...text },
+            { timeoutMs: this.config.PROVIDER_WRITE_TIMEOUT_MS },
+          );
+          eventId = written.event?.eventId ?? '';
+        } catch (error) {
+          // The write may have landed even though its answer did not: settle finds out and undoes it.
+          await this.settlement.settle(request.tenantId, id, { eventExpected: false });
+          return { kind: 'failed', error: asRpcError(error) };
+        }
+        return { kind: 'confirmed', row: await this.bookings.transition(id, { status: 'confirmed', eventId }, 'confirmed', lease) };
+      }),
+    );
+  }
+}
+
+export function confirmed(row: BookingRow): JsonObject {
+  return outcomeJson({ outcome: BookingOutcome_Outcome.confirmed, booking: toBooking(row) });
+}
+
+/** Replies are kept as their wire JSON, so a replay is byte-for-byte the first answer. */
+export function outcomeJson(outcome: MessageInitShape<typeof BookingOutcomeSchema>): JsonObject {
+  return toJson(BookingOutcomeSchema, create(BookingOutcomeSchema, outcome), { alwaysEmitImplicit: true }) as JsonObject;
+}
+
+export function asRpcError(error: unknown): RpcError {
+  return error instanceof RpcError ? error : new RpcError('unavailable', (error as Error).message);
+}

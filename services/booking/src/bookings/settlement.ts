@@ -1,0 +1,44 @@
+import { connectorRpcs } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { createLogger } from '@calldesk/telemetry';
+import { LOGGER } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { BookingRepository, type BookingRow } from './booking.repository';
+
+/**
+ * Settles a pending booking by asking the provider for the event whose id derives from the
+ * booking: a crash left it (the event there → confirm; not there → failed), or its attempt gave
+ * up (delete the event if it landed → failed). Either both exist or neither, never one. When the
+ * provider cannot be asked, the booking stays pending for the reconciler's next round.
+ */
+@Injectable()
+export class Settlement {
+  constructor(
+    private readonly bus: Bus,
+    private readonly bookings: BookingRepository,
+    @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
+  ) {}
+
+  async settle(tenantId: string, bookingId: string, options: { eventExpected?: boolean } = {}): Promise<BookingRow | undefined> {
+    const row = await this.bookings.get(tenantId, bookingId);
+    if (!row || row.status !== 'pending') return row;
+    const undo = options.eventExpected === false || row.abandoned;
+    const connector = connectorRpcs(row.provider);
+    const ref = { tenantId, calendarId: row.calendarId, bookingId };
+    try {
+      if (undo) {
+        await this.bus.request(connector.deleteEvent, ref);
+        return await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
+      }
+      const found = await this.bus.request(connector.findEvent, ref);
+      if (found.found) {
+        return await this.bookings.transition(bookingId, { status: 'confirmed', from: 'pending', eventId: found.event?.eventId }, 'confirmed');
+      }
+      return await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
+    } catch (error) {
+      if (undo) await this.bookings.abandon(bookingId);
+      this.logger.warn('booking left pending for the reconciler', { bookingId, error: (error as Error).message });
+      return row;
+    }
+  }
+}

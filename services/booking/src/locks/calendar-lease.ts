@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { RpcError } from '@calldesk/contracts';
+import { StorageType, type KV, type NatsConnection } from 'nats';
+
+const BUCKET = 'booking_calendar_leases';
+
+/** A held lease; `revision` rises with every grant, so it fences writes of a holder that lost it. */
+export interface Lease {
+  key: string;
+  revision: number;
+}
+
+/**
+ * A lease per calendar across booking instances, on NATS KV: `create` succeeds only where no
+ * live entry is, and the bucket's max age ends a lease whose holder died. The entry's revision
+ * is the fencing token.
+ */
+export class CalendarLeases {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(connection: NatsConnection, leaseMs: number): Promise<CalendarLeases> {
+    const kv = await connection.jetstream().views.kv(BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory });
+    return new CalendarLeases(kv);
+  }
+
+  /** Waits for the lease (polling with growing pauses) until `waitMs` has passed. */
+  async acquire(lockKey: string, waitMs: number): Promise<Lease> {
+    const key = kvKey(lockKey);
+    const deadline = Date.now() + waitMs;
+    let pause = 2;
+    for (;;) {
+      try {
+        return { key, revision: await this.kv.create(key, new Uint8Array()) };
+      } catch (error) {
+        if (!isTaken(error)) throw error;
+      }
+      if (Date.now() + pause > deadline) {
+        throw new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 50);
+    }
+  }
+
+  /** Releases only the lease this holder was granted, never a later holder's. */
+  async release(lease: Lease): Promise<void> {
+    await this.kv.delete(lease.key, { previousSeq: lease.revision }).catch(() => undefined);
+  }
+}
+
+// KV keys are subject tokens; calendar keys hold characters that are not allowed there.
+function kvKey(lockKey: string): string {
+  return createHash('sha256').update(lockKey).digest('hex').slice(0, 40);
+}
+
+function isTaken(error: unknown): boolean {
+  const text = String((error as Error)?.message ?? error);
+  return text.includes('wrong last sequence') || text.includes('key exists');
+}

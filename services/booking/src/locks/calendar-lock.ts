@@ -1,0 +1,42 @@
+import { Bus } from '@calldesk/messaging';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { BookingConfig } from '../config';
+import { CalendarLeases, type Lease } from './calendar-lease';
+import { KeyedMutex } from './keyed-mutex';
+
+/**
+ * Serializes booking attempts per calendar: first in this process (an actor per key, so
+ * concurrent attempts queue in memory instead of racing for the lease), then across instances
+ * (the lease). The work receives the lease, whose revision fences its database writes.
+ */
+@Injectable()
+export class CalendarLock implements OnModuleInit {
+  private readonly mailboxes = new KeyedMutex();
+  private leases!: CalendarLeases;
+
+  constructor(
+    private readonly bus: Bus,
+    @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS);
+  }
+
+  run<T>(lockKey: string, work: (lease: Lease) => Promise<T>): Promise<T> {
+    return this.mailboxes.run(lockKey, async () => {
+      const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
+      try {
+        return await work(lease);
+      } finally {
+        await this.leases.release(lease);
+      }
+    });
+  }
+}
+
+/** Bookings of one member go to one booking calendar: the member is the lock's key. */
+export function memberLockKey(tenantId: string, memberId: string): string {
+  return `${tenantId}/${memberId}`;
+}

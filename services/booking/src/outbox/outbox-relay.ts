@@ -1,0 +1,76 @@
+import { fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { BookingSchema } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { createLogger } from '@calldesk/telemetry';
+import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { BookingConfig } from '../config';
+
+const BATCH = 100;
+
+/**
+ * Publishes outbox rows to JetStream with their Nats-Msg-Id, in id order, then marks them. Woken
+ * after each commit that wrote a row, and on a timer for rows a crash left behind. Instances
+ * share the table with SKIP LOCKED; a row published twice (a crash before marking) is dropped by
+ * JetStream's duplicate window.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly bus: Bus,
+    @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
+    @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.wake(), this.config.OUTBOX_POLL_INTERVAL_MS);
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.draining;
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((error) => this.logger.warn('outbox relay failed; will retry', { error: (error as Error).message }))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const published = await this.db.transaction(async (tx) => {
+        const rows: { id: string; subject: string; msg_id: string; body: JsonValue }[] = await tx.query(
+          `SELECT id, subject, msg_id, body FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [BATCH],
+        );
+        for (const row of rows) {
+          await this.bus.events.publish({ subject: row.subject, body: BookingSchema }, fromJson(BookingSchema, row.body), row.msg_id);
+        }
+        if (rows.length) await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
+        return rows.length;
+      });
+      if (published < BATCH) return;
+    }
+  }
+}
