@@ -15,7 +15,7 @@ import type { BookingConfig } from '../config';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
 import { Alternatives } from './alternatives';
 import { BookingRepository, toBooking, type BookingRow } from './booking.repository';
-import { asRpcError, confirmed, outcomeJson } from './create-booking';
+import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 
 /** Reschedule and cancel: changes to a confirmed booking, under its calendar's lock. */

@@ -1,7 +1,6 @@
-import { create, toJson, type JsonObject, type MessageInitShape } from '@bufbuild/protobuf';
+import type { JsonObject } from '@bufbuild/protobuf';
 import {
   BookingOutcome_Outcome,
-  BookingOutcomeSchema,
   ConflictReason,
   connectorRpcs,
   InternalRpcs,
@@ -21,7 +20,8 @@ import type { Claim } from '../idempotency/idempotency.store';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
 import { Alternatives } from './alternatives';
-import { BookingRepository, toBooking, type BookingRow } from './booking.repository';
+import { BookingRepository, type BookingRow } from './booking.repository';
+import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 import { Settlement } from './settlement';
 
@@ -150,17 +150,4 @@ export class CreateBooking {
       }),
     );
   }
-}
-
-export function confirmed(row: BookingRow): JsonObject {
-  return outcomeJson({ outcome: BookingOutcome_Outcome.confirmed, booking: toBooking(row) });
-}
-
-/** Replies are kept as their wire JSON, so a replay is byte-for-byte the first answer. */
-export function outcomeJson(outcome: MessageInitShape<typeof BookingOutcomeSchema>): JsonObject {
-  return toJson(BookingOutcomeSchema, create(BookingOutcomeSchema, outcome), { alwaysEmitImplicit: true }) as JsonObject;
-}
-
-export function asRpcError(error: unknown): RpcError {
-  return error instanceof RpcError ? error : new RpcError('unavailable', (error as Error).message);
 }

@@ -3,7 +3,9 @@ import { Bus } from '@calldesk/messaging';
 import { createLogger } from '@calldesk/telemetry';
 import { LOGGER } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
+import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { BookingRepository, type BookingRow } from './booking.repository';
+import { confirmed } from './outcomes';
 
 /**
  * Settles a pending booking by asking the provider for the event whose id derives from the
@@ -16,6 +18,7 @@ export class Settlement {
   constructor(
     private readonly bus: Bus,
     private readonly bookings: BookingRepository,
+    private readonly idempotency: IdempotencyStore,
     @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
   ) {}
 
@@ -25,20 +28,23 @@ export class Settlement {
     const undo = options.eventExpected === false || row.abandoned;
     const connector = connectorRpcs(row.provider);
     const ref = { tenantId, calendarId: row.calendarId, bookingId };
+    let settled: BookingRow;
     try {
       if (undo) {
         await this.bus.request(connector.deleteEvent, ref);
-        return await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
+        settled = await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
+      } else {
+        const found = await this.bus.request(connector.findEvent, ref);
+        settled = found.found
+          ? await this.bookings.transition(bookingId, { status: 'confirmed', from: 'pending', eventId: found.event?.eventId }, 'confirmed')
+          : await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
       }
-      const found = await this.bus.request(connector.findEvent, ref);
-      if (found.found) {
-        return await this.bookings.transition(bookingId, { status: 'confirmed', from: 'pending', eventId: found.event?.eventId }, 'confirmed');
-      }
-      return await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
     } catch (error) {
       if (undo) await this.bookings.abandon(bookingId);
       this.logger.warn('booking left pending for the reconciler', { bookingId, error: (error as Error).message });
       return row;
     }
+    await this.idempotency.settleFor(bookingId, settled.status === 'confirmed' ? confirmed(settled) : undefined);
+    return settled;
   }
 }

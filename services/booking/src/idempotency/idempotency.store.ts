@@ -63,6 +63,21 @@ export class IdempotencyStore {
     ]);
   }
 
+  /**
+   * A settled booking answers the request that made it, even when the run that made it died: a
+   * confirmed one becomes the stored reply; a failed one frees the key for a fresh run at once.
+   */
+  async settleFor(bookingId: string, confirmedReply: unknown | undefined): Promise<void> {
+    if (confirmedReply === undefined) {
+      await this.db.query(`UPDATE idempotency SET lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [bookingId]);
+    } else {
+      await this.db.query(`UPDATE idempotency SET reply = $2, lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [
+        bookingId,
+        JSON.stringify(confirmedReply),
+      ]);
+    }
+  }
+
   /** A run that failed without an answer (e.g. a provider was down): a retry may run at once. */
   async release(claim: Claim): Promise<void> {
     await this.db.query(`UPDATE idempotency SET lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2 AND reply IS NULL`, [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RpcError } from '@calldesk/contracts';
-import { StorageType, type KV, type NatsConnection } from 'nats';
+import { nanos, StorageType, type KV, type NatsConnection } from 'nats';
 
 const BUCKET = 'booking_calendar_leases';
 
@@ -20,6 +20,13 @@ export class CalendarLeases {
 
   static async open(connection: NatsConnection, leaseMs: number): Promise<CalendarLeases> {
     const kv = await connection.jetstream().views.kv(BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory });
+    // The lease length belongs to the bucket, which may predate this configuration: bring it in line.
+    const status = await kv.status();
+    if (status.ttl !== leaseMs) {
+      const manager = await connection.jetstreamManager();
+      const { config } = await manager.streams.info(`KV_${BUCKET}`);
+      await manager.streams.update(`KV_${BUCKET}`, { ...config, max_age: nanos(leaseMs), duplicate_window: nanos(Math.min(leaseMs, 120_000)) });
+    }
     return new CalendarLeases(kv);
   }
 
