@@ -1,0 +1,30 @@
+import { Interval } from './interval';
+import { MemberSchedule } from './profile';
+
+/** Everything that decides which starts one member can take for one service. */
+export interface MemberAvailability {
+  schedule: MemberSchedule;
+  durationMinutes: number;
+  /** The time of the question; notice and advance count from it. */
+  now: number;
+  /** Busy time from the member's booking and blocking calendars. */
+  busy: readonly BusyInterval[];
+  /** The member's live (pending or confirmed) bookings. */
+  bookings: readonly LiveBooking[];
+  /** A booking being rescheduled: neither it nor its calendar event blocks anything. */
+  ignoreBookingId?: string;
+}
+
+/** Busy time; `bookingId` marks the calendar event of one of our bookings. */
+export interface BusyInterval extends Interval {
+  bookingId?: string;
+}
+
+/** A booking's appointment [start, end), without buffers. */
+export interface LiveBooking extends Interval {
+  id: string;
+}
+
+export interface Slot extends Interval {
+  memberId: string;
+}
