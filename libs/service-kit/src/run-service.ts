@@ -56,10 +56,10 @@ export async function runService<Shape extends typeof baseConfig>(definition: Se
   }
 
   const healthServer = config.HEALTH_PORT ? await startHealthServer(config.HEALTH_PORT, app.get(HealthService)) : undefined;
-  logger.info('started', { pid: process.pid });
 
   let stopping = false;
   const stop = async (signal: string) => {
+    // A second signal while stopping (a terminal's Ctrl-C reaches every process) changes nothing.
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
@@ -73,6 +73,7 @@ export async function runService<Shape extends typeof baseConfig>(definition: Se
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  logger.info('started', { pid: process.pid });
 }

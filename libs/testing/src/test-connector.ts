@@ -93,6 +93,14 @@ export class TestConnector {
     return stored;
   }
 
+  /** Events that were there before anyone asked: stored without a change notice, for benchmarks. */
+  seed(calendarId: string, events: Omit<TestEvent, 'eventId' | 'calendarId'>[]): void {
+    for (const event of events) {
+      const stored = { ...event, calendarId, eventId: `ev-${randomUUID()}` };
+      this.events.set(stored.eventId, stored);
+    }
+  }
+
   async removeEvent(eventId: string): Promise<void> {
     const event = this.events.get(eventId);
     this.events.delete(eventId);

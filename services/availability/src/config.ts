@@ -11,6 +11,8 @@ export const availabilityConfig = {
   BUSY_CACHE_TTL_MS: int(1_000, 3_600_000, 300_000),
   /** The longest a member's profile, bookings and connections are kept without an event. */
   MEMBER_CACHE_TTL_MS: int(1_000, 3_600_000, 60_000),
+  /** How long routing's answer for a service is reused; bookings in the tenant drop it sooner. */
+  CANDIDATES_CACHE_TTL_MS: int(0, 600_000, 5_000),
   /** How long a connector may take to answer for busy times before its member is left out. */
   CONNECTOR_TIMEOUT_MS: int(50, 60_000, 3_000),
 };

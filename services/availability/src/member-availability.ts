@@ -12,7 +12,7 @@ export interface MemberQuestion {
   /** The starts asked about. */
   range: Interval;
   now: number;
-  /** Ask the provider now and read this service's tables, bypassing every cache. */
+  /** Ask the provider now, bypassing the busy cache. */
   fresh: boolean;
   ignoreBookingId?: string;
 }
@@ -38,7 +38,9 @@ export class MemberAvailabilityReader {
     const answers = new Map<string, MemberAnswer>();
     if (!questions.length) return answers;
     const { tenantId, fresh } = questions[0];
-    const records = await this.members.load(tenantId, questions.map((q) => q.memberId), fresh);
+    // Fresh means fresh from the provider. Profiles and connections change only with an event,
+    // which drops them from the cache; bookings are the booking service's own to guard.
+    const records = await this.members.load(tenantId, questions.map((q) => q.memberId));
     await Promise.all(
       questions.map(async (question) => {
         const record = records.get(question.memberId)!;

@@ -36,12 +36,12 @@ export class MemberStore {
     @Inject(SERVICE_CONFIG) private readonly config: AvailabilityConfig,
   ) {}
 
-  async load(tenantId: string, memberIds: readonly string[], bypassCache = false): Promise<Map<string, MemberRecord>> {
+  async load(tenantId: string, memberIds: readonly string[]): Promise<Map<string, MemberRecord>> {
     const now = Date.now();
     const found = new Map<string, MemberRecord>();
     const missing: string[] = [];
     for (const memberId of memberIds) {
-      const cached = bypassCache ? undefined : this.cache.get(key(tenantId, memberId));
+      const cached = this.cache.get(key(tenantId, memberId));
       if (cached && now - cached.loadedAt <= this.config.MEMBER_CACHE_TTL_MS) found.set(memberId, cached.record);
       else missing.push(memberId);
     }

@@ -5,6 +5,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BusySource } from '../busy/busy-source';
 import { MemberStore } from '../member-store';
+import { RoutingCandidates } from '../routing-candidates';
 import { applyBooking, applyConnection } from './projections';
 
 // The server deletes an instance's consumers this long after the instance is gone.
@@ -25,6 +26,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
     private readonly db: DataSource,
     private readonly members: MemberStore,
     private readonly busy: BusySource,
+    private readonly candidates: RoutingCandidates,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,6 +44,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       this.bus.events.consume(Events.bookingAny, options('bookings'), async (booking) => {
         await applyBooking(this.db, booking);
         this.members.invalidate(booking.tenantId, booking.memberId);
+        this.candidates.invalidateTenant(booking.tenantId);
       }),
       this.bus.events.consume(Events.connectionStatus, options('connections'), async (event) => {
         await applyConnection(this.db, event);

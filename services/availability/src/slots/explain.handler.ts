@@ -6,10 +6,10 @@ import {
   type AvailabilityCheckRequest,
   type ExplainSlotRequest,
 } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
 import { explainStart, formatInstant, type Explanation } from '@calldesk/scheduling';
 import { HandleRpc } from '@calldesk/service-kit';
 import { Injectable } from '@nestjs/common';
+import { RoutingCandidates } from '../routing-candidates';
 import { MemberAvailabilityReader, type MemberAnswer } from '../member-availability';
 
 /**
@@ -19,17 +19,13 @@ import { MemberAvailabilityReader, type MemberAnswer } from '../member-availabil
 @Injectable()
 export class ExplainHandler {
   constructor(
-    private readonly bus: Bus,
+    private readonly candidates: RoutingCandidates,
     private readonly reader: MemberAvailabilityReader,
   ) {}
 
   @HandleRpc(Rpcs.slotsExplain)
   async explain(request: ExplainSlotRequest) {
-    const routing = await this.bus.request(InternalRpcs.routingCandidates, {
-      tenantId: request.tenantId,
-      serviceId: request.serviceId,
-      memberId: request.memberId,
-    });
+    const routing = await this.candidates.get(request.tenantId, request.serviceId, request.memberId);
     const member = routing.candidates[0];
     const start = Date.parse(request.start);
     const answer = await this.answer({

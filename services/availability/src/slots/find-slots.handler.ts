@@ -1,8 +1,8 @@
-import { InternalRpcs, Rpcs, RpcError, type FindSlotsRequest } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
+import { Rpcs, RpcError, type FindSlotsRequest } from '@calldesk/contracts';
 import { bookableStarts, formatInstant, rankSlots, roundRobinSlots, type MemberStarts } from '@calldesk/scheduling';
 import { HandleRpc } from '@calldesk/service-kit';
 import { Injectable } from '@nestjs/common';
+import { RoutingCandidates } from '../routing-candidates';
 import { MemberAvailabilityReader } from '../member-availability';
 
 const DEFAULT_LIMIT = 10;
@@ -13,7 +13,7 @@ const MAX_WINDOW_MS = 93 * 86_400_000;
 @Injectable()
 export class FindSlotsHandler {
   constructor(
-    private readonly bus: Bus,
+    private readonly candidates: RoutingCandidates,
     private readonly reader: MemberAvailabilityReader,
   ) {}
 
@@ -21,11 +21,7 @@ export class FindSlotsHandler {
   async find(request: FindSlotsRequest) {
     const range = { start: Date.parse(request.from), end: Date.parse(request.to) };
     checkRequest(request, range);
-    const routing = await this.bus.request(InternalRpcs.routingCandidates, {
-      tenantId: request.tenantId,
-      serviceId: request.serviceId,
-      memberId: request.memberId,
-    });
+    const routing = await this.candidates.get(request.tenantId, request.serviceId, request.memberId);
     const now = Date.now();
     const answers = await this.reader.read(
       routing.candidates.map((candidate) => ({

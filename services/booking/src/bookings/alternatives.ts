@@ -14,6 +14,8 @@ const DAY_MS = 86_400_000;
  */
 @Injectable()
 export class Alternatives {
+  private readonly inFlight = new Map<string, Promise<Slot[]>>();
+
   constructor(
     private readonly bus: Bus,
     private readonly bookings: BookingRepository,
@@ -29,17 +31,7 @@ export class Alternatives {
     if (!wanted) return [];
     let offered: Slot[];
     try {
-      const from = Math.max(Date.now(), start - 7 * DAY_MS);
-      const answer = await this.bus.request(Rpcs.slotsFind, {
-        tenantId: request.tenantId,
-        serviceId: request.serviceId,
-        memberId: request.memberId,
-        from: new Date(from).toISOString(),
-        to: new Date(Math.max(start, from) + 14 * DAY_MS).toISOString(),
-        near: new Date(start).toISOString(),
-        limit: wanted * 4,
-      });
-      offered = answer.slots;
+      offered = await this.offers(request, start, wanted * 4);
     } catch {
       // A conflict is still the answer; it just comes without suggestions.
       return [];
@@ -66,5 +58,31 @@ export class Alternatives {
       .filter((h) => !taken.some((t) => t.memberId === h.slot.memberId && t.start < h.end && h.start < t.end))
       .slice(0, wanted)
       .map(({ slot }) => ({ start: slot.start, end: slot.end, memberId: slot.memberId }));
+  }
+
+  /**
+   * Availability's offers near a start. Callers who lost the same slot at the same moment ask
+   * the same question: they share one request.
+   */
+  private offers(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, limit: number): Promise<Slot[]> {
+    const key = [request.tenantId, request.serviceId, request.memberId ?? '', start, limit].join('\u0000');
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      const from = Math.max(Date.now(), start - 7 * DAY_MS);
+      pending = this.bus
+        .request(Rpcs.slotsFind, {
+          tenantId: request.tenantId,
+          serviceId: request.serviceId,
+          memberId: request.memberId,
+          from: new Date(from).toISOString(),
+          to: new Date(Math.max(start, from) + 14 * DAY_MS).toISOString(),
+          near: new Date(start).toISOString(),
+          limit,
+        })
+        .then((answer) => answer.slots)
+        .finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
   }
 }

@@ -51,9 +51,11 @@ export class BookingRepository {
    * Holds the time with a `pending` row. Answers false when the exclusion constraint finds an
    * overlapping live booking; throws when the lease was lost to a later holder.
    */
-  async insertPending(booking: NewBooking, lease: Lease): Promise<boolean> {
+  async insertPending(booking: NewBooking, lease: Lease, claim: { tenantId: string; key: string }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await fence(tx, lease);
+      // The request's record names its booking in the same commit, so a crash right after leaves a trail.
+      await tx.query(`UPDATE idempotency SET booking_id = $3 WHERE tenant_id = $1 AND key = $2`, [claim.tenantId, claim.key, booking.id]);
       try {
         await tx.query(
           `INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
@@ -67,9 +69,12 @@ export class BookingRepository {
         );
         return true;
       } catch (error) {
-        if (isOverlap(error)) return false;
+        if (isOverlap(error)) throw new Overlap();
         throw error;
       }
+    }).catch((error) => {
+      if (error instanceof Overlap) return false;
+      throw error;
     });
   }
 
@@ -121,6 +126,16 @@ export class BookingRepository {
     return row && toRow(row);
   }
 
+  /** Whether a live booking of the member holds any of [from, to). */
+  async overlapsLive(tenantId: string, memberId: string, from: Date, to: Date): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM bookings WHERE tenant_id = $1 AND member_id = $2 AND status IN ('pending', 'confirmed')
+         AND held && tstzrange($3, $4, '[)') LIMIT 1`,
+      [tenantId, memberId, from, to],
+    );
+    return rows.length > 0;
+  }
+
   /** Held spans of the members' live bookings that meet [from, to). */
   async liveHeld(tenantId: string, memberIds: string[], from: Date, to: Date): Promise<{ memberId: string; start: number; end: number }[]> {
     const rows = await this.db.query(
@@ -165,6 +180,9 @@ export class BookingRepository {
     return rows.map(toRow);
   }
 }
+
+/** Rolls the pending row's transaction back (with its idempotency update) when the time is taken. */
+class Overlap extends Error {}
 
 /** The Booking message of the public contract. */
 export function toBooking(row: BookingRow): Booking {

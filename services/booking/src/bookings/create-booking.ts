@@ -17,7 +17,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { BookingConfig } from '../config';
 import type { Claim } from '../idempotency/idempotency.store';
-import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
 import { Alternatives } from './alternatives';
 import { BookingRepository, type BookingRow } from './booking.repository';
@@ -42,7 +41,6 @@ export class CreateBooking {
     private readonly bus: Bus,
     private readonly lock: CalendarLock,
     private readonly bookings: BookingRepository,
-    private readonly idempotency: IdempotencyStore,
     private readonly alternatives: Alternatives,
     private readonly settlement: Settlement,
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
@@ -84,8 +82,16 @@ export class CreateBooking {
   ): Promise<Attempt> {
     const end = start + routing.durationMinutes * 60_000;
     const ids = { tenantId: request.tenantId, memberId: candidate.memberId };
-    return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, () =>
-      this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease) => {
+    const taken = () => this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end));
+    return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
+      // While others hold the calendar, our own table may already know the slot is gone: say so
+      // without queueing for the lock.
+      if (this.lock.isBusy(memberLockKey(request.tenantId, candidate.memberId)) && (await taken())) {
+        return { kind: 'refused', reason: ConflictReason.slot_taken };
+      }
+      return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease): Promise<Attempt> => {
+        // Whoever held the lock before may just have taken it.
+        if (await taken()) return { kind: 'refused', reason: ConflictReason.slot_taken };
         let check: AvailabilityCheckResponse;
         try {
           check = await this.bus.request(InternalRpcs.availabilityCheck, {
@@ -121,9 +127,9 @@ export class CreateBooking {
             transcriptUrl: request.transcriptUrl,
           },
           lease,
+          claim,
         );
         if (!held) return { kind: 'refused', reason: ConflictReason.slot_taken, check };
-        await this.idempotency.attach(claim, id);
 
         const text = eventText({
           id,
@@ -147,7 +153,7 @@ export class CreateBooking {
           return { kind: 'failed', error: asRpcError(error) };
         }
         return { kind: 'confirmed', row: await this.bookings.transition(id, { status: 'confirmed', eventId }, 'confirmed', lease) };
-      }),
-    );
+      });
+    });
   }
 }

@@ -49,11 +49,6 @@ export class IdempotencyStore {
     return taken[0] ? { kind: 'run', claim: { tenantId, key, bookingId: taken[0].booking_id ?? undefined } } : { kind: 'busy' };
   }
 
-  /** Records the booking a run is working on, so a takeover after a crash finishes that one. */
-  async attach(claim: Claim, bookingId: string): Promise<void> {
-    await this.db.query(`UPDATE idempotency SET booking_id = $3 WHERE tenant_id = $1 AND key = $2`, [claim.tenantId, claim.key, bookingId]);
-  }
-
   /** The answer, kept forever for repeats. */
   async complete(claim: Claim, reply: unknown): Promise<void> {
     await this.db.query(`UPDATE idempotency SET reply = $3, lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2`, [

@@ -24,6 +24,11 @@ export class CalendarLock implements OnModuleInit {
     this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS);
   }
 
+  /** Whether work for the key is running or queued in this process. */
+  isBusy(lockKey: string): boolean {
+    return this.mailboxes.isBusy(lockKey);
+  }
+
   run<T>(lockKey: string, work: (lease: Lease) => Promise<T>): Promise<T> {
     return this.mailboxes.run(lockKey, async () => {
       const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);

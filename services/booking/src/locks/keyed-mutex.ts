@@ -20,6 +20,10 @@ export class KeyedMutex {
     }
   }
 
+  isBusy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   get size(): number {
     return this.tails.size;
   }

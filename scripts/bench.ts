@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { BookingOutcome_Outcome, healthRpc, Rpcs, Service_Strategy, type ServiceName } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
+import { benchSlotCore } from '@calldesk/scheduling';
+import { createTestDatabase, startService, testNatsUrl, TestConnector, waitFor, type ServiceProcess } from '@calldesk/testing';
+import { DateTime } from 'luxon';
+import { connect, type NatsConnection } from 'nats';
+
+/**
+ * `npm run bench`: the figures issues 3 and 4 ask for, on this machine, over real NATS and
+ * Postgres with routing, availability and booking running as processes (as `npm start` runs
+ * them) and a connector that answers at once. A raw NATS echo is measured alongside as the floor.
+ */
+const ZONE = 'America/New_York';
+const DAY = DateTime.now().setZone(ZONE).plus({ days: 2 }).startOf('day');
+const rows: { measure: string; figure: string; target?: string }[] = [];
+
+void main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+
+async function main(): Promise<void> {
+  for (const result of benchSlotCore()) {
+    rows.push({ measure: `core ${result.name}`, figure: `${Math.round(result.opsPerSec).toLocaleString('en')} ops/s` });
+  }
+  const database = await createTestDatabase();
+  const natsUrl = await testNatsUrl();
+  const env = { NATS_URL: natsUrl, DATABASE_URL: database.url, LOG_LEVEL: 'error' };
+  const services: ServiceProcess[] = [];
+  const connector = await TestConnector.start('bench');
+  const client = await Bus.connect({ url: natsUrl, service: 'bench', requestTimeoutMs: 30_000, logger: quiet });
+  const raw = await connect({ servers: natsUrl });
+  try {
+    for (const name of ['routing', 'availability', 'booking'] as ServiceName[]) services.push(await startService(name, env));
+    for (const name of ['routing', 'availability', 'booking'] as ServiceName[]) {
+      await waitFor(async () => (await client.request(healthRpc(name), {})).ok, { timeoutMs: 30_000 });
+    }
+    await echoFloor(raw, natsUrl);
+    await slotsFind(client, connector);
+    await bookings(client, connector);
+  } finally {
+    await raw.close();
+    await client.drain();
+    await connector.close();
+    await Promise.all(services.map((s) => s.stop()));
+    await database.drop();
+  }
+  print();
+}
+
+async function echoFloor(raw: NatsConnection, natsUrl: string): Promise<void> {
+  const subject = `bench.echo.${randomUUID()}`;
+  // The echo answers from another connection, as a service would.
+  const echo = await connect({ servers: natsUrl });
+  echo.subscribe(subject, { callback: (_e, msg) => msg.respond(msg.data) });
+  await echo.flush();
+  const body = new TextEncoder().encode('{"ping":true}');
+  const times = await sequential(3_000, () => raw.request(subject, body, { timeout: 5_000 }));
+  rows.push({ measure: 'floor: raw NATS echo request/reply', figure: latency(times) });
+  await echo.close();
+}
+
+async function slotsFind(client: Bus, connector: TestConnector): Promise<void> {
+  const tenantId = await tenant(client);
+  const members = await seededMembers(client, connector, tenantId, 61, 1_000);
+  const service = async (memberIds: string[]) =>
+    (await client.request(Rpcs.servicesCreate, { tenantId, name: `s${memberIds.length}`, durationMinutes: 30, memberIds, strategy: Service_Strategy.round_robin })).service!.id;
+  const cases = [
+    { name: '1 member', serviceId: await service(members.slice(0, 1)), runs: 2_000, target: 'p50 ≤ 2 ms' },
+    { name: '10 members round robin', serviceId: await service(members.slice(1, 11)), runs: 500, target: 'p99 ≤ 10 ms' },
+    { name: '50 members round robin', serviceId: await service(members.slice(11, 61)), runs: 200, target: 'p99 ≤ 50 ms' },
+  ];
+  const from = DAY.toISO()!;
+  const to = DAY.plus({ days: 30 }).toISO()!;
+  for (const c of cases) {
+    const find = () => client.request(Rpcs.slotsFind, { tenantId, serviceId: c.serviceId, from, to, limit: 10 });
+    // Warm: every member's busy time is in availability's cache after the first answers.
+    await waitFor(async () => (await find()).skipped.length === 0 && (await find()).slots.length > 0, { timeoutMs: 30_000 });
+    const times = await sequential(c.runs, find);
+    rows.push({ measure: `slots.find, 30 days, 1000 busy/member, warm: ${c.name}`, figure: latency(times), target: c.target });
+  }
+}
+
+async function bookings(client: Bus, connector: TestConnector): Promise<void> {
+  const tenantId = await tenant(client);
+  const members = await seededMembers(client, connector, tenantId, 51, 0);
+  const { service } = await client.request(Rpcs.servicesCreate, {
+    tenantId,
+    name: 'Consultation',
+    durationMinutes: 30,
+    memberIds: members,
+    strategy: Service_Strategy.round_robin,
+  });
+  const serviceId = service!.id;
+  const slot = (i: number) => DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
+  const create = (memberId: string, start: string) =>
+    client.request(Rpcs.bookingsCreate, { idempotencyKey: randomUUID(), tenantId, serviceId, memberId, start, customer: { name: 'Bench', phone: '+14155550123' } });
+
+  const single = await sequential(200, (i) => create(members[50], slot(i)));
+  rows.push({ measure: 'bookings.create, one at a time', figure: latency(single), target: 'p50 ≤ 15 ms' });
+
+  const perCalendar = 20;
+  const began = performance.now();
+  const times: number[] = [];
+  let confirmed = 0;
+  await Promise.all(
+    members.slice(0, 50).map(async (memberId) => {
+      for (let i = 0; i < perCalendar; i++) {
+        const t = performance.now();
+        const reply = await create(memberId, slot(200 + i));
+        times.push(performance.now() - t);
+        if (reply.outcome === BookingOutcome_Outcome.confirmed) confirmed++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - began) / 1_000;
+  rows.push({ measure: `bookings.create, 50 calendars at once (${confirmed} confirmed)`, figure: latency(times) });
+  rows.push({ measure: 'confirmed bookings per second, 50 calendars', figure: `${Math.round(confirmed / seconds)} /s`, target: '≥ 150 /s' });
+
+  const contested = slot(400);
+  const outcomes: number[] = [];
+  const contention = await Promise.all(
+    Array.from({ length: 100 }, async () => {
+      const t = performance.now();
+      const reply = await create(members[0], contested);
+      outcomes.push(reply.outcome);
+      return performance.now() - t;
+    }),
+  );
+  const winners = outcomes.filter((o) => o === BookingOutcome_Outcome.confirmed).length;
+  rows.push({ measure: `100 concurrent creates on one slot (${winners} won)`, figure: latency(contention), target: 'p99 ≤ 250 ms, exactly 1 wins' });
+}
+
+async function tenant(client: Bus): Promise<string> {
+  return (await client.request(Rpcs.tenantsCreate, { name: `bench-${randomUUID()}`, timeZone: ZONE })).tenant!.id;
+}
+
+/** Members open 8 to 6 every day, connected, each calendar seeded with `busy` events over 30 days. */
+async function seededMembers(client: Bus, connector: TestConnector, tenantId: string, count: number, busy: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { member } = await client.request(Rpcs.membersCreate, { tenantId, name: `m${i}`, timeZone: ZONE });
+    const { bookingCalendarId } = await connector.connect(tenantId, member!.id);
+    connector.seed(
+      bookingCalendarId,
+      Array.from({ length: busy }, (_, j) => {
+        const start = DAY.plus({ minutes: Math.floor(((j * 7919 + i * 104_729) % (30 * 24 * 4)) * 15) });
+        return { start: start.toISO()!, end: start.plus({ minutes: 15 + (j % 4) * 15 }).toISO()! };
+      }),
+    );
+    await client.request(Rpcs.availabilitySet, {
+      tenantId,
+      memberId: member!.id,
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '18:00' })),
+    });
+    ids.push(member!.id);
+  }
+  return ids;
+}
+
+async function sequential(runs: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await call(i);
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+function latency(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(2);
+  return `p50 ${at(50)} ms, p99 ${at(99)} ms (n=${times.length})`;
+}
+
+function print(): void {
+  const width = Math.max(...rows.map((r) => r.measure.length));
+  const figureWidth = Math.max(...rows.map((r) => r.figure.length));
+  console.log(`\n${'measure'.padEnd(width)}  ${'figure'.padEnd(figureWidth)}  target`);
+  for (const row of rows) console.log(`${row.measure.padEnd(width)}  ${row.figure.padEnd(figureWidth)}  ${row.target ?? ''}`);
+}
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
