@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Booking_Status, BookingSchema, Events, encodeJson, RpcError, type Booking } from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Lease } from '../locks/calendar-lease';
 import { OutboxRelay } from '../outbox/outbox-relay';
 
@@ -35,6 +35,14 @@ export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | '
 export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled';
 
 const OVERLAP = 'bookings_no_overlap';
+/**
+ * Records the lease's revision as the calendar's highest, unless a later lease already wrote: the
+ * statement that uses it writes only when the fence row came back.
+ */
+const fence = (key: string, revision: string) => `fence AS (
+  INSERT INTO lock_fences (lock_key, revision) SELECT ${key}::text, ${revision}::bigint WHERE ${key}::text IS NOT NULL
+  ON CONFLICT (lock_key) DO UPDATE SET revision = excluded.revision WHERE lock_fences.revision <= excluded.revision
+  RETURNING 1)`;
 const COLUMNS = `id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at,
   lower(held) AS held_start, upper(held) AS held_end, status, customer_name, customer_phone, notes,
   transcript_url, event_id, abandoned, created_at, updated_at`;
@@ -48,76 +56,99 @@ export class BookingRepository {
   ) {}
 
   /**
-   * Holds the time with a `pending` row. Answers false when the exclusion constraint finds an
-   * overlapping live booking; throws when the lease was lost to a later holder.
+   * Holds the time with a `pending` row, and names it in the request's idempotency record, in one
+   * statement. Answers undefined when the exclusion constraint finds an overlapping live
+   * booking; throws when the lease was lost to a later holder.
    */
-  async insertPending(booking: NewBooking, lease: Lease, claim: { tenantId: string; key: string }): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      await fence(tx, lease);
-      // The request's record names its booking in the same commit, so a crash right after leaves a trail.
-      await tx.query(`UPDATE idempotency SET booking_id = $3 WHERE tenant_id = $1 AND key = $2`, [claim.tenantId, claim.key, booking.id]);
-      try {
-        await tx.query(
-          `INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
-             status, customer_name, customer_phone, notes, transcript_url)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), 'pending', $11, $12, $13, $14)`,
-          [
-            booking.id, booking.tenantId, booking.serviceId, booking.memberId, booking.calendarId, booking.provider,
-            booking.start, booking.end, booking.heldStart, booking.heldEnd, booking.customerName, booking.customerPhone,
-            booking.notes ?? null, booking.transcriptUrl ?? null,
-          ],
-        );
-        return true;
-      } catch (error) {
-        if (isOverlap(error)) throw new Overlap();
-        throw error;
-      }
-    }).catch((error) => {
-      if (error instanceof Overlap) return false;
+  async insertPending(booking: NewBooking, lease: Lease, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
+    const now = new Date();
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await this.db.query(
+        `WITH ${fence('$15', '$16')},
+         claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM fence))
+         INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
+           status, customer_name, customer_phone, notes, transcript_url, created_at, updated_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), 'pending', $11, $12, $13, $14, $19, $19
+          WHERE EXISTS (SELECT 1 FROM fence)
+         RETURNING ${COLUMNS}`,
+        [
+          booking.id, booking.tenantId, booking.serviceId, booking.memberId, booking.calendarId, booking.provider,
+          booking.start, booking.end, booking.heldStart, booking.heldEnd, booking.customerName, booking.customerPhone,
+          booking.notes ?? null, booking.transcriptUrl ?? null, lease.key, lease.revision, claim.tenantId, claim.key, now,
+        ],
+      );
+    } catch (error) {
+      if (isOverlap(error)) return undefined;
       throw error;
-    });
+    }
+    if (!rows.length) throw lockLost();
+    return toRow(rows[0]);
   }
 
-  /** Marks a booking with its new status and writes its event to the outbox, in one transaction. */
+  private async fenceMoved(lease: Lease): Promise<boolean> {
+    const [fence] = await this.db.query(`SELECT revision FROM lock_fences WHERE lock_key = $1`, [lease.key]);
+    return fence !== undefined && Number(fence.revision) > lease.revision;
+  }
+
+  /**
+   * Moves a booking from the state `row` shows to the next, and writes the booking event for it to
+   * the outbox, in one statement. The row's updatedAt is its version: if the booking changed
+   * since `row` was read (another settler got there first), nothing is written and the current
+   * row is returned. A lost lease throws; a new time that overlaps another booking throws
+   * failed_precondition with reason slot_taken.
+   */
   async transition(
-    id: string,
-    change: {
-      status: BookingStatus;
-      /** Only from this status: a booking two settlers race for changes once. */
-      from?: BookingStatus;
-      eventId?: string;
-      times?: { start: Date; end: Date; heldStart: Date; heldEnd: Date };
-    },
+    row: BookingRow,
+    change: { status: BookingStatus; eventId?: string; times?: Pick<BookingRow, 'start' | 'end' | 'heldStart' | 'heldEnd'> },
     event: BookingEventKind | undefined,
     lease?: Lease,
   ): Promise<BookingRow> {
-    const row = await this.db.transaction(async (tx) => {
-      if (lease) await fence(tx, lease);
-      let rows: Record<string, unknown>[];
-      try {
-        [rows] = await tx.query(
-          `UPDATE bookings SET status = $2, event_id = coalesce($3, event_id),
-             starts_at = coalesce($4, starts_at), ends_at = coalesce($5, ends_at),
-             held = CASE WHEN $6::timestamptz IS NULL THEN held ELSE tstzrange($6, $7, '[)') END,
-             updated_at = clock_timestamp()
-           WHERE id = $1 AND ($8::text IS NULL OR status = $8) RETURNING ${COLUMNS}`,
-          [id, change.status, change.eventId ?? null, change.times?.start ?? null, change.times?.end ?? null,
-            change.times?.heldStart ?? null, change.times?.heldEnd ?? null, change.from ?? null],
-        );
-      } catch (error) {
-        if (isOverlap(error)) throw new RpcError('failed_precondition', 'the new time overlaps another booking', { reason: 'slot_taken' });
-        throw error;
-      }
-      if (!rows.length) {
-        const [current] = await tx.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id]);
-        return { row: toRow(current), enqueued: false };
-      }
-      const updated = toRow(rows[0]);
-      if (event) await enqueue(tx, updated, event);
-      return { row: updated, enqueued: Boolean(event) };
-    });
-    if (row.enqueued) this.outbox.wake();
-    return row.row;
+    const next: BookingRow = {
+      ...row,
+      ...change.times,
+      status: change.status,
+      eventId: change.eventId ?? row.eventId,
+      // Versions only grow, even if the clock steps back.
+      updatedAt: new Date(Math.max(Date.now(), row.updatedAt.getTime() + 1)),
+    };
+    const outbox = event && {
+      subject: { confirmed: Events.bookingConfirmed, rescheduled: Events.bookingRescheduled, cancelled: Events.bookingCancelled }[event].subject,
+      msgId: `booking:${row.id}:${event}:${next.updatedAt.getTime()}`,
+      body: encodeJson(BookingSchema, toBooking(next)),
+    };
+    let changed: number;
+    try {
+      [{ changed }] = await this.db.query(
+        `WITH ${fence('$1', '$2')},
+         changed AS (
+           UPDATE bookings SET status = $3, event_id = $4, starts_at = $5, ends_at = $6, held = tstzrange($7, $8, '[)'), updated_at = $9
+            WHERE id = $10 AND updated_at = $11 AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM fence))
+           RETURNING id),
+         queued AS (INSERT INTO outbox (subject, msg_id, body) SELECT $12, $13, $14::jsonb FROM changed WHERE $12::text IS NOT NULL)
+         SELECT count(*)::int AS changed FROM changed`,
+        [
+          lease?.key ?? null, lease?.revision ?? null, next.status, next.eventId ?? null, next.start, next.end,
+          next.heldStart, next.heldEnd, next.updatedAt, row.id, row.updatedAt,
+          outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null,
+        ],
+      );
+    } catch (error) {
+      if (isOverlap(error)) throw new RpcError('failed_precondition', 'the new time overlaps another booking', { reason: 'slot_taken' });
+      throw error;
+    }
+    if (changed) {
+      if (outbox) this.outbox.wake();
+      return next;
+    }
+    if (lease && (await this.fenceMoved(lease))) throw lockLost();
+    const [current] = await this.db.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [row.id]);
+    return toRow(current);
+  }
+
+  /** Marks a pending booking as given up, for the reconciler to undo if the undo cannot run now. */
+  async abandon(id: string): Promise<void> {
+    await this.db.query(`UPDATE bookings SET abandoned = true WHERE id = $1 AND status = 'pending'`, [id]);
   }
 
   async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
@@ -165,24 +196,16 @@ export class BookingRepository {
     return rows.map(toRow);
   }
 
-  /** Marks a pending booking as given up, for the reconciler to undo if the undo cannot run now. */
-  async abandon(id: string): Promise<void> {
-    await this.db.query(`UPDATE bookings SET abandoned = true, updated_at = clock_timestamp() WHERE id = $1 AND status = 'pending'`, [id]);
-  }
-
   /** Pending bookings not touched for `graceMs`: left by a crash. */
   async abandoned(graceMs: number, limit: number): Promise<BookingRow[]> {
     const rows = await this.db.query(
-      `SELECT ${COLUMNS} FROM bookings WHERE status = 'pending' AND updated_at < clock_timestamp() - $1 * interval '1 millisecond'
+      `SELECT ${COLUMNS} FROM bookings WHERE status = 'pending' AND updated_at < now() - $1 * interval '1 millisecond'
         ORDER BY updated_at LIMIT $2`,
       [graceMs, limit],
     );
     return rows.map(toRow);
   }
 }
-
-/** Rolls the pending row's transaction back (with its idempotency update) when the time is taken. */
-class Overlap extends Error {}
 
 /** The Booking message of the public contract. */
 export function toBooking(row: BookingRow): Booking {
@@ -203,23 +226,8 @@ export function toBooking(row: BookingRow): Booking {
   } satisfies MessageInitShape<typeof BookingSchema>);
 }
 
-async function fence(tx: EntityManager, lease: Lease): Promise<void> {
-  const rows = await tx.query(
-    `INSERT INTO lock_fences (lock_key, revision) VALUES ($1, $2)
-     ON CONFLICT (lock_key) DO UPDATE SET revision = excluded.revision WHERE lock_fences.revision <= excluded.revision
-     RETURNING revision`,
-    [lease.key, lease.revision],
-  );
-  if (!rows.length) throw new RpcError('unavailable', 'the calendar lock was lost to another attempt; try again', { retryable: true });
-}
-
-async function enqueue(tx: EntityManager, row: BookingRow, kind: BookingEventKind): Promise<void> {
-  const subject = { confirmed: Events.bookingConfirmed, rescheduled: Events.bookingRescheduled, cancelled: Events.bookingCancelled }[kind].subject;
-  await tx.query(`INSERT INTO outbox (subject, msg_id, body) VALUES ($1, $2, $3)`, [
-    subject,
-    `booking:${row.id}:${kind}:${row.updatedAt.getTime()}`,
-    encodeJson(BookingSchema, toBooking(row)),
-  ]);
+function lockLost(): RpcError {
+  return new RpcError('unavailable', 'the calendar lock was lost to another attempt; try again', { retryable: true });
 }
 
 function toRow(r: Record<string, unknown>): BookingRow {

@@ -62,8 +62,9 @@ export class ChangeBooking {
 
       const times = { start: new Date(start), end: new Date(end), heldStart: new Date(check.held!.start), heldEnd: new Date(check.held!.end) };
       const old = { start: booking.start, end: booking.end, heldStart: booking.heldStart, heldEnd: booking.heldEnd };
+      let moved: BookingRow;
       try {
-        await this.bookings.transition(booking.id, { status: 'confirmed', times }, undefined, lease);
+        moved = await this.bookings.transition(booking, { status: 'confirmed', times }, undefined, lease);
       } catch (error) {
         if (error instanceof RpcError && error.details.reason === 'slot_taken') return conflict(ConflictReason.slot_taken);
         throw error;
@@ -82,10 +83,10 @@ export class ChangeBooking {
           { timeoutMs: this.config.PROVIDER_WRITE_TIMEOUT_MS },
         );
       } catch (error) {
-        await this.bookings.transition(booking.id, { status: 'confirmed', times: old }, undefined, lease);
+        await this.bookings.transition(moved, { status: 'confirmed', times: old }, undefined, lease);
         throw asRpcError(error);
       }
-      return confirmed(await this.bookings.transition(booking.id, { status: 'confirmed' }, 'rescheduled', lease));
+      return confirmed(await this.bookings.transition(moved, { status: 'confirmed' }, 'rescheduled', lease));
     });
   }
 
@@ -104,7 +105,7 @@ export class ChangeBooking {
         .catch((error) => {
           throw asRpcError(error);
         });
-      const row = await this.bookings.transition(booking.id, { status: 'cancelled', from: 'confirmed' }, 'cancelled', lease);
+      const row = await this.bookings.transition(booking, { status: 'cancelled' }, 'cancelled', lease);
       return { booking: toBooking(row) };
     });
   }

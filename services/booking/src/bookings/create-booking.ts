@@ -89,9 +89,9 @@ export class CreateBooking {
       if (this.lock.isBusy(memberLockKey(request.tenantId, candidate.memberId)) && (await taken())) {
         return { kind: 'refused', reason: ConflictReason.slot_taken };
       }
-      return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease): Promise<Attempt> => {
+      return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease, contended): Promise<Attempt> => {
         // Whoever held the lock before may just have taken it.
-        if (await taken()) return { kind: 'refused', reason: ConflictReason.slot_taken };
+        if (contended && (await taken())) return { kind: 'refused', reason: ConflictReason.slot_taken };
         let check: AvailabilityCheckResponse;
         try {
           check = await this.bus.request(InternalRpcs.availabilityCheck, {
@@ -110,7 +110,7 @@ export class CreateBooking {
         }
 
         const id = randomUUID();
-        const held = await this.bookings.insertPending(
+        const pending = await this.bookings.insertPending(
           {
             id,
             ...ids,
@@ -129,7 +129,7 @@ export class CreateBooking {
           lease,
           claim,
         );
-        if (!held) return { kind: 'refused', reason: ConflictReason.slot_taken, check };
+        if (!pending) return { kind: 'refused', reason: ConflictReason.slot_taken, check };
 
         const text = eventText({
           id,
@@ -152,7 +152,7 @@ export class CreateBooking {
           await this.settlement.settle(request.tenantId, id, { eventExpected: false });
           return { kind: 'failed', error: asRpcError(error) };
         }
-        return { kind: 'confirmed', row: await this.bookings.transition(id, { status: 'confirmed', eventId }, 'confirmed', lease) };
+        return { kind: 'confirmed', row: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', lease) };
       });
     });
   }

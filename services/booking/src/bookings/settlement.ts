@@ -32,12 +32,12 @@ export class Settlement {
     try {
       if (undo) {
         await this.bus.request(connector.deleteEvent, ref);
-        settled = await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
+        settled = await this.bookings.transition(row, { status: 'failed' }, undefined);
       } else {
         const found = await this.bus.request(connector.findEvent, ref);
         settled = found.found
-          ? await this.bookings.transition(bookingId, { status: 'confirmed', from: 'pending', eventId: found.event?.eventId }, 'confirmed')
-          : await this.bookings.transition(bookingId, { status: 'failed', from: 'pending' }, undefined);
+          ? await this.bookings.transition(row, { status: 'confirmed', eventId: found.event?.eventId }, 'confirmed')
+          : await this.bookings.transition(row, { status: 'failed' }, undefined);
       }
     } catch (error) {
       if (undo) await this.bookings.abandon(bookingId);

@@ -8,6 +8,8 @@ const BUCKET = 'booking_calendar_leases';
 export interface Lease {
   key: string;
   revision: number;
+  /** Whether another holder had it when it was first asked for. */
+  waited: boolean;
 }
 
 /**
@@ -35,15 +37,17 @@ export class CalendarLeases {
     const key = kvKey(lockKey);
     const deadline = Date.now() + waitMs;
     let pause = 2;
+    let waited = false;
     for (;;) {
       try {
-        return { key, revision: await this.kv.create(key, new Uint8Array()) };
+        return { key, revision: await this.kv.create(key, new Uint8Array()), waited };
       } catch (error) {
         if (!isTaken(error)) throw error;
       }
       if (Date.now() + pause > deadline) {
         throw new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
       }
+      waited = true;
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 50);
     }

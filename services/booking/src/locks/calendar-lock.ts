@@ -29,11 +29,13 @@ export class CalendarLock implements OnModuleInit {
     return this.mailboxes.isBusy(lockKey);
   }
 
-  run<T>(lockKey: string, work: (lease: Lease) => Promise<T>): Promise<T> {
+  /** `contended` tells the work whether anyone held the calendar while it waited. */
+  run<T>(lockKey: string, work: (lease: Lease, contended: boolean) => Promise<T>): Promise<T> {
+    const queued = this.mailboxes.isBusy(lockKey);
     return this.mailboxes.run(lockKey, async () => {
       const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
       try {
-        return await work(lease);
+        return await work(lease, queued || lease.waited);
       } finally {
         await this.leases.release(lease);
       }

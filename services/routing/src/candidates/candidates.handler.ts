@@ -33,10 +33,16 @@ export class CandidatesHandler {
 
   @HandleRpc(InternalRpcs.routingCandidates)
   async candidates(request: CandidatesRequest): Promise<MessageInitShape<typeof CandidatesResponseSchema>> {
-    const tenant = await this.tenants.get(request.tenantId);
-    const service = await this.services.get(request.tenantId, request.serviceId);
-    const order = await this.order(service, request.memberId);
-    const timeZones = new Map((await this.members.findMany(request.tenantId, order)).map((m) => [m.id, m.timeZone]));
+    // Independent reads go out together: this answer sits on every booking's path.
+    const [tenant, service] = await Promise.all([
+      this.tenants.get(request.tenantId),
+      this.services.get(request.tenantId, request.serviceId),
+    ]);
+    const [order, members] = await Promise.all([
+      this.order(service, request.memberId),
+      this.members.findMany(request.tenantId, service.memberIds),
+    ]);
+    const timeZones = new Map(members.map((m) => [m.id, m.timeZone]));
     return {
       candidates: order.map((memberId) => ({ memberId, timeZone: timeZones.get(memberId) })),
       durationMinutes: service.durationMinutes,
