@@ -6,7 +6,8 @@ import { runServices } from './services';
 
 // This file runs as dist/scripts/start.js.
 const ROOT = path.resolve(__dirname, '..', '..');
-const DATA = path.join(ROOT, '.data');
+// DATA_DIR moves it, e.g. for a test that must not touch a developer's data.
+const DATA = process.env.DATA_DIR ? path.resolve(process.env.DATA_DIR) : path.join(ROOT, '.data');
 // Longer than the services' own drain deadline, so they are only SIGKILLed when stuck.
 const SHUTDOWN_GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000) + 5_000;
 
