@@ -1,4 +1,6 @@
-import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -24,11 +26,19 @@ let started: Telemetry | undefined;
 /**
  * Starts tracing for this process. Call it before anything loads `pg` or `http` (a service's
  * main.ts imports its telemetry.ts first), or their calls are not traced. Spans go to OTLP/HTTP
- * when OTEL_EXPORTER_OTLP_ENDPOINT is set, to memory when asked, and nowhere otherwise.
+ * when OTEL_EXPORTER_OTLP_ENDPOINT is set and to memory when asked; otherwise none are recorded,
+ * which costs nothing on the hot path, while trace context still passes from caller to callee.
  */
 export function startTelemetry(serviceName: string, options: { inMemory?: boolean } = {}): Telemetry {
   if (started) return started;
   if (process.env.OTEL_LOG_LEVEL === 'debug') diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.DEBUG);
+  if (!options.inMemory && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    // Nowhere to send spans: record none, but still carry callers' trace context through.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    started = { shutdown: async () => undefined };
+    return started;
+  }
 
   const processors: SpanProcessor[] = [];
   const memory = options.inMemory ? new InMemorySpanExporter() : undefined;

@@ -97,6 +97,10 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     const london = await find({ tenantId, serviceId });
     expect(london.timeZone).toBe('Europe/London');
     expect(london.slots.map((s) => Date.parse(s.start))).toEqual(response.slots.map((s) => Date.parse(s.start)));
+    // A caller in a third zone: the member's hours, written with the caller's offset.
+    const kolkata = await find({ tenantId, serviceId, timeZone: 'Asia/Kolkata' });
+    expect(kolkata.slots[0].start).toBe(day.set({ hour: 9 }).setZone('Asia/Kolkata').toISO({ suppressMilliseconds: true }));
+    expect(kolkata.slots.every((s) => s.start.endsWith('+05:30'))).toBe(true);
   });
 
   it('reflects a calendar.changed event in the next answer, from any calendar of the member', async () => {
