@@ -6,6 +6,7 @@ import * as slots from './gen/calendar/v1/slots_pb';
 import * as connector from './gen/calendar/internal/v1/connector_pb';
 import * as health from './gen/calendar/internal/v1/health_pb';
 import * as scheduling from './gen/calendar/internal/v1/scheduling_pb';
+import * as providerWebhooks from './gen/calendar/internal/v1/provider_webhooks_pb';
 
 /** A request/reply subject with the message types it takes and answers. */
 export interface Rpc<Req extends DescMessage = DescMessage, Res extends DescMessage = DescMessage> {
@@ -141,11 +142,40 @@ export const Events = {
   bookingConfirmed: event('calendar.v1.events.booking.confirmed', bookings.BookingSchema),
   bookingRescheduled: event('calendar.v1.events.booking.rescheduled', bookings.BookingSchema),
   bookingCancelled: event('calendar.v1.events.booking.cancelled', bookings.BookingSchema),
+  /** A booking the owner should look at (its `attention` says why); it stays as it was. */
+  bookingFlagged: event('calendar.v1.events.booking.flagged', bookings.BookingSchema),
   /** Every booking event: they all carry the Booking. */
   bookingAny: event('calendar.v1.events.booking.>', bookings.BookingSchema),
   calendarChanged: event('calendar.v1.events.calendar.changed', events.CalendarChangedSchema),
   connectionStatus: event('calendar.v1.events.connection.status', events.ConnectionStatusChangedSchema),
   availabilityChanged: event('calendar.v1.events.availability.changed', events.AvailabilityChangedSchema),
+  /** One of our bookings' provider events was deleted or moved in the provider calendar. */
+  bookingEventChanged: event('calendar.v1.events.calendar.booking_event_changed', events.BookingEventChangedSchema),
   notificationSent: event('calendar.v1.events.notification.sent', events.NotificationOutcomeSchema),
   notificationFailed: event('calendar.v1.events.notification.failed', events.NotificationOutcomeSchema),
+} as const;
+
+/**
+ * What the gateway forwards from a provider to that provider's connector: the OAuth redirect
+ * (GET /v1/oauth/<provider>/callback) and push messages (POST /v1/webhooks/<provider>).
+ */
+export const providerCallbackRpcs = (provider: string) => ({
+  oauthCallback: rpc(
+    `calendar.internal.connector.${provider}.oauth.callback`,
+    providerWebhooks.OAuthCallbackSchema,
+    providerWebhooks.OAuthCallbackResultSchema,
+  ),
+});
+
+export const ProviderWebhookRpcs = {
+  google: rpc(
+    'calendar.internal.connector.google.webhook',
+    providerWebhooks.GoogleChannelNotificationSchema,
+    providerWebhooks.WebhookAckSchema,
+  ),
+  microsoft: rpc(
+    'calendar.internal.connector.microsoft.webhook',
+    providerWebhooks.GraphNotificationBatchSchema,
+    providerWebhooks.WebhookAckSchema,
+  ),
 } as const;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BookingOutcome_Outcome, Booking_Status, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
+import { BookingOutcome_Outcome, Booking_Status, Events, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
 import { testNatsUrl, waitFor } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
@@ -189,6 +189,34 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     expect(second.bookings).toHaveLength(1);
     expect(second.nextPageToken).toBeUndefined();
     await expect(stack.client.request(Rpcs.bookingsGet, { tenantId: 'other', bookingId: first.bookings[0].id })).rejects.toBeInstanceOf(RpcError);
+  });
+
+  it('follows the owner: an event deleted in the calendar cancels, a move moves or flags', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const member = members[0];
+    const book = async (hour: number) => (await create({ idempotencyKey: key(), tenantId, serviceId, start: at(hour), customer })).booking!;
+    const changed = (bookingId: string, change: string, times?: { start: string; end: string }) =>
+      stack.client.events.publish(
+        Events.bookingEventChanged,
+        { tenantId, memberId: member.id, calendarId: member.bookingCalendarId, bookingId, change, ...times },
+        randomUUID(),
+      );
+    const status = async (bookingId: string) => (await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId })).booking!;
+
+    const deleted = await book(9);
+    await changed(deleted.id, 'deleted');
+    await waitFor(async () => (await status(deleted.id)).status === Booking_Status.cancelled);
+    expect((await status(deleted.id)).cancelReason).toBe('deleted_in_calendar');
+
+    const moved = await book(10);
+    await changed(moved.id, 'moved', { start: at(11), end: at(11, 30) });
+    await waitFor(async () => Date.parse((await status(moved.id)).start) === Date.parse(at(11)));
+
+    const other = await book(12);
+    await changed(moved.id, 'moved', { start: at(12), end: at(12, 30) });
+    await waitFor(async () => (await status(moved.id)).attention === 'moved_in_calendar_over_another_booking');
+    expect(Date.parse((await status(moved.id)).start)).toBe(Date.parse(at(11)));
+    expect((await status(other.id)).status).toBe(Booking_Status.confirmed);
   });
 
   it('publishes confirmed bookings to the stream through the outbox', async () => {

@@ -4,6 +4,7 @@ import { BookingRepository } from './bookings/booking.repository';
 import { BookingsHandler } from './bookings/bookings.handler';
 import { ChangeBooking } from './bookings/change-booking';
 import { CreateBooking } from './bookings/create-booking';
+import { ProviderChangesConsumer } from './bookings/provider-changes.consumer';
 import { Reconciler } from './bookings/reconciler';
 import { Settlement } from './bookings/settlement';
 import { Idempotent } from './idempotency/idempotent';
@@ -24,6 +25,7 @@ import { OutboxRelay } from './outbox/outbox-relay';
     ChangeBooking,
     BookingsHandler,
     Reconciler,
+    ProviderChangesConsumer,
   ],
 })
 export class BookingModule {}

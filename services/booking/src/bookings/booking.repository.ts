@@ -25,14 +25,16 @@ export interface BookingRow {
   transcriptUrl?: string;
   eventId?: string;
   abandoned: boolean;
+  cancelReason?: string;
+  attention?: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'createdAt' | 'updatedAt'>;
+export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'cancelReason' | 'attention' | 'createdAt' | 'updatedAt'>;
 
 /** The booking event a status change publishes, through the outbox. */
-export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled';
+export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled' | 'flagged';
 
 const OVERLAP = 'bookings_no_overlap';
 /**
@@ -45,7 +47,7 @@ const fence = (key: string, revision: string) => `fence AS (
   RETURNING 1)`;
 const COLUMNS = `id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at,
   lower(held) AS held_start, upper(held) AS held_end, status, customer_name, customer_phone, notes,
-  transcript_url, event_id, abandoned, created_at, updated_at`;
+  transcript_url, event_id, abandoned, cancel_reason, attention, created_at, updated_at`;
 
 /** The bookings table, its outbox rows and lock fences: every write that must be atomic is here. */
 @Injectable()
@@ -100,7 +102,13 @@ export class BookingRepository {
    */
   async transition(
     row: BookingRow,
-    change: { status: BookingStatus; eventId?: string; times?: Pick<BookingRow, 'start' | 'end' | 'heldStart' | 'heldEnd'> },
+    change: {
+      status: BookingStatus;
+      eventId?: string;
+      times?: Pick<BookingRow, 'start' | 'end' | 'heldStart' | 'heldEnd'>;
+      cancelReason?: string;
+      attention?: string;
+    },
     event: BookingEventKind | undefined,
     lease?: Lease,
   ): Promise<BookingRow> {
@@ -109,11 +117,18 @@ export class BookingRepository {
       ...change.times,
       status: change.status,
       eventId: change.eventId ?? row.eventId,
+      cancelReason: change.cancelReason ?? row.cancelReason,
+      attention: change.attention ?? row.attention,
       // Versions only grow, even if the clock steps back.
       updatedAt: new Date(Math.max(Date.now(), row.updatedAt.getTime() + 1)),
     };
     const outbox = event && {
-      subject: { confirmed: Events.bookingConfirmed, rescheduled: Events.bookingRescheduled, cancelled: Events.bookingCancelled }[event].subject,
+      subject: {
+        confirmed: Events.bookingConfirmed,
+        rescheduled: Events.bookingRescheduled,
+        cancelled: Events.bookingCancelled,
+        flagged: Events.bookingFlagged,
+      }[event].subject,
       msgId: `booking:${row.id}:${event}:${next.updatedAt.getTime()}`,
       body: encodeJson(BookingSchema, toBooking(next)),
     };
@@ -122,7 +137,8 @@ export class BookingRepository {
       [{ changed }] = await this.db.query(
         `WITH ${fence('$1', '$2')},
          changed AS (
-           UPDATE bookings SET status = $3, event_id = $4, starts_at = $5, ends_at = $6, held = tstzrange($7, $8, '[)'), updated_at = $9
+           UPDATE bookings SET status = $3, event_id = $4, starts_at = $5, ends_at = $6, held = tstzrange($7, $8, '[)'), updated_at = $9,
+                  cancel_reason = $15, attention = $16
             WHERE id = $10 AND updated_at = $11 AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM fence))
            RETURNING id),
          queued AS (INSERT INTO outbox (subject, msg_id, body) SELECT $12, $13, $14::jsonb FROM changed WHERE $12::text IS NOT NULL)
@@ -130,7 +146,7 @@ export class BookingRepository {
         [
           lease?.key ?? null, lease?.revision ?? null, next.status, next.eventId ?? null, next.start, next.end,
           next.heldStart, next.heldEnd, next.updatedAt, row.id, row.updatedAt,
-          outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null,
+          outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null, next.cancelReason ?? null, next.attention ?? null,
         ],
       );
     } catch (error) {
@@ -221,6 +237,8 @@ export function toBooking(row: BookingRow): Booking {
     customer: { name: row.customerName, phone: row.customerPhone },
     notes: row.notes,
     transcriptUrl: row.transcriptUrl,
+    cancelReason: row.cancelReason,
+    attention: row.attention,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   } satisfies MessageInitShape<typeof BookingSchema>);
@@ -249,6 +267,8 @@ function toRow(r: Record<string, unknown>): BookingRow {
     transcriptUrl: (r.transcript_url as string | null) ?? undefined,
     eventId: (r.event_id as string | null) ?? undefined,
     abandoned: r.abandoned as boolean,
+    cancelReason: (r.cancel_reason as string | null) ?? undefined,
+    attention: (r.attention as string | null) ?? undefined,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };

@@ -105,7 +105,7 @@ export class ChangeBooking {
         .catch((error) => {
           throw asRpcError(error);
         });
-      const row = await this.bookings.transition(booking, { status: 'cancelled' }, 'cancelled', lease);
+      const row = await this.bookings.transition(booking, { status: 'cancelled', cancelReason: request.reason }, 'cancelled', lease);
       return { booking: toBooking(row) };
     });
   }
