@@ -25,6 +25,12 @@ export interface ConsumeOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /**
+   * Where a new durable consumer starts: at the stream's first event (the default, for
+   * projections that must see everything), or with events published from now on (for effects
+   * such as texting a customer, which make no sense for events from before the consumer existed).
+   */
+  startAt?: 'first' | 'new';
+  /**
    * For a consumer of one instance's own (e.g. cache invalidation, where every instance needs
    * every event): start with events published from now on, and let the server delete the
    * consumer once the instance has been gone this long.
@@ -95,7 +101,7 @@ export class EventStreams {
     const config = {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: options.instanceScoped ? DeliverPolicy.New : DeliverPolicy.All,
+      deliver_policy: options.instanceScoped || options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: source.subject,
       ack_wait: nanos(ACK_WAIT_MS),
       max_deliver: -1,
@@ -104,7 +110,9 @@ export class EventStreams {
     try {
       await manager.consumers.add(STREAM.name, config);
     } catch {
-      await manager.consumers.update(STREAM.name, options.durable, config);
+      // It exists: its position stands, and so must the start it was created with.
+      const existing = await manager.consumers.info(STREAM.name, options.durable);
+      await manager.consumers.update(STREAM.name, options.durable, { ...config, deliver_policy: existing.config.deliver_policy });
     }
     const consumer = await this.js.consumers.get(STREAM.name, options.durable);
     const messages = await consumer.consume({ max_messages: 64 });
@@ -125,7 +133,7 @@ export class EventStreams {
 
   private async deliver<Body extends DescMessage>(
     source: EventSource<Body>,
-    policy: Required<Omit<ConsumeOptions, 'instanceScoped'>>,
+    policy: Required<Omit<ConsumeOptions, 'instanceScoped' | 'startAt'>>,
     message: JsMsg,
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<void> {

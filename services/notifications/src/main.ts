@@ -1,6 +1,7 @@
 import './telemetry';
-import { baseConfig } from '@calldesk/config';
 import { runService } from '@calldesk/service-kit';
+import { notificationsConfig } from './config';
+import { migrations } from './migrations';
 import { NotificationsModule } from './notifications.module';
 
-void runService({ service: 'notifications', module: NotificationsModule, config: baseConfig });
+void runService({ service: 'notifications', module: NotificationsModule, config: notificationsConfig, migrations });
