@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { healthRpc, RpcError, type Rpc } from '@calldesk/contracts';
 import { testNatsUrl } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
-import { Bus } from './bus';
+import { Bus, Decline } from './bus';
 
 const health = healthRpc('booking');
 // A private subject per test, so that nothing else on the shared NATS server answers it.
@@ -89,6 +89,26 @@ describe('Bus (real NATS)', () => {
     server.serve(slow, () => new Promise((resolve) => setTimeout(() => resolve(answer), 1_000)));
     await server.connection.flush();
     await expect(client.request(slow, {})).rejects.toMatchObject({ code: 'deadline_exceeded' });
+  });
+
+  it('sends no reply at all when a handler declines, so the owner of the request answers', async () => {
+    const rpc = privateRpc();
+    const google = await bus('connector-google');
+    const caldav = await bus('connector-caldav');
+    const handler = (owner: string) => async (request: { checkTimeoutMs?: number }) => {
+      if (request.checkTimeoutMs !== (owner === 'google' ? 1 : 2)) throw new Decline();
+      return { ...answer, instance: owner };
+    };
+    google.serve(rpc, handler('google'));
+    caldav.serve(rpc, handler('caldav'));
+    await Promise.all([google.connection.flush(), caldav.connection.flush()]);
+    const client = await bus('gateway', 300);
+    for (let i = 0; i < 10; i++) {
+      await expect(client.request(rpc, { checkTimeoutMs: 1 })).resolves.toMatchObject({ instance: 'google' });
+      await expect(client.request(rpc, { checkTimeoutMs: 2 })).resolves.toMatchObject({ instance: 'caldav' });
+    }
+    // Owned by nobody: nobody answers, not even with an error.
+    await expect(client.request(rpc, { checkTimeoutMs: 3 })).rejects.toMatchObject({ code: 'deadline_exceeded' });
   });
 
   it('shares requests between instances of a queue group', async () => {

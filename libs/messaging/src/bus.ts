@@ -23,6 +23,19 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
+ * Thrown by a handler to leave a request to another service: no reply is sent at all. For
+ * subjects several services serve, each answering only what is its own (e.g. a connector
+ * answers `calendars.setRole` only for its own calendar ids), so the owner's reply is the one
+ * the caller gets. A request nobody owns times out.
+ */
+export class Decline extends Error {
+  constructor() {
+    super('declined: another service answers this request');
+    this.name = 'Decline';
+  }
+}
+
+/**
  * The one way to serve and call subjects: plain NATS request/reply with the JSON body of the
  * public contract, so that `nc.request(subject, json)` from any NATS client gets an answer.
  * Every call has a timeout, every reply is the response or `{"error": {...}}`, and every hop
@@ -120,6 +133,10 @@ export class Bus {
           const request = decodeJson(rpc.request, msg.data);
           reply = encodeJson(rpc.response, create(rpc.response, await handler(request)));
         } catch (error) {
+          if (error instanceof Decline) {
+            span.setAttribute('rpc.declined', true);
+            return;
+          }
           const rpcError = this.asRpcError(error, msg.subject);
           span.setStatus({ code: SpanStatusCode.ERROR, message: rpcError.code });
           span.setAttribute('rpc.error_code', rpcError.code);

@@ -98,21 +98,22 @@ export class EventStreams {
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<void> {
     const manager = await this.jsm();
-    const config = {
-      durable_name: options.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: options.instanceScoped || options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+    const updatable = {
       filter_subject: source.subject,
       ack_wait: nanos(ACK_WAIT_MS),
       max_deliver: -1,
       ...(options.instanceScoped ? { inactive_threshold: nanos(options.instanceScoped.inactiveThresholdMs) } : {}),
     };
     try {
-      await manager.consumers.add(STREAM.name, config);
+      await manager.consumers.add(STREAM.name, {
+        ...updatable,
+        durable_name: options.durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: options.instanceScoped || options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      });
     } catch {
-      // It exists: its position stands, and so must the start it was created with.
-      const existing = await manager.consumers.info(STREAM.name, options.durable);
-      await manager.consumers.update(STREAM.name, options.durable, { ...config, deliver_policy: existing.config.deliver_policy });
+      // It exists: its position and where it started stand; the rest follows this code.
+      await manager.consumers.update(STREAM.name, options.durable, updatable);
     }
     const consumer = await this.js.consumers.get(STREAM.name, options.durable);
     const messages = await consumer.consume({ max_messages: 64 });

@@ -1,2 +1,2 @@
-export { Bus, type BusOptions, type Handler } from './bus';
+export { Bus, Decline, type BusOptions, type Handler } from './bus';
 export { EventStreams, backoff, type ConsumeOptions, type Delivery, type EventSource } from './event-streams';

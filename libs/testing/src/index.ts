@@ -5,3 +5,5 @@ export * from './processes';
 export * from './in-process-service';
 export * from './system';
 export * from './test-connector';
+export * from './fakes';
+export * from './fake-message-providers';

@@ -1,0 +1,1 @@
+export { channelOfSecret, issueChannelSecret, issueOAuthState, readOAuthState, TokenSigner, type OAuthState } from './signed-token';

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
+import { issueChannelSecret } from '@calldesk/signing';
+import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
+import type { Logger } from '@calldesk/telemetry';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { MicrosoftConfig } from '../config';
+import { Signers } from '../connections/signers';
+import { deltaRound, type DeltaRound } from '../graph/delta';
+import { GraphClient } from '../graph/graph-client';
+import { isGraphStatus } from '../graph/graph-errors';
+import { renew, subscribe, unsubscribe } from '../graph/subscriptions';
+import { BookingEventStore } from '../store/booking-event.store';
+import { CalendarStore, type Calendar } from '../store/calendar.store';
+import { ConnectionStore, type Connection } from '../store/connection.store';
+import { SubscriptionStore, type Subscription } from '../store/subscription.store';
+
+const LEASE_MS = 60_000;
+const LOOKBACK_MS = 86_400_000;
+const STALE_SUBSCRIPTION_MS = 10 * 60_000;
+
+/**
+ * Keeps each booking and blocking calendar in step with Graph: a subscription per calendar
+ * (renewed well before it expires; recreated when Graph removes it), and a delta sync after each
+ * notification and periodically as the safety net (a new round weekly, or when the link expires).
+ * A sync that finds one of our booking events deleted or moved by someone else says so on the
+ * stream, for the booking service. One instance works on a calendar at a time (a lease in its row).
+ */
+@Injectable()
+export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly task: PeriodicTask;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: MicrosoftConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly client: GraphClient,
+    private readonly calendars: CalendarStore,
+    private readonly subscriptions: SubscriptionStore,
+    private readonly bookingEvents: BookingEventStore,
+    private readonly connections: ConnectionStore,
+    private readonly events: ConnectorEvents,
+    private readonly signers: Signers,
+  ) {
+    this.task = new PeriodicTask('microsoft maintenance', config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), logger);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.signers.webhook) this.logger.warn('WEBHOOK_SECRET is not set: no subscriptions, changes are found by the periodic sync only');
+    this.task.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.task.stop();
+  }
+
+  /** A notification arrived: sync now (or right after the sync in progress). */
+  async pushed(calendarId: string): Promise<void> {
+    await this.calendars.requestSync(calendarId);
+    await this.work(calendarId, { sync: true });
+  }
+
+  async start(calendarId: string): Promise<void> {
+    await this.work(calendarId, { sync: true });
+  }
+
+  /** Lifecycle: reauthorizationRequired (renew now), subscriptionRemoved (recreate, resync), missed (resync). */
+  async lifecycle(subscription: Subscription, event: string): Promise<void> {
+    if (event === 'subscriptionRemoved') await this.subscriptions.remove(subscription.id);
+    // Renewing is reauthorizing: mark it expired here, and the work below renews it in place.
+    if (event === 'reauthorizationRequired') await this.subscriptions.renewed(subscription.id, new Date(0));
+    await this.calendars.requestSync(subscription.calendarId);
+    await this.work(subscription.calendarId, { sync: event !== 'reauthorizationRequired' });
+  }
+
+  async stopSubscriptions(calendar: Calendar, connection?: Connection): Promise<void> {
+    for (const subscription of await this.subscriptions.ofCalendar(calendar.id)) await this.drop(subscription, connection);
+  }
+
+  private async maintain(): Promise<void> {
+    const renewWithinMs = this.config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
+    for (const calendar of await this.calendars.needingWork(Boolean(this.signers.webhook), renewWithinMs, 100)) {
+      await this.work(calendar.id, { sync: false });
+    }
+    for (const subscription of await this.subscriptions.stale(STALE_SUBSCRIPTION_MS)) await this.subscriptions.remove(subscription.id);
+  }
+
+  private async work(calendarId: string, options: { sync: boolean }): Promise<void> {
+    let force = options.sync;
+    let takenAt = await this.calendars.lease(calendarId, LEASE_MS);
+    while (takenAt) {
+      try {
+        await this.once(calendarId, force);
+      } catch (error) {
+        this.logger.warn('calendar sync failed', { calendarId, error: (error as Error).message });
+      }
+      const again = await this.calendars.release(calendarId, takenAt);
+      takenAt = again ? await this.calendars.lease(calendarId, LEASE_MS) : undefined;
+      force = true;
+    }
+  }
+
+  private async once(calendarId: string, force: boolean): Promise<void> {
+    const calendar = await this.calendars.byId(calendarId);
+    if (!calendar || calendar.role === 'ignored' || calendar.connectionStatus !== 'connected') return;
+    const connection = (await this.connections.find(calendar.connectionId))!;
+    if (this.signers.webhook) {
+      await this.ensureSubscription(calendar, connection).catch((error) =>
+        this.logger.warn('subscription not made', { calendarId, error: (error as Error).message }),
+      );
+    }
+    if (force || calendar.nextSyncAt.getTime() <= Date.now()) await this.sync(calendar, connection);
+  }
+
+  private async sync(calendar: Calendar, connection: Connection): Promise<void> {
+    const target = { connection, calendarId: calendar.id };
+    const from = new Date(Date.now() - LOOKBACK_MS);
+    const to = new Date(Date.now() + this.config.DELTA_WINDOW_DAYS * 86_400_000);
+    const roundAge = calendar.syncRoundStartedAt ? Date.now() - calendar.syncRoundStartedAt.getTime() : Infinity;
+    const link = roundAge < this.config.DELTA_ROUND_DAYS * 86_400_000 ? calendar.syncToken : null;
+    const round = (deltaLink: string | null) =>
+      this.client.call('calendarView.delta', target, (api, signal) => deltaRound(api, signal, calendar.providerCalendarId, deltaLink, from, to), { budgetMs: 30_000 });
+    let changes: DeltaRound;
+    let resynced = false;
+    try {
+      changes = await round(link);
+    } catch (error) {
+      // 410: the delta link expired; start a new round.
+      if (!(link && isGraphStatus(error, 410))) throw error;
+      changes = await round(null);
+      resynced = true;
+    }
+    await this.applyToOurEvents(calendar, changes, from);
+    await this.calendars.saveSyncToken(calendar.id, changes.deltaLink ?? null, this.config.SYNC_INTERVAL_MS, changes.full);
+    if (resynced || (!changes.full && changes.items.length > 0)) {
+      await this.events.calendarChanged(memberOf(calendar), calendar.id, `sync:${randomUUID()}`);
+    }
+  }
+
+  private async applyToOurEvents(calendar: Calendar, changes: DeltaRound, from: Date): Promise<void> {
+    const ours = new Map((await this.bookingEvents.ofCalendar(calendar.id)).map((e) => [e.eventId, e]));
+    if (!ours.size) return;
+    const seen = new Set<string>();
+    for (const item of changes.items) {
+      const row = ours.get(item.eventId);
+      if (!row || row.state === 'deleted' || row.state === 'pending') continue;
+      seen.add(item.eventId);
+      if (item.removed || item.cancelled) {
+        await this.bookingEvents.setState(row.bookingId, 'deleted');
+        await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'deleted' }, 'deleted');
+      } else if (item.start !== undefined && item.end !== undefined && (item.start !== row.start.getTime() || item.end !== row.end.getTime())) {
+        const start = new Date(item.start).toISOString();
+        const end = new Date(item.end).toISOString();
+        await this.bookingEvents.save({ ...row, start: new Date(item.start), end: new Date(item.end), state: 'moved' });
+        await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'moved', start, end }, `${start}/${end}`);
+      }
+    }
+    if (!changes.full) return;
+    for (const row of ours.values()) {
+      if (seen.has(row.eventId) || (row.state !== 'live' && row.state !== 'moved') || row.end < from) continue;
+      await this.bookingEvents.setState(row.bookingId, 'deleted');
+      await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'deleted' }, 'deleted');
+    }
+  }
+
+  /** A subscription that outlives the renewal margin: renewed in place, or a new one made. */
+  private async ensureSubscription(calendar: Calendar, connection: Connection): Promise<void> {
+    const existing = await this.subscriptions.ofCalendar(calendar.id);
+    const renewAt = Date.now() + this.config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
+    if (existing.some((s) => s.state === 'open' && (s.expiresAt?.getTime() ?? 0) > renewAt)) return;
+    const expiresAt = new Date(Date.now() + this.config.MICROSOFT_SUBSCRIPTION_TTL_MIN * 60_000);
+    const target = { connection, calendarId: calendar.id };
+    const current = existing.find((s) => s.state === 'open' && s.subscriptionId);
+    if (current) {
+      try {
+        const renewed = await this.client.call('subscriptions.renew', target, (api, signal) => renew(api, signal, current.subscriptionId!, expiresAt));
+        await this.subscriptions.renewed(current.id, renewed);
+        return;
+      } catch (error) {
+        if (!isGraphStatus(error, 404)) throw error;
+        await this.subscriptions.remove(current.id);
+      }
+    }
+    const id = randomUUID();
+    const clientState = issueChannelSecret(this.signers.webhook!, id);
+    await this.subscriptions.add(id, calendar.id, clientState);
+    try {
+      const notificationUrl = new URL('/v1/webhooks/microsoft', this.config.PUBLIC_BASE_URL).toString();
+      const made = await this.client.call('subscriptions.create', target, (api, signal) =>
+        subscribe(api, signal, calendar.providerCalendarId, { notificationUrl, clientState, expiresAt }),
+      );
+      await this.subscriptions.opened(id, made.subscriptionId, made.expiresAt);
+    } catch (error) {
+      await this.subscriptions.remove(id);
+      throw error;
+    }
+    for (const old of existing.filter((s) => s.id !== current?.id || s.state !== 'open')) await this.drop(old, connection);
+  }
+
+  private async drop(subscription: Subscription, connection?: Connection): Promise<void> {
+    if (connection?.status === 'connected' && subscription.subscriptionId) {
+      await this.client
+        .call('subscriptions.delete', { connection, calendarId: subscription.calendarId }, (api, signal) => unsubscribe(api, signal, subscription.subscriptionId!))
+        .catch((error) => {
+          if (!isGraphStatus(error, 404)) this.logger.warn('subscription not deleted', { subscriptionId: subscription.id, error: (error as Error).message });
+        });
+    }
+    await this.subscriptions.remove(subscription.id);
+  }
+}
+
+export function memberOf(owner: { tenantId: string; memberId: string }): { tenantId: string; memberId: string } {
+  return { tenantId: owner.tenantId, memberId: owner.memberId };
+}
