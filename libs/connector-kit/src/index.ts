@@ -1,0 +1,15 @@
+export { assignRoles, changeRole, parseRole, type CalendarRole, type DiscoveredCalendar, type MemberCalendarRole } from './calendar-roles';
+export { ConnectorEvents, type ConnectionStatus, type MemberRef } from './connector-events';
+export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
+export { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';
+export { PeriodicTask } from './periodic-task';
+export {
+  calendarReadError,
+  classifyProviderError,
+  isAuthRejected,
+  isUnavailable,
+  isUnexpected,
+  ProviderError,
+  toRpcError,
+  type ProviderFailure,
+} from './provider-error';
