@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -56,7 +57,17 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === '/healthz' }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => request.url === '/healthz',
+        // Query strings carry OAuth codes and states: spans keep paths only.
+        requestHook: (span, request) => {
+          if (!(request instanceof IncomingMessage) || !request.url?.includes('?')) return;
+          const path = request.url.slice(0, request.url.indexOf('?'));
+          span.setAttribute('http.target', path);
+          span.setAttribute('http.url', `http://${request.headers.host ?? 'localhost'}${path}`);
+          span.setAttribute('url.query', 'redacted');
+        },
+      }),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
     ],
   });

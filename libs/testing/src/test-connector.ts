@@ -101,6 +101,14 @@ export class TestConnector {
     }
   }
 
+  /** The owner drags an event to another time in their calendar app. */
+  async moveEvent(eventId: string, start: string, end: string): Promise<void> {
+    const event = this.events.get(eventId);
+    if (!event) throw new Error(`no event ${eventId}`);
+    Object.assign(event, { start, end });
+    await this.changed(event.calendarId);
+  }
+
   async removeEvent(eventId: string): Promise<void> {
     const event = this.events.get(eventId);
     this.events.delete(eventId);

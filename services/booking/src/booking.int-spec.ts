@@ -203,16 +203,22 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
       );
     const status = async (bookingId: string) => (await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId })).booking!;
 
+    const eventOf = (bookingId: string) => stack.connector.eventsOf(member.bookingCalendarId).find((e) => e.bookingId === bookingId)!;
     const deleted = await book(9);
+    // A stale report (the event is still there) changes nothing.
+    await changed(deleted.id, 'deleted');
+    await stack.connector.removeEvent(eventOf(deleted.id).eventId);
     await changed(deleted.id, 'deleted');
     await waitFor(async () => (await status(deleted.id)).status === Booking_Status.cancelled);
     expect((await status(deleted.id)).cancelReason).toBe('deleted_in_calendar');
 
     const moved = await book(10);
+    await stack.connector.moveEvent(eventOf(moved.id).eventId, at(11), at(11, 30));
     await changed(moved.id, 'moved', { start: at(11), end: at(11, 30) });
     await waitFor(async () => Date.parse((await status(moved.id)).start) === Date.parse(at(11)));
 
     const other = await book(12);
+    await stack.connector.moveEvent(eventOf(moved.id).eventId, at(12), at(12, 30));
     await changed(moved.id, 'moved', { start: at(12), end: at(12, 30) });
     await waitFor(async () => (await status(moved.id)).attention === 'moved_in_calendar_over_another_booking');
     expect(Date.parse((await status(moved.id)).start)).toBe(Date.parse(at(11)));

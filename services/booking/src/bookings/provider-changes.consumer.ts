@@ -1,4 +1,5 @@
-import { Events, RpcError, type BookingEventChanged } from '@calldesk/contracts';
+import { connectorRpcs, Events, RpcError, type BookingEventChanged } from '@calldesk/contracts';
+import { Bus } from '@calldesk/messaging';
 import { createLogger } from '@calldesk/telemetry';
 import { HandleEvent, LOGGER } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
@@ -7,13 +8,15 @@ import { BookingRepository } from './booking.repository';
 
 /**
  * The owner deleted or moved one of our events in their calendar app. The calendar is the
- * owner's word: a deleted event cancels its booking; a moved one moves the booking with it,
+ * owner's word, read again at the provider before acting: a deleted event cancels its booking; a
+ * moved one moves the booking with it,
  * unless the new time overlaps another booking, when the booking is flagged instead. Either way
  * a booking event tells notifications, which tell the owner (and the customer).
  */
 @Injectable()
 export class ProviderChangesConsumer {
   constructor(
+    private readonly bus: Bus,
     private readonly bookings: BookingRepository,
     private readonly lock: CalendarLock,
     @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
@@ -26,17 +29,25 @@ export class ProviderChangesConsumer {
     await this.lock.run(memberLockKey(booking.tenantId, booking.memberId), async (lease) => {
       const current = await this.bookings.get(booking.tenantId, booking.id);
       if (!current || current.status !== 'confirmed') return;
+      // A report may be stale (a sync that raced with our own write): the provider's event as it
+      // is now decides.
+      const { found, event } = await this.bus.request(connectorRpcs(current.provider).findEvent, {
+        tenantId: current.tenantId,
+        calendarId: current.calendarId,
+        bookingId: current.id,
+      });
+      if (found !== (change.change !== 'deleted')) return;
+      if (event && Date.parse(event.start) === current.start.getTime() && Date.parse(event.end) === current.end.getTime()) return;
       if (change.change === 'deleted') {
         await this.bookings.transition(current, { status: 'cancelled', cancelReason: 'deleted_in_calendar' }, 'cancelled', lease);
         return;
       }
-      if (change.change !== 'moved' || !change.start || !change.end) {
+      if (change.change !== 'moved') {
         this.logger.warn('unknown provider change ignored', { bookingId: booking.id, change: change.change });
         return;
       }
-      const start = new Date(change.start);
-      const end = new Date(change.end);
-      if (start.getTime() === current.start.getTime() && end.getTime() === current.end.getTime()) return;
+      const start = new Date(event!.start);
+      const end = new Date(event!.end);
       // Buffers travel with the appointment.
       const times = {
         start,
