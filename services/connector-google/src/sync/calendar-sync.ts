@@ -7,6 +7,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import type { GoogleConfig } from '../config';
 import { Signers } from '../connections/signers';
 import { GoogleClient } from '../google/google-client';
+import { getEvent } from '../google/event-writes';
 import { isGoogleStatus } from '../google/google-errors';
 import { listChanges, type Changes } from '../google/list-changes';
 import { stopChannel, watchCalendar } from '../google/watch-calendar';
@@ -122,7 +123,7 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
       changes = await list(null);
       resynced = true;
     }
-    await this.applyToOurEvents(calendar, changes, fullFrom);
+    await this.applyToOurEvents(calendar, connection, changes, fullFrom);
     await this.calendars.saveSyncToken(calendar.id, changes.syncToken ?? null, this.config.SYNC_INTERVAL_MS);
     if (resynced || (!changes.full && changes.events.length > 0)) {
       await this.events.calendarChanged(memberOf(calendar), calendar.id, `sync:${changes.syncToken ? createHash('sha256').update(changes.syncToken).digest('base64url').slice(0, 22) : randomUUID()}`);
@@ -130,7 +131,7 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** Our booking events that someone else deleted or moved: told to the booking service, once. */
-  private async applyToOurEvents(calendar: Calendar, changes: Changes, fullFrom: Date): Promise<void> {
+  private async applyToOurEvents(calendar: Calendar, connection: Connection, changes: Changes, fullFrom: Date): Promise<void> {
     const ours = new Map((await this.bookingEvents.ofCalendar(calendar.id)).map((e) => [e.eventId, e]));
     if (!ours.size) return;
     const seen = new Set<string>();
@@ -146,9 +147,18 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
       } else if (row.state === 'pending') {
         await this.bookingEvents.setState(row.bookingId, 'live');
       } else if (event.start !== undefined && event.end !== undefined && (event.start !== row.start.getTime() || event.end !== row.end.getTime())) {
-        const start = new Date(event.start).toISOString();
-        const end = new Date(event.end).toISOString();
-        await this.bookingEvents.save({ ...row, start: new Date(event.start), end: new Date(event.end), state: 'moved' });
+        // The listing may predate a write of ours still in flight: only the event and our record
+        // as they are now can say the owner moved it.
+        const [now, latest] = await Promise.all([
+          this.client.call('events.get', { connection, calendarId: calendar.id, bookingId: row.bookingId }, (api, signal) =>
+            getEvent(api, signal, calendar.providerCalendarId, row.bookingId),
+          ),
+          this.bookingEvents.get(row.bookingId),
+        ]);
+        if (!latest || latest.state === 'pending' || (Date.parse(now.start) === latest.start.getTime() && Date.parse(now.end) === latest.end.getTime())) continue;
+        const start = new Date(now.start).toISOString();
+        const end = new Date(now.end).toISOString();
+        await this.bookingEvents.save({ ...latest, start: new Date(start), end: new Date(end), state: 'moved' });
         await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'moved', start, end }, `${start}/${end}`);
       }
     }
