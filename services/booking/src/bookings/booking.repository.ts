@@ -183,6 +183,24 @@ export class BookingRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The tenant's live bookings made within `withinMs`: routing may not have read their events
+   * yet, so they go with a candidates request to count towards the balance.
+   */
+  async recent(tenantId: string, withinMs: number): Promise<{ bookingId: string; memberId: string; bookedAt: string }[]> {
+    const rows = await this.db.query(
+      `SELECT id, member_id, created_at FROM bookings
+        WHERE tenant_id = $1 AND status IN ('pending', 'confirmed') AND created_at > now() - $2 * interval '1 millisecond'
+        ORDER BY created_at DESC LIMIT 500`,
+      [tenantId, withinMs],
+    );
+    return rows.map((r: { id: string; member_id: string; created_at: Date }) => ({
+      bookingId: r.id,
+      memberId: r.member_id,
+      bookedAt: r.created_at.toISOString(),
+    }));
+  }
+
   /** Held spans of the members' live bookings that meet [from, to). */
   async liveHeld(tenantId: string, memberIds: string[], from: Date, to: Date): Promise<{ memberId: string; start: number; end: number }[]> {
     const rows = await this.db.query(

@@ -24,6 +24,9 @@ import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 import { Settlement } from './settlement';
 
+// Longer than a booking event takes to reach routing's ledger, however loaded the system.
+const RECENT_MS = 30_000;
+
 type Attempt =
   | { kind: 'confirmed'; row: BookingRow }
   | { kind: 'refused'; reason: ConflictReason; check?: AvailabilityCheckResponse }
@@ -57,6 +60,7 @@ export class CreateBooking {
       tenantId: request.tenantId,
       serviceId: request.serviceId,
       memberId: request.memberId,
+      recent: request.memberId ? [] : await this.bookings.recent(request.tenantId, RECENT_MS),
     });
     const refusals: { candidate: Candidate; reason: ConflictReason; check?: AvailabilityCheckResponse }[] = [];
     let failure: RpcError | undefined;

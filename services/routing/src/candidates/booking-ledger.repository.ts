@@ -44,15 +44,28 @@ export class BookingLedgerRepository {
    * Each member's live bookings made within the trailing `windowDays`, across all the tenant's
    * services, and when it was last booked. Members without live bookings are left out.
    */
-  async loads(tenantId: string, memberIds: string[], windowDays: number): Promise<Map<string, Omit<MemberLoad, 'weight'>>> {
+  async loads(
+    tenantId: string,
+    memberIds: string[],
+    windowDays: number,
+    recent: readonly { bookingId: string; memberId: string; bookedAt: string }[] = [],
+  ): Promise<Map<string, Omit<MemberLoad, 'weight'>>> {
+    // The caller's recent bookings join the ledger's rows unless the ledger already has them.
     const rows: { member_id: string; live_bookings: number; last_booked_at: Date }[] = await this.dataSource.query(
-      `SELECT member_id,
+      `WITH recent AS (
+         SELECT * FROM unnest($4::text[], $5::text[], $6::timestamptz[]) AS r(booking_id, member_id, booked_at)
+          WHERE NOT EXISTS (SELECT 1 FROM booking_ledger l WHERE l.booking_id = r.booking_id)
+       ),
+       live AS (
+         SELECT member_id, booked_at FROM booking_ledger WHERE tenant_id = $1 AND member_id = ANY($2::text[]) AND status = 'confirmed'
+         UNION ALL SELECT member_id, booked_at FROM recent WHERE member_id = ANY($2::text[])
+       )
+       SELECT member_id,
               count(*) FILTER (WHERE booked_at >= now() - make_interval(days => $3))::int AS live_bookings,
               max(booked_at) AS last_booked_at
-       FROM booking_ledger
-       WHERE tenant_id = $1 AND member_id = ANY($2::text[]) AND status = 'confirmed'
+       FROM live
        GROUP BY member_id`,
-      [tenantId, memberIds, windowDays],
+      [tenantId, memberIds, windowDays, recent.map((r) => r.bookingId), recent.map((r) => r.memberId), recent.map((r) => r.bookedAt)],
     );
     return new Map(
       rows.map((row) => [

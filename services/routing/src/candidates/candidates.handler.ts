@@ -39,7 +39,7 @@ export class CandidatesHandler {
       this.services.get(request.tenantId, request.serviceId),
     ]);
     const [order, members] = await Promise.all([
-      this.order(service, request.memberId),
+      this.order(service, request.memberId, request.recent),
       this.members.findMany(request.tenantId, service.memberIds),
     ]);
     const timeZones = new Map(members.map((m) => [m.id, m.timeZone]));
@@ -51,7 +51,7 @@ export class CandidatesHandler {
     };
   }
 
-  private async order(service: Service, memberId: string | undefined): Promise<string[]> {
+  private async order(service: Service, memberId: string | undefined, recent: CandidatesRequest['recent']): Promise<string[]> {
     if (memberId) {
       const chosen = memberId.toLowerCase();
       if (!service.memberIds.includes(chosen)) {
@@ -60,7 +60,7 @@ export class CandidatesHandler {
       return [chosen];
     }
     if (service.strategy === Service_Strategy.specific) return service.memberIds;
-    const loads = await this.ledger.loads(service.tenantId, service.memberIds, this.config.ROUTING_BALANCE_WINDOW_DAYS);
+    const loads = await this.ledger.loads(service.tenantId, service.memberIds, this.config.ROUTING_BALANCE_WINDOW_DAYS, recent);
     const weights = new Map(service.weights.map((w) => [w.memberId, w.weight]));
     return balancedOrder(
       service.memberIds.map((id) => ({ memberId: id, liveBookings: 0, ...loads.get(id), weight: weights.get(id) ?? 1 })),
