@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ApiModule } from './api/api.module';
 import { ProbesController } from './probes.controller';
 import { Readiness } from './readiness';
 import { ProviderCallbacksModule } from './webhooks/provider-callbacks.module';
 
-@Module({ imports: [ProviderCallbacksModule], controllers: [ProbesController], providers: [Readiness] })
+@Module({ imports: [ProviderCallbacksModule, ApiModule], controllers: [ProbesController], providers: [Readiness] })
 export class GatewayModule {}

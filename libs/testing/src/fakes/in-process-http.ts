@@ -1,3 +1,4 @@
+import type { MixedList } from 'typeorm';
 import { baseConfig, loadConfig } from '@calldesk/config';
 import type { ServiceName } from '@calldesk/contracts';
 import { serviceRoot } from '@calldesk/service-kit';
@@ -22,6 +23,7 @@ export async function startInProcessHttpService(options: {
   module: Type;
   databaseUrl: string;
   configShape?: typeof baseConfig;
+  migrations?: MixedList<Function | string>;
   env?: Record<string, string>;
 }): Promise<InProcessHttpService> {
   const config = loadConfig(options.configShape ?? baseConfig, {
@@ -31,7 +33,7 @@ export async function startInProcessHttpService(options: {
     NATS_URL: await testNatsUrl(),
     DATABASE_URL: options.databaseUrl,
   });
-  const root = serviceRoot({ service: options.service, module: options.module, config, migrations: [] });
+  const root = serviceRoot({ service: options.service, module: options.module, config, migrations: options.migrations ?? [] });
   const app = await NestFactory.create(root, { logger: false, abortOnError: false });
   const port = await freePort();
   await app.listen(port, '127.0.0.1');

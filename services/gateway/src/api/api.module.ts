@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ApiKeys } from './api-keys';
+import { AuthGuard } from './auth.guard';
+import { BookingsController } from './bookings.controller';
+import { CatalogController } from './catalog.controller';
+import { Forward } from './forward';
+import { LiveEventsController } from './live-events.controller';
+import { OperatorController } from './operator.controller';
+import { SlotsController } from './slots.controller';
+
+/** The HTTP API of the web frontend, mapped onto the public NATS contract. */
+@Module({
+  controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController],
+  providers: [ApiKeys, AuthGuard, Forward],
+})
+export class ApiModule {}

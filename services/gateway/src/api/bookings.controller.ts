@@ -1,0 +1,63 @@
+import { Rpcs, RpcError } from '@calldesk/contracts';
+import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
+import { Forward, numbers } from './forward';
+import { RpcErrorFilter } from './rpc-error.filter';
+import { scoped } from './scoped';
+
+/** Bookings over HTTP: create and reschedule take an Idempotency-Key header; a conflict is 409. */
+@Controller('v1/bookings')
+@UseGuards(AuthGuard)
+@UseFilters(RpcErrorFilter)
+export class BookingsController {
+  constructor(private readonly forward: Forward) {}
+
+  @Post()
+  async create(
+    @Req() request: AuthenticatedRequest,
+    @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const reply = (await this.forward.call(Rpcs.bookingsCreate, scoped(request, { ...body, idempotencyKey: required(key) }))) as { outcome: string };
+    response.status(reply.outcome === 'confirmed' ? 201 : 409);
+    return reply;
+  }
+
+  @Post(':id/reschedule')
+  async reschedule(
+    @Req() request: AuthenticatedRequest,
+    @Param('id') bookingId: string,
+    @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const reply = (await this.forward.call(
+      Rpcs.bookingsReschedule,
+      scoped(request, { ...body, bookingId, idempotencyKey: required(key) }),
+    )) as { outcome: string };
+    response.status(reply.outcome === 'confirmed' ? 200 : 409);
+    return reply;
+  }
+
+  @Post(':id/cancel')
+  cancel(@Req() request: AuthenticatedRequest, @Param('id') bookingId: string, @Body() body: Record<string, unknown>) {
+    return this.forward.call(Rpcs.bookingsCancel, scoped(request, { ...body, bookingId }));
+  }
+
+  @Get(':id')
+  get(@Req() request: AuthenticatedRequest, @Param('id') bookingId: string) {
+    return this.forward.call(Rpcs.bookingsGet, scoped(request, { bookingId }));
+  }
+
+  @Get()
+  list(@Req() request: AuthenticatedRequest, @Query() query: Record<string, unknown>) {
+    return this.forward.call(Rpcs.bookingsList, scoped(request, numbers(query, ['pageSize'])));
+  }
+}
+
+function required(key: string | undefined): string {
+  if (!key) throw RpcError.invalidArgument('Idempotency-Key', 'send an Idempotency-Key header: a retry with the same key is answered, not repeated');
+  return key;
+}

@@ -1,0 +1,41 @@
+import { Rpcs, RpcError } from '@calldesk/contracts';
+import { Body, Controller, Delete, HttpCode, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiKeys } from './api-keys';
+import { AuthGuard, OperatorOnly } from './auth.guard';
+import { Forward } from './forward';
+import { RpcErrorFilter } from './rpc-error.filter';
+
+/** The operator's routes: new tenants and their API keys. */
+@Controller('v1/tenants')
+@UseGuards(AuthGuard)
+@UseFilters(RpcErrorFilter)
+export class OperatorController {
+  constructor(
+    private readonly forward: Forward,
+    private readonly keys: ApiKeys,
+  ) {}
+
+  @Post()
+  @OperatorOnly()
+  createTenant(@Body() body: Record<string, unknown>) {
+    return this.forward.call(Rpcs.tenantsCreate, body);
+  }
+
+  /** The key is in this answer and nowhere else, ever. */
+  @Post(':id/api-keys')
+  @OperatorOnly()
+  async createKey(@Param('id') tenantId: string, @Body() body: { name?: unknown }) {
+    if (typeof body?.name !== 'string' || !body.name.trim() || body.name.length > 200) {
+      throw RpcError.invalidArgument('name', 'name must be 1 to 200 characters');
+    }
+    await this.forward.call(Rpcs.tenantsGet, { id: tenantId });
+    return this.keys.create(tenantId, body.name.trim());
+  }
+
+  @Delete(':id/api-keys/:keyId')
+  @OperatorOnly()
+  @HttpCode(204)
+  async revokeKey(@Param('id') tenantId: string, @Param('keyId') keyId: string) {
+    if (!(await this.keys.revoke(tenantId, keyId))) throw RpcError.notFound('apiKey', keyId);
+  }
+}
