@@ -55,6 +55,11 @@ export class CreateBooking {
       // A run before this one died after holding a booking: finish that one first.
       const earlier = await this.settlement.settle(request.tenantId, claim.bookingId);
       if (earlier?.status === 'confirmed') return confirmed(earlier);
+      // Unsettled (the provider cannot be asked now): a second booking for this request could
+      // end up beside the first. The caller retries later.
+      if (earlier?.status === 'pending') {
+        throw new RpcError('unavailable', 'an earlier attempt of this request is still being settled; try again', { retryable: true });
+      }
     }
     const routing = await this.bus.request(InternalRpcs.routingCandidates, {
       tenantId: request.tenantId,
