@@ -42,6 +42,8 @@ export type Behaviour = 'ok' | 'timeout' | 'unavailable' | 'needs_reauth';
 export class TestConnector {
   readonly calendars = new Map<string, TestCalendar>();
   readonly events = new Map<string, TestEvent>();
+  /** Event ids by calendar: busy questions read one calendar, not every event there is. */
+  private readonly byCalendar = new Map<string, Set<string>>();
   /** Every busy request, so tests can tell cached answers from fresh ones. */
   readonly busyRequests: { memberId: string; fresh: boolean }[] = [];
   private readonly behaviour = new Map<string, Behaviour>();
@@ -88,7 +90,7 @@ export class TestConnector {
   /** An event the owner adds in their calendar app. */
   async addEvent(calendarId: string, event: Omit<TestEvent, 'eventId' | 'calendarId'>): Promise<TestEvent> {
     const stored = { ...event, calendarId, eventId: `ev-${randomUUID()}` };
-    this.events.set(stored.eventId, stored);
+    this.store(stored);
     await this.changed(calendarId);
     return stored;
   }
@@ -97,7 +99,7 @@ export class TestConnector {
   seed(calendarId: string, events: Omit<TestEvent, 'eventId' | 'calendarId'>[]): void {
     for (const event of events) {
       const stored = { ...event, calendarId, eventId: `ev-${randomUUID()}` };
-      this.events.set(stored.eventId, stored);
+      this.store(stored);
     }
   }
 
@@ -111,12 +113,12 @@ export class TestConnector {
 
   async removeEvent(eventId: string): Promise<void> {
     const event = this.events.get(eventId);
-    this.events.delete(eventId);
+    this.forget(eventId);
     if (event) await this.changed(event.calendarId);
   }
 
   eventsOf(calendarId: string): TestEvent[] {
-    return [...this.events.values()].filter((event) => event.calendarId === calendarId);
+    return [...(this.byCalendar.get(calendarId) ?? [])].map((id) => this.events.get(id)!);
   }
 
   async close(): Promise<void> {
@@ -165,7 +167,7 @@ export class TestConnector {
         title: write.title,
         description: write.description,
       };
-      this.events.set(event.eventId, event);
+      this.store(event);
       await this.afterCreate?.(write);
       // A real connector's push (or its own write) tells availability the calendar changed.
       await this.changed(write.calendarId);
@@ -184,7 +186,7 @@ export class TestConnector {
       const calendar = this.writableCalendar(ref.calendarId);
       await this.obey(calendar.memberId);
       const event = this.findByBooking(ref.calendarId, ref.bookingId);
-      if (event) this.events.delete(event.eventId);
+      if (event) this.forget(event.eventId);
       if (event) await this.changed(ref.calendarId);
       return { found: Boolean(event) };
     });
@@ -192,6 +194,18 @@ export class TestConnector {
       const event = this.findByBooking(ref.calendarId, ref.bookingId);
       return event ? reply(event) : { found: false };
     });
+  }
+
+  private store(event: TestEvent): void {
+    this.events.set(event.eventId, event);
+    if (!this.byCalendar.has(event.calendarId)) this.byCalendar.set(event.calendarId, new Set());
+    this.byCalendar.get(event.calendarId)!.add(event.eventId);
+  }
+
+  private forget(eventId: string): void {
+    const event = this.events.get(eventId);
+    this.events.delete(eventId);
+    if (event) this.byCalendar.get(event.calendarId)?.delete(eventId);
   }
 
   private async obey(memberId: string): Promise<void> {
