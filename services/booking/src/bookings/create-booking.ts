@@ -98,8 +98,10 @@ export class CreateBooking {
       if (this.lock.isBusy(memberLockKey(request.tenantId, candidate.memberId)) && (await taken())) {
         return { kind: 'refused', reason: ConflictReason.slot_taken };
       }
+      const refusedIfTaken = async (): Promise<Attempt | undefined> =>
+        (await taken()) ? { kind: 'refused', reason: ConflictReason.slot_taken } : undefined;
       return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease, contended): Promise<Attempt> => {
-        // Whoever held the lock before may just have taken it.
+        // Another instance may have held the calendar and just taken the slot.
         if (contended && (await taken())) return { kind: 'refused', reason: ConflictReason.slot_taken };
         let check: AvailabilityCheckResponse;
         try {
@@ -162,7 +164,7 @@ export class CreateBooking {
           return { kind: 'failed', error: asRpcError(error) };
         }
         return { kind: 'confirmed', row: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', lease) };
-      });
+      }, refusedIfTaken);
     });
   }
 }

@@ -29,13 +29,25 @@ export class CalendarLock implements OnModuleInit {
     return this.mailboxes.isBusy(lockKey);
   }
 
-  /** `contended` tells the work whether anyone held the calendar while it waited. */
-  run<T>(lockKey: string, work: (lease: Lease, contended: boolean) => Promise<T>): Promise<T> {
+  /**
+   * `contended` tells the work whether another instance held the calendar while it waited. `settled`, asked
+   * when this attempt's turn comes and before the lease is taken, may answer at once (e.g. "the
+   * slot was taken by the attempt before"), so that a queue of losers drains without leases.
+   */
+  run<T>(
+    lockKey: string,
+    work: (lease: Lease, contended: boolean) => Promise<T>,
+    settled?: () => Promise<T | undefined>,
+  ): Promise<T> {
     const queued = this.mailboxes.isBusy(lockKey);
     return this.mailboxes.run(lockKey, async () => {
+      if (queued && settled) {
+        const answer = await settled();
+        if (answer !== undefined) return answer;
+      }
       const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
       try {
-        return await work(lease, queued || lease.waited);
+        return await work(lease, lease.waited);
       } finally {
         await this.leases.release(lease);
       }
