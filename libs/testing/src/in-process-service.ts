@@ -31,6 +31,13 @@ export interface InProcessOptions {
  * migrated schema, handlers, health), for integration tests that need to reach into it.
  */
 export async function startInProcessService(options: InProcessOptions): Promise<InProcessService> {
+  const app = await NestFactory.createApplicationContext(await testServiceRoot(options), { logger: false, abortOnError: false });
+  await app.init();
+  return { app, bus: app.get(Bus), close: () => app.close() };
+}
+
+/** A service's root module as runService builds it, configured for the test servers. */
+export async function testServiceRoot(options: InProcessOptions): Promise<Type> {
   const config = loadConfig(options.configShape ?? baseConfig, {
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -38,9 +45,5 @@ export async function startInProcessService(options: InProcessOptions): Promise<
     NATS_URL: await testNatsUrl(),
     DATABASE_URL: options.databaseUrl,
   });
-
-  const root = serviceRoot({ ...options, config, migrations: options.migrations ?? [] });
-  const app = await NestFactory.createApplicationContext(root, { logger: false, abortOnError: false });
-  await app.init();
-  return { app, bus: app.get(Bus), close: () => app.close() };
+  return serviceRoot({ ...options, config, migrations: options.migrations ?? [] });
 }

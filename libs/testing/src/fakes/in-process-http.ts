@@ -1,10 +1,9 @@
 import type { MixedList } from 'typeorm';
-import { baseConfig, loadConfig } from '@calldesk/config';
+import type { baseConfig } from '@calldesk/config';
 import type { ServiceName } from '@calldesk/contracts';
-import { serviceRoot } from '@calldesk/service-kit';
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { testNatsUrl } from '../nats';
+import { testServiceRoot } from '../in-process-service';
 import { freePort } from '../processes';
 
 export interface InProcessHttpService {
@@ -26,14 +25,7 @@ export async function startInProcessHttpService(options: {
   migrations?: MixedList<Function | string>;
   env?: Record<string, string>;
 }): Promise<InProcessHttpService> {
-  const config = loadConfig(options.configShape ?? baseConfig, {
-    ...process.env,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    ...options.env,
-    NATS_URL: await testNatsUrl(),
-    DATABASE_URL: options.databaseUrl,
-  });
-  const root = serviceRoot({ service: options.service, module: options.module, config, migrations: options.migrations ?? [] });
+  const root = await testServiceRoot(options);
   const app = await NestFactory.create(root, { logger: false, abortOnError: false });
   const port = await freePort();
   await app.listen(port, '127.0.0.1');

@@ -1,15 +1,8 @@
-import { RpcError, type ErrorCode } from '@calldesk/contracts';
+import { RpcError } from '@calldesk/contracts';
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { HTTP_STATUS } from '../http-status';
 
-const STATUS: Record<ErrorCode, number> = {
-  invalid_argument: 400,
-  not_found: 404,
-  failed_precondition: 409,
-  unavailable: 503,
-  deadline_exceeded: 504,
-  internal: 500,
-};
 
 /** The one error shape over HTTP too: {"error": {code, message, details}}, with a status to match. */
 @Catch()
@@ -17,7 +10,7 @@ export class RpcErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof RpcError) {
-      response.status(STATUS[error.code]).json(error.toJSON());
+      response.status(HTTP_STATUS[error.code]).json(error.toJSON());
       return;
     }
     if (error instanceof HttpException) {

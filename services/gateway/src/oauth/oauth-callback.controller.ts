@@ -1,17 +1,10 @@
-import { providerCallbackRpcs, RpcError, type ErrorCode } from '@calldesk/contracts';
+import { providerCallbackRpcs, RpcError } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { HTTP_STATUS } from '../http-status';
 
 const PROVIDERS = new Set(['google', 'microsoft']);
-const STATUS: Record<ErrorCode, number> = {
-  invalid_argument: 400,
-  not_found: 404,
-  failed_precondition: 409,
-  unavailable: 503,
-  deadline_exceeded: 504,
-  internal: 500,
-};
 
 /**
  * GET /v1/oauth/<provider>/callback: where Google and Microsoft send the user back after consent.
@@ -43,7 +36,7 @@ export class OAuthCallbackController {
       response.status(200).json({ connection: result.connection });
     } catch (error) {
       const rpcError = error instanceof RpcError ? error : new RpcError('internal', 'internal error');
-      response.status(STATUS[rpcError.code]).json(rpcError.toJSON());
+      response.status(HTTP_STATUS[rpcError.code]).json(rpcError.toJSON());
     }
   }
 }
