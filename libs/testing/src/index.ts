@@ -6,4 +6,6 @@ export * from './in-process-service';
 export * from './system';
 export * from './test-connector';
 export * from './fakes';
+export * from './ics-corpus';
+export * from './caldav-servers';
 export * from './fake-message-providers';

@@ -1,6 +1,7 @@
 import './telemetry';
-import { baseConfig } from '@calldesk/config';
 import { runService } from '@calldesk/service-kit';
+import { caldavConfig } from './config';
 import { ConnectorCaldavModule } from './connector-caldav.module';
+import { migrations } from './migrations';
 
-void runService({ service: 'connector-caldav', module: ConnectorCaldavModule, config: baseConfig });
+void runService({ service: 'connector-caldav', module: ConnectorCaldavModule, config: caldavConfig, migrations });

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** In every title, description, location, attendee and comment of the corpus: it must never leave the provider. */
+export const PRIVACY_MARKER = 'PRIVATE-MARKER-5f1c';
+
+/** The zone of the calendar the corpus is read from: floating times and all-day events are in it. */
+export const CORPUS_ZONE = 'America/New_York';
+
+export interface CorpusCase {
+  name: string;
+  /** What makes it tricky. */
+  about: string;
+  /** The object as a calendar app would store it (CRLF line ends). */
+  ics: string;
+  /** The window asked about, [from, to). */
+  from: string;
+  to: string;
+  /** Exactly the busy intervals the object puts in the window, in order. */
+  busy: { start: string; end: string; bookingId?: string }[];
+}
+
+/** Read when first used: the .ics files sit beside this source (a build does not copy them). */
+function corpusCase(file: string, rest: Omit<CorpusCase, 'ics' | 'name'>): CorpusCase {
+  let ics: string | undefined;
+  return {
+    name: file.replace(/\.ics$/, ''),
+    ...rest,
+    get ics() {
+      ics ??= readFileSync(path.join(__dirname, file), 'utf8').replace(/\r?\n/g, '\r\n');
+      return ics;
+    },
+  };
+}
+
+/** Tricky iCalendar objects and the busy time each must produce, in CORPUS_ZONE. */
+export const ICS_CORPUS: CorpusCase[] = [
+  corpusCase('weekly-dst.ics', {
+    about: 'weekly series across the US DST change (8 March 2026), one instance moved (RECURRENCE-ID), one deleted (EXDATE)',
+    from: '2026-02-20T00:00:00Z',
+    to: '2026-04-01T00:00:00Z',
+    busy: [
+      { start: '2026-02-24T14:00:00Z', end: '2026-02-24T15:00:00Z' },
+      { start: '2026-03-10T13:00:00Z', end: '2026-03-10T14:00:00Z' },
+      { start: '2026-03-18T15:00:00Z', end: '2026-03-18T16:00:00Z' },
+      { start: '2026-03-24T13:00:00Z', end: '2026-03-24T14:00:00Z' },
+    ],
+  }),
+  corpusCase('all-day-multi-day.ics', {
+    about: 'two whole local days over the DST change: 47 hours, midnight to midnight in the calendar zone',
+    from: '2026-03-06T00:00:00Z',
+    to: '2026-03-11T00:00:00Z',
+    busy: [{ start: '2026-03-07T05:00:00Z', end: '2026-03-09T04:00:00Z' }],
+  }),
+  corpusCase('transparent.ics', {
+    about: 'TRANSP:TRANSPARENT does not block',
+    from: '2026-03-05T00:00:00Z',
+    to: '2026-03-06T00:00:00Z',
+    busy: [],
+  }),
+  corpusCase('cancelled.ics', {
+    about: 'STATUS:CANCELLED does not block',
+    from: '2026-03-05T00:00:00Z',
+    to: '2026-03-06T00:00:00Z',
+    busy: [],
+  }),
+  corpusCase('cancelled-instance.ics', {
+    about: 'a daily series with its middle instance overridden as cancelled',
+    from: '2026-03-15T00:00:00Z',
+    to: '2026-03-20T00:00:00Z',
+    busy: [
+      { start: '2026-03-16T10:00:00Z', end: '2026-03-16T11:00:00Z' },
+      { start: '2026-03-18T10:00:00Z', end: '2026-03-18T11:00:00Z' },
+    ],
+  }),
+  corpusCase('floating.ics', {
+    about: 'a floating time (no zone) is wall-clock time in the calendar zone',
+    from: '2026-03-12T00:00:00Z',
+    to: '2026-03-13T00:00:00Z',
+    busy: [{ start: '2026-03-12T13:00:00Z', end: '2026-03-12T14:30:00Z' }],
+  }),
+  corpusCase('custom-vtimezone.ics', {
+    about: 'a TZID that is no IANA zone, defined by its own VTIMEZONE (UTC−3, DST from the first Sunday of April)',
+    from: '2026-03-29T00:00:00Z',
+    to: '2026-04-10T00:00:00Z',
+    busy: [
+      { start: '2026-03-30T13:00:00Z', end: '2026-03-30T14:00:00Z' },
+      { start: '2026-04-06T12:00:00Z', end: '2026-04-06T13:00:00Z' },
+    ],
+  }),
+  corpusCase('rdates.ics', {
+    about: 'RDATEs in a TZID (two in one line) and in UTC, across the DST change',
+    from: '2026-03-01T00:00:00Z',
+    to: '2026-03-15T00:00:00Z',
+    busy: [
+      { start: '2026-03-02T19:00:00Z', end: '2026-03-02T20:00:00Z' },
+      { start: '2026-03-04T19:00:00Z', end: '2026-03-04T20:00:00Z' },
+      { start: '2026-03-06T21:00:00Z', end: '2026-03-06T22:00:00Z' },
+      { start: '2026-03-09T19:00:00Z', end: '2026-03-09T20:00:00Z' },
+    ],
+  }),
+  corpusCase('daily-since-1990.ics', {
+    about: 'a weekday series running since 1990 (thousands of instances before the window) with an EXDATE',
+    from: '2026-03-06T00:00:00Z',
+    to: '2026-03-11T00:00:00Z',
+    busy: [
+      { start: '2026-03-06T13:00:00Z', end: '2026-03-06T13:30:00Z' },
+      { start: '2026-03-09T12:00:00Z', end: '2026-03-09T12:30:00Z' },
+    ],
+  }),
+  corpusCase('icloud-quirks.ics', {
+    about: 'iCloud style: folded lines, X-APPLE/X-CALENDARSERVER properties, an alarm, a TZID with no VTIMEZONE',
+    from: '2026-04-15T00:00:00Z',
+    to: '2026-04-16T00:00:00Z',
+    busy: [{ start: '2026-04-15T17:00:00Z', end: '2026-04-15T18:00:00Z' }],
+  }),
+  corpusCase('tentative-duration.ics', {
+    about: 'tentative blocks; DURATION of exact hours across the European DST change',
+    from: '2026-03-28T00:00:00Z',
+    to: '2026-03-30T00:00:00Z',
+    busy: [{ start: '2026-03-28T22:00:00Z', end: '2026-03-29T00:00:00Z' }],
+  }),
+  corpusCase('ours.ics', {
+    about: 'one of our bookings: its busy time carries the booking id',
+    from: '2026-04-20T00:00:00Z',
+    to: '2026-04-21T00:00:00Z',
+    busy: [{ start: '2026-04-20T15:00:00Z', end: '2026-04-20T16:00:00Z', bookingId: 'corpus-booking-1' }],
+  }),
+];

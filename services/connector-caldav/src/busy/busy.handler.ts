@@ -1,0 +1,117 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { calendarReadError, isUnexpected, ProviderError } from '@calldesk/connector-kit';
+import { connectorRpcs, type BusyRequest, type CalendarBusySchema } from '@calldesk/contracts';
+import { HandleRpc, LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
+import type { Logger } from '@calldesk/telemetry';
+import { Inject, Injectable } from '@nestjs/common';
+import { CaldavAccounts } from '../caldav/caldav-accounts';
+import { decodedPath } from '../caldav/dav-values';
+import { queryTimeRange } from '../caldav/query-time-range';
+import type { CaldavConfig } from '../config';
+import { ConnectionHealth } from '../connections/connection-health';
+import { ConnectionStore, type ConnectedCalendar, type ConnectionRow } from '../connections/connection-store';
+import { busyOfObject, type BusySpan } from '../ical/expand-busy';
+import { RecurringSeries } from './recurring-series';
+
+type CalendarBusy = MessageInitShape<typeof CalendarBusySchema>;
+
+/**
+ * calendar.internal.connector.caldav.busy: every booking and blocking calendar of the member,
+ * each with its busy intervals (read now, with a calendar-query over the window, and expanded
+ * here) or with an error when it could not be read — never an empty list in its place.
+ */
+@Injectable()
+export class BusyHandler {
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly accounts: CaldavAccounts,
+    private readonly health: ConnectionHealth,
+    private readonly series: RecurringSeries,
+    @Inject(SERVICE_CONFIG) private readonly config: CaldavConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @HandleRpc(connectorRpcs('caldav').busy)
+  async busy(request: BusyRequest) {
+    const window = { from: Date.parse(request.from), to: Date.parse(request.to) };
+    const calendars = (await this.store.memberCalendars(request.tenantId, request.memberId)).filter((c) => c.role !== 'ignored');
+    const byConnection = new Map<string, ConnectedCalendar[]>();
+    calendars.forEach((c) => byConnection.set(c.connectionId, [...(byConnection.get(c.connectionId) ?? []), c]));
+    const answers = await Promise.all([...byConnection.values()].map((own) => this.readConnection(own[0].connection, own, window, request.fresh)));
+    return { calendars: answers.flat(), asOf: new Date().toISOString() };
+  }
+
+  private async readConnection(
+    connection: ConnectionRow,
+    calendars: ConnectedCalendar[],
+    window: { from: number; to: number },
+    fresh: boolean,
+  ): Promise<CalendarBusy[]> {
+    if (connection.status === 'needs_reauth') {
+      const error = calendarReadError(new ProviderError('auth_rejected'), 'caldav');
+      return calendars.map((calendar) => ({ calendarId: calendar.calendarId, role: calendar.role, busy: [], error }));
+    }
+    const answers = await Promise.all(calendars.map((calendar) => this.readCalendar(connection, calendar, window, fresh)));
+    const failure = answers.find((answer) => 'failure' in answer);
+    if (failure && 'failure' in failure) await this.health.failed(connection, failure.failure).catch(() => undefined);
+    else await this.health.succeeded(connection).catch(() => undefined);
+    return answers.map((answer) => answer.busy);
+  }
+
+  private async readCalendar(
+    connection: ConnectionRow,
+    calendar: ConnectedCalendar,
+    window: { from: number; to: number },
+    fresh: boolean,
+  ): Promise<{ busy: CalendarBusy } | { busy: CalendarBusy; failure: unknown }> {
+    const base = { calendarId: calendar.calendarId, role: calendar.role };
+    try {
+      const fetch = this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_BUSY_BUDGET_MS, ids: { calendarId: calendar.calendarId } });
+      const [ranged, series] = await Promise.all([
+        queryTimeRange(fetch, calendar.url, new Date(window.from), new Date(window.to)),
+        this.series.of(calendar, fetch, fresh),
+      ]);
+      // One object each, whichever query found it.
+      const objects = new Map<string, string>();
+      for (const object of [...ranged, ...series]) objects.set(decodedPath(object.url), object.data);
+      const { spans, unreadable, capped } = this.expand(objects.values(), window, calendar.timeZone);
+      if (capped) this.logger.warn('recurrence capped: the rest of the window counts as busy', { calendarId: calendar.calendarId });
+      // An object we cannot read cannot be verified: its calendar is unreadable, not free.
+      if (unreadable) {
+        this.logger.warn('unparseable calendar objects', { calendarId: calendar.calendarId, count: unreadable });
+        return { busy: { ...base, busy: [], error: { code: 'internal', message: 'the calendar holds events that cannot be read', details: { reason: 'calendar_unavailable' } } } };
+      }
+      return {
+        busy: {
+          ...base,
+          busy: spans.map((span) => ({
+            start: new Date(span.start).toISOString(),
+            end: new Date(span.end).toISOString(),
+            ...(span.bookingId ? { bookingId: span.bookingId } : {}),
+          })),
+        },
+      };
+    } catch (error) {
+      if (isUnexpected(error)) this.logger.error('busy read failed', { calendarId: calendar.calendarId, error: (error as Error).stack });
+      return { busy: { ...base, busy: [], error: calendarReadError(error, 'caldav') }, failure: error };
+    }
+  }
+
+  /** Every object's busy spans in the window, in order; objects that cannot be parsed are counted, not guessed. */
+  private expand(objects: Iterable<string>, window: { from: number; to: number }, zone: string): { spans: BusySpan[]; unreadable: number; capped: boolean } {
+    const spans: BusySpan[] = [];
+    let unreadable = 0;
+    let capped = false;
+    for (const data of objects) {
+      try {
+        const result = busyOfObject(data, window, { zone, maxInstances: this.config.CALDAV_MAX_INSTANCES });
+        spans.push(...result.busy);
+        capped ||= result.capped;
+      } catch {
+        unreadable++;
+      }
+    }
+    spans.sort((a, b) => a.start - b.start || a.end - b.end);
+    return { spans, unreadable, capped };
+  }
+}

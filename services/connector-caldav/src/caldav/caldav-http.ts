@@ -1,0 +1,140 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { classifyProviderError, ProviderError } from '@calldesk/connector-kit';
+import { RpcError } from '@calldesk/contracts';
+import { CircuitBreakers, DEFAULT_RETRY_POLICY, parseRetryAfter, RetryPolicy } from '@calldesk/resilience';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { spanAttributes, withSpan } from '@calldesk/telemetry';
+import { Inject, Injectable } from '@nestjs/common';
+import { SpanKind } from '@opentelemetry/api';
+import type { CaldavConfig } from '../config';
+
+export interface CaldavCredentials {
+  username: string;
+  password: string;
+}
+
+/** Ids for the spans of provider calls: ids only, never URLs (they name users) or content. */
+export interface CallIds {
+  tenantId?: string;
+  memberId?: string;
+  calendarId?: string;
+}
+
+export interface HttpOptions {
+  credentials: CaldavCredentials;
+  /** Whose circuit breaker the calls count against: the connection id (the server URL before one exists). */
+  breakerKey: string;
+  /** The most one call may take, retries included. */
+  budgetMs?: number;
+  ids?: CallIds;
+}
+
+export type Fetch = typeof fetch;
+
+const MAX_REDIRECTS = 5;
+const ADDRESS_CACHE_MS = 5 * 60_000;
+
+/**
+ * The one door to CalDAV servers: every request goes through the retry policy and the
+ * connection's circuit breaker, carries Basic auth (also after a redirect to another host, as
+ * iCloud's discovery makes), refuses private networks unless allowed, and is a child span.
+ * A 401 and a provider failure (5xx, 429, 408) become a ProviderError here; everything else is
+ * the caller's to read.
+ */
+@Injectable()
+export class CaldavHttp {
+  private readonly policy: RetryPolicy;
+  private readonly breakers: CircuitBreakers;
+  private readonly addresses = new Map<string, { publicOnly: boolean; until: number }>();
+
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: CaldavConfig) {
+    this.policy = new RetryPolicy({ ...DEFAULT_RETRY_POLICY, attemptTimeoutMs: config.CALDAV_ATTEMPT_TIMEOUT_MS, budgetMs: 4 * config.CALDAV_ATTEMPT_TIMEOUT_MS });
+    this.breakers = new CircuitBreakers({ failureThreshold: config.CALDAV_BREAKER_FAILURES, openMs: config.CALDAV_BREAKER_OPEN_MS });
+  }
+
+  /** A fetch bound to one account, for tsdav's helpers and our own requests. */
+  fetchFor(options: HttpOptions): Fetch {
+    const authorization = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}`;
+    const breaker = this.breakers.for(options.breakerKey);
+    return (async (input: string | URL | Request, init: RequestInit = {}) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      const method = (init.method ?? 'GET').toUpperCase();
+      const attributes = {
+        ...spanAttributes({ ...options.ids, provider: 'caldav' }),
+        'http.request.method': method,
+        'server.address': url.hostname,
+      };
+      return withSpan(`caldav ${method}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+        const response = await this.policy.run((signal) => this.send(url, method, init, authorization, signal), {
+          classify: classifyProviderError,
+          breaker,
+          budgetMs: options.budgetMs,
+          provider: 'caldav',
+        });
+        span.setAttribute('http.response.status_code', response.status);
+        return response;
+      });
+    }) as Fetch;
+  }
+
+  /** Checks that a server URL may be called at all (scheme and address). */
+  async checkDestination(url: URL): Promise<void> {
+    if (url.protocol !== 'https:' && !(this.config.CALDAV_ALLOW_PRIVATE_NETWORKS && url.protocol === 'http:')) {
+      throw RpcError.invalidArgument('serverUrl', 'serverUrl must be an https URL');
+    }
+    if (this.config.CALDAV_ALLOW_PRIVATE_NETWORKS) return;
+    const cached = this.addresses.get(url.hostname);
+    let publicOnly = cached && cached.until > Date.now() ? cached.publicOnly : undefined;
+    if (publicOnly === undefined) {
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      const found = isIP(host) ? [{ address: host }] : await lookup(host, { all: true }).catch(() => []);
+      publicOnly = found.length > 0 && found.every(({ address }) => !isPrivateAddress(address));
+      this.addresses.set(url.hostname, { publicOnly, until: Date.now() + ADDRESS_CACHE_MS });
+    }
+    if (!publicOnly) throw RpcError.invalidArgument('serverUrl', 'serverUrl must name a public server');
+  }
+
+  private async send(url: URL, method: string, init: RequestInit, authorization: string, signal: AbortSignal): Promise<Response> {
+    let current = url;
+    let currentMethod = method;
+    let body = init.body;
+    for (let hop = 0; ; hop++) {
+      await this.checkDestination(current);
+      const headers = new Headers(init.headers);
+      headers.set('authorization', authorization);
+      const response = await fetch(current, { ...init, method: currentMethod, headers, body, signal, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (init.redirect !== 'manual' && [301, 302, 303, 307, 308].includes(response.status) && location && hop < MAX_REDIRECTS) {
+        await discard(response);
+        current = new URL(location, current);
+        if (response.status === 303) {
+          currentMethod = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      if (response.status === 401 || response.status === 408 || response.status === 429 || response.status >= 500) {
+        await discard(response);
+        throw ProviderError.fromStatus(response.status, parseRetryAfter(response.headers.get('retry-after')));
+      }
+      return response;
+    }
+  }
+}
+
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
+/** Loopback, private, link-local, carrier-grade NAT, unspecified and unique-local addresses. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = address.toLowerCase().match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+  const v4 = mapped ? mapped[1] : isIP(address) === 4 ? address : undefined;
+  if (v4) {
+    const [a, b] = v4.split('.').map(Number);
+    return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168);
+  }
+  const v6 = address.toLowerCase();
+  return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6);
+}

@@ -1,0 +1,286 @@
+import ICAL from 'ical.js';
+import { DateTime } from 'luxon';
+import { ensureZonesKnown } from './iana-zones';
+import { timesOnly } from './times-only';
+
+export interface BusyWindow {
+  /** Epoch milliseconds, [from, to). */
+  from: number;
+  to: number;
+}
+
+export interface ExpandOptions {
+  /** The calendar's zone: floating times and all-day events are in it. */
+  zone: string;
+  /** RRULE instances expanded per series at most; past it, the rest of the window counts as busy. */
+  maxInstances: number;
+}
+
+export interface BusySpan {
+  start: number;
+  end: number;
+  /** Set when the event is one of our bookings. */
+  bookingId?: string;
+}
+
+export interface ObjectBusy {
+  busy: BusySpan[];
+  /** True when a series hit the instance cap (its tail counted as busy). */
+  capped: boolean;
+}
+
+/**
+ * The busy spans an iCalendar object (one event with its recurrence overrides, as CalDAV stores
+ * it) puts in a window. Everything but the time properties is dropped before parsing. Recurrence
+ * is expanded here — RRULE (by ical.js), RDATE, EXDATE, overridden instances (RECURRENCE-ID) —
+ * with TZIDs resolved by the object's own VTIMEZONEs, else the IANA database, and floating
+ * times and all-day events in the calendar's zone. Transparent and cancelled instances do not
+ * block. Throws when the object cannot be parsed.
+ */
+export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy {
+  const root = parseTimes(ics);
+  const result: ObjectBusy = { busy: [], capped: false };
+  const events = root.getAllSubcomponents('vevent');
+  for (const series of groupByUid(events)) {
+    const overrides = series.filter((event) => event.hasProperty('recurrence-id'));
+    const masters = series.filter((event) => !event.hasProperty('recurrence-id'));
+    const overridden = new Set(overrides.map((event) => instantOf(event.getFirstPropertyValue('recurrence-id') as ICAL.Time, options.zone)));
+    for (const master of masters) expandMaster(master, overridden, window, options, result);
+    for (const override of overrides) {
+      const start = override.getFirstPropertyValue('dtstart') as ICAL.Time | null;
+      if (start) addInstance(override, start, window, options.zone, result, bookingIdOf(override) ?? bookingIdOf(masters[0]), masters[0]);
+    }
+  }
+  result.busy.sort((a, b) => a.start - b.start || a.end - b.end);
+  return result;
+}
+
+/**
+ * Our own event's times (UTC in our objects, but read as any other), or undefined when it is
+ * cancelled (or has no times): as good as gone. An event made free keeps its times.
+ */
+export function timesOfSingleEvent(ics: string, zone: string): { start: number; end: number; bookingId?: string } | undefined {
+  const root = parseTimes(ics);
+  const event = root.getAllSubcomponents('vevent').find((e) => !e.hasProperty('recurrence-id'));
+  const start = event?.getFirstPropertyValue('dtstart') as ICAL.Time | null | undefined;
+  if (!event || !start || String(event.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return undefined;
+  const startMs = instantOf(start, zone);
+  const end = endOf(event, start, startMs, zone);
+  return end > startMs ? { start: startMs, end, bookingId: bookingIdOf(event) } : undefined;
+}
+
+const BOOKING_UID = /^calldesk-(.+)$/;
+
+/** Our events carry the booking id (X-CALLDESK-BOOKING-ID), and their UID derives from it. */
+export function bookingIdOf(event: ICAL.Component | undefined): string | undefined {
+  if (!event) return undefined;
+  const own = event.getFirstPropertyValue('x-calldesk-booking-id');
+  if (typeof own === 'string' && own) return own;
+  const uid = event.getFirstPropertyValue('uid');
+  return typeof uid === 'string' ? BOOKING_UID.exec(uid)?.[1] : undefined;
+}
+
+function parseTimes(ics: string): ICAL.Component {
+  const text = timesOnly(ics);
+  const parsed = ICAL.parse(text) as unknown[];
+  // Several VCALENDARs in one object are not valid CalDAV; read the first.
+  const root = new ICAL.Component((Array.isArray(parsed[0]) ? parsed[0] : parsed) as unknown[]);
+  const defined = useKnownDefinitions(root);
+  const used = [...text.matchAll(/;TZID="?([^";:]+)"?/gi)].map((match) => match[1]);
+  ensureZonesKnown(used, defined);
+  return root;
+}
+
+/**
+ * Expanding a VTIMEZONE's rules from 1970 on costs tens of milliseconds, and most clients put the
+ * same VTIMEZONE in every object: a definition seen before is reused (ical.js keeps the zones of
+ * a parse in its root's private `_timezoneCache`, which it consults first). Returns the TZIDs the
+ * object defines.
+ */
+function useKnownDefinitions(root: ICAL.Component): Set<string> {
+  const zones = (root as unknown as { _timezoneCache?: Map<string, ICAL.Timezone> })._timezoneCache;
+  const defined = new Set<string>();
+  for (const vtimezone of root.getAllSubcomponents('vtimezone')) {
+    const tzid = String(vtimezone.getFirstPropertyValue('tzid'));
+    defined.add(tzid);
+    if (!zones) continue;
+    const key = vtimezone.toString();
+    let zone = KNOWN_ZONES.get(key);
+    if (!zone) {
+      zone = new ICAL.Timezone({ component: vtimezone, tzid });
+      if (KNOWN_ZONES.size >= MAX_KNOWN_ZONES) KNOWN_ZONES.delete(KNOWN_ZONES.keys().next().value!);
+      KNOWN_ZONES.set(key, zone);
+    }
+    zones.set(tzid, zone);
+  }
+  return defined;
+}
+
+const KNOWN_ZONES = new Map<string, ICAL.Timezone>();
+const MAX_KNOWN_ZONES = 500;
+
+function groupByUid(events: ICAL.Component[]): ICAL.Component[][] {
+  const groups = new Map<string, ICAL.Component[]>();
+  events.forEach((event, index) => {
+    const uid = event.getFirstPropertyValue('uid');
+    const key = typeof uid === 'string' && uid ? uid : `#${index}`;
+    groups.set(key, [...(groups.get(key) ?? []), event]);
+  });
+  return [...groups.values()];
+}
+
+function expandMaster(master: ICAL.Component, overridden: Set<number>, window: BusyWindow, options: ExpandOptions, result: ObjectBusy): void {
+  const dtstart = master.getFirstPropertyValue('dtstart') as ICAL.Time | null;
+  if (!dtstart || !blocks(master)) return;
+  const bookingId = bookingIdOf(master);
+  const excluded = exclusions(master, options.zone);
+  const starts = new Map<number, ICAL.Time>();
+  const take = (time: ICAL.Time) => {
+    const instant = instantOf(time, options.zone);
+    if (overridden.has(instant) || excluded.instants.has(instant) || excluded.dates.has(localDate(time))) return;
+    starts.set(instant, time);
+  };
+  take(dtstart);
+  for (const rdate of rdates(master)) take(rdate);
+
+  const rule = master.getFirstPropertyValue('rrule') as ICAL.Recur | null;
+  if (rule) {
+    const reach = maxLengthMs(master, dtstart);
+    const first = fastForward(dtstart, rule, window.from - reach, options.zone);
+    const iterator = rule.iterator(first);
+    let count = 0;
+    for (let next = iterator.next(); next; next = iterator.next()) {
+      const instant = instantOf(next, options.zone);
+      if (instant >= window.to) break;
+      if (++count > options.maxInstances) {
+        // A rule too dense to expand: what is left of the window cannot be verified, so it is busy.
+        result.capped = true;
+        result.busy.push({ start: Math.max(instant, window.from), end: window.to, bookingId });
+        break;
+      }
+      if (instant + reach > window.from) take(next.clone());
+    }
+  }
+  for (const [, start] of [...starts].sort(([a], [b]) => a - b)) addInstance(master, start, window, options.zone, result, bookingId);
+}
+
+function addInstance(
+  event: ICAL.Component,
+  start: ICAL.Time,
+  window: BusyWindow,
+  zone: string,
+  result: ObjectBusy,
+  bookingId?: string,
+  master?: ICAL.Component,
+): void {
+  if (!blocks(event)) return;
+  const startMs = instantOf(start, zone);
+  // An override that gives no end of its own keeps the series' length.
+  const lengthFrom = master && !event.hasProperty('dtend') && !event.hasProperty('duration') ? master : event;
+  const end = endOf(lengthFrom, start, startMs, zone);
+  if (end <= startMs || startMs >= window.to || end <= window.from) return;
+  result.busy.push(bookingId ? { start: startMs, end, bookingId } : { start: startMs, end });
+}
+
+/** Transparent (free) and cancelled events do not block; tentative ones do. */
+function blocks(event: ICAL.Component): boolean {
+  const transp = String(event.getFirstPropertyValue('transp') ?? '').toUpperCase();
+  const status = String(event.getFirstPropertyValue('status') ?? '').toUpperCase();
+  return transp !== 'TRANSPARENT' && status !== 'CANCELLED';
+}
+
+/**
+ * The instance's end: DTEND's distance from DTSTART (exact for date-times, in whole days for
+ * dates), or DURATION (nominal days and weeks, exact hours and less); a date alone lasts a day,
+ * a date-time alone is an instant (not busy).
+ */
+function endOf(event: ICAL.Component, start: ICAL.Time, startMs: number, zone: string): number {
+  const ownStart = event.getFirstPropertyValue('dtstart') as ICAL.Time;
+  const dtend = event.getFirstPropertyValue('dtend') as ICAL.Time | null;
+  if (dtend) {
+    if (start.isDate || ownStart.isDate) return plusDays(start, Math.max(1, daysBetween(ownStart, dtend)), zone);
+    return startMs + (instantOf(dtend, zone) - instantOf(ownStart, zone));
+  }
+  const duration = event.getFirstPropertyValue('duration') as ICAL.Duration | null;
+  if (duration) {
+    const days = (duration.weeks ?? 0) * 7 + (duration.days ?? 0);
+    const sign = duration.isNegative ? -1 : 1;
+    if (start.isDate) return plusDays(start, Math.max(1, days), zone);
+    const exact = sign * ((duration.hours ?? 0) * 3_600 + (duration.minutes ?? 0) * 60 + (duration.seconds ?? 0)) * 1_000;
+    if (!days) return startMs + exact;
+    const shifted = start.clone();
+    shifted.addDuration(ICAL.Duration.fromData({ days: sign * days }));
+    return instantOf(shifted, zone) + exact;
+  }
+  return start.isDate ? plusDays(start, 1, zone) : startMs;
+}
+
+/** An upper bound of one instance's length, to know which earlier starts may reach the window. */
+function maxLengthMs(event: ICAL.Component, dtstart: ICAL.Time): number {
+  const probeZone = 'UTC';
+  const startMs = instantOf(dtstart, probeZone);
+  return Math.max(0, endOf(event, dtstart, startMs, probeZone) - startMs) + 2 * 86_400_000;
+}
+
+/**
+ * Starting a daily or weekly rule without COUNT from DTSTART walks every instance since; it is
+ * the same series from a later start a whole number of periods on (same wall-clock time, same
+ * weekday), so start just before the window. Other rules are walked from DTSTART.
+ */
+function fastForward(dtstart: ICAL.Time, rule: ICAL.Recur, notBefore: number, zone: string): ICAL.Time {
+  const periodDays = rule.freq === 'DAILY' ? 1 : rule.freq === 'WEEKLY' ? 7 : 0;
+  if (!periodDays || rule.count) return dtstart;
+  const stepDays = periodDays * (rule.interval || 1);
+  const behind = notBefore - instantOf(dtstart, zone) - 2 * stepDays * 86_400_000;
+  if (behind <= 0) return dtstart;
+  const steps = Math.floor(behind / (stepDays * 86_400_000));
+  const shifted = dtstart.clone();
+  shifted.addDuration(ICAL.Duration.fromData({ days: steps * stepDays }));
+  // addDuration leaves the fields unnormalized (day 13000 of 1990), and the rule iterator copies
+  // them as they are: hand it a normalized time.
+  const { year, month, day, hour, minute, second, isDate } = shifted;
+  return ICAL.Time.fromData({ year, month, day, hour, minute, second, isDate }, dtstart.zone);
+}
+
+function rdates(event: ICAL.Component): ICAL.Time[] {
+  return event
+    .getAllProperties('rdate')
+    .flatMap((property) => property.getValues() as (ICAL.Time | ICAL.Period)[])
+    .map((value) => (value instanceof ICAL.Period ? value.start : value));
+}
+
+function exclusions(event: ICAL.Component, zone: string): { instants: Set<number>; dates: Set<string> } {
+  const instants = new Set<number>();
+  const dates = new Set<string>();
+  for (const property of event.getAllProperties('exdate')) {
+    for (const value of property.getValues() as ICAL.Time[]) {
+      if (value.isDate) dates.add(localDate(value));
+      else instants.add(instantOf(value, zone));
+    }
+  }
+  return { instants, dates };
+}
+
+/**
+ * The instant of an iCalendar time: UTC as it is; a TZID by its VTIMEZONE or the IANA zone; a
+ * floating time, a date (its start) or an unknown TZID in the calendar's zone.
+ */
+export function instantOf(time: ICAL.Time, zone: string): number {
+  if (!time.isDate && time.zone && time.zone !== ICAL.Timezone.localTimezone) return time.toUnixTime() * 1_000;
+  return DateTime.fromObject(
+    { year: time.year, month: time.month, day: time.day, hour: time.isDate ? 0 : time.hour, minute: time.isDate ? 0 : time.minute, second: time.isDate ? 0 : time.second },
+    { zone },
+  ).toMillis();
+}
+
+function plusDays(start: ICAL.Time, days: number, zone: string): number {
+  return DateTime.fromObject({ year: start.year, month: start.month, day: start.day }, { zone }).plus({ days }).toMillis();
+}
+
+function daysBetween(from: ICAL.Time, to: ICAL.Time): number {
+  return Math.round((Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000);
+}
+
+function localDate(time: ICAL.Time): string {
+  return `${time.year}-${time.month}-${time.day}`;
+}
