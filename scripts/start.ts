@@ -2,6 +2,7 @@ import path from 'node:path';
 import { SERVICES } from '@calldesk/contracts';
 import { ensureNats } from './embedded-nats';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { localSecrets } from './local-secrets';
 import { runServices } from './services';
 
 // This file runs as dist/scripts/start.js.
@@ -27,10 +28,11 @@ async function main(): Promise<void> {
     if (stopping) return;
 
     const port = process.env.PORT ?? '8080';
+    const secrets = localSecrets(DATA, process.env);
     const services = runServices(
       ROOT,
       SERVICES,
-      (name) => ({ NATS_URL: nats.url, DATABASE_URL: databaseUrl, ...(name === 'gateway' && { PORT: port }) }),
+      (name) => ({ ...secrets, NATS_URL: nats.url, DATABASE_URL: databaseUrl, ...(name === 'gateway' && { PORT: port }) }),
       SHUTDOWN_GRACE_MS,
     );
     cleanups.push(services.exited);
