@@ -7,6 +7,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import type { MicrosoftConfig } from '../config';
 import { Signers } from '../connections/signers';
 import { deltaRound, type DeltaRound } from '../graph/delta';
+import { getEvent } from '../graph/event-writes';
 import { GraphClient } from '../graph/graph-client';
 import { isGraphStatus } from '../graph/graph-errors';
 import { renew, subscribe, unsubscribe } from '../graph/subscriptions';
@@ -129,14 +130,14 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
       changes = await round(null);
       resynced = true;
     }
-    await this.applyToOurEvents(calendar, changes, from);
+    await this.applyToOurEvents(calendar, connection, changes, from);
     await this.calendars.saveSyncToken(calendar.id, changes.deltaLink ?? null, this.config.SYNC_INTERVAL_MS, changes.full);
     if (resynced || (!changes.full && changes.items.length > 0)) {
       await this.events.calendarChanged(memberOf(calendar), calendar.id, `sync:${randomUUID()}`);
     }
   }
 
-  private async applyToOurEvents(calendar: Calendar, changes: DeltaRound, from: Date): Promise<void> {
+  private async applyToOurEvents(calendar: Calendar, connection: Connection, changes: DeltaRound, from: Date): Promise<void> {
     const ours = new Map((await this.bookingEvents.ofCalendar(calendar.id)).map((e) => [e.eventId, e]));
     if (!ours.size) return;
     const seen = new Set<string>();
@@ -148,9 +149,16 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
         await this.bookingEvents.setState(row.bookingId, 'deleted');
         await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'deleted' }, 'deleted');
       } else if (item.start !== undefined && item.end !== undefined && (item.start !== row.start.getTime() || item.end !== row.end.getTime())) {
-        const start = new Date(item.start).toISOString();
-        const end = new Date(item.end).toISOString();
-        await this.bookingEvents.save({ ...row, start: new Date(item.start), end: new Date(item.end), state: 'moved' });
+        // The delta may predate a write of ours still in flight: only the event and our record as
+        // they are now can say the owner moved it.
+        const [now, latest] = await Promise.all([
+          this.client.call('events.get', { connection, calendarId: calendar.id, bookingId: row.bookingId }, (api, signal) => getEvent(api, signal, row.eventId)),
+          this.bookingEvents.get(row.bookingId),
+        ]);
+        if (!latest || latest.state === 'pending' || (Date.parse(now.start) === latest.start.getTime() && Date.parse(now.end) === latest.end.getTime())) continue;
+        const start = new Date(now.start).toISOString();
+        const end = new Date(now.end).toISOString();
+        await this.bookingEvents.save({ ...latest, start: new Date(start), end: new Date(end), state: 'moved' });
         await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'moved', start, end }, `${start}/${end}`);
       }
     }
