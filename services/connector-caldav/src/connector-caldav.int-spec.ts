@@ -19,12 +19,11 @@ import {
   PRIVACY_MARKER,
   startCaldavServer,
   startInProcessService,
-  startPrivateNatsServer,
+  testNatsUrl,
   waitFor,
   type CaldavServerKind,
   type CaldavTestServer,
   type InProcessService,
-  type PrivateNatsServer,
   type TestDatabase,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
@@ -58,12 +57,11 @@ const seen = { nats: [] as string[], logs: [] as string[] };
 
 /**
  * The CalDAV connector against real Radicale and Xandikos servers, with routing and availability
- * in-process on one database and a private NATS: connect, roles, the corpus's busy times, our
+ * in-process on one database and the test NATS: connect, roles, the corpus's busy times, our
  * bookings' events, change detection, outages, and privacy.
  */
 describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => {
-  let nats: PrivateNatsServer;
-  let natsUrlBefore: string | undefined;
+  let natsUrl: string;
   let database: TestDatabase;
   let routing: InProcessService;
   let availability: InProcessService;
@@ -81,11 +79,8 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
       seen.logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
       return process.env.SHOW_SERVICE_LOGS ? passThrough(chunk, ...(rest as [])) : true;
     }) as typeof process.stdout.write);
-    // A NATS of this file's own: nothing else running on the machine answers or takes our subjects.
-    nats = await startPrivateNatsServer();
-    natsUrlBefore = process.env.NATS_URL;
-    process.env.NATS_URL = nats.url;
-    raw = await connect({ servers: nats.url });
+    natsUrl = await testNatsUrl();
+    raw = await connect({ servers: natsUrl });
     raw.subscribe('>', {
       callback: (_error, msg) => {
         const headers = msg.headers ? [...msg.headers.keys()].map((key) => `${key}=${msg.headers!.get(key)}`).join(' ') : '';
@@ -125,7 +120,7 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
         CREDENTIALS_ACTIVE_KEY_ID: 'k1',
       },
     });
-    client = await Bus.connect({ url: nats.url, service: 'test-client', requestTimeoutMs: 8_000 });
+    client = await Bus.connect({ url: natsUrl, service: 'test-client', requestTimeoutMs: 8_000 });
   }, 60_000);
 
   afterAll(async () => {
@@ -137,9 +132,6 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
     await raw?.close();
     await Promise.all([...servers.values()].map((server) => server.close()));
     await database?.drop();
-    await nats?.stop();
-    if (natsUrlBefore === undefined) delete process.env.NATS_URL;
-    else process.env.NATS_URL = natsUrlBefore;
     stdoutSpy?.mockRestore();
   });
 
