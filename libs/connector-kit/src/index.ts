@@ -13,3 +13,5 @@ export {
   toRpcError,
   type ProviderFailure,
 } from './provider-error';
+export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
+export { createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
