@@ -15,3 +15,5 @@ export {
 } from './provider-error';
 export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
 export { createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
+export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
+export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
