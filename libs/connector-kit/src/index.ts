@@ -17,3 +17,4 @@ export { BookingEventStore, type BookingEvent, type BookingEventState } from './
 export { createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
 export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
 export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
+export { calendarInfo, connectionInfo } from './oauth/calendar-info';
