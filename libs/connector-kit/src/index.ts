@@ -13,3 +13,8 @@ export {
   toRpcError,
   type ProviderFailure,
 } from './provider-error';
+export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
+export { createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
+export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
+export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
+export { calendarInfo, connectionInfo } from './oauth/calendar-info';

@@ -1,4 +1,4 @@
-import { ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
@@ -12,7 +12,6 @@ import { ConnectorHandler } from './contract/connector.handler';
 import { GoogleClient } from './google/google-client';
 import { GoogleOAuth } from './google/google-oauth';
 import { GoogleTokens } from './google/google-tokens';
-import { BookingEventStore } from './store/booking-event.store';
 import { CalendarStore } from './store/calendar.store';
 import { ChannelStore } from './store/channel.store';
 import { ConnectionStore } from './store/connection.store';

@@ -1,4 +1,4 @@
-import { ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
@@ -12,7 +12,6 @@ import { ConnectorHandler } from './contract/connector.handler';
 import { GraphClient } from './graph/graph-client';
 import { MicrosoftOAuth } from './graph/microsoft-oauth';
 import { MicrosoftTokens } from './graph/microsoft-tokens';
-import { BookingEventStore } from './store/booking-event.store';
 import { CalendarStore } from './store/calendar.store';
 import { SubscriptionStore } from './store/subscription.store';
 import { ConnectionStore } from './store/connection.store';

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, declineUnlessOwned, type CalendarRole } from '@calldesk/connector-kit';
+import { calendarInfo, connectionInfo, ConnectorEvents, declineUnlessOwned, type CalendarRole } from '@calldesk/connector-kit';
 import {
   CalendarInfo_Role,
   providerCallbackRpcs,
@@ -25,7 +25,6 @@ import { GoogleTokens } from '../google/google-tokens';
 import { CalendarSync, memberOf } from '../sync/calendar-sync';
 import { CalendarStore } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
-import { calendarInfo, connectionInfo } from './calendar-info';
 import { ConnectionStatusPublisher } from './connection-status';
 import { ConnectFlow } from './connect-flow';
 import { MemberZone } from './member-zone';
@@ -100,14 +99,14 @@ export class ConnectionsHandler {
     declineUnlessOwned('google', request.connectionId);
     const connection = await this.connections.find(request.connectionId);
     if (!connection || connection.tenantId !== request.tenantId) throw RpcError.notFound('connection', request.connectionId);
-    if (connection.status === 'disconnected') return { connection: connectionInfo(connection, []) };
+    if (connection.status === 'disconnected') return { connection: connectionInfo('google', connection, []) };
     for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopChannels(calendar, connection);
     await this.revoke(connection.id);
     const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? { ...connection, status: 'disconnected' as const };
     this.tokens.forget(connection.id);
     await this.calendars.remove(connection.id);
     await this.status.publish(disconnected);
-    return { connection: connectionInfo(disconnected, []) };
+    return { connection: connectionInfo('google', disconnected, []) };
   }
 
   private async revoke(connectionId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { calendarReadError, ConnectorEvents, ProviderError, toRpcError } from '@calldesk/connector-kit';
+import { BookingEventStore, calendarReadError, ConnectorEvents, ProviderError, toRpcError, type BookingEvent } from '@calldesk/connector-kit';
 import {
   connectorRpcs,
   RpcError,
@@ -20,7 +20,6 @@ import { combine, MAX_CALENDARS_PER_QUERY, mergeSpans, queryFreeBusy, splitWindo
 import { eventIdOf } from '../google/event-id';
 import { deleteEvent, getEvent, insertEvent, patchEvent, type WrittenEvent } from '../google/event-writes';
 import { memberOf } from '../sync/calendar-sync';
-import { BookingEventStore, type BookingEvent } from '../store/booking-event.store';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 

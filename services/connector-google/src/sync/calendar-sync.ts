@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
@@ -11,7 +11,6 @@ import { getEvent } from '../google/event-writes';
 import { isGoogleStatus } from '../google/google-errors';
 import { listChanges, type Changes } from '../google/list-changes';
 import { stopChannel, watchCalendar } from '../google/watch-calendar';
-import { BookingEventStore } from '../store/booking-event.store';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ChannelStore, type Channel } from '../store/channel.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';

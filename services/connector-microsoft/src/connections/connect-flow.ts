@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { toRpcError } from '@calldesk/connector-kit';
+import { connectionInfo, toRpcError } from '@calldesk/connector-kit';
 import { RpcError, type OAuthCallback, type OAuthCallbackResultSchema } from '@calldesk/contracts';
 import { readOAuthState } from '@calldesk/signing';
 import { spanAttributes, withSpan } from '@calldesk/telemetry';
@@ -13,7 +13,6 @@ import { MicrosoftTokens } from '../graph/microsoft-tokens';
 import { CalendarSync } from '../sync/calendar-sync';
 import { CalendarStore } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
-import { connectionInfo } from './calendar-info';
 import { ConnectionStatusPublisher } from './connection-status';
 import { MemberZone } from './member-zone';
 import { Signers } from './signers';
@@ -71,7 +70,7 @@ export class ConnectFlow {
     const calendars = await this.calendars.replace(connection, listed);
     await Promise.all(calendars.filter((c) => c.role !== 'ignored').map((c) => this.sync.start(c.id)));
     await this.status.publish(connection);
-    return { tenantId, connection: connectionInfo(connection, calendars, await this.zones.of(tenantId, memberId)) };
+    return { tenantId, connection: connectionInfo('microsoft', connection, calendars, await this.zones.of(tenantId, memberId)) };
   }
 
   private async exchange(code: string, tenantId: string, memberId: string): Promise<TokenAnswer> {

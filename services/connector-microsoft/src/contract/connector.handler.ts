@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { calendarReadError, ConnectorEvents, ProviderError, toRpcError } from '@calldesk/connector-kit';
+import { BookingEventStore, calendarReadError, ConnectorEvents, ProviderError, toRpcError, type BookingEvent } from '@calldesk/connector-kit';
 import {
   connectorRpcs,
   RpcError,
@@ -18,7 +18,6 @@ import { createEvent, deleteEvent, findEvent, getEvent, patchEvent, type Written
 import { GraphClient } from '../graph/graph-client';
 import { GraphFailure, isGraphStatus } from '../graph/graph-errors';
 import { memberOf } from '../sync/calendar-sync';
-import { BookingEventStore, type BookingEvent } from '../store/booking-event.store';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 

@@ -1,44 +1,12 @@
+import { createBookingEventsTable, createCalendarsTable, createConnectionsTable } from '@calldesk/connector-kit';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class CreateConnectorMicrosoft1796200000000 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     // A member's Microsoft account. Tokens are sealed (AES-256-GCM, bound to the id), never in clear.
-    await db.query(`
-      CREATE TABLE connections (
-        id text PRIMARY KEY,
-        tenant_id text NOT NULL,
-        member_id text NOT NULL,
-        status text NOT NULL CHECK (status IN ('connected', 'needs_reauth', 'disconnected')),
-        scopes text NOT NULL DEFAULT '',
-        credentials_key_id text,
-        credentials_sealed text,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await db.query(`CREATE UNIQUE INDEX connections_one_per_member ON connections (tenant_id, member_id) WHERE status <> 'disconnected'`);
+    await createConnectionsTable(db);
     // The account's calendars: names and zones (no event content), their role and sync state.
-    await db.query(`
-      CREATE TABLE calendars (
-        id text PRIMARY KEY,
-        connection_id text NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
-        tenant_id text NOT NULL,
-        member_id text NOT NULL,
-        provider_calendar_id text NOT NULL,
-        name text NOT NULL,
-        time_zone text NOT NULL,
-        writable boolean NOT NULL,
-        is_primary boolean NOT NULL DEFAULT false,
-        role text NOT NULL CHECK (role IN ('booking', 'blocking', 'ignored')),
-        sync_token text,
-        sync_round_started_at timestamptz,
-        synced_at timestamptz,
-        next_sync_at timestamptz NOT NULL DEFAULT now(),
-        sync_requested_at timestamptz,
-        sync_lease_until timestamptz,
-        UNIQUE (connection_id, provider_calendar_id)
-      )`);
-    await db.query(`CREATE UNIQUE INDEX calendars_one_booking ON calendars (connection_id) WHERE role = 'booking'`);
-    await db.query(`CREATE INDEX calendars_member ON calendars (tenant_id, member_id)`);
+    await createCalendarsTable(db, ['sync_round_started_at timestamptz']);
     // Graph subscriptions. Our id is bound into the clientState; the clientState is kept as its SHA-256 only.
     await db.query(`
       CREATE TABLE subscriptions (
@@ -51,19 +19,7 @@ export class CreateConnectorMicrosoft1796200000000 implements MigrationInterface
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await db.query(`CREATE INDEX subscriptions_calendar ON subscriptions (calendar_id)`);
-    // The events we wrote for bookings: where and when, to tell our own changes from the owner's.
-    await db.query(`
-      CREATE TABLE booking_events (
-        booking_id text PRIMARY KEY,
-        calendar_id text NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,
-        event_id text NOT NULL,
-        starts_at timestamptz NOT NULL,
-        ends_at timestamptz NOT NULL,
-        etag text,
-        state text NOT NULL CHECK (state IN ('pending', 'live', 'deleted', 'moved')),
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await db.query(`CREATE UNIQUE INDEX booking_events_event ON booking_events (calendar_id, event_id)`);
+    await createBookingEventsTable(db);
   }
 
   async down(db: QueryRunner): Promise<void> {

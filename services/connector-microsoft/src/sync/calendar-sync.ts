@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
@@ -11,7 +11,6 @@ import { getEvent } from '../graph/event-writes';
 import { GraphClient } from '../graph/graph-client';
 import { isGraphStatus } from '../graph/graph-errors';
 import { renew, subscribe, unsubscribe } from '../graph/subscriptions';
-import { BookingEventStore } from '../store/booking-event.store';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 import { SubscriptionStore, type Subscription } from '../store/subscription.store';

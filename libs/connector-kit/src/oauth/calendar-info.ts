@@ -1,11 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { CalendarInfo_Role, Connection_Status, type CalendarInfoSchema, type ConnectionSchema } from '@calldesk/contracts';
 import { IANAZone } from 'luxon';
-import type { Calendar } from '../store/calendar.store';
-import type { Connection } from '../store/connection.store';
+import type { OAuthCalendar } from './calendar.store';
+import type { OAuthConnection } from './connection.store';
 
 /** A calendar as the admin API shows it, with a warning when its zone is not the member's. */
-export function calendarInfo(calendar: Calendar, memberTimeZone?: string): MessageInitShape<typeof CalendarInfoSchema> {
+export function calendarInfo(calendar: OAuthCalendar, memberTimeZone?: string): MessageInitShape<typeof CalendarInfoSchema> {
   return {
     calendarId: calendar.id,
     name: calendar.name,
@@ -16,10 +16,15 @@ export function calendarInfo(calendar: Calendar, memberTimeZone?: string): Messa
   };
 }
 
-export function connectionInfo(connection: Connection, calendars: Calendar[], memberTimeZone?: string): MessageInitShape<typeof ConnectionSchema> {
+export function connectionInfo(
+  provider: string,
+  connection: OAuthConnection,
+  calendars: OAuthCalendar[],
+  memberTimeZone?: string,
+): MessageInitShape<typeof ConnectionSchema> {
   return {
     id: connection.id,
-    provider: 'microsoft',
+    provider,
     status: Connection_Status[connection.status],
     memberId: connection.memberId,
     calendars: calendars.map((c) => calendarInfo(c, memberTimeZone)),
