@@ -16,13 +16,11 @@ import {
   FakeGoogle,
   startInProcessHttpService,
   startInProcessService,
-  startPrivateNatsServer,
   testNatsUrl,
   waitFor,
   type CapturedOutput,
   type InProcessHttpService,
   type InProcessService,
-  type PrivateNatsServer,
   type TestDatabase,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
@@ -65,15 +63,11 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
   let raw: NatsConnection;
   let output: CapturedOutput;
   let savedEnv: Record<string, string | undefined> = {};
-  let nats: PrivateNatsServer;
   const natsMessages: string[] = [];
   const pushLatencies: number[] = [];
 
   beforeAll(async () => {
-    // A NATS of this file's own: other suites' services on a shared server would answer our requests.
-    nats = await startPrivateNatsServer();
-    savedEnv = { NATS_URL: process.env.NATS_URL, WEBHOOK_SECRET: process.env.WEBHOOK_SECRET };
-    process.env.NATS_URL = nats.url;
+    savedEnv = { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET };
     output = captureOutput();
     database = await createTestDatabase();
     fake = await FakeGoogle.start({ allowInsecureWebhooks: true });
@@ -134,7 +128,6 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     await raw?.drain();
     await fake?.close();
     await database?.drop();
-    await nats?.stop();
     for (const [name, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;

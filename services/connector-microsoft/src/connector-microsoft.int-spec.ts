@@ -8,14 +8,12 @@ import {
   FakeMicrosoft,
   startInProcessHttpService,
   startInProcessService,
-  startPrivateNatsServer,
   testNatsUrl,
   waitFor,
   type CapturedOutput,
   type GraphEventInput,
   type InProcessHttpService,
   type InProcessService,
-  type PrivateNatsServer,
   type TestDatabase,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
@@ -48,7 +46,6 @@ const rpcs = connectorRpcs('microsoft');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-only';
 
 describe('connector-microsoft against the fake Graph (real NATS, Postgres, gateway, availability)', () => {
-  let nats: PrivateNatsServer;
   let database: TestDatabase;
   let fake: FakeMicrosoft;
   let routing: InProcessService;
@@ -64,10 +61,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
   const eventsChanged: { bookingId: string; change: string; start?: string; end?: string; tenantId: string }[] = [];
 
   beforeAll(async () => {
-    // A NATS of this file's own: other suites' services on a shared server would answer our requests.
-    nats = await startPrivateNatsServer();
-    savedEnv = { NATS_URL: process.env.NATS_URL, WEBHOOK_SECRET: process.env.WEBHOOK_SECRET };
-    process.env.NATS_URL = nats.url;
+    savedEnv = { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET };
     output = captureOutput();
     database = await createTestDatabase();
     fake = await FakeMicrosoft.start({ allowInsecureWebhooks: true, maxPageSize: 3 });
@@ -129,7 +123,6 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     await raw?.drain();
     await fake?.close();
     await database?.drop();
-    await nats?.stop();
     for (const [name, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
