@@ -58,6 +58,20 @@ export class MemberStore {
     return found;
   }
 
+  /**
+   * Brings a cached member's live bookings up to date from a booking event, keeping the rest of
+   * the record (and the schedule compiled from its profile): bookings change far more often than
+   * profiles. A read racing with this is not cached (the generation moves on).
+   */
+  applyBooking(tenantId: string, memberId: string, booking: LiveBooking, live: boolean): void {
+    const k = key(tenantId, memberId);
+    this.generations.set(k, (this.generations.get(k) ?? 0) + 1);
+    const cached = this.cache.get(k);
+    if (!cached) return;
+    const others = cached.record.bookings.filter((b) => b.id !== booking.id);
+    cached.record = { ...cached.record, bookings: live ? [...others, booking] : others };
+  }
+
   invalidate(tenantId: string, memberId: string): void {
     const k = key(tenantId, memberId);
     this.cache.delete(k);

@@ -42,8 +42,10 @@ export class CacheInvalidation implements OnApplicationBootstrap {
         this.members.invalidate(event.tenantId, event.memberId);
       }),
       this.bus.events.consume(Events.bookingAny, options('bookings'), async (booking) => {
-        await applyBooking(this.db, booking);
-        this.members.invalidate(booking.tenantId, booking.memberId);
+        const span = await applyBooking(this.db, booking);
+        if (span) {
+          this.members.applyBooking(booking.tenantId, booking.memberId, { id: booking.id, start: span.start.getTime(), end: span.end.getTime() }, span.live);
+        }
         this.candidates.invalidateTenant(booking.tenantId);
       }),
       this.bus.events.consume(Events.connectionStatus, options('connections'), async (event) => {

@@ -13,8 +13,8 @@ export class ProjectionConsumer {
   constructor(private readonly db: DataSource) {}
 
   @HandleEvent(Events.bookingAny, { durable: 'availability-bookings' })
-  onBooking(booking: Booking): Promise<void> {
-    return applyBooking(this.db, booking);
+  async onBooking(booking: Booking): Promise<void> {
+    await applyBooking(this.db, booking);
   }
 
   @HandleEvent(Events.connectionStatus, { durable: 'availability-connections' })
