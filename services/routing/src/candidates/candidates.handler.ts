@@ -6,15 +6,27 @@ import {
   type CandidatesRequest,
   type CandidatesResponseSchema,
   type Service,
+  type Tenant,
 } from '@calldesk/contracts';
 import { HandleRpc, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { MembersRepository } from '../catalog/members.repository';
 import { ServicesRepository } from '../catalog/services.repository';
 import { TenantsRepository } from '../catalog/tenants.repository';
 import type { RoutingConfig } from '../config';
 import { balancedOrder } from './balancing';
 import { BookingLedgerRepository } from './booking-ledger.repository';
+
+interface CatalogEntry {
+  tenant: Tenant;
+  service: Service;
+  timeZones: Map<string, string>;
+  version: number;
+  at: number;
+}
+
+const MAX_CACHED = 10_000;
 
 /**
  * calendar.internal.routing.candidates: whom to try, in order, for a booking of a service. The
@@ -23,32 +35,45 @@ import { BookingLedgerRepository } from './booking-ledger.repository';
  */
 @Injectable()
 export class CandidatesHandler {
+  private readonly cache = new Map<string, CatalogEntry>();
+
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly services: ServicesRepository,
     private readonly members: MembersRepository,
     private readonly ledger: BookingLedgerRepository,
+    private readonly changes: CatalogChanges,
     @Inject(SERVICE_CONFIG) private readonly config: RoutingConfig,
   ) {}
 
   @HandleRpc(InternalRpcs.routingCandidates)
   async candidates(request: CandidatesRequest): Promise<MessageInitShape<typeof CandidatesResponseSchema>> {
-    // Independent reads go out together: this answer sits on every booking's path.
-    const [tenant, service] = await Promise.all([
-      this.tenants.get(request.tenantId),
-      this.services.get(request.tenantId, request.serviceId),
-    ]);
-    const [order, members] = await Promise.all([
-      this.order(service, request.memberId, request.recent),
-      this.members.findMany(request.tenantId, service.memberIds),
-    ]);
-    const timeZones = new Map(members.map((m) => [m.id, m.timeZone]));
+    const { tenant, service, timeZones } = await this.catalog(request.tenantId, request.serviceId);
+    const order = await this.order(service, request.memberId, request.recent);
     return {
       candidates: order.map((memberId) => ({ memberId, timeZone: timeZones.get(memberId) })),
       durationMinutes: service.durationMinutes,
       serviceName: service.name,
       tenantTimeZone: tenant.timeZone,
     };
+  }
+
+  /**
+   * The tenant, service and members' zones, kept briefly: this answer sits on every booking's
+   * path and the catalog rarely changes. This instance's own writes drop it at once; another
+   * instance's show within ROUTING_CATALOG_CACHE_MS.
+   */
+  private async catalog(tenantId: string, serviceId: string): Promise<CatalogEntry> {
+    const key = `${tenantId}\u0000${serviceId}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.version === this.changes.version && Date.now() - cached.at <= this.config.ROUTING_CATALOG_CACHE_MS) return cached;
+    const version = this.changes.version;
+    const [tenant, service] = await Promise.all([this.tenants.get(tenantId), this.services.get(tenantId, serviceId)]);
+    const members = await this.members.findMany(tenantId, service.memberIds);
+    const entry = { tenant, service, timeZones: new Map(members.map((m) => [m.id, m.timeZone])), version, at: Date.now() };
+    this.cache.set(key, entry);
+    if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    return entry;
   }
 
   private async order(service: Service, memberId: string | undefined, recent: CandidatesRequest['recent']): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CatalogChanges } from './catalog-changes';
 import { MembersHandler } from './members.handler';
 import { MembersRepository } from './members.repository';
 import { ServicesHandler } from './services.handler';
@@ -11,7 +12,7 @@ import { TenantsRepository } from './tenants.repository';
  * the admin subjects start no booking-event consumer.
  */
 @Module({
-  providers: [TenantsHandler, TenantsRepository, MembersHandler, MembersRepository, ServicesHandler, ServicesRepository],
-  exports: [TenantsRepository, MembersRepository, ServicesRepository],
+  providers: [CatalogChanges, TenantsHandler, TenantsRepository, MembersHandler, MembersRepository, ServicesHandler, ServicesRepository],
+  exports: [CatalogChanges, TenantsRepository, MembersRepository, ServicesRepository],
 })
 export class CatalogModule {}

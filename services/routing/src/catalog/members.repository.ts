@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { MemberSchema, NotificationChannel, RpcError, type Member } from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
+import { CatalogChanges } from './catalog-changes';
 import { DataSource, type EntityManager } from 'typeorm';
 import { notifyChannel, type Contact } from './contact';
 import { isUuid } from './fields';
@@ -31,10 +32,18 @@ const SELECT_MEMBERS = `
 /** The members table; every call is scoped by tenant. */
 @Injectable()
 export class MembersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: CatalogChanges,
+  ) {}
+
+  /** A catalog write: one tenant's transaction, after which readers know the catalog moved on. */
+  private write<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return inTenantTransaction(this.dataSource, tenantId, work).finally(() => this.changes.bump());
+  }
 
   async create(tenantId: string, fields: MemberFields): Promise<Member> {
-    return inTenantTransaction(this.dataSource, tenantId, async (manager) => {
+    return this.write(tenantId, async (manager) => {
       await requireTenant(manager, tenantId);
       const [{ id }]: { id: string }[] = await manager.query(
         `INSERT INTO members (tenant_id, name, time_zone, email, phone, notify_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -70,7 +79,7 @@ export class MembersRepository {
 
   /** Replaces the member's fields with what `change` makes of the stored ones. */
   async update(tenantId: string, id: string, change: (current: MemberFields) => MemberFields): Promise<Member> {
-    return inTenantTransaction(this.dataSource, tenantId, async (manager) => {
+    return this.write(tenantId, async (manager) => {
       const next = change(fieldsOf(await this.row(manager, tenantId, id)));
       await manager.query(
         `UPDATE members SET name = $3, time_zone = $4, email = $5, phone = $6, notify_by = $7 WHERE tenant_id = $1 AND id = $2`,
@@ -85,7 +94,7 @@ export class MembersRepository {
    * with nobody: then nothing changes and the answer is failed_precondition naming those services.
    */
   async delete(tenantId: string, id: string): Promise<void> {
-    await inTenantTransaction(this.dataSource, tenantId, async (manager) => {
+    await this.write(tenantId, async (manager) => {
       await this.row(manager, tenantId, id);
       const alone: { id: string; name: string }[] = await manager.query(
         `SELECT s.id, s.name FROM services s

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { RpcError, ServiceSchema, Service_Strategy, type Service } from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
+import { CatalogChanges } from './catalog-changes';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid } from './fields';
 import { toPage, type PageRequest } from './paging';
@@ -39,11 +40,19 @@ const SELECT_SERVICES = `
 /** The services table and who serves each; every call is scoped by tenant. */
 @Injectable()
 export class ServicesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: CatalogChanges,
+  ) {}
+
+  /** A catalog write: one tenant's transaction, after which readers know the catalog moved on. */
+  private write<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return inTenantTransaction(this.dataSource, tenantId, work).finally(() => this.changes.bump());
+  }
 
   /** Stores a service; its members must be the tenant's, else invalid_argument on memberIds[i]. */
   async create(tenantId: string, fields: ServiceFields): Promise<Service> {
-    return inTenantTransaction(this.dataSource, tenantId, async (manager) => {
+    return this.write(tenantId, async (manager) => {
       await requireTenant(manager, tenantId);
       await checkMembersExist(manager, tenantId, fields.members);
       const [{ id }]: { id: string }[] = await manager.query(
@@ -72,7 +81,7 @@ export class ServicesRepository {
 
   /** Replaces the service's fields with what `change` makes of the stored ones. */
   async update(tenantId: string, id: string, change: (current: ServiceFields) => ServiceFields): Promise<Service> {
-    return inTenantTransaction(this.dataSource, tenantId, async (manager) => {
+    return this.write(tenantId, async (manager) => {
       const next = change(fieldsOf(await this.row(manager, tenantId, id)));
       await checkMembersExist(manager, tenantId, next.members);
       await manager.query(
@@ -86,7 +95,7 @@ export class ServicesRepository {
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
-    await inTenantTransaction(this.dataSource, tenantId, async (manager) => {
+    await this.write(tenantId, async (manager) => {
       await this.row(manager, tenantId, id);
       await manager.query('DELETE FROM services WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     });

@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { RpcError, TenantSchema, type Tenant } from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { CatalogChanges } from './catalog-changes';
+import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid } from './fields';
 import { toPage, type PageRequest } from './paging';
 import { inTenantTransaction } from './tenant-scope';
@@ -22,7 +23,15 @@ const COLUMNS = 'id, name, time_zone';
 /** The tenants table. TypeORM answers UPDATE and DELETE with [rows, affected], other commands with rows. */
 @Injectable()
 export class TenantsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: CatalogChanges,
+  ) {}
+
+  /** A catalog write: one tenant's transaction, after which readers know the catalog moved on. */
+  private write<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return inTenantTransaction(this.dataSource, tenantId, work).finally(() => this.changes.bump());
+  }
 
   async create(fields: TenantFields): Promise<Tenant> {
     const [row]: TenantRow[] = await this.dataSource.query(
@@ -55,6 +64,7 @@ export class TenantsRepository {
       `UPDATE tenants SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, changes.name ?? null, changes.timeZone ?? null],
     );
+    this.changes.bump();
     if (rows.length === 0) throw RpcError.notFound('tenant', id);
     return toTenant(rows[0]);
   }
@@ -65,7 +75,7 @@ export class TenantsRepository {
    */
   async delete(id: string): Promise<void> {
     if (!isUuid(id)) throw RpcError.notFound('tenant', id);
-    await inTenantTransaction(this.dataSource, id, async (manager) => {
+    await this.write(id, async (manager) => {
       const [usage]: { members: number; services: number }[] = await manager.query(
         `SELECT (SELECT count(*) FROM members WHERE tenant_id = $1)::int AS members,
                 (SELECT count(*) FROM services WHERE tenant_id = $1)::int AS services`,
