@@ -7,6 +7,9 @@ import { BookingRepository } from './booking.repository';
 
 const DAY_MS = 86_400_000;
 
+export type Refusal = { candidate: Candidate; reason: ConflictReason; check?: AvailabilityCheckResponse };
+type Alternative = Pick<Slot, 'start' | 'end' | 'memberId'>;
+
 /**
  * The next available slots nearest a refused start. Availability answers from its caches; this
  * service's own table is the truth about bookings made a moment ago, so offers that overlap a
@@ -14,7 +17,7 @@ const DAY_MS = 86_400_000;
  */
 @Injectable()
 export class Alternatives {
-  private readonly inFlight = new Map<string, Promise<Slot[]>>();
+  private readonly inFlight = new Map<string, Promise<Alternative[]>>();
 
   constructor(
     private readonly bus: Bus,
@@ -22,11 +25,25 @@ export class Alternatives {
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
   ) {}
 
-  async near(
+  /**
+   * Callers who lost the same slot at the same moment ask the same question: they share one
+   * answer.
+   */
+  near(
     request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>,
     start: number,
-    refusals: { candidate: Candidate; reason: ConflictReason; check?: AvailabilityCheckResponse }[],
-  ): Promise<Pick<Slot, 'start' | 'end' | 'memberId'>[]> {
+    refusals: Refusal[],
+  ): Promise<Alternative[]> {
+    const key = [request.tenantId, request.serviceId, request.memberId ?? '', start].join('\u0000');
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.compute(request, start, refusals).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async compute(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, refusals: Refusal[]): Promise<Alternative[]> {
     const wanted = this.config.BOOKING_ALTERNATIVES;
     if (!wanted) return [];
     let offered: Slot[];
@@ -60,29 +77,18 @@ export class Alternatives {
       .map(({ slot }) => ({ start: slot.start, end: slot.end, memberId: slot.memberId }));
   }
 
-  /**
-   * Availability's offers near a start. Callers who lost the same slot at the same moment ask
-   * the same question: they share one request.
-   */
-  private offers(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, limit: number): Promise<Slot[]> {
-    const key = [request.tenantId, request.serviceId, request.memberId ?? '', start, limit].join('\u0000');
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      const from = Math.max(Date.now(), start - 7 * DAY_MS);
-      pending = this.bus
-        .request(Rpcs.slotsFind, {
-          tenantId: request.tenantId,
-          serviceId: request.serviceId,
-          memberId: request.memberId,
-          from: new Date(from).toISOString(),
-          to: new Date(Math.max(start, from) + 14 * DAY_MS).toISOString(),
-          near: new Date(start).toISOString(),
-          limit,
-        })
-        .then((answer) => answer.slots)
-        .finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+  /** Availability's offers near a start, from its caches. */
+  private async offers(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, limit: number): Promise<Slot[]> {
+    const from = Math.max(Date.now(), start - 7 * DAY_MS);
+    const answer = await this.bus.request(Rpcs.slotsFind, {
+      tenantId: request.tenantId,
+      serviceId: request.serviceId,
+      memberId: request.memberId,
+      from: new Date(from).toISOString(),
+      to: new Date(Math.max(start, from) + 14 * DAY_MS).toISOString(),
+      near: new Date(start).toISOString(),
+      limit,
+    });
+    return answer.slots;
   }
 }

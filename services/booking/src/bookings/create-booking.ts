@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { BookingConfig } from '../config';
 import type { Claim } from '../idempotency/idempotency.store';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
-import { Alternatives } from './alternatives';
+import { Alternatives, type Refusal } from './alternatives';
 import { BookingRepository, type BookingRow } from './booking.repository';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
@@ -67,7 +67,7 @@ export class CreateBooking {
       memberId: request.memberId,
       recent: request.memberId ? [] : await this.bookings.recent(request.tenantId, RECENT_MS),
     });
-    const refusals: { candidate: Candidate; reason: ConflictReason; check?: AvailabilityCheckResponse }[] = [];
+    const refusals: Refusal[] = [];
     let failure: RpcError | undefined;
     for (const candidate of routing.candidates) {
       const attempt = await this.attempt(request, claim, routing, candidate, start);
