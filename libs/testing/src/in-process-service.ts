@@ -40,7 +40,8 @@ export async function startInProcessService(options: InProcessOptions): Promise<
 export async function testServiceRoot(options: InProcessOptions): Promise<Type> {
   const config = loadConfig(options.configShape ?? baseConfig, {
     ...process.env,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // Tests say what failed; services' warnings about other tests' events on the shared stream are noise.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     ...options.env,
     NATS_URL: await testNatsUrl(),
     DATABASE_URL: options.databaseUrl,
