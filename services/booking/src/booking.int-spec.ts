@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BookingOutcome_Outcome, Booking_Status, Events, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
+import { BookingOutcome_Outcome, Booking_Status, Events, healthRpc, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
 import { testNatsUrl, waitFor } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
@@ -225,12 +225,30 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     expect((await status(other.id)).status).toBe(Booking_Status.confirmed);
   });
 
-  it('publishes confirmed bookings to the stream through the outbox', async () => {
+  it('publishes confirmed bookings to the stream through the outbox, and reports a stuck outbox', async () => {
     const { tenantId, serviceId } = await team(stack, { size: 1 });
     await create({ idempotencyKey: key(), tenantId, serviceId, start: at(12), customer });
     await waitFor(async () => {
       const [{ unpublished }] = await db.query(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
       return unpublished === 0;
     });
+    const health = () => stack.client.request(healthRpc('booking'), {});
+    expect((await health()).dependencies).toContainEqual(expect.objectContaining({ name: 'outbox', ok: true }));
+    // A row the relay could not publish for over a minute (held here under a row lock).
+    const runner = db.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query(`INSERT INTO booking.outbox (subject, msg_id, body, created_at) VALUES ('calendar.v1.events.booking.confirmed', $1, '{}', now() - interval '2 minutes')`, [randomUUID()]);
+      await runner.commitTransaction();
+      await runner.startTransaction();
+      await runner.query(`SELECT 1 FROM booking.outbox WHERE published_at IS NULL FOR UPDATE`);
+      const stuck = await health();
+      expect(stuck.ok).toBe(false);
+      expect(stuck.dependencies.find((d) => d.name === 'outbox')).toMatchObject({ ok: false });
+    } finally {
+      await runner.query(`UPDATE booking.outbox SET published_at = now() WHERE body = '{}'::jsonb`);
+      await runner.commitTransaction();
+      await runner.release();
+    }
   });
 });

@@ -10,11 +10,13 @@ import { Settlement } from './bookings/settlement';
 import { Idempotent } from './idempotency/idempotent';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { CalendarLock } from './locks/calendar-lock';
+import { OutboxHealth } from './outbox/outbox-health';
 import { OutboxRelay } from './outbox/outbox-relay';
 
 @Module({
   providers: [
     OutboxRelay,
+    OutboxHealth,
     BookingRepository,
     CalendarLock,
     IdempotencyStore,
