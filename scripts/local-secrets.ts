@@ -16,6 +16,7 @@ export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv): Record<st
     CREDENTIALS_ACTIVE_KEY_ID: saved.CREDENTIALS_ACTIVE_KEY_ID ?? 'local',
     OAUTH_STATE_SECRET: saved.OAUTH_STATE_SECRET ?? randomBytes(32).toString('hex'),
     WEBHOOK_SECRET: saved.WEBHOOK_SECRET ?? randomBytes(32).toString('hex'),
+    GATEWAY_ADMIN_TOKEN: saved.GATEWAY_ADMIN_TOKEN ?? randomBytes(32).toString('base64url'),
   };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(made, null, 2), { mode: 0o600 });
