@@ -19,3 +19,4 @@ export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuth
 export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
 export { calendarInfo, connectionInfo } from './oauth/calendar-info';
 export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
+export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
