@@ -20,3 +20,4 @@ export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } fro
 export { calendarInfo, connectionInfo } from './oauth/calendar-info';
 export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
 export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
+export { OAuthConnectionStatusPublisher } from './oauth/connection-status';
