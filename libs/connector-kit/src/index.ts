@@ -18,3 +18,6 @@ export { createBookingEventsTable, createCalendarsTable, createConnectionsTable 
 export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
 export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
 export { calendarInfo, connectionInfo } from './oauth/calendar-info';
+export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
+export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
+export { OAuthConnectionStatusPublisher } from './oauth/connection-status';

@@ -9,3 +9,4 @@ export * from './fakes';
 export * from './ics-corpus';
 export * from './caldav-servers';
 export * from './fake-message-providers';
+export * from './connector-suite';

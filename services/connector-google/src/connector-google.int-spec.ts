@@ -9,22 +9,8 @@ import {
   Service_Strategy,
   type Connection,
 } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
-import {
-  captureOutput,
-  createTestDatabase,
-  FakeGoogle,
-  startInProcessHttpService,
-  startInProcessService,
-  testNatsUrl,
-  waitFor,
-  type CapturedOutput,
-  type InProcessHttpService,
-  type InProcessService,
-  type TestDatabase,
-} from '@calldesk/testing';
+import { connectorSuite, FakeGoogle, waitFor } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { connect as natsConnect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { availabilityConfig } from '../../availability/src/config';
 import { AvailabilityModule } from '../../availability/src/availability.module';
@@ -53,47 +39,17 @@ const rpcs = connectorRpcs('google');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-only';
 
 describe('connector-google against the fake Google (real NATS, Postgres, gateway, availability)', () => {
-  let database: TestDatabase;
-  let fake: FakeGoogle;
-  let routing: InProcessService;
-  let availability: InProcessService;
-  let gateway: InProcessHttpService;
-  let connector: InProcessService;
-  let client: Bus;
-  let raw: NatsConnection;
-  let output: CapturedOutput;
-  let savedEnv: Record<string, string | undefined> = {};
-  const natsMessages: string[] = [];
-  const pushLatencies: number[] = [];
-
-  beforeAll(async () => {
-    savedEnv = { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET };
-    output = captureOutput();
-    database = await createTestDatabase();
-    fake = await FakeGoogle.start({ allowInsecureWebhooks: true });
-    raw = await natsConnect({ servers: await testNatsUrl() });
-    raw.subscribe('>', {
-      callback: (_error, msg) => {
-        const headers = msg.headers ? msg.headers.keys().map((k) => `${k}:${msg.headers!.values(k).join(',')}`).join(';') : '';
-        natsMessages.push(`${msg.subject} ${headers} ${new TextDecoder().decode(msg.data)}`);
-      },
-    });
-    process.env.WEBHOOK_SECRET = WEBHOOK_SECRET;
-    routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, configShape: routingConfig, databaseUrl: database.url });
-    availability = await startInProcessService({
-      service: 'availability',
-      module: AvailabilityModule,
-      migrations: availabilityMigrations,
-      configShape: availabilityConfig,
-      databaseUrl: database.url,
-    });
-    gateway = await startInProcessHttpService({ service: 'gateway', module: GatewayModule, configShape: gatewayConfig, databaseUrl: database.url });
-    connector = await startInProcessService({
+  const suite = connectorSuite({
+    routing: { module: RoutingModule, migrations: routingMigrations, configShape: routingConfig },
+    availability: { module: AvailabilityModule, migrations: availabilityMigrations, configShape: availabilityConfig },
+    gateway: { module: GatewayModule, configShape: gatewayConfig },
+    fake: () => FakeGoogle.start({ allowInsecureWebhooks: true }),
+    env: { WEBHOOK_SECRET },
+    connector: (fake, gatewayUrl) => ({
       service: 'connector-google',
       module: ConnectorGoogleModule,
       migrations,
       configShape: googleConfig,
-      databaseUrl: database.url,
       env: {
         LOG_LEVEL: 'debug',
         CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
@@ -102,7 +58,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
         GOOGLE_CLIENT_SECRET: fake.clientSecret,
         OAUTH_STATE_SECRET: 'state-secret-for-tests-only',
         WEBHOOK_SECRET,
-        PUBLIC_BASE_URL: gateway.url,
+        PUBLIC_BASE_URL: gatewayUrl,
         GOOGLE_AUTH_URL: fake.oauthEndpoints.oauth2AuthBaseUrl,
         GOOGLE_TOKEN_URL: fake.oauthEndpoints.oauth2TokenUrl,
         GOOGLE_REVOKE_URL: fake.oauthEndpoints.oauth2RevokeUrl,
@@ -115,37 +71,23 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
         PROVIDER_BACKOFF_MS: '50',
         CIRCUIT_OPEN_MS: '500',
       },
-    });
-    client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 10_000 });
-  }, 60_000);
+    }),
+  });
+  const pushLatencies: number[] = [];
 
-  afterAll(async () => {
-    await client?.drain();
-    await connector?.close();
-    await gateway?.close();
-    await availability?.close();
-    await routing?.close();
-    await raw?.drain();
-    await fake?.close();
-    await database?.drop();
-    for (const [name, value] of Object.entries(savedEnv)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    output?.restore();
-    if (process.env.DUMP_LOGS) require('node:fs').writeFileSync(process.env.DUMP_LOGS, output.text());
+  afterAll(() => {
     if (pushLatencies.length) process.stdout.write(`google push-to-slots latency (ms): ${pushLatencies.join(', ')}\n`);
   });
 
   /** A member open 9 to 5 every day with a one-hour service, and a Google account of their own. */
   async function member(timeZone = ZONE) {
-    const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone });
+    const { tenant } = await suite.client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone });
     const tenantId = tenant!.id;
-    const { member } = await client.request(Rpcs.membersCreate, { tenantId, name: 'Dana', timeZone });
+    const { member } = await suite.client.request(Rpcs.membersCreate, { tenantId, name: 'Dana', timeZone });
     const memberId = member!.id;
     const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
-    await client.request(Rpcs.availabilitySet, { tenantId, memberId, weeklyHours });
-    const { service } = await client.request(Rpcs.servicesCreate, {
+    await suite.client.request(Rpcs.availabilitySet, { tenantId, memberId, weeklyHours });
+    const { service } = await suite.client.request(Rpcs.servicesCreate, {
       tenantId,
       name: 'Consultation',
       durationMinutes: 60,
@@ -153,7 +95,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
       strategy: Service_Strategy.specific,
     });
     const email = `${randomUUID().slice(0, 8)}@example.com`;
-    const primary = fake.addAccount(email, timeZone);
+    const primary = suite.fake.addAccount(email, timeZone);
     return { tenantId, memberId, serviceId: service!.id, email, primary: primary.id };
   }
 
@@ -161,8 +103,8 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
 
   /** The owner's consent in the browser: authorization URL → fake Google → gateway callback. */
   async function connect(m: Member): Promise<Connection> {
-    const { authorizationUrl } = await client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
-    fake.consent = { account: m.email };
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
+    suite.fake.consent = { account: m.email };
     const consent = await fetch(authorizationUrl, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location')!);
     const body = (await callback.json()) as { connection: Connection };
@@ -179,12 +121,12 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
   }
 
   const find = (m: Member) =>
-    client.request(Rpcs.slotsFind, { tenantId: m.tenantId, serviceId: m.serviceId, memberId: m.memberId, from: at(0), to: at(23, 59), limit: 50, timeZone: ZONE });
+    suite.client.request(Rpcs.slotsFind, { tenantId: m.tenantId, serviceId: m.serviceId, memberId: m.memberId, from: at(0), to: at(23, 59), limit: 50, timeZone: ZONE });
   const slots = async (m: Member) => (await find(m)).slots.map((s) => s.start);
 
   /** An event the owner makes in Google Calendar, with the marker everywhere it can be. */
   const ownerEvent = (calendarId: string, start: string, end: string, extra: Partial<Parameters<FakeGoogle['ownerInsert']>[1]> = {}) =>
-    fake.ownerInsert(calendarId, {
+    suite.fake.ownerInsert(calendarId, {
       start: { dateTime: start },
       end: { dateTime: end },
       summary: `Dentist ${MARKER}`,
@@ -206,21 +148,21 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
 
   const eventsChanged: { bookingId: string; change: string; start?: string; end?: string }[] = [];
   beforeAll(() => {
-    raw.subscribe('calendar.v1.events.calendar.booking_event_changed', {
+    suite.raw.subscribe('calendar.v1.events.calendar.booking_event_changed', {
       callback: (_error, msg) => eventsChanged.push(JSON.parse(new TextDecoder().decode(msg.data))),
     });
   });
 
   it('connects through the gateway callback: narrow scopes, offline access, roles, zone warnings, sealed tokens, channels', async () => {
     const m = await member();
-    fake.addCalendar(m.email, { id: `holidays-${m.email}`, summary: 'Holidays', timeZone: 'Europe/Paris', accessRole: 'reader' });
-    fake.addCalendar(m.email, { id: `side-${m.email}`, summary: 'Side', timeZone: ZONE, accessRole: 'owner' });
+    suite.fake.addCalendar(m.email, { id: `holidays-${m.email}`, summary: 'Holidays', timeZone: 'Europe/Paris', accessRole: 'reader' });
+    suite.fake.addCalendar(m.email, { id: `side-${m.email}`, summary: 'Side', timeZone: ZONE, accessRole: 'owner' });
 
-    const { authorizationUrl } = await client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
     const url = new URL(authorizationUrl);
     expect(url.searchParams.get('access_type')).toBe('offline');
     expect(url.searchParams.get('prompt')).toBe('consent');
-    expect(url.searchParams.get('redirect_uri')).toBe(`${gateway.url}/v1/oauth/google/callback`);
+    expect(url.searchParams.get('redirect_uri')).toBe(`${suite.gateway.url}/v1/oauth/google/callback`);
     expect(url.searchParams.get('scope')!.split(' ').sort()).toEqual([
       'https://www.googleapis.com/auth/calendar.calendarlist.readonly',
       'https://www.googleapis.com/auth/calendar.events.freebusy',
@@ -236,50 +178,50 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(connection.calendars.every((c) => c.calendarId.startsWith('google:'))).toBe(true);
 
     // One channel per booking and blocking calendar, each with its own random token.
-    await waitFor(() => fake.liveChannels().filter((c) => c.account === m.email).length === 3);
-    const tokens = fake.liveChannels().filter((c) => c.account === m.email).map((c) => c.token);
+    await waitFor(() => suite.fake.liveChannels().filter((c) => c.account === m.email).length === 3);
+    const tokens = suite.fake.liveChannels().filter((c) => c.account === m.email).map((c) => c.token);
     expect(new Set(tokens).size).toBe(3);
 
     // The tokens Google issued are nowhere in the table in clear.
     const rows = await query(`SELECT * FROM connector_google.connections WHERE id = $1`, [connection.id]);
     expect(rows[0]).toMatchObject({ credentials_key_id: 'k1', status: 'connected' });
     const stored = JSON.stringify(rows);
-    for (const grant of fake.grants) expect(stored).not.toContain(grant.refreshToken!);
-    for (const token of fake.issuedAccessTokens()) expect(stored).not.toContain(token);
+    for (const grant of suite.fake.grants) expect(stored).not.toContain(grant.refreshToken!);
+    for (const token of suite.fake.issuedAccessTokens()) expect(stored).not.toContain(token);
 
     await waitFor(async () => (await slots(m)).length === 8, { timeoutMs: 5_000 });
   });
 
   it('refuses a forged or expired state at the callback and connects nothing', async () => {
     const m = await member();
-    const forged = await fetch(`${gateway.url}/v1/oauth/google/callback?state=abc.def&code=x`);
+    const forged = await fetch(`${suite.gateway.url}/v1/oauth/google/callback?state=abc.def&code=x`);
     expect(forged.status).toBe(400);
     expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_argument');
-    const declined = await fetch(`${gateway.url}/v1/oauth/google/callback?state=x&error=access_denied`);
+    const declined = await fetch(`${suite.gateway.url}/v1/oauth/google/callback?state=x&error=access_denied`);
     expect(declined.status).toBe(400);
     expect(await query(`SELECT * FROM connector_google.connections WHERE member_id = $1`, [m.memberId])).toEqual([]);
   });
 
   it('lets the owner choose the booking calendar and the blocking ones; other providers\' ids are left to them', async () => {
     const m = await member();
-    const side = fake.addCalendar(m.email, { summary: 'Side', accessRole: 'owner' });
+    const side = suite.fake.addCalendar(m.email, { summary: 'Side', accessRole: 'owner' });
     const connection = await connect(m);
     const sideId = connection.calendars.find((c) => c.name === 'Side')!.calendarId;
     const primaryId = connection.calendars.find((c) => c.name === m.email)!.calendarId;
 
-    const { calendar } = await client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.booking });
+    const { calendar } = await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.booking });
     expect(calendar).toMatchObject({ calendarId: sideId, role: CalendarInfo_Role.booking });
-    const { calendars } = await client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
+    const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
     expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(new Map([[sideId, 'booking'], [primaryId, 'blocking']]));
 
-    await client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: primaryId, role: CalendarInfo_Role.ignored });
-    await waitFor(() => fake.liveChannels(m.primary).length === 0);
-    expect(fake.liveChannels(side.id)).toHaveLength(1);
-    const refused = await client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.ignored }).catch((e) => e);
+    await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: primaryId, role: CalendarInfo_Role.ignored });
+    await waitFor(() => suite.fake.liveChannels(m.primary).length === 0);
+    expect(suite.fake.liveChannels(side.id)).toHaveLength(1);
+    const refused = await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.ignored }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'failed_precondition' });
 
     // Another connector's id: no answer from this one.
-    const other = await client
+    const other = await suite.client
       .request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: `caldav:${randomUUID()}`, role: CalendarInfo_Role.blocking }, { timeoutMs: 300 })
       .catch((e) => e);
     expect(other).toMatchObject({ code: 'deadline_exceeded' });
@@ -287,26 +229,26 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
 
   it('reads busy with freeBusy.query: long windows split and merged, per-calendar errors kept per calendar', async () => {
     const m = await member();
-    const broken = fake.addCalendar(m.email, { summary: 'Broken', accessRole: 'reader' });
-    const blocking = fake.addCalendar(m.email, { summary: 'Team', accessRole: 'reader' });
+    const broken = suite.fake.addCalendar(m.email, { summary: 'Broken', accessRole: 'reader' });
+    const blocking = suite.fake.addCalendar(m.email, { summary: 'Team', accessRole: 'reader' });
     await connected(m);
     ownerEvent(m.primary, at(10), at(11));
     ownerEvent(blocking.id, at(13), at(14));
     ownerEvent(m.primary, at(15), at(16), { transparency: 'transparent' });
-    fake.calendar(broken.id).freeBusyError = 'internalError';
+    suite.fake.calendar(broken.id).freeBusyError = 'internalError';
 
-    const before = fake.requestsTo('POST', /freeBusy$/).length;
+    const before = suite.fake.requestsTo('POST', /freeBusy$/).length;
     const from = day.minus({ days: 50 }).toISO()!;
     const to = day.plus({ days: 60 }).toISO()!;
-    const busy = await client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from, to, fresh: true });
-    const queries = fake.requestsTo('POST', /freeBusy$/).slice(before);
+    const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from, to, fresh: true });
+    const queries = suite.fake.requestsTo('POST', /freeBusy$/).slice(before);
     expect(queries).toHaveLength(2);
     for (const q of queries) {
       const body = q.body as { timeMin: string; timeMax: string };
       expect(Date.parse(body.timeMax) - Date.parse(body.timeMin)).toBeLessThanOrEqual(60 * 86_400_000);
     }
     const byName = new Map(busy.calendars.map((c) => [c.calendarId, c]));
-    const { calendars } = await client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
+    const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
     const ids = await query(`SELECT id, name FROM connector_google.calendars WHERE member_id = $1`, [m.memberId]);
     const idOf = (name: string) => ids.find((r) => r.name === name)!.id as string;
     expect(calendars).toHaveLength(3);
@@ -314,41 +256,41 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(byName.get(idOf('Team'))!.busy.map((b) => Date.parse(b.start))).toEqual([Date.parse(at(13))]);
     expect(byName.get(idOf('Broken'))!.error).toMatchObject({ code: 'unavailable', details: { reason: 'calendar_unavailable' } });
     expect(byName.get(idOf(m.email))!.error).toBeUndefined();
-    fake.calendar(broken.id).freeBusyError = undefined;
+    suite.fake.calendar(broken.id).freeBusyError = undefined;
   });
 
   it('books, moves and cancels: a client-chosen id, sendUpdates=none, the booking id in private properties, etags', async () => {
     const m = await member();
     const { bookingCalendarId } = await connected(m);
     const bookingId = randomUUID();
-    const created = await client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
+    const created = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
     expect(created).toMatchObject({ found: true, event: { eventId: eventIdOf(bookingId), calendarId: bookingCalendarId, bookingId } });
-    const insert = fake.requestsTo('POST', /\/events$/).at(-1)!;
+    const insert = suite.fake.requestsTo('POST', /\/events$/).at(-1)!;
     expect(insert.query.sendUpdates).toBe('none');
-    const event = fake.event(m.primary, eventIdOf(bookingId))!;
+    const event = suite.fake.event(m.primary, eventIdOf(bookingId))!;
     expect(event.extendedProperties?.private).toEqual({ calldeskBookingId: bookingId });
     expect(event.summary).toBe('Consultation with Sam');
 
     // A retry of the same create (the caller never saw the answer) finds the event: still one.
-    const again = await client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
+    const again = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
     expect(again.event?.eventId).toBe(eventIdOf(bookingId));
-    expect(fake.liveEvents(m.primary).filter((e) => e.extendedProperties?.private?.calldeskBookingId === bookingId)).toHaveLength(1);
+    expect(suite.fake.liveEvents(m.primary).filter((e) => e.extendedProperties?.private?.calldeskBookingId === bookingId)).toHaveLength(1);
     await waitFor(async () => !(await slots(m)).includes(at(10)), { timeoutMs: 2_000 }).catch(() => undefined);
 
     // The owner touched the event (its etag changed): the move still goes through, with If-Match.
-    fake.ownerPatch(m.primary, eventIdOf(bookingId), { colorId: '5' } as never);
-    const moved = await client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(14), at(15)));
+    suite.fake.ownerPatch(m.primary, eventIdOf(bookingId), { colorId: '5' } as never);
+    const moved = await suite.client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(14), at(15)));
     expect(Date.parse(moved.event!.start)).toBe(Date.parse(at(14)));
-    const patches = fake.requestsTo('PATCH', new RegExp(eventIdOf(bookingId)));
+    const patches = suite.fake.requestsTo('PATCH', new RegExp(eventIdOf(bookingId)));
     expect(patches.map((p) => p.headers['if-match'])).toEqual([expect.any(String), expect.any(String)]);
-    expect(Date.parse(fake.event(m.primary, eventIdOf(bookingId))!.start.dateTime!)).toBe(Date.parse(at(14)));
+    expect(Date.parse(suite.fake.event(m.primary, eventIdOf(bookingId))!.start.dateTime!)).toBe(Date.parse(at(14)));
 
-    const found = await client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId });
+    const found = await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId });
     expect(found).toMatchObject({ found: true, event: { eventId: eventIdOf(bookingId) } });
-    expect(await client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: true });
-    expect(fake.event(m.primary, eventIdOf(bookingId))!.status).toBe('cancelled');
-    expect(await client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
-    expect(await client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
+    expect(await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: true });
+    expect(suite.fake.event(m.primary, eventIdOf(bookingId))!.status).toBe('cancelled');
+    expect(await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
+    expect(await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
     // Our own cancellation is not reported as the owner's.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(eventsChanged.filter((e) => e.bookingId === bookingId)).toEqual([]);
@@ -374,10 +316,10 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     const { bookingCalendarId } = await connected(m);
     const deleted = randomUUID();
     const moved = randomUUID();
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, deleted, at(9), at(10)));
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, moved, at(11), at(12)));
-    fake.ownerDelete(m.primary, eventIdOf(deleted));
-    fake.ownerPatch(m.primary, eventIdOf(moved), { start: { dateTime: at(13) }, end: { dateTime: at(14) } });
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, deleted, at(9), at(10)));
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, moved, at(11), at(12)));
+    suite.fake.ownerDelete(m.primary, eventIdOf(deleted));
+    suite.fake.ownerPatch(m.primary, eventIdOf(moved), { start: { dateTime: at(13) }, end: { dateTime: at(14) } });
     await waitFor(() => eventsChanged.filter((e) => e.bookingId === deleted || e.bookingId === moved).length === 2, { timeoutMs: 3_000 });
     expect(eventsChanged.find((e) => e.bookingId === deleted)).toMatchObject({ tenantId: m.tenantId, memberId: m.memberId, calendarId: bookingCalendarId, change: 'deleted' });
     const change = eventsChanged.find((e) => e.bookingId === moved)!;
@@ -389,14 +331,14 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     const m = await member();
     const { bookingCalendarId } = await connected(m);
     const bookingId = randomUUID();
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(9), at(10)));
-    await fake.settled();
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(9), at(10)));
+    await suite.fake.settled();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    fake.expireSyncTokens(m.primary);
-    const before = fake.requestsTo('GET', /\/events$/).length;
-    fake.ownerDelete(m.primary, eventIdOf(bookingId));
+    suite.fake.expireSyncTokens(m.primary);
+    const before = suite.fake.requestsTo('GET', /\/events$/).length;
+    suite.fake.ownerDelete(m.primary, eventIdOf(bookingId));
     await waitFor(() => eventsChanged.some((e) => e.bookingId === bookingId && e.change === 'deleted'), { timeoutMs: 3_000 });
-    const lists = fake.requestsTo('GET', /\/events$/).slice(before).filter((r) => r.path.includes(encodeURIComponent(m.primary)) || r.path.includes(m.primary));
+    const lists = suite.fake.requestsTo('GET', /\/events$/).slice(before).filter((r) => r.path.includes(encodeURIComponent(m.primary)) || r.path.includes(m.primary));
     expect(lists.some((r) => r.query.syncToken)).toBe(true);
     expect(lists.some((r) => !r.query.syncToken && r.query.timeMin)).toBe(true);
   });
@@ -404,19 +346,19 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
   it('renews a channel before it expires: a new one first, then the old one stopped', async () => {
     const m = await member();
     await connected(m);
-    const [old] = fake.liveChannels(m.primary);
+    const [old] = suite.fake.liveChannels(m.primary);
     await query(`UPDATE connector_google.channels SET expires_at = now() + interval '1 second' WHERE id = $1`, [old.id]);
-    await waitFor(() => fake.liveChannels(m.primary).some((c) => c.id !== old.id) && fake.channels.get(old.id)!.stopped, { timeoutMs: 3_000 });
-    expect(fake.liveChannels(m.primary)).toHaveLength(1);
+    await waitFor(() => suite.fake.liveChannels(m.primary).some((c) => c.id !== old.id) && suite.fake.channels.get(old.id)!.stopped, { timeoutMs: 3_000 });
+    expect(suite.fake.liveChannels(m.primary)).toHaveLength(1);
   });
 
   it('refreshes an expired access token mid-session without the caller noticing', async () => {
     const m = await member();
     await connected(m);
-    const refreshes = () => fake.requestsTo('POST', /^\/token$/).filter((r) => (r.body as Record<string, string>).grant_type === 'refresh_token').length;
+    const refreshes = () => suite.fake.requestsTo('POST', /^\/token$/).filter((r) => (r.body as Record<string, string>).grant_type === 'refresh_token').length;
     const before = refreshes();
-    fake.expireAccessTokens();
-    const busy = await client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true });
+    suite.fake.expireAccessTokens();
+    const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true });
     expect(busy.calendars.every((c) => !c.error)).toBe(true);
     expect(refreshes()).toBe(before + 1);
   });
@@ -425,11 +367,11 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     const m = await member();
     const { connection } = await connected(m);
     const statuses: { status: string; connectionId: string }[] = [];
-    const subscription = raw.subscribe('calendar.v1.events.connection.status', {
+    const subscription = suite.raw.subscribe('calendar.v1.events.connection.status', {
       callback: (_error, msg) => statuses.push(JSON.parse(new TextDecoder().decode(msg.data))),
     });
-    fake.revokeGrants(m.email);
-    const busy = await client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true }).catch((e) => e);
+    suite.fake.revokeGrants(m.email);
+    const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true }).catch((e) => e);
     const reason = busy instanceof RpcError ? busy.details.reason : busy.calendars[0].error?.details?.reason;
     expect(reason).toBe('needs_reauth');
     await waitFor(() => statuses.some((s) => s.connectionId === connection.id && s.status === 'needs_reauth'), { timeoutMs: 3_000 });
@@ -440,7 +382,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(row.status).toBe('needs_reauth');
     // Writing is refused cleanly too.
     const calendarId = connection.calendars[0].calendarId;
-    const refused = await client.request(rpcs.createEvent, write(m, calendarId, randomUUID(), at(10), at(11))).catch((e) => e);
+    const refused = await suite.client.request(rpcs.createEvent, write(m, calendarId, randomUUID(), at(10), at(11))).catch((e) => e);
     expect(refused).toMatchObject({ code: 'failed_precondition', details: { reason: 'needs_reauth' } });
     // The owner connects again: the same connection, connected, and the member is offered again.
     const again = await connect(m);
@@ -451,60 +393,60 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
   it('completes bookings through 429 bursts (Retry-After honoured) and fails cleanly on 500s, never with two events', async () => {
     const m = await member();
     const { bookingCalendarId } = await connected(m);
-    const ours = (bookingId: string) => fake.liveEvents(m.primary).filter((e) => e.id === eventIdOf(bookingId));
+    const ours = (bookingId: string) => suite.fake.liveEvents(m.primary).filter((e) => e.id === eventIdOf(bookingId));
 
-    fake.inject({ status: 429, retryAfter: '0.3', times: 2, match: (r) => r.method === 'POST' && r.path.endsWith('/events') });
+    suite.fake.inject({ status: 429, retryAfter: '0.3', times: 2, match: (r) => r.method === 'POST' && r.path.endsWith('/events') });
     const throttled = randomUUID();
     let started = Date.now();
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, throttled, at(9), at(10)));
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, throttled, at(9), at(10)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(ours(throttled)).toHaveLength(1);
 
-    fake.inject({ status: 500, times: 1_000, match: (r) => r.method === 'POST' && r.path.endsWith('/events') });
+    suite.fake.inject({ status: 500, times: 1_000, match: (r) => r.method === 'POST' && r.path.endsWith('/events') });
     const failing = randomUUID();
     started = Date.now();
-    const error = await client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12))).catch((e) => e);
+    const error = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12))).catch((e) => e);
     expect(error).toMatchObject({ code: 'unavailable' });
     expect(Date.now() - started).toBeLessThan(4_000);
-    fake.clearFaults();
+    suite.fake.clearFaults();
     await new Promise((resolve) => setTimeout(resolve, 600)); // the circuit closes again
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12)));
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12)));
     expect(ours(failing)).toHaveLength(1);
 
     // Slow Google: the first insert lands after the attempt timed out; the retry meets 409 and answers it.
     const slow = randomUUID();
-    fake.delayMs = 900;
+    suite.fake.delayMs = 900;
     try {
-      const reply = await client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14))).catch((e) => e);
+      const reply = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14))).catch((e) => e);
       if (reply instanceof RpcError) expect(reply.code).toBe('unavailable');
     } finally {
-      fake.delayMs = 0;
+      suite.fake.delayMs = 0;
     }
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14)));
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14)));
     expect(ours(slow)).toHaveLength(1);
-    const inserts = fake.requestsTo('POST', /\/events$/).filter((r) => (r.body as { id?: string }).id === eventIdOf(slow));
+    const inserts = suite.fake.requestsTo('POST', /\/events$/).filter((r) => (r.body as { id?: string }).id === eventIdOf(slow));
     expect(inserts.length).toBeGreaterThan(1);
   });
 
   it('refuses webhooks with a wrong channel token, and they change nothing', async () => {
     const m = await member();
     await connected(m);
-    const [channel] = fake.liveChannels(m.primary);
+    const [channel] = suite.fake.liveChannels(m.primary);
     const changes: string[] = [];
-    const subscription = raw.subscribe('calendar.v1.events.calendar.changed', { callback: (_e, msg) => changes.push(msg.subject) });
-    const lists = fake.requestsTo('GET', /\/events$/).length;
-    const post = (headers: Record<string, string>) => fetch(`${gateway.url}/v1/webhooks/google`, { method: 'POST', headers });
+    const subscription = suite.raw.subscribe('calendar.v1.events.calendar.changed', { callback: (_e, msg) => changes.push(msg.subject) });
+    const lists = suite.fake.requestsTo('GET', /\/events$/).length;
+    const post = (headers: Record<string, string>) => fetch(`${suite.gateway.url}/v1/webhooks/google`, { method: 'POST', headers });
     const base = { 'x-goog-channel-id': channel.id, 'x-goog-resource-id': channel.resourceId, 'x-goog-resource-state': 'exists', 'x-goog-message-number': '99' };
     expect((await post({ ...base, 'x-goog-channel-token': `${channel.token}x` })).status).toBe(401);
     expect((await post({ ...base, 'x-goog-channel-token': 'forged.token' })).status).toBe(401);
     expect((await post(base)).status).toBe(401);
     // A genuine token for another channel id is refused too.
-    const [other] = fake.liveChannels().filter((c) => c.id !== channel.id);
+    const [other] = suite.fake.liveChannels().filter((c) => c.id !== channel.id);
     expect((await post({ ...base, 'x-goog-channel-token': other.token! })).status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     subscription.unsubscribe();
     expect(changes).toEqual([]);
-    expect(fake.requestsTo('GET', /\/events$/).length).toBe(lists);
+    expect(suite.fake.requestsTo('GET', /\/events$/).length).toBe(lists);
     // The genuine one is taken.
     expect((await post({ ...base, 'x-goog-channel-token': channel.token! })).status).toBe(200);
   });
@@ -512,10 +454,10 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
   it('disconnects: channels stopped, the grant revoked, the credentials deleted', async () => {
     const m = await member();
     const { connection } = await connected(m);
-    const reply = await client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: connection.id });
+    const reply = await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: connection.id });
     expect(reply.connection).toMatchObject({ id: connection.id, status: Connection_Status.disconnected });
-    expect(fake.liveChannels(m.primary)).toEqual([]);
-    expect(fake.grants.filter((g) => g.account === m.email).every((g) => g.revoked)).toBe(true);
+    expect(suite.fake.liveChannels(m.primary)).toEqual([]);
+    expect(suite.fake.grants.filter((g) => g.account === m.email).every((g) => g.revoked)).toBe(true);
     const [row] = await query(`SELECT status, credentials_sealed, credentials_key_id FROM connector_google.connections WHERE id = $1`, [connection.id]);
     expect(row).toEqual({ status: 'disconnected', credentials_sealed: null, credentials_key_id: null });
     await waitFor(async () => (await find(m)).skipped[0]?.reason === 'not_connected', { timeoutMs: 3_000 }).catch(() => undefined);
@@ -528,27 +470,27 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     ownerEvent(m.primary, at(12), at(13));
     await waitFor(async () => !(await slots(m)).includes(at(12)), { timeoutMs: 2_000 });
     const bookingId = randomUUID();
-    await client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(15), at(16)));
-    await client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(16), at(17)));
-    await fake.settled();
+    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(15), at(16)));
+    await suite.client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(16), at(17)));
+    await suite.fake.settled();
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // The fake did hand the marker out (the booking calendar is readable in full): the check means something.
-    expect(fake.liveEvents(m.primary).some((e) => e.summary?.includes(MARKER))).toBe(true);
+    expect(suite.fake.liveEvents(m.primary).some((e) => e.summary?.includes(MARKER))).toBe(true);
     const dump = await dumpDatabase();
     expect(dump.length).toBeGreaterThan(1_000);
     expect(dump).not.toContain(MARKER);
     expect(dump.toLowerCase()).not.toContain(MARKER.toLowerCase());
-    expect(output.text().length).toBeGreaterThan(0);
-    expect(output.text()).not.toContain(MARKER);
-    expect(natsMessages.length).toBeGreaterThan(50);
-    expect(natsMessages.join('\n')).not.toContain(MARKER);
+    expect(suite.output.text().length).toBeGreaterThan(0);
+    expect(suite.output.text()).not.toContain(MARKER);
+    expect(suite.natsMessages.length).toBeGreaterThan(50);
+    expect(suite.natsMessages.join('\n')).not.toContain(MARKER);
     // Google was asked for times only: the fields of every read and write, and narrow scopes.
-    const ownReads = fake.requests.filter((r) => r.path.startsWith('/calendar/v3/calendars/') && r.method !== 'DELETE' && !r.path.endsWith('/watch'));
+    const ownReads = suite.fake.requests.filter((r) => r.path.startsWith('/calendar/v3/calendars/') && r.method !== 'DELETE' && !r.path.endsWith('/watch'));
     expect(ownReads.length).toBeGreaterThan(10);
     for (const request of ownReads) expect(request.query.fields).toMatch(/^(items\(id,status,start,end,transparency\),nextPageToken,nextSyncToken|id,etag,status,start,end,extendedProperties\/private)$/);
-    expect(fake.requestsTo('GET', /calendarList$/).every((r) => r.query.fields === 'items(id,summary,timeZone,accessRole,primary),nextPageToken')).toBe(true);
-    expect(new Set(fake.grants.flatMap((g) => g.scopes))).toEqual(
+    expect(suite.fake.requestsTo('GET', /calendarList$/).every((r) => r.query.fields === 'items(id,summary,timeZone,accessRole,primary),nextPageToken')).toBe(true);
+    expect(new Set(suite.fake.grants.flatMap((g) => g.scopes))).toEqual(
       new Set(['calendar.calendarlist.readonly', 'calendar.events.freebusy', 'calendar.events.owned'].map((s) => `https://www.googleapis.com/auth/${s}`)),
     );
     const spans = telemetry.memory!.getFinishedSpans();
@@ -557,7 +499,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
   });
 
   async function query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    const pg = new Client({ connectionString: database.url });
+    const pg = new Client({ connectionString: suite.database.url });
     await pg.connect();
     try {
       return (await pg.query(sql, params)).rows;
