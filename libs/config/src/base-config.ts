@@ -17,6 +17,8 @@ export const baseConfig = {
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NATS_REQUEST_TIMEOUT_MS: milliseconds(5_000),
   SHUTDOWN_GRACE_MS: milliseconds(10_000),
+  /** Connections each instance keeps to Postgres. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
 };

@@ -54,6 +54,7 @@ export class ServiceKitModule {
             migrations: options.migrations,
             entities: options.entities,
             applicationName: options.service,
+            poolSize: options.config.DATABASE_POOL_SIZE,
           }),
       },
       HealthService,
