@@ -17,6 +17,8 @@ export const baseConfig = {
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NATS_REQUEST_TIMEOUT_MS: milliseconds(5_000),
   SHUTDOWN_GRACE_MS: milliseconds(10_000),
+  /** Copies JetStream keeps of each stream and bucket: 1 on one server, 3 on a 3-node cluster. */
+  JETSTREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Connections each instance keeps to Postgres. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).optional(),

@@ -12,6 +12,8 @@ export interface BusOptions {
   service: string;
   /** The timeout of every request unless the call gives its own. */
   requestTimeoutMs: number;
+  /** Copies JetStream keeps of the streams this bus creates (default 1). */
+  replicas?: number;
   logger?: Logger;
 }
 
@@ -52,7 +54,7 @@ export class Bus {
     private readonly options: BusOptions,
   ) {
     this.logger = options.logger ?? createLogger(options.service);
-    this.events = new EventStreams(connection, options.service, this.logger);
+    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1);
   }
 
   static async connect(options: BusOptions): Promise<Bus> {

@@ -63,6 +63,7 @@ export class EventStreams {
     private readonly connection: NatsConnection,
     private readonly service: string,
     private readonly logger: Logger,
+    private readonly replicas: number,
   ) {
     this.js = connection.jetstream();
   }
@@ -183,9 +184,9 @@ export class EventStreams {
   private async ensureStream(config: Partial<StreamConfig> & { name: string }): Promise<void> {
     const manager = await this.jsm();
     try {
-      await manager.streams.add({ storage: StorageType.File, ...config });
+      await manager.streams.add({ storage: StorageType.File, num_replicas: this.replicas, ...config });
     } catch {
-      await manager.streams.update(config.name, config);
+      await manager.streams.update(config.name, { num_replicas: this.replicas, ...config });
     }
   }
 

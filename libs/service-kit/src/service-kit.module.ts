@@ -39,6 +39,7 @@ export class ServiceKitModule {
             url: options.config.NATS_URL,
             service: options.service,
             requestTimeoutMs: options.config.NATS_REQUEST_TIMEOUT_MS,
+            replicas: options.config.JETSTREAM_REPLICAS,
             logger,
           });
           await bus.events.ensureStreams();

@@ -20,8 +20,8 @@ export interface Lease {
 export class CalendarLeases {
   private constructor(private readonly kv: KV) {}
 
-  static async open(connection: NatsConnection, leaseMs: number): Promise<CalendarLeases> {
-    const kv = await connection.jetstream().views.kv(BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory });
+  static async open(connection: NatsConnection, leaseMs: number, replicas: number): Promise<CalendarLeases> {
+    const kv = await connection.jetstream().views.kv(BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory, replicas });
     // The lease length belongs to the bucket, which may predate this configuration: bring it in line.
     const status = await kv.status();
     if (status.ttl !== leaseMs) {

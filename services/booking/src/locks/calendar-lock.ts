@@ -21,7 +21,7 @@ export class CalendarLock implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS);
+    this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS, this.config.JETSTREAM_REPLICAS);
   }
 
   /** Whether work for the key is running or queued in this process. */
