@@ -8,12 +8,13 @@ import { DataSource } from 'typeorm';
 import type { BookingConfig } from '../config';
 
 const BATCH = 100;
+const CLAIM_S = 30;
 
 /**
  * Publishes outbox rows to JetStream with their Nats-Msg-Id, in id order, then marks them. Woken
  * after each commit that wrote a row, and on a timer for rows a crash left behind. Instances
- * share the table with SKIP LOCKED; a row published twice (a crash before marking) is dropped by
- * JetStream's duplicate window.
+ * share the table by claiming batches; a row published twice (a crash before marking) is dropped
+ * by JetStream's duplicate window.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -59,18 +60,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async drain(): Promise<void> {
     for (;;) {
-      const published = await this.db.transaction(async (tx) => {
-        const rows: { id: string; subject: string; msg_id: string; body: JsonValue }[] = await tx.query(
-          `SELECT id, subject, msg_id, body FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [BATCH],
-        );
+      // One statement claims a batch for CLAIM_S; a relay that dies mid-batch leaves its rows to
+      // the next claim after that, and JetStream drops what it had already published.
+      const [rows]: [{ id: string; subject: string; msg_id: string; body: JsonValue }[], number] = await this.db.query(
+        `UPDATE outbox SET claimed_until = now() + $2 * interval '1 second'
+          WHERE id IN (SELECT id FROM outbox
+                        WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING id, subject, msg_id, body`,
+        [BATCH, CLAIM_S],
+      );
+      rows.sort((a, b) => Number(a.id) - Number(b.id));
+      const published: string[] = [];
+      try {
         for (const row of rows) {
           await this.bus.events.publish({ subject: row.subject, body: BookingSchema }, fromJson(BookingSchema, row.body), row.msg_id);
+          published.push(row.id);
         }
-        if (rows.length) await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
-        return rows.length;
-      });
-      if (published < BATCH) return;
+      } finally {
+        if (published.length) await this.db.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [published]);
+      }
+      if (rows.length < BATCH) return;
     }
   }
 }
