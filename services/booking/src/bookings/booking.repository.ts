@@ -98,7 +98,8 @@ export class BookingRepository {
    * the outbox, in one statement. The row's updatedAt is its version: if the booking changed
    * since `row` was read (another settler got there first), nothing is written and the current
    * row is returned. A lost lease throws; a new time that overlaps another booking throws
-   * failed_precondition with reason slot_taken.
+   * failed_precondition with reason slot_taken. With `answer`, the request's idempotency record
+   * gets its reply in the same statement (and the claim says so).
    */
   async transition(
     row: BookingRow,
@@ -111,6 +112,7 @@ export class BookingRepository {
     },
     event: BookingEventKind | undefined,
     lease?: Lease,
+    answer?: { claim: { tenantId: string; key: string; answered?: boolean }; reply: (row: BookingRow) => unknown },
   ): Promise<BookingRow> {
     const next: BookingRow = {
       ...row,
@@ -141,12 +143,16 @@ export class BookingRepository {
                   cancel_reason = $15, attention = $16
             WHERE id = $10 AND updated_at = $11 AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM fence))
            RETURNING id),
-         queued AS (INSERT INTO outbox (subject, msg_id, body) SELECT $12, $13, $14::jsonb FROM changed WHERE $12::text IS NOT NULL)
+         queued AS (INSERT INTO outbox (subject, msg_id, body) SELECT $12, $13, $14::jsonb FROM changed WHERE $12::text IS NOT NULL),
+         answered AS (
+           UPDATE idempotency SET reply = $19::jsonb, lease_until = now()
+            WHERE $17::text IS NOT NULL AND tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM changed))
          SELECT count(*)::int AS changed FROM changed`,
         [
           lease?.key ?? null, lease?.revision ?? null, next.status, next.eventId ?? null, next.start, next.end,
           next.heldStart, next.heldEnd, next.updatedAt, row.id, row.updatedAt,
           outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null, next.cancelReason ?? null, next.attention ?? null,
+          answer?.claim.tenantId ?? null, answer?.claim.key ?? null, answer ? JSON.stringify(answer.reply(next)) : null,
         ],
       );
     } catch (error) {
@@ -155,6 +161,7 @@ export class BookingRepository {
     }
     if (changed) {
       if (outbox) this.outbox.wake();
+      if (answer) answer.claim.answered = true;
       return next;
     }
     if (lease && (await this.fenceMoved(lease))) throw lockLost();

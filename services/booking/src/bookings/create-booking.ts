@@ -163,7 +163,10 @@ export class CreateBooking {
           await this.settlement.settle(request.tenantId, id, { eventExpected: false });
           return { kind: 'failed', error: asRpcError(error) };
         }
-        return { kind: 'confirmed', row: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', lease) };
+        return {
+          kind: 'confirmed',
+          row: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', lease, { claim, reply: confirmed }),
+        };
       }, refusedIfTaken);
     });
   }

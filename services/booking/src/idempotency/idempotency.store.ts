@@ -8,6 +8,8 @@ export interface Claim {
   tenantId: string;
   key: string;
   bookingId?: string;
+  /** Set when the run stored its reply itself, in the statement that made it true. */
+  answered?: boolean;
 }
 
 export type ClaimResult = { kind: 'run'; claim: Claim } | { kind: 'replay'; reply: unknown } | { kind: 'busy' };

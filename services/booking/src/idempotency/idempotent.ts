@@ -54,7 +54,7 @@ export class Idempotent {
   private async execute<Reply>(claim: Claim, work: (claim: Claim) => Promise<Reply>): Promise<Reply> {
     try {
       const reply = await work(claim);
-      await this.store.complete(claim, reply);
+      if (!claim.answered) await this.store.complete(claim, reply);
       return reply;
     } catch (error) {
       // Refusals of the request itself are answers too; anything else may go better on retry.
