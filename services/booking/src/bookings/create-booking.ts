@@ -93,11 +93,9 @@ export class CreateBooking {
     const ids = { tenantId: request.tenantId, memberId: candidate.memberId };
     const taken = () => this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end));
     return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
-      // While others hold the calendar, our own table may already know the slot is gone: say so
-      // without queueing for the lock.
-      if (this.lock.isBusy(memberLockKey(request.tenantId, candidate.memberId)) && (await taken())) {
-        return { kind: 'refused', reason: ConflictReason.slot_taken };
-      }
+      // Our own table may already know the slot is gone: say so without the lock, the lease or a
+      // provider round trip (the many losers of a contested slot come this way).
+      if (await taken()) return { kind: 'refused', reason: ConflictReason.slot_taken };
       const refusedIfTaken = async (): Promise<Attempt | undefined> =>
         (await taken()) ? { kind: 'refused', reason: ConflictReason.slot_taken } : undefined;
       return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease, contended): Promise<Attempt> => {

@@ -24,11 +24,6 @@ export class CalendarLock implements OnModuleInit {
     this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS, this.config.JETSTREAM_REPLICAS);
   }
 
-  /** Whether work for the key is running or queued in this process. */
-  isBusy(lockKey: string): boolean {
-    return this.mailboxes.isBusy(lockKey);
-  }
-
   /**
    * `contended` tells the work whether another instance held the calendar while it waited. `settled`, asked
    * when this attempt's turn comes and before the lease is taken, may answer at once (e.g. "the
