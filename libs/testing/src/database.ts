@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { Client } from 'pg';
-import { getContainerRuntimeClient } from 'testcontainers';
+import { containerRuntimeAnswers } from './container-runtime';
 
 export interface TestDatabase {
   url: string;
@@ -47,15 +47,6 @@ async function resolveServerUrl(): Promise<string> {
   }
   const container = await new PostgreSqlContainer('postgres:15').start();
   return container.getConnectionUri();
-}
-
-async function containerRuntimeAnswers(): Promise<boolean> {
-  try {
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {

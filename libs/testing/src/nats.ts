@@ -4,8 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'nats';
-import { GenericContainer, StartedTestContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
+import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { ExitResult, freePort, trackChild } from './processes';
+import { containerRuntimeAnswers } from './container-runtime';
 
 export interface PrivateNatsServer {
   url: string;
@@ -94,13 +95,4 @@ async function resolveNatsUrl(): Promise<string> {
     .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
     .start();
   return `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
-}
-
-async function containerRuntimeAnswers(): Promise<boolean> {
-  try {
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,9 @@ import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AvailabilityConfig } from './config';
 
+// One entry per tenant, service and chosen member asked about.
+const MAX_SERVICES = 10_000;
+
 /**
  * Routing's candidates for a service, kept briefly: the balancing order moves only with bookings
  * (whose events drop a tenant's entries here) and the catalog rarely, so a slots question
@@ -25,7 +28,7 @@ export class RoutingCandidates {
     if (cached && now - cached.at <= this.config.CANDIDATES_CACHE_TTL_MS) return cached.answer;
     const answer = await this.bus.request(InternalRpcs.routingCandidates, { tenantId, serviceId, memberId });
     this.cache.set(key, { answer, at: now });
-    if (this.cache.size > this.config.BUSY_CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > MAX_SERVICES) this.cache.delete(this.cache.keys().next().value!);
     return answer;
   }
 

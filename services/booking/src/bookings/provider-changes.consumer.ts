@@ -1,6 +1,6 @@
 import { connectorRpcs, Events, RpcError, type BookingEventChanged } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { createLogger } from '@calldesk/telemetry';
+import type { Logger } from '@calldesk/telemetry';
 import { HandleEvent, LOGGER } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
@@ -19,7 +19,7 @@ export class ProviderChangesConsumer {
     private readonly bus: Bus,
     private readonly bookings: BookingRepository,
     private readonly lock: CalendarLock,
-    @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @HandleEvent(Events.bookingEventChanged, { durable: 'booking-provider-changes' })

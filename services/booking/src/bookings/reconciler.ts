@@ -1,4 +1,4 @@
-import { createLogger } from '@calldesk/telemetry';
+import type { Logger } from '@calldesk/telemetry';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { BookingConfig } from '../config';
@@ -15,7 +15,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly bookings: BookingRepository,
     private readonly settlement: Settlement,
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
-    @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {

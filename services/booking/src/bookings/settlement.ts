@@ -1,6 +1,6 @@
 import { connectorRpcs } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { createLogger } from '@calldesk/telemetry';
+import type { Logger } from '@calldesk/telemetry';
 import { LOGGER } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
@@ -19,7 +19,7 @@ export class Settlement {
     private readonly bus: Bus,
     private readonly bookings: BookingRepository,
     private readonly idempotency: IdempotencyStore,
-    @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async settle(tenantId: string, bookingId: string, options: { eventExpected?: boolean } = {}): Promise<BookingRow | undefined> {

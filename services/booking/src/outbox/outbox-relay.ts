@@ -1,7 +1,7 @@
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { BookingSchema } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { createLogger } from '@calldesk/telemetry';
+import type { Logger } from '@calldesk/telemetry';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -27,7 +27,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly db: DataSource,
     private readonly bus: Bus,
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
-    @Inject(LOGGER) private readonly logger: ReturnType<typeof createLogger>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
