@@ -3,6 +3,7 @@ import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BookingConfig } from '../config';
+import { SharedCalls } from '../shared/shared-calls';
 import { BookingRepository } from './booking.repository';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +18,7 @@ type Alternative = Pick<Slot, 'start' | 'end' | 'memberId'>;
  */
 @Injectable()
 export class Alternatives {
-  private readonly inFlight = new Map<string, Promise<Alternative[]>>();
+  private readonly asked = new SharedCalls<Alternative[]>();
 
   constructor(
     private readonly bus: Bus,
@@ -34,13 +35,9 @@ export class Alternatives {
     start: number,
     refusals: Refusal[],
   ): Promise<Alternative[]> {
-    const key = [request.tenantId, request.serviceId, request.memberId ?? '', start].join('\u0000');
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.compute(request, start, refusals).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.asked.run([request.tenantId, request.serviceId, request.memberId ?? '', start].join('\u0000'), () =>
+      this.compute(request, start, refusals),
+    );
   }
 
   private async compute(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, refusals: Refusal[]): Promise<Alternative[]> {

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { BookingConfig } from '../config';
 import type { Claim } from '../idempotency/idempotency.store';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
+import { SharedCalls } from '../shared/shared-calls';
 import { Alternatives, type Refusal } from './alternatives';
 import { BookingRepository, type BookingRow } from './booking.repository';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
@@ -40,6 +41,9 @@ type Attempt =
  */
 @Injectable()
 export class CreateBooking {
+  private readonly routings = new SharedCalls<CandidatesResponse>();
+  private readonly takenChecks = new SharedCalls<boolean>();
+
   constructor(
     private readonly bus: Bus,
     private readonly lock: CalendarLock,
@@ -61,12 +65,16 @@ export class CreateBooking {
         throw new RpcError('unavailable', 'an earlier attempt of this request is still being settled; try again', { retryable: true });
       }
     }
-    const routing = await this.bus.request(InternalRpcs.routingCandidates, {
-      tenantId: request.tenantId,
-      serviceId: request.serviceId,
-      memberId: request.memberId,
-      recent: request.memberId ? [] : await this.bookings.recent(request.tenantId, RECENT_MS),
-    });
+    // Callers after the same slot at the same moment share routing's order: only one of them can
+    // get each member at that time anyway. Other times never share, so round robin stays balanced.
+    const routing = await this.routings.run([request.tenantId, request.serviceId, request.memberId ?? '', start].join('\u0000'), async () =>
+      this.bus.request(InternalRpcs.routingCandidates, {
+        tenantId: request.tenantId,
+        serviceId: request.serviceId,
+        memberId: request.memberId,
+        recent: request.memberId ? [] : await this.bookings.recent(request.tenantId, RECENT_MS),
+      }),
+    );
     const refusals: Refusal[] = [];
     let failure: RpcError | undefined;
     for (const candidate of routing.candidates) {
@@ -91,7 +99,10 @@ export class CreateBooking {
   ): Promise<Attempt> {
     const end = start + routing.durationMinutes * 60_000;
     const ids = { tenantId: request.tenantId, memberId: candidate.memberId };
-    const taken = () => this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end));
+    const taken = () =>
+      this.takenChecks.run([request.tenantId, candidate.memberId, start, end].join('\u0000'), () =>
+        this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end)),
+      );
     return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
       // Our own table may already know the slot is gone: say so without the lock, the lease or a
       // provider round trip (the many losers of a contested slot come this way).

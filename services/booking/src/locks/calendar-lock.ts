@@ -25,15 +25,22 @@ export class CalendarLock implements OnModuleInit {
   }
 
   /**
-   * `contended` tells the work whether another instance held the calendar while it waited. `settled`, asked
-   * when this attempt's turn comes and before the lease is taken, may answer at once (e.g. "the
-   * slot was taken by the attempt before"), so that a queue of losers drains without leases.
+   * `contended` tells the work whether another instance held the calendar while it waited.
+   * `settled` may answer without the lock (e.g. "the slot was taken by the attempt before"): it
+   * is asked by everyone who arrived while the calendar was busy as soon as the work ahead of
+   * them has run, all at once rather than one by one, and again on the caller's turn if others
+   * got in first. A crowd of losers for one slot so drains in one step, without leases.
    */
-  run<T>(
+  async run<T>(
     lockKey: string,
     work: (lease: Lease, contended: boolean) => Promise<T>,
     settled?: () => Promise<T | undefined>,
   ): Promise<T> {
+    if (settled && this.mailboxes.isBusy(lockKey)) {
+      await this.mailboxes.passed(lockKey);
+      const answer = await settled();
+      if (answer !== undefined) return answer;
+    }
     const queued = this.mailboxes.isBusy(lockKey);
     return this.mailboxes.run(lockKey, async () => {
       if (queued && settled) {

@@ -43,4 +43,22 @@ describe('KeyedMutex', () => {
     await expect(mutex.run('k', async () => 'next')).resolves.toBe('next');
     expect(mutex.size).toBe(0);
   });
+
+  it('tells a caller when the work queued so far has run, without queueing it', async () => {
+    const mutex = new KeyedMutex();
+    const log: string[] = [];
+    const first = mutex.run('k', async () => {
+      await tick();
+      log.push('first');
+    });
+    const passed = mutex.passed('k').then(() => log.push('passed'));
+    const second = mutex.run('k', async () => {
+      await tick();
+      await tick();
+      log.push('second');
+    });
+    await Promise.all([first, passed, second]);
+    expect(log).toEqual(['first', 'passed', 'second']);
+    await expect(mutex.passed('idle')).resolves.toBeUndefined();
+  });
 });

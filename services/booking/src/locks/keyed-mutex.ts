@@ -20,6 +20,11 @@ export class KeyedMutex {
     }
   }
 
+  /** Resolves once the work queued for the key at the time of asking has run. */
+  async passed(key: string): Promise<void> {
+    await this.tails.get(key);
+  }
+
   isBusy(key: string): boolean {
     return this.tails.has(key);
   }
