@@ -53,7 +53,25 @@ export class CreateBooking {
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
   ) {}
 
-  async create(request: CreateBookingRequest, claim: Claim): Promise<JsonObject> {
+  /**
+   * Routing's order of candidates for the request. Asked while the idempotency key is being
+   * claimed, as it changes nothing. Callers after the same slot at the same moment share one
+   * order: only one of them can get each member at that time anyway. Other times never share, so
+   * round robin stays balanced.
+   */
+  route(request: CreateBookingRequest): Promise<CandidatesResponse> {
+    const slot = [request.tenantId, request.serviceId, request.memberId ?? '', Date.parse(request.start)].join('\u0000');
+    return this.routings.run(slot, async () =>
+      this.bus.request(InternalRpcs.routingCandidates, {
+        tenantId: request.tenantId,
+        serviceId: request.serviceId,
+        memberId: request.memberId,
+        recent: request.memberId ? [] : await this.bookings.recent(request.tenantId, RECENT_MS),
+      }),
+    );
+  }
+
+  async create(request: CreateBookingRequest, claim: Claim, candidates: Promise<CandidatesResponse>): Promise<JsonObject> {
     const start = Date.parse(request.start);
     if (claim.bookingId) {
       // A run before this one died after holding a booking: finish that one first.
@@ -65,16 +83,7 @@ export class CreateBooking {
         throw new RpcError('unavailable', 'an earlier attempt of this request is still being settled; try again', { retryable: true });
       }
     }
-    // Callers after the same slot at the same moment share routing's order: only one of them can
-    // get each member at that time anyway. Other times never share, so round robin stays balanced.
-    const routing = await this.routings.run([request.tenantId, request.serviceId, request.memberId ?? '', start].join('\u0000'), async () =>
-      this.bus.request(InternalRpcs.routingCandidates, {
-        tenantId: request.tenantId,
-        serviceId: request.serviceId,
-        memberId: request.memberId,
-        recent: request.memberId ? [] : await this.bookings.recent(request.tenantId, RECENT_MS),
-      }),
-    );
+    const routing = await candidates;
     const refusals: Refusal[] = [];
     let failure: RpcError | undefined;
     for (const candidate of routing.candidates) {
