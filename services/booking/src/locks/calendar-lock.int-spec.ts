@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { Bus } from '@calldesk/messaging';
+import { testNatsUrl } from '@calldesk/testing';
+import type { BookingConfig } from '../config';
+import { CalendarLock } from './calendar-lock';
+
+describe('CalendarLock (real NATS KV leases)', () => {
+  let bus: Bus;
+  let lock: CalendarLock;
+
+  beforeAll(async () => {
+    bus = await Bus.connect({ url: await testNatsUrl(), service: 'booking-lock-test', requestTimeoutMs: 5_000 });
+    lock = new CalendarLock(bus, { BOOKING_LOCK_LEASE_MS: 15_000, BOOKING_LOCK_WAIT_MS: 5_000, JETSTREAM_REPLICAS: 1 } as BookingConfig);
+    await lock.onModuleInit();
+  });
+
+  afterAll(() => bus.drain());
+
+  it('answers a crowd behind one holder together once it is done, without a lease each', async () => {
+    const key = `tenant/${randomUUID()}`;
+    let taken = false;
+    let works = 0;
+    let asking = 0;
+    let mostAskingAtOnce = 0;
+    const settled = async () => {
+      mostAskingAtOnce = Math.max(mostAskingAtOnce, ++asking);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      asking--;
+      return taken ? 'refused' : undefined;
+    };
+    const work = async () => {
+      works++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      taken = true;
+      return 'won';
+    };
+    const answers = await Promise.all(Array.from({ length: 30 }, () => lock.run(key, work, settled)));
+    expect(answers.filter((a) => a === 'won')).toHaveLength(1);
+    expect(answers.filter((a) => a === 'refused')).toHaveLength(29);
+    expect(works).toBe(1);
+    expect(mostAskingAtOnce).toBe(29);
+  });
+
+  it('runs, one at a time, the work of every caller that settled does not answer', async () => {
+    const key = `tenant/${randomUUID()}`;
+    const order: number[] = [];
+    let inside = 0;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        lock.run(
+          key,
+          async (lease) => {
+            expect(++inside).toBe(1);
+            expect(lease.revision).toBeGreaterThan(0);
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            order.push(i);
+            inside--;
+            return i;
+          },
+          async () => undefined,
+        ),
+      ),
+    );
+    expect(answers).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(order.sort((a, b) => a - b)).toEqual(answers);
+  });
+});
