@@ -21,3 +21,6 @@ export { calendarInfo, connectionInfo } from './oauth/calendar-info';
 export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
 export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
 export { OAuthConnectionStatusPublisher } from './oauth/connection-status';
+export { MemberZone } from './oauth/member-zone';
+export { oauthConnectorConfig, type OAuthConnectorConfig } from './oauth/oauth-config';
+export { OAuthSigners } from './oauth/signers';

@@ -1,20 +1,19 @@
-import { baseConfig } from '@calldesk/config';
+import { baseConfig, setting } from '@calldesk/config';
 import { z } from 'zod';
 
-const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const availabilityConfig = {
   ...baseConfig,
   /** How many member × provider busy snapshots one instance keeps. */
-  BUSY_CACHE_MAX_ENTRIES: int(1, 1_000_000, 20_000),
+  BUSY_CACHE_MAX_ENTRIES: setting.int(1, 1_000_000, 20_000),
   /** The longest a busy snapshot is trusted without a calendar.changed event (a safety net). */
-  BUSY_CACHE_TTL_MS: int(1_000, 3_600_000, 300_000),
+  BUSY_CACHE_TTL_MS: setting.int(1_000, 3_600_000, 300_000),
   /** The longest a member's profile, bookings and connections are kept without an event. */
-  MEMBER_CACHE_TTL_MS: int(1_000, 3_600_000, 60_000),
+  MEMBER_CACHE_TTL_MS: setting.int(1_000, 3_600_000, 60_000),
   /** How long routing's answer for a service is reused; bookings in the tenant drop it sooner. */
-  CANDIDATES_CACHE_TTL_MS: int(0, 600_000, 5_000),
+  CANDIDATES_CACHE_TTL_MS: setting.int(0, 600_000, 5_000),
   /** How long a connector may take to answer for busy times before its member is left out. */
-  CONNECTOR_TIMEOUT_MS: int(50, 60_000, 3_000),
+  CONNECTOR_TIMEOUT_MS: setting.int(50, 60_000, 3_000),
 };
 
 export type AvailabilityConfig = z.infer<z.ZodObject<typeof availabilityConfig>>;

@@ -1,39 +1,33 @@
-import { baseConfig } from '@calldesk/config';
+import { baseConfig, setting } from '@calldesk/config';
 import { credentialsConfig } from '@calldesk/connector-kit';
 import { z } from 'zod';
-
-const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
-const flag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((value) => value === 'true');
 
 export const caldavConfig = {
   ...baseConfig,
   ...credentialsConfig,
   /** How often each calendar's ctag / sync-token is polled for changes (CalDAV has no push). */
-  CALDAV_POLL_SECONDS: int(1, 3_600, 10),
+  CALDAV_POLL_SECONDS: setting.int(1, 3_600, 10),
   /** The server of the `apple` provider when the request names none. */
   CALDAV_APPLE_SERVER_URL: z.string().url().default('https://caldav.icloud.com/'),
   /** Recurrence instances expanded per event series and request, at most; beyond, the rest counts as busy. */
-  CALDAV_MAX_INSTANCES: int(100, 1_000_000, 10_000),
+  CALDAV_MAX_INSTANCES: setting.int(100, 1_000_000, 10_000),
   /** The most a busy read of one calendar may take, retries included (availability waits 3 s). */
-  CALDAV_BUSY_BUDGET_MS: int(100, 60_000, 2_500),
+  CALDAV_BUSY_BUDGET_MS: setting.int(100, 60_000, 2_500),
   /**
    * The most one other request (a write, a discovery step, a poll's) may take, retries included:
    * booking waits 10 s for a write in all, and the gateway 5 s for a connect.
    */
-  CALDAV_CALL_BUDGET_MS: int(100, 120_000, 4_000),
+  CALDAV_CALL_BUDGET_MS: setting.int(100, 120_000, 4_000),
   /** The most one HTTP attempt may take. */
-  CALDAV_ATTEMPT_TIMEOUT_MS: int(100, 120_000, 5_000),
+  CALDAV_ATTEMPT_TIMEOUT_MS: setting.int(100, 120_000, 5_000),
   /** Consecutive failures that mark a server down, and how long it then rests before one probe. */
-  CALDAV_BREAKER_FAILURES: int(1, 100, 3),
-  CALDAV_BREAKER_OPEN_MS: int(100, 600_000, 30_000),
+  CALDAV_BREAKER_FAILURES: setting.int(1, 100, 3),
+  CALDAV_BREAKER_OPEN_MS: setting.int(100, 600_000, 30_000),
   /**
    * Allow http:// servers and loopback or private addresses (tests, on-premises servers). Off,
    * a tenant cannot point the connector at the cluster's own network.
    */
-  CALDAV_ALLOW_PRIVATE_NETWORKS: flag,
+  CALDAV_ALLOW_PRIVATE_NETWORKS: setting.flag(),
 };
 
 export type CaldavConfig = z.infer<z.ZodObject<typeof caldavConfig>>;

@@ -1,4 +1,4 @@
-import { BookingEventStore, ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, CredentialVault, MemberZone, OAuthSigners } from '@calldesk/connector-kit';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
@@ -6,8 +6,6 @@ import type { GoogleConfig } from './config';
 import { ConnectFlow } from './connections/connect-flow';
 import { ConnectionStatusPublisher } from './connections/connection-status';
 import { ConnectionsHandler } from './connections/connections.handler';
-import { MemberZone } from './connections/member-zone';
-import { Signers } from './connections/signers';
 import { ConnectorHandler } from './contract/connector.handler';
 import { GoogleClient } from './google/google-client';
 import { GoogleOAuth } from './google/google-oauth';
@@ -23,7 +21,7 @@ import { WebhookHandler } from './sync/webhook.handler';
   providers: [
     { provide: CredentialVault, useFactory: (config: GoogleConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
     { provide: ConnectorEvents, useFactory: (bus: Bus) => new ConnectorEvents(bus, 'google'), inject: [Bus] },
-    Signers,
+    OAuthSigners,
     ConnectionStore,
     CalendarStore,
     ChannelStore,

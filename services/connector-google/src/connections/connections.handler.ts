@@ -1,5 +1,13 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { calendarInfo, connectionInfo, ConnectorEvents, declineUnlessOwned, type CalendarRole } from '@calldesk/connector-kit';
+import {
+  calendarInfo,
+  type CalendarRole,
+  connectionInfo,
+  ConnectorEvents,
+  declineUnlessOwned,
+  MemberZone,
+  OAuthSigners,
+} from '@calldesk/connector-kit';
 import {
   CalendarInfo_Role,
   providerCallbackRpcs,
@@ -27,8 +35,6 @@ import { CalendarStore } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
 import { ConnectionStatusPublisher } from './connection-status';
 import { ConnectFlow } from './connect-flow';
-import { MemberZone } from './member-zone';
-import { Signers } from './signers';
 
 /**
  * The admin subjects for Google connections: the authorization URL, the OAuth callback the
@@ -42,7 +48,7 @@ export class ConnectionsHandler {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly oauth: GoogleOAuth,
     private readonly tokens: GoogleTokens,
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
     private readonly connect: ConnectFlow,
     private readonly connections: ConnectionStore,
     private readonly calendars: CalendarStore,

@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { GoogleConfig } from '../config';
-import { Signers } from '../connections/signers';
 import { GoogleClient } from '../google/google-client';
 import { getEvent } from '../google/event-writes';
 import { isGoogleStatus } from '../google/google-errors';
@@ -41,7 +40,7 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly bookingEvents: BookingEventStore,
     private readonly connections: ConnectionStore,
     private readonly events: ConnectorEvents,
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
   ) {
     this.task = new PeriodicTask('google maintenance', config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), logger);
   }

@@ -1,11 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents } from '@calldesk/connector-kit';
+import { ConnectorEvents, OAuthSigners } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GoogleChannelNotification, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { Signers } from '../connections/signers';
 import { CalendarStore } from '../store/calendar.store';
 import { ChannelStore } from '../store/channel.store';
 import { CalendarSync, memberOf } from './calendar-sync';
@@ -19,7 +18,7 @@ import { CalendarSync, memberOf } from './calendar-sync';
 export class WebhookHandler {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
     private readonly channels: ChannelStore,
     private readonly calendars: CalendarStore,
     private readonly events: ConnectorEvents,

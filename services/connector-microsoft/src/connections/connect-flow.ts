@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { connectionInfo, toRpcError } from '@calldesk/connector-kit';
+import { connectionInfo, MemberZone, OAuthSigners, toRpcError } from '@calldesk/connector-kit';
 import { RpcError, type OAuthCallback, type OAuthCallbackResultSchema } from '@calldesk/contracts';
 import { readOAuthState } from '@calldesk/signing';
 import { spanAttributes, withSpan } from '@calldesk/telemetry';
@@ -14,8 +14,6 @@ import { CalendarSync } from '../sync/calendar-sync';
 import { CalendarStore } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
 import { ConnectionStatusPublisher } from './connection-status';
-import { MemberZone } from './member-zone';
-import { Signers } from './signers';
 
 /**
  * The end of the OAuth dance: the state checked (signed, not expired, bound to tenant and
@@ -25,7 +23,7 @@ import { Signers } from './signers';
 @Injectable()
 export class ConnectFlow {
   constructor(
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
     private readonly oauth: MicrosoftOAuth,
     private readonly client: GraphClient,
     private readonly tokens: MicrosoftTokens,

@@ -1,5 +1,13 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { calendarInfo, connectionInfo, ConnectorEvents, declineUnlessOwned, type CalendarRole } from '@calldesk/connector-kit';
+import {
+  calendarInfo,
+  type CalendarRole,
+  connectionInfo,
+  ConnectorEvents,
+  declineUnlessOwned,
+  MemberZone,
+  OAuthSigners,
+} from '@calldesk/connector-kit';
 import {
   CalendarInfo_Role,
   providerCallbackRpcs,
@@ -26,8 +34,6 @@ import { CalendarStore } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
 import { ConnectionStatusPublisher } from './connection-status';
 import { ConnectFlow } from './connect-flow';
-import { MemberZone } from './member-zone';
-import { Signers } from './signers';
 
 /**
  * The admin subjects for Microsoft connections: the authorization URL, the OAuth callback the
@@ -40,7 +46,7 @@ export class ConnectionsHandler {
     @Inject(SERVICE_CONFIG) private readonly config: MicrosoftConfig,
     private readonly oauth: MicrosoftOAuth,
     private readonly tokens: MicrosoftTokens,
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
     private readonly connect: ConnectFlow,
     private readonly connections: ConnectionStore,
     private readonly calendars: CalendarStore,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, PeriodicTask } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
-import { Signers } from '../connections/signers';
 import { deltaRound, type DeltaRound } from '../graph/delta';
 import { getEvent } from '../graph/event-writes';
 import { GraphClient } from '../graph/graph-client';
@@ -39,7 +38,7 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly bookingEvents: BookingEventStore,
     private readonly connections: ConnectionStore,
     private readonly events: ConnectorEvents,
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
   ) {
     this.task = new PeriodicTask('microsoft maintenance', config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), logger);
   }

@@ -1,12 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents } from '@calldesk/connector-kit';
+import { ConnectorEvents, OAuthSigners } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GraphNotificationBatch, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Signers } from '../connections/signers';
 import { CalendarStore } from '../store/calendar.store';
 import { SubscriptionStore, type Subscription } from '../store/subscription.store';
 import { CalendarSync, memberOf } from './calendar-sync';
@@ -21,7 +20,7 @@ import { CalendarSync, memberOf } from './calendar-sync';
 export class WebhookHandler {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly signers: Signers,
+    private readonly signers: OAuthSigners,
     private readonly subscriptions: SubscriptionStore,
     private readonly calendars: CalendarStore,
     private readonly events: ConnectorEvents,
