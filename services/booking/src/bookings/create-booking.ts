@@ -42,7 +42,8 @@ type Attempt =
 @Injectable()
 export class CreateBooking {
   private readonly routings = new SharedCalls<CandidatesResponse>();
-  private readonly takenChecks = new SharedCalls<boolean>();
+  private readonly arrivalChecks = new SharedCalls<boolean>();
+  private readonly afterHolderChecks = new SharedCalls<boolean>();
 
   constructor(
     private readonly bus: Bus,
@@ -108,16 +109,18 @@ export class CreateBooking {
   ): Promise<Attempt> {
     const end = start + routing.durationMinutes * 60_000;
     const ids = { tenantId: request.tenantId, memberId: candidate.memberId };
-    const taken = () =>
-      this.takenChecks.run([request.tenantId, candidate.memberId, start, end].join('\u0000'), () =>
-        this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end)),
-      );
+    const span = [request.tenantId, candidate.memberId, start, end].join('\u0000');
+    const taken = () => this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end));
+    // A check is shared only among callers of the same moment (arriving together, or let through
+    // together after a holder), so that no answer after a holder was read before its commit.
+    const takenOnArrival = () => this.arrivalChecks.run(span, taken);
+    const takenAfterHolder = () => this.afterHolderChecks.run(span, taken);
     return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
       // Our own table may already know the slot is gone: say so without the lock, the lease or a
       // provider round trip (the many losers of a contested slot come this way).
-      if (await taken()) return { kind: 'refused', reason: ConflictReason.slot_taken };
+      if (await takenOnArrival()) return { kind: 'refused', reason: ConflictReason.slot_taken };
       const refusedIfTaken = async (): Promise<Attempt | undefined> =>
-        (await taken()) ? { kind: 'refused', reason: ConflictReason.slot_taken } : undefined;
+        (await takenAfterHolder()) ? { kind: 'refused', reason: ConflictReason.slot_taken } : undefined;
       return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (lease, contended): Promise<Attempt> => {
         // Another instance may have held the calendar and just taken the slot.
         if (contended && (await taken())) return { kind: 'refused', reason: ConflictReason.slot_taken };
