@@ -1,7 +1,6 @@
 import { baseConfig, setting } from '@calldesk/config';
 import { z } from 'zod';
 
-
 export const availabilityConfig = {
   ...baseConfig,
   /** How many member × provider busy snapshots one instance keeps. */

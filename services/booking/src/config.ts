@@ -1,7 +1,6 @@
 import { baseConfig, setting } from '@calldesk/config';
 import { z } from 'zod';
 
-
 export const bookingConfig = {
   ...baseConfig,
   /** How long a calendar lease lasts if its holder dies; a booking attempt must finish within it. */

@@ -68,7 +68,11 @@ export class CandidatesHandler {
     const cached = this.cache.get(key);
     if (cached && cached.version === this.changes.version && Date.now() - cached.at <= this.config.ROUTING_CATALOG_CACHE_MS) return cached;
     const version = this.changes.version;
-    const [tenant, service] = await Promise.all([this.tenants.get(tenantId), this.services.get(tenantId, serviceId)]);
+    // Both asked at once, but an unknown tenant is the answer before an unknown service, whichever fails first.
+    const [tenantRead, serviceRead] = await Promise.allSettled([this.tenants.get(tenantId), this.services.get(tenantId, serviceId)]);
+    if (tenantRead.status === 'rejected') throw tenantRead.reason;
+    if (serviceRead.status === 'rejected') throw serviceRead.reason;
+    const [tenant, service] = [tenantRead.value, serviceRead.value];
     const members = await this.members.findMany(tenantId, service.memberIds);
     const entry = { tenant, service, timeZones: new Map(members.map((m) => [m.id, m.timeZone])), version, at: Date.now() };
     this.cache.set(key, entry);
