@@ -14,7 +14,7 @@ export {
   type ProviderFailure,
 } from './provider-error';
 export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
-export { createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
+export { addCalendarsListedAt, createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
 export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
 export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
 export { calendarInfo, connectionInfo } from './oauth/calendar-info';
@@ -24,3 +24,4 @@ export { OAuthConnectionStatusPublisher } from './oauth/connection-status';
 export { MemberZone } from './oauth/member-zone';
 export { oauthConnectorConfig, type OAuthConnectorConfig } from './oauth/oauth-config';
 export { OAuthSigners } from './oauth/signers';
+export { relistCalendars, type Relisted } from './oauth/relist-calendars';

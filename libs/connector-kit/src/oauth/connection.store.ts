@@ -58,7 +58,7 @@ export class OAuthConnectionStore {
         `INSERT INTO connections (id, tenant_id, member_id, status, scopes, credentials_key_id, credentials_sealed)
          VALUES ($1, $2, $3, 'connected', $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET status = 'connected', scopes = excluded.scopes,
-           credentials_key_id = excluded.credentials_key_id, credentials_sealed = excluded.credentials_sealed, updated_at = now()
+           credentials_key_id = excluded.credentials_key_id, credentials_sealed = excluded.credentials_sealed, updated_at = now(), calendars_listed_at = now()
          RETURNING ${COLUMNS}`,
         [id, tenantId, memberId, scopes.join(' '), sealed.keyId, sealed.sealed],
       );
@@ -112,6 +112,22 @@ export class OAuthConnectionStore {
       from ? [id, status, from] : [id, status],
     );
     return rows?.[0] ? toConnection(rows[0]) : undefined;
+  }
+
+  /**
+   * Connected connections whose calendar list was last read `everyMs` ago or longer, marked as
+   * read now: each one goes to one instance, and comes round again after `everyMs`.
+   */
+  async dueForRelisting(everyMs: number, limit: number): Promise<OAuthConnection[]> {
+    const [rows]: [Row[]] = await this.db.query(
+      `UPDATE connections SET calendars_listed_at = now()
+        WHERE id IN (SELECT id FROM connections
+                      WHERE status = 'connected' AND calendars_listed_at <= now() - $1 * interval '1 millisecond'
+                      ORDER BY calendars_listed_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS}`,
+      [everyMs, limit],
+    );
+    return rows.map(toConnection);
   }
 
   /** Every connected connection: for push renewal and periodic sync. */

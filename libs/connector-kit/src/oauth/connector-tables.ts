@@ -61,3 +61,8 @@ export async function createBookingEventsTable(db: QueryRunner): Promise<void> {
       )`);
   await db.query(`CREATE UNIQUE INDEX booking_events_event ON booking_events (calendar_id, event_id)`);
 }
+
+/** When each connection's calendar list was last read, so that calendars added or removed since are seen. */
+export async function addCalendarsListedAt(db: QueryRunner): Promise<void> {
+  await db.query(`ALTER TABLE connections ADD COLUMN calendars_listed_at timestamptz NOT NULL DEFAULT now()`);
+}

@@ -247,6 +247,12 @@ export class FakeGoogle {
     return created;
   }
 
+  /** The owner deletes a (secondary) calendar: it leaves the calendar list, its events with it. */
+  ownerDeleteCalendar(calendarId: string): void {
+    this.calendar(calendarId);
+    this.calendars.delete(calendarId);
+  }
+
   /** The owner adds an event in Google Calendar. */
   ownerInsert(calendarId: string, input: EventInput): GoogleEvent {
     return this.store(this.calendar(calendarId), { ...input, id: input.id ?? newEventId() });

@@ -206,6 +206,12 @@ export class FakeMicrosoft {
     return created;
   }
 
+  /** The owner deletes a calendar in Outlook: it leaves /me/calendars, its events with it. */
+  ownerDeleteCalendar(calendarId: string): void {
+    this.calendar(calendarId);
+    this.calendars.delete(calendarId);
+  }
+
   ownerCreate(calendarId: string, input: GraphEventInput): GraphEvent {
     return this.save(this.calendar(calendarId), { ...input }, 'created');
   }

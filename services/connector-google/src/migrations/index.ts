@@ -1,3 +1,4 @@
 import { CreateConnectorGoogle1796100000000 } from './1796100000000-CreateConnectorGoogle';
+import { CalendarsListedAt1796300000000 } from './1796300000000-CalendarsListedAt';
 
-export const migrations = [CreateConnectorGoogle1796100000000];
+export const migrations = [CreateConnectorGoogle1796100000000, CalendarsListedAt1796300000000];

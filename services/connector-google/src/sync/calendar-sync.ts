@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask, relistCalendars } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
@@ -8,6 +8,7 @@ import type { GoogleConfig } from '../config';
 import { GoogleClient } from '../google/google-client';
 import { getEvent } from '../google/event-writes';
 import { isGoogleStatus } from '../google/google-errors';
+import { listCalendars } from '../google/list-calendars';
 import { listChanges, type Changes } from '../google/list-changes';
 import { stopChannel, watchCalendar } from '../google/watch-calendar';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
@@ -19,13 +20,16 @@ const LEASE_MS = 60_000;
 const FULL_SYNC_LOOKBACK_MS = 86_400_000;
 /** A channel left 'opening' this long had its watch call fail midway. */
 const STALE_CHANNEL_MS = 10 * 60_000;
+/** Connections whose calendar list one maintenance round reads again, at most. */
+const RELIST_BATCH = 20;
 
 /**
  * Keeps each booking and blocking calendar in step with Google: a push channel per calendar
  * (a new one opened before the old expires, then the old stopped), and an incremental sync (with
  * a sync token and times-only fields) after each push and periodically as the safety net. A sync
  * that finds one of our booking events deleted or moved by someone else says so on the stream,
- * for the booking service. One instance works on a calendar at a time (a lease in its row).
+ * for the booking service. One instance works on a calendar at a time (a lease in its row). Each
+ * connection's calendar list is read again now and then, for calendars made or deleted since.
  */
 @Injectable()
 export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -70,7 +74,20 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     for (const channel of await this.channels.ofCalendar(calendar.id)) await this.stop(channel, connection);
   }
 
+  /** Reads the connection's calendar list again: calendars made since start syncing, deleted ones stop. */
+  async relist(connection: Connection): Promise<void> {
+    const listed = await this.client.call('calendarList.list', { connection }, listCalendars);
+    const stores = { calendars: this.calendars, bookingEvents: this.bookingEvents, events: this.events };
+    const { added } = await relistCalendars(stores, connection, listed, (calendar) => this.stopChannels(calendar, connection));
+    for (const calendar of added) await this.start(calendar.id);
+  }
+
   private async maintain(): Promise<void> {
+    for (const connection of await this.connections.dueForRelisting(this.config.CALENDAR_LIST_REFRESH_MS, RELIST_BATCH)) {
+      await this.relist(connection).catch((error) =>
+        this.logger.warn('calendar list not read', { connectionId: connection.id, error: (error as Error).message }),
+      );
+    }
     const renewWithinMs = this.config.GOOGLE_CHANNEL_RENEW_BEFORE_S * 1_000;
     const calendars = await this.calendars.needingWork(Boolean(this.signers.webhook), renewWithinMs, 100);
     for (const calendar of calendars) await this.work(calendar.id, false);
