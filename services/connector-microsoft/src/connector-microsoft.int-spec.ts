@@ -274,6 +274,39 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     expect(suite.fake.requestsTo('GET', /calendarView\/delta$/).some((r) => r.query.$deltatoken)).toBe(true);
   });
 
+  it('reads the calendar list again: a calendar made since blocks time, a deleted one takes our events with it', async () => {
+    const m = await member();
+    const workAtGraph = suite.fake.addCalendar(m.email, { name: 'Work', canEdit: true });
+    const connection = await connect(m);
+    const work = connection.calendars.find((c) => c.name === 'Work')!.calendarId;
+    const main = connection.calendars.find((c) => c.name === 'Calendar')!.calendarId;
+    await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: work, role: CalendarInfo_Role.booking });
+    const bookingId = randomUUID();
+    await suite.client.request(rpcs.createEvent, write(m, work, bookingId, at(9), at(10)));
+    const side = suite.fake.addCalendar(m.email, { name: 'Side' });
+    ownerEvent(side.id, at(11, 15), at(11, 45));
+    await waitFor(async () => (await slots(m)).includes(at(11)), { timeoutMs: 5_000 });
+    // Until the list is read again, the deleted calendar cannot be read: the member is left out.
+    suite.fake.ownerDeleteCalendar(workAtGraph.id);
+
+    // Due now, as if the last reading were long ago: the next maintenance round reads the list.
+    await query(`UPDATE connector_microsoft.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
+    await waitFor(
+      async () => {
+        const offered = await slots(m);
+        return offered.includes(at(13)) && !offered.includes(at(11));
+      },
+      { timeoutMs: 5_000 },
+    );
+    await waitFor(() => eventsChanged.some((e) => e.bookingId === bookingId), { timeoutMs: 3_000 });
+    expect(eventsChanged.find((e) => e.bookingId === bookingId)).toMatchObject({ tenantId: m.tenantId, calendarId: work, change: 'deleted' });
+    const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
+    const sideId = calendars.find((c) => c.calendarId !== main)!.calendarId;
+    // The member still has a booking calendar: the default one, the one writable calendar left.
+    expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(new Map([[main, 'booking'], [sideId, 'blocking']]));
+    await waitFor(() => suite.fake.liveSubscriptions(side.id).length === 1);
+  });
+
   it('renews subscriptions before they expire and handles lifecycle notifications', async () => {
     const m = await member();
     await connected(m);

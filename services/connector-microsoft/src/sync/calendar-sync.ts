@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask, relistCalendars } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
@@ -9,6 +9,7 @@ import { deltaRound, type DeltaRound } from '../graph/delta';
 import { getEvent } from '../graph/event-writes';
 import { GraphClient } from '../graph/graph-client';
 import { isGraphStatus } from '../graph/graph-errors';
+import { listCalendars } from '../graph/list-calendars';
 import { renew, subscribe, unsubscribe } from '../graph/subscriptions';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
@@ -17,6 +18,8 @@ import { SubscriptionStore, type Subscription } from '../store/subscription.stor
 const LEASE_MS = 60_000;
 const LOOKBACK_MS = 86_400_000;
 const STALE_SUBSCRIPTION_MS = 10 * 60_000;
+/** Connections whose calendar list one maintenance round reads again, at most. */
+const RELIST_BATCH = 20;
 
 /**
  * Keeps each booking and blocking calendar in step with Graph: a subscription per calendar
@@ -24,6 +27,7 @@ const STALE_SUBSCRIPTION_MS = 10 * 60_000;
  * notification and periodically as the safety net (a new round weekly, or when the link expires).
  * A sync that finds one of our booking events deleted or moved by someone else says so on the
  * stream, for the booking service. One instance works on a calendar at a time (a lease in its row).
+ * Each connection's calendar list is read again now and then, for calendars made or deleted since.
  */
 @Injectable()
 export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -75,7 +79,20 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     for (const subscription of await this.subscriptions.ofCalendar(calendar.id)) await this.drop(subscription, connection);
   }
 
+  /** Reads the connection's calendar list again: calendars made since start syncing, deleted ones stop. */
+  async relist(connection: Connection): Promise<void> {
+    const listed = await this.client.call('calendars.list', { connection }, listCalendars);
+    const stores = { calendars: this.calendars, bookingEvents: this.bookingEvents, events: this.events };
+    const { added } = await relistCalendars(stores, connection, listed, (calendar) => this.stopSubscriptions(calendar, connection));
+    for (const calendar of added) await this.start(calendar.id);
+  }
+
   private async maintain(): Promise<void> {
+    for (const connection of await this.connections.dueForRelisting(this.config.CALENDAR_LIST_REFRESH_MS, RELIST_BATCH)) {
+      await this.relist(connection).catch((error) =>
+        this.logger.warn('calendar list not read', { connectionId: connection.id, error: (error as Error).message }),
+      );
+    }
     const renewWithinMs = this.config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
     for (const calendar of await this.calendars.needingWork(Boolean(this.signers.webhook), renewWithinMs, 100)) {
       await this.work(calendar.id, { sync: false });
