@@ -7,6 +7,8 @@ export const caldavConfig = {
   ...credentialsConfig,
   /** How often each calendar's ctag / sync-token is polled for changes (CalDAV has no push). */
   CALDAV_POLL_SECONDS: setting.int(1, 3_600, 10),
+  /** How often each connection's calendar list is read again, for calendars made since (deleted ones show at once). */
+  CALDAV_LIST_REFRESH_SECONDS: setting.int(1, 86_400, 900),
   /** The server of the `apple` provider when the request names none. */
   CALDAV_APPLE_SERVER_URL: z.string().url().default('https://caldav.icloud.com/'),
   /** Recurrence instances expanded per event series and request, at most; beyond, the rest counts as busy. */

@@ -433,6 +433,23 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
       }
     }, 20_000);
 
+    it('finds a calendar made on the server since, when the list is read again, and it blocks time', async () => {
+      const free = (await slots(who)).slots.map((slot) => slot.start);
+      const start = free[free.length - 1];
+      const made = await server.makeCalendar(`made-${randomUUID().slice(0, 8)}`, { name: 'Made later', timeZone: ZONE });
+      const end = new Date(Date.parse(start) + 30 * 60_000).toISOString();
+      expect((await server.client.put(`${made}${randomUUID()}.ics`, ownerEvent(randomUUID(), start, end))).status).toBeLessThan(300);
+      // Polls alone never look for new calendars.
+      expect((await slots(who)).slots.map((slot) => slot.start)).toContain(start);
+
+      // Due now, as if the last reading were long ago: the next round reads the list.
+      await query(database.url, `UPDATE connector_caldav.connections SET calendars_listed_at = now() - interval '1 day' WHERE member_id = $1`, [who.memberId]);
+      await waitFor(async () => !(await slots(who)).slots.some((slot) => slot.start === start), { timeoutMs: 5_000, intervalMs: 100 });
+      const { calendars } = await client.request(rpcs.calendars, { tenantId: who.tenantId, memberId: who.memberId });
+      const rows = await query(database.url, `SELECT calendar_id FROM connector_caldav.calendars WHERE url = $1`, [made]);
+      expect(calendars.find((c) => c.calendarId === rows[0].calendar_id)).toMatchObject({ role: 'blocking' });
+    });
+
     if (kind === 'radicale') {
       it('marks the connection needs_reauth when the password is revoked, and reconnecting restores it', async () => {
         const revoked = 'revoked-app-password';

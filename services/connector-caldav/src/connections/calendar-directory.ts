@@ -50,7 +50,10 @@ export class CalendarDirectory {
     return this.store.calendarsOf(connection.connectionId, manager);
   }
 
-  /** Lists the calendars again (e.g. one was deleted on the server) and says that the member's changed. */
+  /**
+   * Lists the calendars again (one was deleted on the server, or it is time to look for new ones)
+   * and, when the list changed, says that the member's calendars changed.
+   */
   async refresh(connection: ConnectionRow, fetch: Fetch): Promise<void> {
     if (!connection.homeUrl) return;
     const listed = await listCalendars(fetch, connection.homeUrl);
@@ -62,9 +65,12 @@ export class CalendarDirectory {
       }
     }
     const after = await this.store.forMember(connection.tenantId, connection.memberId, (manager) => this.save(manager, connection, listed));
-    this.logger.info('calendar list refreshed', { connectionId: connection.connectionId, before: before.length, after: after.length });
+    const ids = (calendars: CalendarRow[]) => new Set(calendars.map((calendar) => calendar.calendarId));
+    const [was, is] = [ids(before), ids(after)];
+    const touched = [...[...was].filter((id) => !is.has(id)), ...[...is].filter((id) => !was.has(id))];
+    if (!touched.length) return;
+    this.logger.info('calendar list changed', { connectionId: connection.connectionId, before: before.length, after: after.length });
     const version = `list:${Date.now()}`;
-    const touched = new Set([...before, ...after].map((calendar) => calendar.calendarId));
-    await Promise.all([...touched].map((calendarId) => this.events.calendarChanged(connection, calendarId, version)));
+    await Promise.all(touched.map((calendarId) => this.events.calendarChanged(connection, calendarId, version)));
   }
 }

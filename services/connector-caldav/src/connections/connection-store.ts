@@ -126,7 +126,7 @@ export class ConnectionStore {
        ON CONFLICT (connection_id) DO UPDATE
          SET principal_url = excluded.principal_url, home_url = excluded.home_url, default_time_zone = excluded.default_time_zone,
              credentials_key_id = excluded.credentials_key_id, credentials_sealed = excluded.credentials_sealed,
-             status = 'connected', unavailable_since = NULL, updated_at = now()`,
+             status = 'connected', unavailable_since = NULL, updated_at = now(), calendars_listed_at = now()`,
       [
         row.connectionId,
         row.tenantId,
@@ -237,6 +237,22 @@ export class ConnectionStore {
       [limit, pollSeconds],
     );
     return rows.map((row: Record<string, unknown>) => ({ ...toCalendar(row), connection: toConnection(row) }));
+  }
+
+  /**
+   * Connected connections whose calendar list was read `everySeconds` ago or longer, marked as
+   * read now: each goes to one instance, and comes round again after `everySeconds`.
+   */
+  async claimListDue(limit: number, everySeconds: number): Promise<ConnectionRow[]> {
+    const [rows] = await this.db.query(
+      `UPDATE connections k SET calendars_listed_at = now()
+        WHERE k.connection_id IN (SELECT connection_id FROM connections
+                                   WHERE status = 'connected' AND calendars_listed_at <= now() - make_interval(secs => $2)
+                                   ORDER BY calendars_listed_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING ${CONNECTION_COLUMNS}`,
+      [limit, everySeconds],
+    );
+    return rows.map(toConnection);
   }
 
   async saveMarkers(calendarId: string, markers: { ctag?: string; syncToken?: string; markersAt: Date }): Promise<void> {

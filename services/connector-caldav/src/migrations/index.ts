@@ -1,3 +1,4 @@
 import { CreateConnectorCaldav1795800000000 } from './1795800000000-CreateConnectorCaldav';
+import { CalendarsListedAt1796500000000 } from './1796500000000-CalendarsListedAt';
 
-export const migrations = [CreateConnectorCaldav1795800000000];
+export const migrations = [CreateConnectorCaldav1795800000000, CalendarsListedAt1796500000000];

@@ -13,6 +13,7 @@ import { BookingEventStore } from '../events/booking-event-store';
 import { OwnEventWatch } from './own-event-watch';
 
 const BATCH = 200;
+const LIST_BATCH = 20;
 const PRUNE_EVERY_TICKS = 3_600;
 
 /**
@@ -20,7 +21,8 @@ const PRUNE_EVERY_TICKS = 3_600;
  * sync-token, where the server has one) is read in one PROPFIND. A change publishes
  * calendar.changed (availability drops its cached busy times) and looks for our own events
  * deleted or moved. The calendars due are claimed in Postgres, so instances share the work.
- * A poll is also the probe that finds a server down (the member is left out) and back.
+ * A poll is also the probe that finds a server down (the member is left out) and back. Each
+ * connection's calendar list is read again every CALDAV_LIST_REFRESH_SECONDS, for new calendars.
  */
 @Injectable()
 export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
@@ -52,10 +54,26 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   async pollDue(): Promise<void> {
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await this.bookingEvents.prune();
-    const due = await this.store.claimDue(BATCH, this.config.CALDAV_POLL_SECONDS);
+    const [lists, due] = await Promise.all([
+      this.store.claimListDue(LIST_BATCH, this.config.CALDAV_LIST_REFRESH_SECONDS),
+      this.store.claimDue(BATCH, this.config.CALDAV_POLL_SECONDS),
+    ]);
     const byConnection = new Map<string, ConnectedCalendar[]>();
     due.forEach((c) => byConnection.set(c.connectionId, [...(byConnection.get(c.connectionId) ?? []), c]));
-    await Promise.all([...byConnection.values()].map((calendars) => this.pollConnection(calendars[0].connection, calendars)));
+    await Promise.all([
+      ...lists.map((connection) => this.relist(connection)),
+      ...[...byConnection.values()].map((calendars) => this.pollConnection(calendars[0].connection, calendars)),
+    ]);
+  }
+
+  /** New calendars on the server: the list is read again now and then (CalDAV tells no one). */
+  private async relist(connection: ConnectionRow): Promise<void> {
+    try {
+      await this.directory.refresh(connection, this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_CALL_BUDGET_MS }));
+    } catch (error) {
+      // The polls find an outage and report it; the list is read again next round.
+      this.logger.warn('calendar list not read', { connectionId: connection.connectionId, error: (error as Error).message });
+    }
   }
 
   private async pollConnection(connection: ConnectionRow, calendars: ConnectedCalendar[]): Promise<void> {
