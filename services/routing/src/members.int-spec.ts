@@ -15,13 +15,6 @@ describe('calendar.v1.admin.members.*', () => {
     await routing?.stop();
   });
 
-  const refused = async (subject: string, body: unknown) => {
-    const before = await routing.counts();
-    const reply = await routing.call(subject, body);
-    expect(await routing.counts()).toEqual(before);
-    return reply.error;
-  };
-
   it('creates, gets, updates and deletes a member for a raw NATS caller', async () => {
     const tenant = await routing.tenant({ timeZone: 'America/New_York' });
     const created = await routing.call('calendar.v1.admin.members.create', {
@@ -95,7 +88,7 @@ describe('calendar.v1.admin.members.*', () => {
     ['email chosen without an email', { notifyBy: 'email', phone: '+14155550123' }, 'notifyBy'],
   ])('refuses to create a member with %s, storing nothing', async (_case, fields, field) => {
     const tenant = await routing.tenant();
-    const error = await refused('calendar.v1.admin.members.create', { tenantId: tenant.id, name: 'Ok Name', ...fields });
+    const error = await routing.refused('calendar.v1.admin.members.create', { tenantId: tenant.id, name: 'Ok Name', ...fields });
     expect(error).toMatchObject({ code: 'invalid_argument', details: { field } });
   });
 
@@ -107,18 +100,18 @@ describe('calendar.v1.admin.members.*', () => {
   ])('refuses to update a member with %s, changing nothing', async (_case, changes, field) => {
     const tenant = await routing.tenant();
     const member = await routing.member(tenant.id, { phone: '+14155550123', notifyBy: NotificationChannel.sms });
-    const error = await refused('calendar.v1.admin.members.update', { tenantId: tenant.id, id: member.id, ...changes });
+    const error = await routing.refused('calendar.v1.admin.members.update', { tenantId: tenant.id, id: member.id, ...changes });
     expect(error).toMatchObject({ code: 'invalid_argument', details: { field } });
     expect((await routing.bus.request(Rpcs.membersGet, { tenantId: tenant.id, id: member.id })).member).toEqual(member);
   });
 
   it('answers not_found for an unknown tenant on create and list', async () => {
     const tenantId = randomUUID();
-    expect(await refused('calendar.v1.admin.members.create', { tenantId, name: 'Nobody' })).toMatchObject({
+    expect(await routing.refused('calendar.v1.admin.members.create', { tenantId, name: 'Nobody' })).toMatchObject({
       code: 'not_found',
       details: { tenantId },
     });
-    expect(await refused('calendar.v1.admin.members.list', { tenantId })).toMatchObject({ code: 'not_found', details: { tenantId } });
+    expect(await routing.refused('calendar.v1.admin.members.list', { tenantId })).toMatchObject({ code: 'not_found', details: { tenantId } });
   });
 
   it("keeps each tenant's members to itself", async () => {
@@ -130,7 +123,7 @@ describe('calendar.v1.admin.members.*', () => {
       ['calendar.v1.admin.members.update', { name: 'Hijacked' }],
       ['calendar.v1.admin.members.delete', {}],
     ] as const) {
-      expect(await refused(subject, { ...asB, ...extra })).toMatchObject({ code: 'not_found', details: { memberId: member.id } });
+      expect(await routing.refused(subject, { ...asB, ...extra })).toMatchObject({ code: 'not_found', details: { memberId: member.id } });
     }
     expect((await routing.bus.request(Rpcs.membersList, { tenantId: b.id })).members).toEqual([]);
     expect((await routing.bus.request(Rpcs.membersList, { tenantId: a.id })).members).toEqual([member]);
@@ -168,7 +161,7 @@ describe('calendar.v1.admin.members.*', () => {
     const [only, other] = [await routing.member(tenant.id), await routing.member(tenant.id)];
     const alone = await routing.service(tenant.id, [only.id], { name: 'AC repair', strategy: Service_Strategy.specific });
     await routing.service(tenant.id, [only.id, other.id]);
-    const error = await refused('calendar.v1.admin.members.delete', { tenantId: tenant.id, id: only.id });
+    const error = await routing.refused('calendar.v1.admin.members.delete', { tenantId: tenant.id, id: only.id });
     expect(error).toEqual({
       code: 'failed_precondition',
       message: `member ${only.id} is the only member of "AC repair"; give them another member or delete them first`,

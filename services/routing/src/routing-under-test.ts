@@ -17,6 +17,8 @@ export interface RoutingUnderTest {
   call(subject: string, body: unknown): Promise<any>;
   /** Rows in each catalog table, to show a refused request stored nothing. */
   counts(): Promise<Record<string, number>>;
+  /** The error a raw call is answered with, having checked that it stored nothing. */
+  refused(subject: string, body: unknown): Promise<any>;
   /** A tenant in Europe/London with a random name unless `fields` say otherwise. */
   tenant(fields?: { name?: string; timeZone?: string }): Promise<Tenant>;
   /** A member with a random name, of the tenant's time zone unless `fields` say otherwise. */
@@ -67,17 +69,25 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
   const db = service.app.get(DataSource);
   const nc = raw;
   const running = service;
+  const counts = async (): Promise<Record<string, number>> => {
+    const [row] = await db.query(
+      `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM members)::int AS members,
+              (SELECT count(*) FROM services)::int AS services, (SELECT count(*) FROM service_members)::int AS service_members`,
+    );
+    return row;
+  };
+  const call = async (subject: string, body: unknown) =>
+    JSON.parse(decoder.decode((await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 5_000 })).data));
   return {
     bus,
     db,
-    call: async (subject, body) =>
-      JSON.parse(decoder.decode((await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 5_000 })).data)),
-    counts: async () => {
-      const [row] = await db.query(
-        `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM members)::int AS members,
-                (SELECT count(*) FROM services)::int AS services, (SELECT count(*) FROM service_members)::int AS service_members`,
-      );
-      return row;
+    call,
+    counts,
+    refused: async (subject, body) => {
+      const before = await counts();
+      const reply = await call(subject, body);
+      expect(await counts()).toEqual(before);
+      return reply.error;
     },
     tenant: async (fields = {}) =>
       (await bus.request(Rpcs.tenantsCreate, { name: `Tenant ${randomUUID()}`, timeZone: 'Europe/London', ...fields })).tenant!,

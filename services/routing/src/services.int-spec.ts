@@ -15,12 +15,6 @@ describe('calendar.v1.admin.services.*', () => {
     await routing?.stop();
   });
 
-  const refused = async (subject: string, body: unknown) => {
-    const before = await routing.counts();
-    const reply = await routing.call(subject, body);
-    expect(await routing.counts()).toEqual(before);
-    return reply.error;
-  };
   const team = async (size: number): Promise<{ tenant: Tenant; members: Member[] }> => {
     const tenant = await routing.tenant();
     const members: Member[] = [];
@@ -116,14 +110,14 @@ describe('calendar.v1.admin.services.*', () => {
       ['no strategy', { strategy: undefined }, 'strategy'],
       ['an unknown strategy', { strategy: 'weighted' }, 'strategy'],
     ])('a service with %s', async (_case, fields, field) => {
-      expect(await refused('calendar.v1.admin.services.create', { ...valid(), ...fields })).toMatchObject({
+      expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), ...fields })).toMatchObject({
         code: 'invalid_argument',
         details: { field },
       });
     });
 
     it('a member listed twice, naming the second listing', async () => {
-      expect(await refused('calendar.v1.admin.services.create', { ...valid(), memberIds: [a, b, a] })).toMatchObject({
+      expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), memberIds: [a, b, a] })).toMatchObject({
         code: 'invalid_argument',
         details: { field: 'memberIds[2]' },
       });
@@ -135,7 +129,7 @@ describe('calendar.v1.admin.services.*', () => {
         [[a, b, 'bob'], 'memberIds[2]'],
         [[stranger, a], 'memberIds[0]'],
       ] as const) {
-        expect(await refused('calendar.v1.admin.services.create', { ...valid(), memberIds })).toMatchObject({
+        expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), memberIds })).toMatchObject({
           code: 'invalid_argument',
           details: { field },
         });
@@ -150,7 +144,7 @@ describe('calendar.v1.admin.services.*', () => {
       ['a weight over 100', () => [{ memberId: a, weight: 100.5 }], 'weights[0].weight'],
       ['a weight without its member', () => [{ weight: 2 }], 'weights[0].memberId'],
     ])('%s', async (_case, weights, field) => {
-      expect(await refused('calendar.v1.admin.services.create', { ...valid(), weights: weights() })).toMatchObject({
+      expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), weights: weights() })).toMatchObject({
         code: 'invalid_argument',
         details: { field },
       });
@@ -167,7 +161,7 @@ describe('calendar.v1.admin.services.*', () => {
         [{ memberIds: [a], weights: [{ memberId: b, weight: 2 }] }, 'weights[0].memberId'],
         [{ weights: [{ memberId: a, weight: 101 }] }, 'weights[0].weight'],
       ] as const) {
-        expect(await refused('calendar.v1.admin.services.update', { ...ref, ...changes })).toMatchObject({
+        expect(await routing.refused('calendar.v1.admin.services.update', { ...ref, ...changes })).toMatchObject({
           code: 'invalid_argument',
           details: { field },
         });
@@ -177,11 +171,11 @@ describe('calendar.v1.admin.services.*', () => {
 
     it('an unknown tenant, and an unknown service or one of another tenant', async () => {
       const tenantId = randomUUID();
-      expect(await refused('calendar.v1.admin.services.create', { ...valid(), tenantId })).toMatchObject({
+      expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), tenantId })).toMatchObject({
         code: 'not_found',
         details: { tenantId },
       });
-      expect(await refused('calendar.v1.admin.services.list', { tenantId })).toMatchObject({ code: 'not_found', details: { tenantId } });
+      expect(await routing.refused('calendar.v1.admin.services.list', { tenantId })).toMatchObject({ code: 'not_found', details: { tenantId } });
 
       const service = await routing.service(tenant.id, [a]);
       const other = await routing.tenant();
@@ -194,7 +188,7 @@ describe('calendar.v1.admin.services.*', () => {
           ['calendar.v1.admin.services.update', { name: 'Taken over' }],
           ['calendar.v1.admin.services.delete', {}],
         ] as const) {
-          expect(await refused(subject, { ...ref, ...extra })).toMatchObject({ code: 'not_found', details: { serviceId: ref.id } });
+          expect(await routing.refused(subject, { ...ref, ...extra })).toMatchObject({ code: 'not_found', details: { serviceId: ref.id } });
         }
       }
       expect((await routing.bus.request(Rpcs.servicesList, { tenantId: other.id })).services).toEqual([]);
