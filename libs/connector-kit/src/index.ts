@@ -25,3 +25,4 @@ export { MemberZone } from './oauth/member-zone';
 export { oauthConnectorConfig, type OAuthConnectorConfig } from './oauth/oauth-config';
 export { OAuthSigners } from './oauth/signers';
 export { relistCalendars, type Relisted } from './oauth/relist-calendars';
+export { OAuthCalendarSync, type OAuthCalendarSyncParts } from './oauth/oauth-calendar-sync';

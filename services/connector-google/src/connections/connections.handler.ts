@@ -91,7 +91,7 @@ export class ConnectionsHandler {
     const role = CalendarInfo_Role[request.role] as CalendarRole;
     const updated = await this.calendars.setRole(calendar, role);
     if (role === 'ignored') {
-      await this.sync.stopChannels(updated, (await this.connections.find(updated.connectionId)) ?? undefined);
+      await this.sync.stopPush(updated, (await this.connections.find(updated.connectionId)) ?? undefined);
     } else {
       void this.sync.start(updated.id);
     }
@@ -106,7 +106,7 @@ export class ConnectionsHandler {
     const connection = await this.connections.find(request.connectionId);
     if (!connection || connection.tenantId !== request.tenantId) throw RpcError.notFound('connection', request.connectionId);
     if (connection.status === 'disconnected') return { connection: connectionInfo('google', connection, []) };
-    for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopChannels(calendar, connection);
+    for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopPush(calendar, connection);
     await this.revoke(connection.id);
     const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? { ...connection, status: 'disconnected' as const };
     this.tokens.forget(connection.id);

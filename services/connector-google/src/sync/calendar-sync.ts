@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask, relistCalendars } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, OAuthCalendarSync, OAuthSigners } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { GoogleConfig } from '../config';
 import { GoogleClient } from '../google/google-client';
 import { getEvent } from '../google/event-writes';
@@ -11,29 +11,24 @@ import { isGoogleStatus } from '../google/google-errors';
 import { listCalendars } from '../google/list-calendars';
 import { listChanges, type Changes } from '../google/list-changes';
 import { stopChannel, watchCalendar } from '../google/watch-calendar';
-import { CalendarStore, type Calendar } from '../store/calendar.store';
+import { CalendarStore, type Calendar, type ListedCalendar } from '../store/calendar.store';
 import { ChannelStore, type Channel } from '../store/channel.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 
-const LEASE_MS = 60_000;
 /** A full sync reads events from this far back (older ones cannot matter to bookings). */
 const FULL_SYNC_LOOKBACK_MS = 86_400_000;
 /** A channel left 'opening' this long had its watch call fail midway. */
 const STALE_CHANNEL_MS = 10 * 60_000;
-/** Connections whose calendar list one maintenance round reads again, at most. */
-const RELIST_BATCH = 20;
 
 /**
- * Keeps each booking and blocking calendar in step with Google: a push channel per calendar
- * (a new one opened before the old expires, then the old stopped), and an incremental sync (with
- * a sync token and times-only fields) after each push and periodically as the safety net. A sync
- * that finds one of our booking events deleted or moved by someone else says so on the stream,
- * for the booking service. One instance works on a calendar at a time (a lease in its row). Each
- * connection's calendar list is read again now and then, for calendars made or deleted since.
+ * Google's side of connector-kit's OAuthCalendarSync: a push channel per calendar (a new one
+ * opened before the old expires, then the old stopped), and an incremental sync with a sync token
+ * and times-only fields. A sync that finds one of our booking events deleted or moved by someone
+ * else says so on the stream, for the booking service.
  */
 @Injectable()
-export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly task: PeriodicTask;
+export class CalendarSync extends OAuthCalendarSync<Calendar> {
+  protected readonly renewPushWithinMs: number;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GoogleConfig,
@@ -42,86 +37,28 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly calendars: CalendarStore,
     private readonly channels: ChannelStore,
     private readonly bookingEvents: BookingEventStore,
-    private readonly connections: ConnectionStore,
+    connections: ConnectionStore,
     private readonly events: ConnectorEvents,
     private readonly signers: OAuthSigners,
   ) {
-    this.task = new PeriodicTask('google maintenance', config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), logger);
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.signers.webhook) this.logger.warn('WEBHOOK_SECRET is not set: no push channels, changes are found by the periodic sync only');
-    this.task.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.task.stop();
-  }
-
-  /** A push arrived for the calendar: sync it now (or right after the sync in progress). */
-  async pushed(calendarId: string): Promise<void> {
-    await this.calendars.requestSync(calendarId);
-    await this.work(calendarId, true);
-  }
-
-  /** Opens the calendar's channel (if push is on) and syncs it, now: after a connect or role change. */
-  async start(calendarId: string): Promise<void> {
-    await this.work(calendarId, true);
+    super({ config, logger, calendars, connections, bookingEvents, events, signers }, 'google');
+    this.renewPushWithinMs = config.GOOGLE_CHANNEL_RENEW_BEFORE_S * 1_000;
   }
 
   /** Stops the calendar's channels at Google and forgets them. */
-  async stopChannels(calendar: Calendar, connection?: Connection): Promise<void> {
+  async stopPush(calendar: Calendar, connection?: Connection): Promise<void> {
     for (const channel of await this.channels.ofCalendar(calendar.id)) await this.stop(channel, connection);
   }
 
-  /** Reads the connection's calendar list again: calendars made since start syncing, deleted ones stop. */
-  async relist(connection: Connection): Promise<void> {
-    const listed = await this.client.call('calendarList.list', { connection }, listCalendars);
-    const stores = { calendars: this.calendars, bookingEvents: this.bookingEvents, events: this.events };
-    const { added } = await relistCalendars(stores, connection, listed, (calendar) => this.stopChannels(calendar, connection));
-    for (const calendar of added) await this.start(calendar.id);
+  protected listCalendars(connection: Connection): Promise<ListedCalendar[]> {
+    return this.client.call('calendarList.list', { connection }, listCalendars);
   }
 
-  private async maintain(): Promise<void> {
-    for (const connection of await this.connections.dueForRelisting(this.config.CALENDAR_LIST_REFRESH_MS, RELIST_BATCH)) {
-      await this.relist(connection).catch((error) =>
-        this.logger.warn('calendar list not read', { connectionId: connection.id, error: (error as Error).message }),
-      );
-    }
-    const renewWithinMs = this.config.GOOGLE_CHANNEL_RENEW_BEFORE_S * 1_000;
-    const calendars = await this.calendars.needingWork(Boolean(this.signers.webhook), renewWithinMs, 100);
-    for (const calendar of calendars) await this.work(calendar.id, false);
+  protected async forgetStalePush(): Promise<void> {
     for (const channel of await this.channels.stale(STALE_CHANNEL_MS)) await this.channels.remove(channel.id);
   }
 
-  /** Under the calendar's lease: the channel, then the sync (when due, or `force`), again if a push came meanwhile. */
-  private async work(calendarId: string, force: boolean): Promise<void> {
-    let takenAt = await this.calendars.lease(calendarId, LEASE_MS);
-    while (takenAt) {
-      try {
-        await this.once(calendarId, force);
-      } catch (error) {
-        this.logger.warn('calendar sync failed', { calendarId, error: (error as Error).message });
-      }
-      const again = await this.calendars.release(calendarId, takenAt);
-      takenAt = again ? await this.calendars.lease(calendarId, LEASE_MS) : undefined;
-      force = true;
-    }
-  }
-
-  private async once(calendarId: string, force: boolean): Promise<void> {
-    const calendar = await this.calendars.byId(calendarId);
-    if (!calendar || calendar.role === 'ignored' || calendar.connectionStatus !== 'connected') return;
-    const connection = (await this.connections.find(calendar.connectionId))!;
-    if (this.signers.webhook) {
-      await this.ensureChannel(calendar, connection).catch((error) =>
-        this.logger.warn('push channel not opened', { calendarId, error: (error as Error).message }),
-      );
-    }
-    if (force || calendar.nextSyncAt.getTime() <= Date.now()) await this.sync(calendar, connection);
-  }
-
-  private async sync(calendar: Calendar, connection: Connection): Promise<void> {
+  protected async sync(calendar: Calendar, connection: Connection): Promise<void> {
     const target = { connection, calendarId: calendar.id };
     const fullFrom = new Date(Date.now() - FULL_SYNC_LOOKBACK_MS);
     const list = (syncToken: string | null) =>
@@ -187,7 +124,7 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** A channel that outlives the renewal margin; a new one is opened before the old ones are stopped. */
-  private async ensureChannel(calendar: Calendar, connection: Connection): Promise<void> {
+  protected async ensurePush(calendar: Calendar, connection: Connection): Promise<void> {
     const signer = this.signers.webhook!;
     const existing = await this.channels.ofCalendar(calendar.id);
     const renewAt = Date.now() + this.config.GOOGLE_CHANNEL_RENEW_BEFORE_S * 1_000;

@@ -82,7 +82,7 @@ export class ConnectionsHandler {
     const role = CalendarInfo_Role[request.role] as CalendarRole;
     const updated = await this.calendars.setRole(calendar, role);
     if (role === 'ignored') {
-      await this.sync.stopSubscriptions(updated, (await this.connections.find(updated.connectionId)) ?? undefined);
+      await this.sync.stopPush(updated, (await this.connections.find(updated.connectionId)) ?? undefined);
     } else {
       void this.sync.start(updated.id);
     }
@@ -97,7 +97,7 @@ export class ConnectionsHandler {
     const connection = await this.connections.find(request.connectionId);
     if (!connection || connection.tenantId !== request.tenantId) throw RpcError.notFound('connection', request.connectionId);
     if (connection.status === 'disconnected') return { connection: connectionInfo('microsoft', connection, []) };
-    for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopSubscriptions(calendar, connection);
+    for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopPush(calendar, connection);
     const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? { ...connection, status: 'disconnected' as const };
     this.tokens.forget(connection.id);
     await this.calendars.remove(connection.id);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, OAuthSigners, PeriodicTask, relistCalendars } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, OAuthCalendarSync, OAuthSigners } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
 import { deltaRound, type DeltaRound } from '../graph/delta';
 import { getEvent } from '../graph/event-writes';
@@ -11,27 +11,22 @@ import { GraphClient } from '../graph/graph-client';
 import { isGraphStatus } from '../graph/graph-errors';
 import { listCalendars } from '../graph/list-calendars';
 import { renew, subscribe, unsubscribe } from '../graph/subscriptions';
-import { CalendarStore, type Calendar } from '../store/calendar.store';
+import { CalendarStore, type Calendar, type ListedCalendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 import { SubscriptionStore, type Subscription } from '../store/subscription.store';
 
-const LEASE_MS = 60_000;
 const LOOKBACK_MS = 86_400_000;
 const STALE_SUBSCRIPTION_MS = 10 * 60_000;
-/** Connections whose calendar list one maintenance round reads again, at most. */
-const RELIST_BATCH = 20;
 
 /**
- * Keeps each booking and blocking calendar in step with Graph: a subscription per calendar
- * (renewed well before it expires; recreated when Graph removes it), and a delta sync after each
- * notification and periodically as the safety net (a new round weekly, or when the link expires).
- * A sync that finds one of our booking events deleted or moved by someone else says so on the
- * stream, for the booking service. One instance works on a calendar at a time (a lease in its row).
- * Each connection's calendar list is read again now and then, for calendars made or deleted since.
+ * Graph's side of connector-kit's OAuthCalendarSync: a subscription per calendar (renewed well
+ * before it expires; recreated when Graph removes it), and a delta sync (a new round weekly, or
+ * when the link expires). A sync that finds one of our booking events deleted or moved by someone
+ * else says so on the stream, for the booking service.
  */
 @Injectable()
-export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly task: PeriodicTask;
+export class CalendarSync extends OAuthCalendarSync<Calendar> {
+  protected readonly renewPushWithinMs: number;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: MicrosoftConfig,
@@ -40,30 +35,12 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly calendars: CalendarStore,
     private readonly subscriptions: SubscriptionStore,
     private readonly bookingEvents: BookingEventStore,
-    private readonly connections: ConnectionStore,
+    connections: ConnectionStore,
     private readonly events: ConnectorEvents,
     private readonly signers: OAuthSigners,
   ) {
-    this.task = new PeriodicTask('microsoft maintenance', config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), logger);
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.signers.webhook) this.logger.warn('WEBHOOK_SECRET is not set: no subscriptions, changes are found by the periodic sync only');
-    this.task.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.task.stop();
-  }
-
-  /** A notification arrived: sync now (or right after the sync in progress). */
-  async pushed(calendarId: string): Promise<void> {
-    await this.calendars.requestSync(calendarId);
-    await this.work(calendarId, { sync: true });
-  }
-
-  async start(calendarId: string): Promise<void> {
-    await this.work(calendarId, { sync: true });
+    super({ config, logger, calendars, connections, bookingEvents, events, signers }, 'microsoft');
+    this.renewPushWithinMs = config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
   }
 
   /** Lifecycle: reauthorizationRequired (renew now), subscriptionRemoved (recreate, resync), missed (resync). */
@@ -72,62 +49,23 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
     // Renewing is reauthorizing: mark it expired here, and the work below renews it in place.
     if (event === 'reauthorizationRequired') await this.subscriptions.renewed(subscription.id, new Date(0));
     await this.calendars.requestSync(subscription.calendarId);
-    await this.work(subscription.calendarId, { sync: event !== 'reauthorizationRequired' });
+    await this.work(subscription.calendarId, event !== 'reauthorizationRequired');
   }
 
-  async stopSubscriptions(calendar: Calendar, connection?: Connection): Promise<void> {
+  /** Deletes the calendar's subscriptions at Graph and forgets them. */
+  async stopPush(calendar: Calendar, connection?: Connection): Promise<void> {
     for (const subscription of await this.subscriptions.ofCalendar(calendar.id)) await this.drop(subscription, connection);
   }
 
-  /** Reads the connection's calendar list again: calendars made since start syncing, deleted ones stop. */
-  async relist(connection: Connection): Promise<void> {
-    const listed = await this.client.call('calendars.list', { connection }, listCalendars);
-    const stores = { calendars: this.calendars, bookingEvents: this.bookingEvents, events: this.events };
-    const { added } = await relistCalendars(stores, connection, listed, (calendar) => this.stopSubscriptions(calendar, connection));
-    for (const calendar of added) await this.start(calendar.id);
+  protected listCalendars(connection: Connection): Promise<ListedCalendar[]> {
+    return this.client.call('calendars.list', { connection }, listCalendars);
   }
 
-  private async maintain(): Promise<void> {
-    for (const connection of await this.connections.dueForRelisting(this.config.CALENDAR_LIST_REFRESH_MS, RELIST_BATCH)) {
-      await this.relist(connection).catch((error) =>
-        this.logger.warn('calendar list not read', { connectionId: connection.id, error: (error as Error).message }),
-      );
-    }
-    const renewWithinMs = this.config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
-    for (const calendar of await this.calendars.needingWork(Boolean(this.signers.webhook), renewWithinMs, 100)) {
-      await this.work(calendar.id, { sync: false });
-    }
+  protected async forgetStalePush(): Promise<void> {
     for (const subscription of await this.subscriptions.stale(STALE_SUBSCRIPTION_MS)) await this.subscriptions.remove(subscription.id);
   }
 
-  private async work(calendarId: string, options: { sync: boolean }): Promise<void> {
-    let force = options.sync;
-    let takenAt = await this.calendars.lease(calendarId, LEASE_MS);
-    while (takenAt) {
-      try {
-        await this.once(calendarId, force);
-      } catch (error) {
-        this.logger.warn('calendar sync failed', { calendarId, error: (error as Error).message });
-      }
-      const again = await this.calendars.release(calendarId, takenAt);
-      takenAt = again ? await this.calendars.lease(calendarId, LEASE_MS) : undefined;
-      force = true;
-    }
-  }
-
-  private async once(calendarId: string, force: boolean): Promise<void> {
-    const calendar = await this.calendars.byId(calendarId);
-    if (!calendar || calendar.role === 'ignored' || calendar.connectionStatus !== 'connected') return;
-    const connection = (await this.connections.find(calendar.connectionId))!;
-    if (this.signers.webhook) {
-      await this.ensureSubscription(calendar, connection).catch((error) =>
-        this.logger.warn('subscription not made', { calendarId, error: (error as Error).message }),
-      );
-    }
-    if (force || calendar.nextSyncAt.getTime() <= Date.now()) await this.sync(calendar, connection);
-  }
-
-  private async sync(calendar: Calendar, connection: Connection): Promise<void> {
+  protected async sync(calendar: Calendar, connection: Connection): Promise<void> {
     const target = { connection, calendarId: calendar.id };
     const from = new Date(Date.now() - LOOKBACK_MS);
     const to = new Date(Date.now() + this.config.DELTA_WINDOW_DAYS * 86_400_000);
@@ -186,7 +124,7 @@ export class CalendarSync implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** A subscription that outlives the renewal margin: renewed in place, or a new one made. */
-  private async ensureSubscription(calendar: Calendar, connection: Connection): Promise<void> {
+  protected async ensurePush(calendar: Calendar, connection: Connection): Promise<void> {
     const existing = await this.subscriptions.ofCalendar(calendar.id);
     const renewAt = Date.now() + this.config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
     if (existing.some((s) => s.state === 'open' && (s.expiresAt?.getTime() ?? 0) > renewAt)) return;
