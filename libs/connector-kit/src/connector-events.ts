@@ -8,6 +8,11 @@ export interface MemberRef {
   memberId: string;
 }
 
+/** Just the member of a row that names one, for an event about the member. */
+export function memberOf(owner: MemberRef): MemberRef {
+  return { tenantId: owner.tenantId, memberId: owner.memberId };
+}
+
 /**
  * What a connector publishes on the event stream, each with a Nats-Msg-Id derived from what
  * happened (and a `version` naming that occurrence), so that a republish after a crash or by a

@@ -1,5 +1,5 @@
 export { assignRoles, changeRole, parseRole, type CalendarRole, type DiscoveredCalendar, type MemberCalendarRole } from './calendar-roles';
-export { ConnectorEvents, type ConnectionStatus, type MemberRef } from './connector-events';
+export { ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from './connector-events';
 export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
 export { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';
 export { PeriodicTask } from './periodic-task';
@@ -26,3 +26,4 @@ export { oauthConnectorConfig, type OAuthConnectorConfig } from './oauth/oauth-c
 export { OAuthSigners } from './oauth/signers';
 export { relistCalendars, type Relisted } from './oauth/relist-calendars';
 export { OAuthCalendarSync, type OAuthCalendarSyncParts } from './oauth/oauth-calendar-sync';
+export { OAuthConnectionAdmin, type OAuthConnectionAdminParts } from './oauth/connection-admin';

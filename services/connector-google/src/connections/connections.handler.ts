@@ -1,17 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { ConnectorEvents, MemberZone, OAuthConnectionAdmin, OAuthSigners } from '@calldesk/connector-kit';
 import {
-  calendarInfo,
-  type CalendarRole,
-  connectionInfo,
-  ConnectorEvents,
-  declineUnlessOwned,
-  MemberZone,
-  OAuthSigners,
-} from '@calldesk/connector-kit';
-import {
-  CalendarInfo_Role,
   providerCallbackRpcs,
-  RpcError,
   Rpcs,
   type AuthorizeRequest,
   type AuthorizeResponseSchema,
@@ -30,8 +20,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { GoogleConfig } from '../config';
 import { GOOGLE_SCOPES, GoogleOAuth } from '../google/google-oauth';
 import { GoogleTokens } from '../google/google-tokens';
-import { CalendarSync, memberOf } from '../sync/calendar-sync';
-import { CalendarStore } from '../store/calendar.store';
+import { CalendarSync } from '../sync/calendar-sync';
+import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
 import { ConnectionStatusPublisher } from './connection-status';
 import { ConnectFlow } from './connect-flow';
@@ -43,20 +33,24 @@ import { ConnectFlow } from './connect-flow';
  */
 @Injectable()
 export class ConnectionsHandler {
+  private readonly admin: OAuthConnectionAdmin<Calendar>;
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GoogleConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly oauth: GoogleOAuth,
-    private readonly tokens: GoogleTokens,
+    tokens: GoogleTokens,
     private readonly signers: OAuthSigners,
     private readonly connect: ConnectFlow,
     private readonly connections: ConnectionStore,
-    private readonly calendars: CalendarStore,
-    private readonly status: ConnectionStatusPublisher,
-    private readonly sync: CalendarSync,
-    private readonly events: ConnectorEvents,
-    private readonly zones: MemberZone,
-  ) {}
+    calendars: CalendarStore,
+    status: ConnectionStatusPublisher,
+    sync: CalendarSync,
+    events: ConnectorEvents,
+    zones: MemberZone,
+  ) {
+    this.admin = new OAuthConnectionAdmin('google', { calendars, connections, tokens, status, sync, events, zones });
+  }
 
   /** Offline access (a refresh token), consent asked again, narrow scopes, a signed expiring state. */
   @HandleRpc(Rpcs.connectionsAuthorize)
@@ -82,37 +76,15 @@ export class ConnectionsHandler {
     return this.connect.complete(callback);
   }
 
-  /** Booking, blocking or ignored; the channel follows (opened, or stopped for ignored). */
   @HandleRpc(Rpcs.calendarsSetRole)
-  async setRole(request: SetCalendarRoleRequest): Promise<MessageInitShape<typeof CalendarReplySchema>> {
-    declineUnlessOwned('google', request.calendarId);
-    const calendar = await this.calendars.get(request.tenantId, request.calendarId);
-    if (!calendar) throw RpcError.notFound('calendar', request.calendarId);
-    const role = CalendarInfo_Role[request.role] as CalendarRole;
-    const updated = await this.calendars.setRole(calendar, role);
-    if (role === 'ignored') {
-      await this.sync.stopPush(updated, (await this.connections.find(updated.connectionId)) ?? undefined);
-    } else {
-      void this.sync.start(updated.id);
-    }
-    await this.events.calendarChanged(memberOf(updated), updated.id, `role:${role}:${Date.now()}`);
-    return { calendar: calendarInfo(updated, await this.zones.of(updated.tenantId, updated.memberId)) };
+  setRole(request: SetCalendarRoleRequest): Promise<MessageInitShape<typeof CalendarReplySchema>> {
+    return this.admin.setRole(request);
   }
 
   /** Stops the channels, revokes the grant at Google, deletes the credentials. */
   @HandleRpc(Rpcs.connectionsDisconnect)
-  async disconnect(request: DisconnectRequest): Promise<MessageInitShape<typeof ConnectionReplySchema>> {
-    declineUnlessOwned('google', request.connectionId);
-    const connection = await this.connections.find(request.connectionId);
-    if (!connection || connection.tenantId !== request.tenantId) throw RpcError.notFound('connection', request.connectionId);
-    if (connection.status === 'disconnected') return { connection: connectionInfo('google', connection, []) };
-    for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopPush(calendar, connection);
-    await this.revoke(connection.id);
-    const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? { ...connection, status: 'disconnected' as const };
-    this.tokens.forget(connection.id);
-    await this.calendars.remove(connection.id);
-    await this.status.publish(disconnected);
-    return { connection: connectionInfo('google', disconnected, []) };
+  disconnect(request: DisconnectRequest): Promise<MessageInitShape<typeof ConnectionReplySchema>> {
+    return this.admin.disconnect(request, (connection) => this.revoke(connection.id));
   }
 
   private async revoke(connectionId: string): Promise<void> {

@@ -1,5 +1,13 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { BookingEventStore, calendarReadError, ConnectorEvents, ProviderError, toRpcError, type BookingEvent } from '@calldesk/connector-kit';
+import {
+  type BookingEvent,
+  BookingEventStore,
+  calendarReadError,
+  ConnectorEvents,
+  memberOf,
+  ProviderError,
+  toRpcError,
+} from '@calldesk/connector-kit';
 import {
   connectorRpcs,
   RpcError,
@@ -19,7 +27,6 @@ import { isGoogleStatus } from '../google/google-errors';
 import { combine, MAX_CALENDARS_PER_QUERY, mergeSpans, queryFreeBusy, splitWindow, type CalendarFreeBusy, type Span } from '../google/free-busy';
 import { eventIdOf } from '../google/event-id';
 import { deleteEvent, getEvent, insertEvent, patchEvent, type WrittenEvent } from '../google/event-writes';
-import { memberOf } from '../sync/calendar-sync';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 

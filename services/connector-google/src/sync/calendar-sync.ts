@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BookingEventStore, ConnectorEvents, OAuthCalendarSync, OAuthSigners } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, memberOf, OAuthCalendarSync, OAuthSigners } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
@@ -157,8 +157,4 @@ export class CalendarSync extends OAuthCalendarSync<Calendar> {
     }
     await this.channels.remove(channel.id);
   }
-}
-
-export function memberOf(owner: { tenantId: string; memberId: string }): { tenantId: string; memberId: string } {
-  return { tenantId: owner.tenantId, memberId: owner.memberId };
 }

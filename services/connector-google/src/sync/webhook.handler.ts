@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, memberOf, OAuthSigners } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GoogleChannelNotification, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
@@ -7,7 +7,7 @@ import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { CalendarStore } from '../store/calendar.store';
 import { ChannelStore } from '../store/channel.store';
-import { CalendarSync, memberOf } from './calendar-sync';
+import { CalendarSync } from './calendar-sync';
 
 /**
  * A Google push message, forwarded by the gateway (which checked the token's signature): the

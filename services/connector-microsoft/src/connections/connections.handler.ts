@@ -1,17 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { ConnectorEvents, MemberZone, OAuthConnectionAdmin, OAuthSigners } from '@calldesk/connector-kit';
 import {
-  calendarInfo,
-  type CalendarRole,
-  connectionInfo,
-  ConnectorEvents,
-  declineUnlessOwned,
-  MemberZone,
-  OAuthSigners,
-} from '@calldesk/connector-kit';
-import {
-  CalendarInfo_Role,
   providerCallbackRpcs,
-  RpcError,
   Rpcs,
   type AuthorizeRequest,
   type AuthorizeResponseSchema,
@@ -29,8 +19,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
 import { MicrosoftOAuth } from '../graph/microsoft-oauth';
 import { MicrosoftTokens } from '../graph/microsoft-tokens';
-import { CalendarSync, memberOf } from '../sync/calendar-sync';
-import { CalendarStore } from '../store/calendar.store';
+import { CalendarSync } from '../sync/calendar-sync';
+import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore } from '../store/connection.store';
 import { ConnectionStatusPublisher } from './connection-status';
 import { ConnectFlow } from './connect-flow';
@@ -42,19 +32,23 @@ import { ConnectFlow } from './connect-flow';
  */
 @Injectable()
 export class ConnectionsHandler {
+  private readonly admin: OAuthConnectionAdmin<Calendar>;
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: MicrosoftConfig,
     private readonly oauth: MicrosoftOAuth,
-    private readonly tokens: MicrosoftTokens,
+    tokens: MicrosoftTokens,
     private readonly signers: OAuthSigners,
     private readonly connect: ConnectFlow,
-    private readonly connections: ConnectionStore,
-    private readonly calendars: CalendarStore,
-    private readonly status: ConnectionStatusPublisher,
-    private readonly sync: CalendarSync,
-    private readonly events: ConnectorEvents,
-    private readonly zones: MemberZone,
-  ) {}
+    connections: ConnectionStore,
+    calendars: CalendarStore,
+    status: ConnectionStatusPublisher,
+    sync: CalendarSync,
+    events: ConnectorEvents,
+    zones: MemberZone,
+  ) {
+    this.admin = new OAuthConnectionAdmin('microsoft', { calendars, connections, tokens, status, sync, events, zones });
+  }
 
   /** offline_access and calendars, a signed expiring state. */
   @HandleRpc(Rpcs.connectionsAuthorize)
@@ -73,35 +67,14 @@ export class ConnectionsHandler {
     return this.connect.complete(callback);
   }
 
-  /** Booking, blocking or ignored; the channel follows (opened, or stopped for ignored). */
   @HandleRpc(Rpcs.calendarsSetRole)
-  async setRole(request: SetCalendarRoleRequest): Promise<MessageInitShape<typeof CalendarReplySchema>> {
-    declineUnlessOwned('microsoft', request.calendarId);
-    const calendar = await this.calendars.get(request.tenantId, request.calendarId);
-    if (!calendar) throw RpcError.notFound('calendar', request.calendarId);
-    const role = CalendarInfo_Role[request.role] as CalendarRole;
-    const updated = await this.calendars.setRole(calendar, role);
-    if (role === 'ignored') {
-      await this.sync.stopPush(updated, (await this.connections.find(updated.connectionId)) ?? undefined);
-    } else {
-      void this.sync.start(updated.id);
-    }
-    await this.events.calendarChanged(memberOf(updated), updated.id, `role:${role}:${Date.now()}`);
-    return { calendar: calendarInfo(updated, await this.zones.of(updated.tenantId, updated.memberId)) };
+  setRole(request: SetCalendarRoleRequest): Promise<MessageInitShape<typeof CalendarReplySchema>> {
+    return this.admin.setRole(request);
   }
 
   /** Deletes the subscriptions and the credentials (Microsoft has no revocation of one grant: the user removes the app in their account). */
   @HandleRpc(Rpcs.connectionsDisconnect)
-  async disconnect(request: DisconnectRequest): Promise<MessageInitShape<typeof ConnectionReplySchema>> {
-    declineUnlessOwned('microsoft', request.connectionId);
-    const connection = await this.connections.find(request.connectionId);
-    if (!connection || connection.tenantId !== request.tenantId) throw RpcError.notFound('connection', request.connectionId);
-    if (connection.status === 'disconnected') return { connection: connectionInfo('microsoft', connection, []) };
-    for (const calendar of await this.calendars.ofConnection(connection.id)) await this.sync.stopPush(calendar, connection);
-    const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? { ...connection, status: 'disconnected' as const };
-    this.tokens.forget(connection.id);
-    await this.calendars.remove(connection.id);
-    await this.status.publish(disconnected);
-    return { connection: connectionInfo('microsoft', disconnected, []) };
+  disconnect(request: DisconnectRequest): Promise<MessageInitShape<typeof ConnectionReplySchema>> {
+    return this.admin.disconnect(request);
   }
 }

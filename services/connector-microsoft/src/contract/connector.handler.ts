@@ -1,5 +1,13 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { BookingEventStore, calendarReadError, ConnectorEvents, ProviderError, toRpcError, type BookingEvent } from '@calldesk/connector-kit';
+import {
+  type BookingEvent,
+  BookingEventStore,
+  calendarReadError,
+  ConnectorEvents,
+  memberOf,
+  ProviderError,
+  toRpcError,
+} from '@calldesk/connector-kit';
 import {
   connectorRpcs,
   RpcError,
@@ -17,7 +25,6 @@ import { busyEvents, type BusyEvent } from '../graph/calendar-view';
 import { createEvent, deleteEvent, findEvent, getEvent, patchEvent, type WrittenEvent } from '../graph/event-writes';
 import { GraphClient } from '../graph/graph-client';
 import { GraphFailure, isGraphStatus } from '../graph/graph-errors';
-import { memberOf } from '../sync/calendar-sync';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
 import { ConnectionStore, type Connection } from '../store/connection.store';
 

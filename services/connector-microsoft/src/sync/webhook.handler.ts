@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, memberOf, OAuthSigners } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GraphNotificationBatch, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
@@ -8,7 +8,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CalendarStore } from '../store/calendar.store';
 import { SubscriptionStore, type Subscription } from '../store/subscription.store';
-import { CalendarSync, memberOf } from './calendar-sync';
+import { CalendarSync } from './calendar-sync';
 
 /**
  * Graph notifications, forwarded by the gateway (which checked each clientState's signature):
