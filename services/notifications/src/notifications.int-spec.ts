@@ -100,7 +100,11 @@ describe('notifications (real NATS, Postgres, fake SMS and mail APIs)', () => {
     });
     const owner = providers.texts.find((t) => t.to === '+14155550199' && t.body.includes(booking.customer.phone))!;
     expect(owner.body).toContain('was cancelled because its event was deleted from your calendar');
-    const rows = await notifications.app.get(DataSource).query(`SELECT * FROM notifications.deliveries WHERE booking_id = $1 ORDER BY recipient_kind`, [booking.id]);
+    const deliveries = () =>
+      notifications.app.get(DataSource).query(`SELECT * FROM notifications.deliveries WHERE booking_id = $1 ORDER BY recipient_kind`, [booking.id]);
+    // The provider has the texts a moment before the log says they were sent.
+    await waitFor(async () => (await deliveries()).every((r: { status: string }) => r.status === 'sent'));
+    const rows = await deliveries();
     expect(rows.map((r: { recipient_kind: string; status: string }) => [r.recipient_kind, r.status])).toEqual([
       ['customer', 'sent'],
       ['owner', 'sent'],

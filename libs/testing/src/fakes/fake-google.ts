@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { deliver, FakeHttpServer, selectFields, type Delivery, type FakeResponse, type FaultRule, type RecordedRequest } from './fake-http';
+import { deliver, selectFields, type Delivery, type FakeResponse, type RecordedRequest } from './fake-http';
+import { FakeProvider } from './fake-provider';
 
 /**
  * A fake Google Calendar API v3 with Google OAuth 2.0, as a real HTTP server with in-memory
@@ -140,7 +141,7 @@ export interface Consent {
   grantScopes?: string[];
 }
 
-export class FakeGoogle {
+export class FakeGoogle extends FakeProvider {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly calendars = new Map<string, FakeGoogleCalendar>();
@@ -150,32 +151,25 @@ export class FakeGoogle {
   readonly grants: Grant[] = [];
   consent: Consent = {};
   accessTokenTtlSeconds: number;
-  private readonly http: FakeHttpServer;
   private readonly accounts = new Map<string, { email: string; timeZone: string }>();
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly codes = new Map<string, PendingCode>();
   private readonly pages = new Map<string, { items: GoogleEvent[]; nextSyncToken?: string; calendarId: string }>();
-  private readonly pending = new Set<Promise<unknown>>();
 
   private constructor(private readonly options: FakeGoogleOptions) {
-    this.clientId = options.clientId ?? 'fake-google-client-id';
-    this.clientSecret = options.clientSecret ?? 'fake-google-client-secret';
-    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3_600;
-    this.http = new FakeHttpServer(
-      (request, response) => this.route(request, response),
+    super(
       (status) => googleFaultBody(status),
       (request) => request.path.startsWith('/calendar/'),
     );
+    this.clientId = options.clientId ?? 'fake-google-client-id';
+    this.clientSecret = options.clientSecret ?? 'fake-google-client-secret';
+    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3_600;
   }
 
   static async start(options: FakeGoogleOptions = {}): Promise<FakeGoogle> {
     const fake = new FakeGoogle(options);
     await fake.http.listen();
     return fake;
-  }
-
-  get url(): string {
-    return this.http.url;
   }
 
   /** For `new OAuth2Client({endpoints})`. */
@@ -185,37 +179,6 @@ export class FakeGoogle {
       oauth2TokenUrl: `${this.url}/token`,
       oauth2RevokeUrl: `${this.url}/revoke`,
     };
-  }
-
-  /** Every request received, in order. */
-  get requests(): RecordedRequest[] {
-    return this.http.requests;
-  }
-
-  requestsTo(method: string, path: RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path));
-  }
-
-  set delayMs(ms: number) {
-    this.http.delayMs = ms;
-  }
-
-  inject(fault: FaultRule): void {
-    this.http.inject(fault);
-  }
-
-  clearFaults(): void {
-    this.http.clearFaults();
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
-    await this.http.close();
-  }
-
-  /** Waits for push deliveries in flight. */
-  async settled(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
   // --- the test's side: accounts, calendars and what their owners do ---
@@ -315,7 +278,7 @@ export class FakeGoogle {
 
   // --- HTTP ---
 
-  private async route(request: RecordedRequest, response: FakeResponse): Promise<void> {
+  protected async route(request: RecordedRequest, response: FakeResponse): Promise<void> {
     const { method, path } = request;
     if (method === 'GET' && path === '/o/oauth2/v2/auth') return this.authorize(request, response);
     if (method === 'POST' && path === '/token') return this.token(request, response);

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { deliver, FakeHttpServer, type Delivery, type FakeResponse, type FaultRule, type RecordedRequest } from './fake-http';
+import { deliver, type Delivery, type FakeResponse, type RecordedRequest } from './fake-http';
+import { FakeProvider } from './fake-provider';
 
 /**
  * A fake Microsoft Graph (v1.0 calendars, events, calendarView, delta, subscriptions) with the
@@ -101,7 +102,7 @@ interface AccessToken {
 
 export const GRAPH_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
-export class FakeMicrosoft {
+export class FakeMicrosoft extends FakeProvider {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly calendars = new Map<string, FakeGraphCalendar>();
@@ -110,33 +111,26 @@ export class FakeMicrosoft {
   readonly grants: Grant[] = [];
   consent: { account?: string; deny?: boolean } = {};
   accessTokenTtlSeconds: number;
-  private readonly http: FakeHttpServer;
   private readonly accounts = new Map<string, { email: string; userId: string; timeZone: string }>();
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly codes = new Map<string, { account: string; clientId: string; redirectUri: string; scopes: string[]; used: boolean }>();
-  private readonly pending = new Set<Promise<unknown>>();
   /** Transaction ids per account: a retried POST finds its event. */
   private readonly transactions = new Map<string, { calendarId: string; eventId: string; fingerprint: string }>();
 
   private constructor(private readonly options: FakeMicrosoftOptions) {
-    this.clientId = options.clientId ?? 'fake-microsoft-client-id';
-    this.clientSecret = options.clientSecret ?? 'fake-microsoft-client-secret';
-    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3_600;
-    this.http = new FakeHttpServer(
-      (request, response) => this.route(request, response),
+    super(
       (status) => graphFaultBody(status),
       (request) => request.path.startsWith('/v1.0/'),
     );
+    this.clientId = options.clientId ?? 'fake-microsoft-client-id';
+    this.clientSecret = options.clientSecret ?? 'fake-microsoft-client-secret';
+    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3_600;
   }
 
   static async start(options: FakeMicrosoftOptions = {}): Promise<FakeMicrosoft> {
     const fake = new FakeMicrosoft(options);
     await fake.http.listen();
     return fake;
-  }
-
-  get url(): string {
-    return this.http.url;
   }
 
   /** The Graph base (ends with /): `${graphUrl}v1.0/me/...`. */
@@ -150,35 +144,6 @@ export class FakeMicrosoft {
 
   get tokenUrl(): string {
     return `${this.http.url}/common/oauth2/v2.0/token`;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.http.requests;
-  }
-
-  requestsTo(method: string, path: RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path));
-  }
-
-  set delayMs(ms: number) {
-    this.http.delayMs = ms;
-  }
-
-  inject(fault: FaultRule): void {
-    this.http.inject(fault);
-  }
-
-  clearFaults(): void {
-    this.http.clearFaults();
-  }
-
-  async settled(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
-    await this.http.close();
   }
 
   // --- the test's side ---
@@ -284,7 +249,7 @@ export class FakeMicrosoft {
 
   // --- HTTP ---
 
-  private async route(request: RecordedRequest, response: FakeResponse): Promise<void> {
+  protected async route(request: RecordedRequest, response: FakeResponse): Promise<void> {
     const { method, path } = request;
     const login = /^\/([^/]+)\/oauth2\/v2\.0\/(authorize|token)$/.exec(path);
     if (login && login[2] === 'authorize' && method === 'GET') return this.authorize(request, response);
