@@ -3,8 +3,8 @@ import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BookingConfig } from '../config';
-import { SharedCalls } from '../shared/shared-calls';
 import { BookingRepository } from './booking.repository';
+import { SharedCalls } from './shared-calls';
 
 const DAY_MS = 86_400_000;
 

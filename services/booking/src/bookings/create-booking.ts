@@ -18,12 +18,12 @@ import { randomUUID } from 'node:crypto';
 import type { BookingConfig } from '../config';
 import type { Claim } from '../idempotency/idempotency.store';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
-import { SharedCalls } from '../shared/shared-calls';
 import { Alternatives, type Refusal } from './alternatives';
 import { BookingRepository, type BookingRow } from './booking.repository';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 import { Settlement } from './settlement';
+import { SharedCalls } from './shared-calls';
 
 // Longer than a booking event takes to reach routing's ledger, however loaded the system.
 const RECENT_MS = 30_000;
