@@ -46,6 +46,19 @@ export const ICS_CORPUS: CorpusCase[] = [
       { start: '2026-03-24T13:00:00Z', end: '2026-03-24T14:00:00Z' },
     ],
   }),
+  corpusCase('this-and-future.ics', {
+    about: 'an override with RANGE=THISANDFUTURE moves its instance and every later one (4 hours later, 90 minutes long); an earlier instance moved alone stays moved',
+    from: '2026-04-01T00:00:00Z',
+    to: '2026-05-15T00:00:00Z',
+    busy: [
+      { start: '2026-04-02T14:00:00Z', end: '2026-04-02T15:00:00Z' },
+      { start: '2026-04-10T14:00:00Z', end: '2026-04-10T15:00:00Z' },
+      { start: '2026-04-16T18:00:00Z', end: '2026-04-16T19:30:00Z' },
+      { start: '2026-04-23T18:00:00Z', end: '2026-04-23T19:30:00Z' },
+      { start: '2026-04-30T18:00:00Z', end: '2026-04-30T19:30:00Z' },
+      { start: '2026-05-07T18:00:00Z', end: '2026-05-07T19:30:00Z' },
+    ],
+  }),
   corpusCase('all-day-multi-day.ics', {
     about: 'two whole local days over the DST change: 47 hours, midnight to midnight in the calendar zone',
     from: '2026-03-06T00:00:00Z',

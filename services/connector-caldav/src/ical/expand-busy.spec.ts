@@ -56,6 +56,35 @@ describe('busyOfObject', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('frees every later instance of a series made free from one instance on (RANGE=THISANDFUTURE), and moves them earlier too', () => {
+    const series = (override: string[]) =>
+      [
+        'BEGIN:VCALENDAR',
+        'BEGIN:VEVENT',
+        'UID:daily',
+        'DTSTART:20260601T150000Z',
+        'DTEND:20260601T160000Z',
+        'RRULE:FREQ=DAILY;COUNT=5',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:daily',
+        'RECURRENCE-ID;RANGE=THISANDFUTURE:20260603T150000Z',
+        ...override,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+    const starts = (ics: string, from: string, to: string) => busyOfObject(ics, window(from, to), options).busy.map((b) => [iso(b.start), iso(b.end)]);
+    const freed = series(['DTSTART:20260603T150000Z', 'DTEND:20260603T160000Z', 'TRANSP:TRANSPARENT']);
+    expect(starts(freed, '2026-06-01T00:00:00Z', '2026-06-10T00:00:00Z')).toEqual([
+      ['2026-06-01T15:00:00Z', '2026-06-01T16:00:00Z'],
+      ['2026-06-02T15:00:00Z', '2026-06-02T16:00:00Z'],
+    ]);
+    // Two days earlier from the 3rd on: the 5th lands on the 3rd, inside a window that ends before the 4th.
+    const earlier = series(['DTSTART:20260601T090000Z', 'DTEND:20260601T093000Z']);
+    expect(starts(earlier, '2026-06-03T00:00:00Z', '2026-06-04T00:00:00Z')).toEqual([['2026-06-03T09:00:00Z', '2026-06-03T09:30:00Z']]);
+  });
+
   it('drops duplicate lines and unknown parameters, and keeps quoted TZIDs', () => {
     const ics = [
       'BEGIN:VCALENDAR',

@@ -32,7 +32,8 @@ export interface ObjectBusy {
 /**
  * The busy spans an iCalendar object (one event with its recurrence overrides, as CalDAV stores
  * it) puts in a window. Everything but the time properties is dropped before parsing. Recurrence
- * is expanded here — RRULE (by ical.js), RDATE, EXDATE, overridden instances (RECURRENCE-ID) —
+ * is expanded here — RRULE (by ical.js), RDATE, EXDATE, overridden instances (RECURRENCE-ID, also
+ * with RANGE=THISANDFUTURE) —
  * with TZIDs resolved by the object's own VTIMEZONEs, else the IANA database, and floating
  * times and all-day events in the calendar's zone. Transparent and cancelled instances do not
  * block. Throws when the object cannot be parsed.
@@ -45,7 +46,8 @@ export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOpt
     const overrides = series.filter((event) => event.hasProperty('recurrence-id'));
     const masters = series.filter((event) => !event.hasProperty('recurrence-id'));
     const overridden = new Set(overrides.map((event) => instantOf(event.getFirstPropertyValue('recurrence-id') as ICAL.Time, options.zone)));
-    for (const master of masters) expandMaster(master, overridden, window, options, result);
+    const futures = thisAndFuture(overrides, options.zone);
+    for (const master of masters) expandMaster(master, overridden, futures, window, options, result);
     for (const override of overrides) {
       const start = override.getFirstPropertyValue('dtstart') as ICAL.Time | null;
       if (start) addInstance(override, start, window, options.zone, result, bookingIdOf(override) ?? bookingIdOf(masters[0]), masters[0]);
@@ -129,9 +131,49 @@ function groupByUid(events: ICAL.Component[]): ICAL.Component[][] {
   return [...groups.values()];
 }
 
-function expandMaster(master: ICAL.Component, overridden: Set<number>, window: BusyWindow, options: ExpandOptions, result: ObjectBusy): void {
+/**
+ * An override with RANGE=THISANDFUTURE changes its instance and every later one: they move by the
+ * same wall-clock shift and take its length, transparency and status (RFC 5545 §3.8.4.4).
+ */
+interface FutureOverride {
+  /** The instant of the first instance it governs (its RECURRENCE-ID). */
+  from: number;
+  override: ICAL.Component;
+  shift: ICAL.Duration;
+  /** The shift in milliseconds, to know which instances may land in a window. */
+  shiftMs: number;
+}
+
+function thisAndFuture(overrides: ICAL.Component[], zone: string): FutureOverride[] {
+  return overrides
+    .flatMap((override) => {
+      const property = override.getFirstProperty('recurrence-id')!;
+      const start = override.getFirstPropertyValue('dtstart') as ICAL.Time | null;
+      if (String(property.getParameter('range') ?? '').toUpperCase() !== 'THISANDFUTURE' || !start) return [];
+      const rid = property.getFirstValue() as ICAL.Time;
+      const from = instantOf(rid, zone);
+      return [{ from, override, shift: start.subtractDate(rid), shiftMs: instantOf(start, zone) - from }];
+    })
+    .sort((a, b) => a.from - b.from);
+}
+
+/** The override with the latest start at or before the instance, if any governs it. */
+function governing(futures: FutureOverride[], instant: number): FutureOverride | undefined {
+  let found: FutureOverride | undefined;
+  for (const future of futures) if (future.from <= instant) found = future;
+  return found;
+}
+
+function expandMaster(
+  master: ICAL.Component,
+  overridden: Set<number>,
+  futures: FutureOverride[],
+  window: BusyWindow,
+  options: ExpandOptions,
+  result: ObjectBusy,
+): void {
   const dtstart = master.getFirstPropertyValue('dtstart') as ICAL.Time | null;
-  if (!dtstart || !blocks(master)) return;
+  if (!dtstart || (!blocks(master) && !futures.length)) return;
   const bookingId = bookingIdOf(master);
   const excluded = exclusions(master, options.zone);
   const starts = new Map<number, ICAL.Time>();
@@ -145,13 +187,15 @@ function expandMaster(master: ICAL.Component, overridden: Set<number>, window: B
 
   const rule = master.getFirstPropertyValue('rrule') as ICAL.Recur | null;
   if (rule) {
-    const reach = maxLengthMs(master, dtstart);
+    // How far an instance may end after its original start, and start before it, moves included.
+    const reach = Math.max(maxLengthMs(master, dtstart), ...futures.map((f) => f.shiftMs + maxLengthMs(f.override, dtstart)));
+    const ahead = Math.max(0, ...futures.map((f) => -f.shiftMs));
     const first = fastForward(dtstart, rule, window.from - reach, options.zone);
     const iterator = rule.iterator(first);
     let count = 0;
     for (let next = iterator.next(); next; next = iterator.next()) {
       const instant = instantOf(next, options.zone);
-      if (instant >= window.to) break;
+      if (instant - ahead >= window.to) break;
       if (++count > options.maxInstances) {
         // A rule too dense to expand: what is left of the window cannot be verified, so it is busy.
         result.capped = true;
@@ -161,7 +205,11 @@ function expandMaster(master: ICAL.Component, overridden: Set<number>, window: B
       if (instant + reach > window.from) take(next.clone());
     }
   }
-  for (const [, start] of [...starts].sort(([a], [b]) => a - b)) addInstance(master, start, window, options.zone, result, bookingId);
+  for (const [instant, start] of [...starts].sort(([a], [b]) => a - b)) {
+    const future = governing(futures, instant);
+    if (!future) addInstance(master, start, window, options.zone, result, bookingId);
+    else addInstance(future.override, shifted(start, future.shift), window, options.zone, result, bookingId, master);
+  }
 }
 
 function addInstance(
@@ -234,12 +282,18 @@ function fastForward(dtstart: ICAL.Time, rule: ICAL.Recur, notBefore: number, zo
   const behind = notBefore - instantOf(dtstart, zone) - 2 * stepDays * 86_400_000;
   if (behind <= 0) return dtstart;
   const steps = Math.floor(behind / (stepDays * 86_400_000));
-  const shifted = dtstart.clone();
-  shifted.addDuration(ICAL.Duration.fromData({ days: steps * stepDays }));
-  // addDuration leaves the fields unnormalized (day 13000 of 1990), and the rule iterator copies
-  // them as they are: hand it a normalized time.
-  const { year, month, day, hour, minute, second, isDate } = shifted;
-  return ICAL.Time.fromData({ year, month, day, hour, minute, second, isDate }, dtstart.zone);
+  return shifted(dtstart, ICAL.Duration.fromData({ days: steps * stepDays }));
+}
+
+/**
+ * `time` moved by `duration`. addDuration leaves the fields unnormalized (day 13000 of 1990),
+ * and the rule iterator and the zone lookups take them as they are: a normalized time.
+ */
+function shifted(time: ICAL.Time, duration: ICAL.Duration): ICAL.Time {
+  const moved = time.clone();
+  moved.addDuration(duration);
+  const { year, month, day, hour, minute, second, isDate } = moved;
+  return ICAL.Time.fromData({ year, month, day, hour, minute, second, isDate }, time.zone);
 }
 
 function rdates(event: ICAL.Component): ICAL.Time[] {
