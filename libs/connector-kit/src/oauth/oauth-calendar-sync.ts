@@ -11,8 +11,11 @@ import type { OAuthSigners } from './signers';
 
 /** One instance works on a calendar at a time: a lease in its row, longer than any sync. */
 const LEASE_MS = 60_000;
-/** Connections whose calendar list one maintenance round reads again, at most. */
-const RELIST_BATCH = 20;
+/**
+ * Connections whose calendar list one maintenance round reads again, at most: with the default
+ * round and refresh, one instance keeps 12,000 connections' lists fresh.
+ */
+const RELIST_BATCH = 100;
 /** Calendars one maintenance round syncs or renews push for, at most. */
 const WORK_BATCH = 100;
 
