@@ -40,7 +40,7 @@ export abstract class OAuthCalendarSync<C extends OAuthCalendar> implements OnAp
   private readonly task: PeriodicTask;
 
   protected constructor(
-    protected readonly parts: OAuthCalendarSyncParts<C>,
+    private readonly parts: OAuthCalendarSyncParts<C>,
     private readonly provider: string,
   ) {
     this.task = new PeriodicTask(`${provider} maintenance`, parts.config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), parts.logger);
