@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { connect } from 'nats';
+import { natsAnswers } from '@calldesk/messaging';
 
 export interface Nats {
   url: string;
@@ -55,16 +55,6 @@ export async function ensureNats(url: string, storeDir: string): Promise<Nats> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { url, stop };
-}
-
-async function natsAnswers(url: string): Promise<boolean> {
-  try {
-    const connection = await connect({ servers: url, timeout: 1_000, reconnect: false });
-    await connection.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function findNatsServer(): string | undefined {

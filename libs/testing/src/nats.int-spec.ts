@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { natsAnswers } from '@calldesk/messaging';
 import { JetStreamManager, connect } from 'nats';
-import { natsAnswers, startPrivateNatsServer, testNatsUrl } from './nats';
+import { startPrivateNatsServer, testNatsUrl } from './nats';
 
 describe('startPrivateNatsServer', () => {
   it('starts a JetStream server that accepts connections, and stops it', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect } from 'nats';
+import { natsAnswers } from '@calldesk/messaging';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { ExitResult, freePort, trackChild } from './processes';
 import { containerRuntimeAnswers } from './container-runtime';
@@ -63,17 +63,6 @@ export async function startPrivateNatsServer(options: PrivateNatsOptions = {}): 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { url, port, storeDir, stop };
-}
-
-/** True when a NATS server accepts a client connection at `url`. */
-export async function natsAnswers(url: string): Promise<boolean> {
-  try {
-    const connection = await connect({ servers: url, timeout: 1_000, reconnect: false });
-    await connection.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
