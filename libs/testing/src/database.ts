@@ -5,6 +5,10 @@ import { containerRuntimeAnswers } from './container-runtime';
 
 export interface TestDatabase {
   url: string;
+  /** The rows of one statement, on a connection of its own (to look at what services stored). */
+  query(sql: string, params?: unknown[]): Promise<Record<string, any>[]>;
+  /** Every row of every table of every schema as text, bytes read as UTF-8: for privacy checks. */
+  dump(): Promise<string>;
   /** Terminates the database's connections and drops it. */
   drop(): Promise<void>;
 }
@@ -24,8 +28,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       throw new Error('btree_gist is not available on the test Postgres server: install its contrib package');
     }
   });
+  const url = databaseUrl(serverUrl, name);
+  const query = (sql: string, params: unknown[] = []) => withClient(url, async (client) => (await client.query(sql, params)).rows);
   return {
-    url: databaseUrl(serverUrl, name),
+    url,
+    query,
+    dump: async () => {
+      const tables = await query(
+        `SELECT table_schema, table_name FROM information_schema.tables
+          WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      const parts: string[] = [];
+      for (const { table_schema: schema, table_name: table } of tables) {
+        const rows = await query(`SELECT * FROM "${schema}"."${table}"`);
+        parts.push(`${schema}.${table} ${JSON.stringify(rows, (_key, value) => (value?.type === 'Buffer' ? Buffer.from(value.data).toString('utf8') : value))}`);
+      }
+      return parts.join('\n');
+    },
     drop: () =>
       withClient(serverUrl, async (client) => {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

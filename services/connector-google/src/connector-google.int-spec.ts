@@ -11,7 +11,6 @@ import {
 } from '@calldesk/contracts';
 import { connectorSuite, FakeGoogle, waitFor } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { Client } from 'pg';
 import { availabilityConfig } from '../../availability/src/config';
 import { AvailabilityModule } from '../../availability/src/availability.module';
 import { migrations as availabilityMigrations } from '../../availability/src/migrations';
@@ -183,7 +182,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(new Set(tokens).size).toBe(3);
 
     // The tokens Google issued are nowhere in the table in clear.
-    const rows = await query(`SELECT * FROM connector_google.connections WHERE id = $1`, [connection.id]);
+    const rows = await suite.database.query(`SELECT * FROM connector_google.connections WHERE id = $1`, [connection.id]);
     expect(rows[0]).toMatchObject({ credentials_key_id: 'k1', status: 'connected' });
     const stored = JSON.stringify(rows);
     for (const grant of suite.fake.grants) expect(stored).not.toContain(grant.refreshToken!);
@@ -199,7 +198,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_argument');
     const declined = await fetch(`${suite.gateway.url}/v1/oauth/google/callback?state=x&error=access_denied`);
     expect(declined.status).toBe(400);
-    expect(await query(`SELECT * FROM connector_google.connections WHERE member_id = $1`, [m.memberId])).toEqual([]);
+    expect(await suite.database.query(`SELECT * FROM connector_google.connections WHERE member_id = $1`, [m.memberId])).toEqual([]);
   });
 
   it('lets the owner choose the booking calendar and the blocking ones; other providers\' ids are left to them', async () => {
@@ -249,7 +248,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     }
     const byName = new Map(busy.calendars.map((c) => [c.calendarId, c]));
     const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
-    const ids = await query(`SELECT id, name FROM connector_google.calendars WHERE member_id = $1`, [m.memberId]);
+    const ids = await suite.database.query(`SELECT id, name FROM connector_google.calendars WHERE member_id = $1`, [m.memberId]);
     const idOf = (name: string) => ids.find((r) => r.name === name)!.id as string;
     expect(calendars).toHaveLength(3);
     expect(byName.get(idOf(m.email))!.busy.map((b) => [Date.parse(b.start), Date.parse(b.end)])).toEqual([[Date.parse(at(10)), Date.parse(at(11))]]);
@@ -343,7 +342,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     suite.fake.ownerDeleteCalendar(workAtGoogle.id);
 
     // Due now, as if the last reading were long ago: the next maintenance round reads the list.
-    await query(`UPDATE connector_google.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
+    await suite.database.query(`UPDATE connector_google.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
     await waitFor(
       async () => {
         const offered = await slots(m);
@@ -380,7 +379,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     const m = await member();
     await connected(m);
     const [old] = suite.fake.liveChannels(m.primary);
-    await query(`UPDATE connector_google.channels SET expires_at = now() + interval '1 second' WHERE id = $1`, [old.id]);
+    await suite.database.query(`UPDATE connector_google.channels SET expires_at = now() + interval '1 second' WHERE id = $1`, [old.id]);
     await waitFor(() => suite.fake.liveChannels(m.primary).some((c) => c.id !== old.id) && suite.fake.channels.get(old.id)!.stopped, { timeoutMs: 3_000 });
     expect(suite.fake.liveChannels(m.primary)).toHaveLength(1);
   });
@@ -411,7 +410,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     subscription.unsubscribe();
     await waitFor(async () => (await find(m)).skipped[0]?.reason === 'needs_reauth', { timeoutMs: 3_000 });
     expect((await find(m)).slots).toEqual([]);
-    const [row] = await query(`SELECT status FROM connector_google.connections WHERE id = $1`, [connection.id]);
+    const [row] = await suite.database.query(`SELECT status FROM connector_google.connections WHERE id = $1`, [connection.id]);
     expect(row.status).toBe('needs_reauth');
     // Writing is refused cleanly too.
     const calendarId = connection.calendars[0].calendarId;
@@ -491,7 +490,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(reply.connection).toMatchObject({ id: connection.id, status: Connection_Status.disconnected });
     expect(suite.fake.liveChannels(m.primary)).toEqual([]);
     expect(suite.fake.grants.filter((g) => g.account === m.email).every((g) => g.revoked)).toBe(true);
-    const [row] = await query(`SELECT status, credentials_sealed, credentials_key_id FROM connector_google.connections WHERE id = $1`, [connection.id]);
+    const [row] = await suite.database.query(`SELECT status, credentials_sealed, credentials_key_id FROM connector_google.connections WHERE id = $1`, [connection.id]);
     expect(row).toEqual({ status: 'disconnected', credentials_sealed: null, credentials_key_id: null });
     await waitFor(async () => (await find(m)).skipped[0]?.reason === 'not_connected', { timeoutMs: 3_000 }).catch(() => undefined);
   });
@@ -510,7 +509,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
 
     // The fake did hand the marker out (the booking calendar is readable in full): the check means something.
     expect(suite.fake.liveEvents(m.primary).some((e) => e.summary?.includes(MARKER))).toBe(true);
-    const dump = await dumpDatabase();
+    const dump = await suite.database.dump();
     expect(dump.length).toBeGreaterThan(1_000);
     expect(dump).not.toContain(MARKER);
     expect(dump.toLowerCase()).not.toContain(MARKER.toLowerCase());
@@ -530,27 +529,4 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(spans.some((s) => s.name.startsWith('google '))).toBe(true);
     expect(JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })))).not.toContain(MARKER);
   });
-
-  async function query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    const pg = new Client({ connectionString: suite.database.url });
-    await pg.connect();
-    try {
-      return (await pg.query(sql, params)).rows;
-    } finally {
-      await pg.end();
-    }
-  }
-
-  /** Every row of every table of every schema, as text. */
-  async function dumpDatabase(): Promise<string> {
-    const tables = await query(
-      `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`,
-    );
-    const parts: string[] = [];
-    for (const { table_schema: schema, table_name: table } of tables) {
-      const rows = await query(`SELECT * FROM "${schema}"."${table}"`);
-      parts.push(`${schema}.${table} ${JSON.stringify(rows, (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('utf8') : v))}`);
-    }
-    return parts.join('\n');
-  }
 });

@@ -3,7 +3,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, Service_Strategy, type Connection } from '@calldesk/contracts';
 import { connectorSuite, FakeMicrosoft, waitFor, type GraphEventInput } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { Client } from 'pg';
 import { availabilityConfig } from '../../availability/src/config';
 import { AvailabilityModule } from '../../availability/src/availability.module';
 import { migrations as availabilityMigrations } from '../../availability/src/migrations';
@@ -157,7 +156,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     const states = suite.fake.liveSubscriptions().filter((s) => s.account === m.email).map((s) => s.clientState);
     expect(new Set(states).size).toBe(2);
 
-    const rows = await query(`SELECT * FROM connector_microsoft.connections WHERE id = $1`, [connection.id]);
+    const rows = await suite.database.query(`SELECT * FROM connector_microsoft.connections WHERE id = $1`, [connection.id]);
     const stored = JSON.stringify(rows);
     for (const grant of suite.fake.grants) expect(stored).not.toContain(grant.refreshToken!);
     for (const token of suite.fake.issuedAccessTokens()) expect(stored).not.toContain(token);
@@ -290,7 +289,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     suite.fake.ownerDeleteCalendar(workAtGraph.id);
 
     // Due now, as if the last reading were long ago: the next maintenance round reads the list.
-    await query(`UPDATE connector_microsoft.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
+    await suite.database.query(`UPDATE connector_microsoft.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
     await waitFor(
       async () => {
         const offered = await slots(m);
@@ -312,7 +311,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     await connected(m);
     const [subscription] = suite.fake.liveSubscriptions(m.primary);
     const before = Date.parse(subscription.expirationDateTime);
-    await query(`UPDATE connector_microsoft.subscriptions SET expires_at = now() + interval '1 second' WHERE subscription_id = $1`, [subscription.id]);
+    await suite.database.query(`UPDATE connector_microsoft.subscriptions SET expires_at = now() + interval '1 second' WHERE subscription_id = $1`, [subscription.id]);
     await waitFor(() => suite.fake.requestsTo('PATCH', new RegExp(`/subscriptions/${subscription.id}$`)).length === 1, { timeoutMs: 3_000 });
     expect(suite.fake.liveSubscriptions(m.primary)).toHaveLength(1);
     expect(Date.parse(suite.fake.subscriptions.get(subscription.id)!.expirationDateTime)).toBeGreaterThanOrEqual(before);
@@ -427,7 +426,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     const reply = await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: connection.id });
     expect(reply.connection).toMatchObject({ id: connection.id, status: Connection_Status.disconnected });
     expect(suite.fake.liveSubscriptions(m.primary)).toEqual([]);
-    const [row] = await query(`SELECT status, credentials_sealed, credentials_key_id FROM connector_microsoft.connections WHERE id = $1`, [connection.id]);
+    const [row] = await suite.database.query(`SELECT status, credentials_sealed, credentials_key_id FROM connector_microsoft.connections WHERE id = $1`, [connection.id]);
     expect(row).toEqual({ status: 'disconnected', credentials_sealed: null, credentials_key_id: null });
   });
 
@@ -444,7 +443,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
 
     // Graph's delta ignores $select: the marker did reach the connector, which dropped it at once.
     expect(suite.fake.requestsTo('GET', /calendarView\/delta$/).length).toBeGreaterThan(0);
-    const dump = await dumpDatabase();
+    const dump = await suite.database.dump();
     expect(dump.length).toBeGreaterThan(1_000);
     expect(dump.toLowerCase()).not.toContain(MARKER.toLowerCase());
     expect(suite.output.text().length).toBeGreaterThan(0);
@@ -455,26 +454,4 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     expect(spans.some((s) => s.name.startsWith('microsoft '))).toBe(true);
     expect(JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })))).not.toContain(MARKER);
   });
-
-  async function query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    const pg = new Client({ connectionString: suite.database.url });
-    await pg.connect();
-    try {
-      return (await pg.query(sql, params)).rows;
-    } finally {
-      await pg.end();
-    }
-  }
-
-  async function dumpDatabase(): Promise<string> {
-    const tables = await query(
-      `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`,
-    );
-    const parts: string[] = [];
-    for (const { table_schema: schema, table_name: table } of tables) {
-      const rows = await query(`SELECT * FROM "${schema}"."${table}"`);
-      parts.push(`${schema}.${table} ${JSON.stringify(rows, (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('utf8') : v))}`);
-    }
-    return parts.join('\n');
-  }
 });
