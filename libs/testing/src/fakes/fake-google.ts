@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { deliver, selectFields, type Delivery, type FakeResponse, type RecordedRequest } from './fake-http';
-import { FakeProvider } from './fake-provider';
+import { FakeProvider, type FakeAccessToken, type FakeGrant } from './fake-provider';
 
 /**
  * A fake Google Calendar API v3 with Google OAuth 2.0, as a real HTTP server with in-memory
@@ -109,17 +109,7 @@ export interface FakeGoogleChannel {
   account: string;
 }
 
-interface Grant {
-  account: string;
-  clientId: string;
-  scopes: string[];
-  refreshToken?: string;
-  revoked: boolean;
-}
-
-interface AccessToken {
-  grant: Grant;
-  expiresAt: number;
+interface AccessToken extends FakeAccessToken {
   scopes: string[];
 }
 
@@ -137,22 +127,19 @@ interface PendingCode {
 export interface Consent {
   account?: string;
   deny?: boolean;
-  /** Grant fewer scopes than asked (Google lets users untick some). */
+  /** FakeGrant fewer scopes than asked (Google lets users untick some). */
   grantScopes?: string[];
 }
 
-export class FakeGoogle extends FakeProvider {
+export class FakeGoogle extends FakeProvider<AccessToken> {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly calendars = new Map<string, FakeGoogleCalendar>();
   readonly channels = new Map<string, FakeGoogleChannel>();
   readonly deliveries: Delivery[] = [];
-  /** Every grant the fake has made, newest last: what scopes were asked for and given. */
-  readonly grants: Grant[] = [];
   consent: Consent = {};
   accessTokenTtlSeconds: number;
   private readonly accounts = new Map<string, { email: string; timeZone: string }>();
-  private readonly accessTokens = new Map<string, AccessToken>();
   private readonly codes = new Map<string, PendingCode>();
   private readonly pages = new Map<string, { items: GoogleEvent[]; nextSyncToken?: string; calendarId: string }>();
 
@@ -242,21 +229,6 @@ export class FakeGoogle extends FakeProvider {
 
   event(calendarId: string, eventId: string): GoogleEvent | undefined {
     return this.calendar(calendarId).events.get(eventId)?.event;
-  }
-
-  /** Every access token issued so far (to prove none is stored in clear). */
-  issuedAccessTokens(): string[] {
-    return [...this.accessTokens.keys()];
-  }
-
-  /** Every access token stops working at once (as after an hour). */
-  expireAccessTokens(): void {
-    for (const token of this.accessTokens.values()) token.expiresAt = 0;
-  }
-
-  /** The user revokes access (or the refresh token dies): refreshes answer invalid_grant. */
-  revokeGrants(account?: string): void {
-    for (const grant of this.grants) if (!account || grant.account === account) grant.revoked = true;
   }
 
   /** Every sync token of the calendar answers 410 from now on. */
@@ -373,7 +345,7 @@ export class FakeGoogle extends FakeProvider {
       }
       pending.used = true;
       const earlier = this.grants.some((g) => g.account === pending.account && g.clientId === clientId && !g.revoked);
-      const grant: Grant = { account: pending.account, clientId, scopes: pending.scopes, revoked: false };
+      const grant: FakeGrant = { account: pending.account, clientId, scopes: pending.scopes, revoked: false };
       // Google gives a refresh token for offline access on first consent, or when consent is forced.
       if (pending.offline && (!earlier || pending.forceConsent)) grant.refreshToken = `1//${randomBytes(32).toString('base64url')}`;
       this.grants.push(grant);
@@ -395,7 +367,7 @@ export class FakeGoogle extends FakeProvider {
     response.json(200, {});
   }
 
-  private issueAccessToken(grant: Grant) {
+  private issueAccessToken(grant: FakeGrant) {
     const accessToken = `ya29.${randomBytes(32).toString('base64url')}`;
     this.accessTokens.set(accessToken, { grant, expiresAt: Date.now() + this.accessTokenTtlSeconds * 1_000, scopes: grant.scopes });
     return { access_token: accessToken, expires_in: this.accessTokenTtlSeconds, scope: grant.scopes.join(' '), token_type: 'Bearer' };

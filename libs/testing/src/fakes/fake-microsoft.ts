@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { deliver, type Delivery, type FakeResponse, type RecordedRequest } from './fake-http';
-import { FakeProvider } from './fake-provider';
+import { FakeProvider, type FakeAccessToken, type FakeGrant } from './fake-provider';
 
 /**
  * A fake Microsoft Graph (v1.0 calendars, events, calendarView, delta, subscriptions) with the
@@ -87,19 +87,6 @@ export interface FakeGraphSubscription {
   deleted: boolean;
 }
 
-interface Grant {
-  account: string;
-  clientId: string;
-  scopes: string[];
-  refreshToken?: string;
-  revoked: boolean;
-}
-
-interface AccessToken {
-  grant: Grant;
-  expiresAt: number;
-}
-
 export const GRAPH_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
 export class FakeMicrosoft extends FakeProvider {
@@ -108,11 +95,9 @@ export class FakeMicrosoft extends FakeProvider {
   readonly calendars = new Map<string, FakeGraphCalendar>();
   readonly subscriptions = new Map<string, FakeGraphSubscription>();
   readonly deliveries: Delivery[] = [];
-  readonly grants: Grant[] = [];
   consent: { account?: string; deny?: boolean } = {};
   accessTokenTtlSeconds: number;
   private readonly accounts = new Map<string, { email: string; userId: string; timeZone: string }>();
-  private readonly accessTokens = new Map<string, AccessToken>();
   private readonly codes = new Map<string, { account: string; clientId: string; redirectUri: string; scopes: string[]; used: boolean }>();
   /** Transaction ids per account: a retried POST finds its event. */
   private readonly transactions = new Map<string, { calendarId: string; eventId: string; fingerprint: string }>();
@@ -204,18 +189,6 @@ export class FakeMicrosoft extends FakeProvider {
     const calendar = this.calendars.get(calendarId);
     if (!calendar) throw new Error(`no calendar ${calendarId}`);
     return calendar;
-  }
-
-  issuedAccessTokens(): string[] {
-    return [...this.accessTokens.keys()];
-  }
-
-  expireAccessTokens(): void {
-    for (const token of this.accessTokens.values()) token.expiresAt = 0;
-  }
-
-  revokeGrants(account?: string): void {
-    for (const grant of this.grants) if (!account || grant.account === account) grant.revoked = true;
   }
 
   expireDeltaTokens(calendarId: string): void {
@@ -329,7 +302,7 @@ export class FakeMicrosoft extends FakeProvider {
         return response.json(400, { error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired.', error_codes: [70008] });
       }
       pending.used = true;
-      const grant: Grant = { account: pending.account, clientId: form.client_id, scopes: pending.scopes, revoked: false };
+      const grant: FakeGrant = { account: pending.account, clientId: form.client_id, scopes: pending.scopes, revoked: false };
       this.grants.push(grant);
       return response.json(200, this.issue(grant));
     }
@@ -348,7 +321,7 @@ export class FakeMicrosoft extends FakeProvider {
   }
 
   /** A new access token, and a new refresh token (rotation: the old one no longer works). */
-  private issue(grant: Grant) {
+  private issue(grant: FakeGrant) {
     const accessToken = `eyJ0eXAi.${randomBytes(32).toString('base64url')}`;
     this.accessTokens.set(accessToken, { grant, expiresAt: Date.now() + this.accessTokenTtlSeconds * 1_000 });
     const offline = grant.scopes.includes('offline_access');
@@ -363,7 +336,7 @@ export class FakeMicrosoft extends FakeProvider {
     };
   }
 
-  private authenticate(request: RecordedRequest): AccessToken | undefined {
+  private authenticate(request: RecordedRequest): FakeAccessToken | undefined {
     const header = request.headers.authorization ?? '';
     if (!header.startsWith('Bearer ')) return undefined;
     const token = this.accessTokens.get(header.slice(7));
