@@ -201,6 +201,33 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(await suite.database.query(`SELECT * FROM connector_google.connections WHERE member_id = $1`, [m.memberId])).toEqual([]);
   });
 
+  it('refuses a declined consent, an unticked permission and a used code, connecting nothing', async () => {
+    const m = await member();
+    /** The browser's way through consent to the gateway's callback, and the callback's answer. */
+    const signIn = async (consent: FakeGoogle['consent']) => {
+      const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
+      suite.fake.consent = consent;
+      const callbackUrl = (await fetch(authorizationUrl, { redirect: 'manual' })).headers.get('location')!;
+      return { callbackUrl, answer: await fetch(callbackUrl) };
+    };
+    const refusal = async (answer: Response) => ({ status: answer.status, ...((await answer.json()) as { error: { code: string; details: { reason?: string } } }).error });
+
+    const declined = await signIn({ account: m.email, deny: true });
+    expect(await refusal(declined.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'consent_declined' } });
+
+    const grantsBefore = suite.fake.grants.length;
+    const unticked = await signIn({ account: m.email, grantScopes: ['https://www.googleapis.com/auth/calendar.freebusy'] });
+    expect(await refusal(unticked.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'scopes_missing' } });
+    // What was granted is handed back at once.
+    expect(suite.fake.grants.slice(grantsBefore).every((grant) => grant.revoked)).toBe(true);
+
+    const used = await signIn({ account: m.email });
+    expect(used.answer.status).toBe(200);
+    await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id });
+    expect(await refusal(await fetch(used.callbackUrl))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
+    expect(await suite.database.query(`SELECT status FROM connector_google.connections WHERE member_id = $1`, [m.memberId])).toEqual([{ status: 'disconnected' }]);
+  });
+
   it('lets the owner choose the booking calendar and the blocking ones; other providers\' ids are left to them', async () => {
     const m = await member();
     const side = suite.fake.addCalendar(m.email, { summary: 'Side', accessRole: 'owner' });

@@ -163,6 +163,26 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     await waitFor(async () => (await slots(m)).length === 8, { timeoutMs: 5_000 });
   });
 
+  it('refuses a declined consent and a used code, connecting nothing', async () => {
+    const m = await member();
+    const signIn = async (consent: FakeMicrosoft['consent']) => {
+      const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'microsoft' });
+      suite.fake.consent = consent;
+      const callbackUrl = (await fetch(authorizationUrl, { redirect: 'manual' })).headers.get('location')!;
+      return { callbackUrl, answer: await fetch(callbackUrl) };
+    };
+    const refusal = async (answer: Response) => ({ status: answer.status, ...((await answer.json()) as { error: { code: string; details: { reason?: string } } }).error });
+
+    const declined = await signIn({ account: m.email, deny: true });
+    expect(await refusal(declined.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'consent_declined' } });
+
+    const used = await signIn({ account: m.email });
+    expect(used.answer.status).toBe(200);
+    await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id });
+    expect(await refusal(await fetch(used.callbackUrl))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
+    expect(await suite.database.query(`SELECT status FROM connector_microsoft.connections WHERE member_id = $1`, [m.memberId])).toEqual([{ status: 'disconnected' }]);
+  });
+
   it('answers the validation handshake with the token as text/plain', async () => {
     const token = 'Validation: Testing client application reachability for subscription Request-Id: 1 & <b>';
     const answer = await fetch(`${suite.gateway.url}/v1/webhooks/microsoft?validationToken=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
