@@ -216,7 +216,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     expect(await refusal(declined.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'consent_declined' } });
 
     const grantsBefore = suite.fake.grants.length;
-    const unticked = await signIn({ account: m.email, grantScopes: ['https://www.googleapis.com/auth/calendar.freebusy'] });
+    const unticked = await signIn({ account: m.email, grantScopes: ['https://www.googleapis.com/auth/calendar.events.freebusy'] });
     expect(await refusal(unticked.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'scopes_missing' } });
     // What was granted is handed back at once.
     expect(suite.fake.grants.slice(grantsBefore).every((grant) => grant.revoked)).toBe(true);

@@ -47,7 +47,7 @@ export abstract class OAuthCalendarSync<C extends OAuthCalendar> implements OnAp
   }
 
   /** The connection's calendars as the provider lists them now. */
-  protected abstract listCalendars(connection: OAuthConnection): Promise<ListedCalendar[]>;
+  abstract listCalendars(connection: OAuthConnection): Promise<ListedCalendar[]>;
   /** A push channel for the calendar that outlives the renewal margin. */
   protected abstract ensurePush(calendar: C, connection: OAuthConnection): Promise<void>;
   /** Stops the calendar's push channels at the provider and forgets them. */

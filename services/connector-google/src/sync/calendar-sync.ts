@@ -50,7 +50,7 @@ export class CalendarSync extends OAuthCalendarSync<Calendar> {
     for (const channel of await this.channels.ofCalendar(calendar.id)) await this.stop(channel, connection);
   }
 
-  protected listCalendars(connection: Connection): Promise<ListedCalendar[]> {
+  listCalendars(connection: Connection): Promise<ListedCalendar[]> {
     return this.client.call('calendarList.list', { connection }, listCalendars);
   }
 

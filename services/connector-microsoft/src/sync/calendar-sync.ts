@@ -57,7 +57,7 @@ export class CalendarSync extends OAuthCalendarSync<Calendar> {
     for (const subscription of await this.subscriptions.ofCalendar(calendar.id)) await this.drop(subscription, connection);
   }
 
-  protected listCalendars(connection: Connection): Promise<ListedCalendar[]> {
+  listCalendars(connection: Connection): Promise<ListedCalendar[]> {
     return this.client.call('calendars.list', { connection }, listCalendars);
   }
 
