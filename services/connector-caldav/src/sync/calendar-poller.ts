@@ -13,6 +13,7 @@ import { BookingEventStore } from '../events/booking-event-store';
 import { OwnEventWatch } from './own-event-watch';
 
 const BATCH = 200;
+/** Connections whose calendar list one round (a second or less) reads again, at most. */
 const LIST_BATCH = 20;
 const PRUNE_EVERY_TICKS = 3_600;
 
