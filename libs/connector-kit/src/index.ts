@@ -28,3 +28,4 @@ export { relistCalendars, type Relisted } from './oauth/relist-calendars';
 export { OAuthCalendarSync, type OAuthCalendarSyncParts } from './oauth/oauth-calendar-sync';
 export { OAuthConnectionAdmin, type OAuthConnectionAdminParts } from './oauth/connection-admin';
 export { OAuthConnectFlow, usedSignInCode, type OAuthConnectFlowParts, type SignInTokens } from './oauth/connect-flow';
+export { OAuthCalendarAccess } from './oauth/calendar-access';

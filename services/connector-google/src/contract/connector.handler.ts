@@ -5,7 +5,7 @@ import {
   calendarReadError,
   ConnectorEvents,
   memberOf,
-  ProviderError,
+  OAuthCalendarAccess,
   toRpcError,
 } from '@calldesk/connector-kit';
 import {
@@ -28,7 +28,7 @@ import { combine, MAX_CALENDARS_PER_QUERY, mergeSpans, queryFreeBusy, splitWindo
 import { eventIdOf } from '../google/event-id';
 import { deleteEvent, getEvent, insertEvent, patchEvent, type WrittenEvent } from '../google/event-writes';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
-import { ConnectionStore, type Connection } from '../store/connection.store';
+import { ConnectionStore } from '../store/connection.store';
 
 const rpcs = connectorRpcs('google');
 type EventReply = MessageInitShape<typeof EventReplySchema>;
@@ -39,14 +39,18 @@ type EventReply = MessageInitShape<typeof EventReplySchema>;
  */
 @Injectable()
 export class ConnectorHandler {
+  private readonly access: OAuthCalendarAccess<Calendar>;
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GoogleConfig,
     private readonly client: GoogleClient,
     private readonly calendars: CalendarStore,
-    private readonly connections: ConnectionStore,
+    connections: ConnectionStore,
     private readonly bookingEvents: BookingEventStore,
     private readonly events: ConnectorEvents,
-  ) {}
+  ) {
+    this.access = new OAuthCalendarAccess('google', calendars, connections);
+  }
 
   /**
    * Busy times of the member's booking and blocking calendars: long windows split and merged,
@@ -58,7 +62,7 @@ export class ConnectorHandler {
     const asOf = new Date().toISOString();
     const calendars = (await this.calendars.ofMember(request.tenantId, request.memberId)).filter((c) => c.role !== 'ignored');
     if (!calendars.length) return { calendars: [], asOf };
-    const connection = await this.liveConnection(calendars[0].connectionId);
+    const connection = await this.access.liveConnection(calendars[0].connectionId);
     const from = Date.parse(request.from);
     const to = Date.parse(request.to);
     if (!(from < to)) throw RpcError.invalidArgument('to', 'to must be after from');
@@ -106,11 +110,8 @@ export class ConnectorHandler {
   }
 
   @HandleRpc(rpcs.calendars)
-  async memberCalendars(request: MemberCalendarsRequest): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
-    const calendars = await this.calendars.ofMember(request.tenantId, request.memberId);
-    return {
-      calendars: calendars.map((c) => ({ calendarId: c.id, role: c.role, timeZone: c.timeZone, connectionId: c.connectionId })),
-    };
+  memberCalendars(request: MemberCalendarsRequest): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
+    return this.access.memberCalendars(request.tenantId, request.memberId);
   }
 
   /**
@@ -119,7 +120,7 @@ export class ConnectorHandler {
    */
   @HandleRpc(rpcs.createEvent)
   async createEvent(write: EventWrite): Promise<EventReply> {
-    const { calendar, connection } = await this.writable(write.tenantId, write.calendarId);
+    const { calendar, connection } = await this.access.writable(write.tenantId, write.calendarId);
     const target = { connection, calendarId: calendar.id, bookingId: write.bookingId };
     const row = { bookingId: write.bookingId, calendarId: calendar.id, eventId: eventIdOf(write.bookingId) };
     await this.bookingEvents.save({ ...row, start: new Date(write.start), end: new Date(write.end), state: 'pending' });
@@ -129,9 +130,9 @@ export class ConnectorHandler {
     } catch (error) {
       if (!isGoogleStatus(error, 409)) throw toRpcError(error, 'google');
       // An earlier attempt created it: that one stands (restored if it was deleted since).
-      event = await this.call(() => this.client.call('events.get', target, (api, signal) => getEvent(api, signal, calendar.providerCalendarId, write.bookingId)));
+      event = await this.access.call(() => this.client.call('events.get', target, (api, signal) => getEvent(api, signal, calendar.providerCalendarId, write.bookingId)));
       if (event.status === 'cancelled') {
-        event = await this.call(() => this.client.call('events.patch', target, (api, signal) => patchEvent(api, signal, calendar.providerCalendarId, write)));
+        event = await this.access.call(() => this.client.call('events.patch', target, (api, signal) => patchEvent(api, signal, calendar.providerCalendarId, write)));
       }
     }
     await this.bookingEvents.save({ ...row, start: new Date(event.start), end: new Date(event.end), etag: event.etag, state: 'live' });
@@ -142,7 +143,7 @@ export class ConnectorHandler {
   /** Moves the booking's event; a 412 (someone touched it) is retried once with the current etag. */
   @HandleRpc(rpcs.updateEvent)
   async updateEvent(write: EventWrite): Promise<EventReply> {
-    const { calendar, connection } = await this.writable(write.tenantId, write.calendarId);
+    const { calendar, connection } = await this.access.writable(write.tenantId, write.calendarId);
     const target = { connection, calendarId: calendar.id, bookingId: write.bookingId };
     const before = await this.bookingEvents.get(write.bookingId);
     const row = { bookingId: write.bookingId, calendarId: calendar.id, eventId: eventIdOf(write.bookingId) };
@@ -172,7 +173,7 @@ export class ConnectorHandler {
   /** Deletes the booking's event; one already gone answers found=false. */
   @HandleRpc(rpcs.deleteEvent)
   async deleteEvent(ref: EventRef): Promise<EventReply> {
-    const { calendar, connection } = await this.writable(ref.tenantId, ref.calendarId);
+    const { calendar, connection } = await this.access.writable(ref.tenantId, ref.calendarId);
     const before = await this.bookingEvents.get(ref.bookingId);
     if (before) await this.bookingEvents.setState(ref.bookingId, 'deleted');
     try {
@@ -191,9 +192,7 @@ export class ConnectorHandler {
   /** The booking's event, by its derived id (for the booking service's reconciler). */
   @HandleRpc(rpcs.findEvent)
   async findEvent(ref: EventRef): Promise<EventReply> {
-    const calendar = await this.calendars.get(ref.tenantId, ref.calendarId);
-    if (!calendar) throw RpcError.notFound('calendar', ref.calendarId);
-    const connection = await this.liveConnection(calendar.connectionId);
+    const { calendar, connection } = await this.access.calendar(ref.tenantId, ref.calendarId);
     let event: WrittenEvent;
     try {
       event = await this.client.call('events.get', { connection, calendarId: calendar.id, bookingId: ref.bookingId }, (api, signal) =>
@@ -209,33 +208,6 @@ export class ConnectorHandler {
       await this.bookingEvents.save({ bookingId: ref.bookingId, calendarId: calendar.id, eventId: event.eventId, start: new Date(event.start), end: new Date(event.end), etag: event.etag, state: 'live' });
     }
     return reply(calendar, ref.bookingId, event);
-  }
-
-  private async writable(tenantId: string, calendarId: string): Promise<{ calendar: Calendar; connection: Connection }> {
-    const calendar = await this.calendars.get(tenantId, calendarId);
-    if (!calendar) throw RpcError.notFound('calendar', calendarId);
-    const connection = await this.liveConnection(calendar.connectionId);
-    if (!calendar.writable) {
-      throw new RpcError('failed_precondition', `calendar ${calendarId} is read-only`, { calendarId, reason: 'read_only' });
-    }
-    return { calendar, connection };
-  }
-
-  private async liveConnection(connectionId: string): Promise<Connection> {
-    const connection = await this.connections.find(connectionId);
-    if (!connection || connection.status === 'disconnected') {
-      throw new RpcError('failed_precondition', 'the calendar is disconnected', { reason: 'disconnected', provider: 'google' });
-    }
-    if (connection.status === 'needs_reauth') throw toRpcError(new ProviderError('auth_rejected'), 'google');
-    return connection;
-  }
-
-  private async call<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw toRpcError(error, 'google');
-    }
   }
 }
 

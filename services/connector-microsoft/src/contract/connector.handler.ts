@@ -5,7 +5,7 @@ import {
   calendarReadError,
   ConnectorEvents,
   memberOf,
-  ProviderError,
+  OAuthCalendarAccess,
   toRpcError,
 } from '@calldesk/connector-kit';
 import {
@@ -38,13 +38,17 @@ type EventReply = MessageInitShape<typeof EventReplySchema>;
  */
 @Injectable()
 export class ConnectorHandler {
+  private readonly access: OAuthCalendarAccess<Calendar>;
+
   constructor(
     private readonly client: GraphClient,
     private readonly calendars: CalendarStore,
-    private readonly connections: ConnectionStore,
+    connections: ConnectionStore,
     private readonly bookingEvents: BookingEventStore,
     private readonly events: ConnectorEvents,
-  ) {}
+  ) {
+    this.access = new OAuthCalendarAccess('microsoft', calendars, connections);
+  }
 
   /** Busy times per booking and blocking calendar; a calendar that cannot be read says so, alone. */
   @HandleRpc(rpcs.busy)
@@ -52,7 +56,7 @@ export class ConnectorHandler {
     const asOf = new Date().toISOString();
     const calendars = (await this.calendars.ofMember(request.tenantId, request.memberId)).filter((c) => c.role !== 'ignored');
     if (!calendars.length) return { calendars: [], asOf };
-    const connection = await this.liveConnection(calendars[0].connectionId);
+    const connection = await this.access.liveConnection(calendars[0].connectionId);
     const from = Date.parse(request.from);
     const to = Date.parse(request.to);
     if (!(from < to)) throw RpcError.invalidArgument('to', 'to must be after from');
@@ -76,9 +80,8 @@ export class ConnectorHandler {
   }
 
   @HandleRpc(rpcs.calendars)
-  async memberCalendars(request: MemberCalendarsRequest): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
-    const calendars = await this.calendars.ofMember(request.tenantId, request.memberId);
-    return { calendars: calendars.map((c) => ({ calendarId: c.id, role: c.role, timeZone: c.timeZone, connectionId: c.connectionId })) };
+  memberCalendars(request: MemberCalendarsRequest): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
+    return this.access.memberCalendars(request.tenantId, request.memberId);
   }
 
   /**
@@ -88,7 +91,7 @@ export class ConnectorHandler {
    */
   @HandleRpc(rpcs.createEvent)
   async createEvent(write: EventWrite): Promise<EventReply> {
-    const { calendar, connection } = await this.writable(write.tenantId, write.calendarId);
+    const { calendar, connection } = await this.access.writable(write.tenantId, write.calendarId);
     const target = { connection, calendarId: calendar.id, bookingId: write.bookingId };
     const known = await this.bookingEvents.get(write.bookingId);
     const pendingId = known?.eventId ?? `pending:${write.bookingId}`;
@@ -99,7 +102,7 @@ export class ConnectorHandler {
     } catch (error) {
       const duplicate = error instanceof GraphFailure && (error.code === 'ErrorDuplicateTransactionId' || error.status === 409);
       if (!duplicate) throw toRpcError(error, 'microsoft');
-      const found = await this.rpc(() => this.client.call('events.find', target, (api, signal) => findEvent(api, signal, calendar.providerCalendarId, write.bookingId)));
+      const found = await this.access.call(() => this.client.call('events.find', target, (api, signal) => findEvent(api, signal, calendar.providerCalendarId, write.bookingId)));
       if (!found) throw new RpcError('internal', 'Graph refused the transaction id but has no event for the booking', { bookingId: write.bookingId });
       event = found;
     }
@@ -111,7 +114,7 @@ export class ConnectorHandler {
   /** Moves the booking's event; a 412 (someone touched it) is retried once with the current etag. */
   @HandleRpc(rpcs.updateEvent)
   async updateEvent(write: EventWrite): Promise<EventReply> {
-    const { calendar, connection } = await this.writable(write.tenantId, write.calendarId);
+    const { calendar, connection } = await this.access.writable(write.tenantId, write.calendarId);
     const target = { connection, calendarId: calendar.id, bookingId: write.bookingId };
     const before = await this.located(calendar, connection, write.bookingId);
     if (!before) throw new RpcError('not_found', `no event for booking ${write.bookingId}`, { bookingId: write.bookingId });
@@ -139,7 +142,7 @@ export class ConnectorHandler {
 
   @HandleRpc(rpcs.deleteEvent)
   async deleteEvent(ref: EventRef): Promise<EventReply> {
-    const { calendar, connection } = await this.writable(ref.tenantId, ref.calendarId);
+    const { calendar, connection } = await this.access.writable(ref.tenantId, ref.calendarId);
     const before = await this.located(calendar, connection, ref.bookingId);
     if (!before || before.state === 'deleted') return { found: false };
     await this.bookingEvents.setState(ref.bookingId, 'deleted');
@@ -157,10 +160,8 @@ export class ConnectorHandler {
   /** The booking's event, found by our extended property (for the booking service's reconciler). */
   @HandleRpc(rpcs.findEvent)
   async findEvent(ref: EventRef): Promise<EventReply> {
-    const calendar = await this.calendars.get(ref.tenantId, ref.calendarId);
-    if (!calendar) throw RpcError.notFound('calendar', ref.calendarId);
-    const connection = await this.liveConnection(calendar.connectionId);
-    const event = await this.rpc(() =>
+    const { calendar, connection } = await this.access.calendar(ref.tenantId, ref.calendarId);
+    const event = await this.access.call(() =>
       this.client.call('events.find', { connection, calendarId: calendar.id, bookingId: ref.bookingId }, (api, signal) =>
         findEvent(api, signal, calendar.providerCalendarId, ref.bookingId),
       ),
@@ -177,38 +178,13 @@ export class ConnectorHandler {
   private async located(calendar: Calendar, connection: Connection, bookingId: string): Promise<BookingEvent | undefined> {
     const known = await this.bookingEvents.get(bookingId);
     if (known && known.state !== 'pending') return known;
-    const found = await this.rpc(() =>
+    const found = await this.access.call(() =>
       this.client.call('events.find', { connection, calendarId: calendar.id, bookingId }, (api, signal) => findEvent(api, signal, calendar.providerCalendarId, bookingId)),
     );
     if (!found) return undefined;
     const located: BookingEvent = { bookingId, calendarId: calendar.id, eventId: found.eventId, start: new Date(found.start), end: new Date(found.end), etag: found.etag ?? null, state: 'live' };
     await this.bookingEvents.save(located);
     return located;
-  }
-
-  private async writable(tenantId: string, calendarId: string): Promise<{ calendar: Calendar; connection: Connection }> {
-    const calendar = await this.calendars.get(tenantId, calendarId);
-    if (!calendar) throw RpcError.notFound('calendar', calendarId);
-    const connection = await this.liveConnection(calendar.connectionId);
-    if (!calendar.writable) throw new RpcError('failed_precondition', `calendar ${calendarId} is read-only`, { calendarId, reason: 'read_only' });
-    return { calendar, connection };
-  }
-
-  private async liveConnection(connectionId: string): Promise<Connection> {
-    const connection = await this.connections.find(connectionId);
-    if (!connection || connection.status === 'disconnected') {
-      throw new RpcError('failed_precondition', 'the calendar is disconnected', { reason: 'disconnected', provider: 'microsoft' });
-    }
-    if (connection.status === 'needs_reauth') throw toRpcError(new ProviderError('auth_rejected'), 'microsoft');
-    return connection;
-  }
-
-  private async rpc<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw toRpcError(error, 'microsoft');
-    }
   }
 }
 
