@@ -21,6 +21,16 @@ export interface EventType<Body extends DescMessage = DescMessage> {
   readonly body: Body;
 }
 
+/**
+ * A core NATS subject that every instance of every listener hears (no queue group, nothing
+ * stored): for news each instance's own memory must take in at once, where missing one is
+ * harmless because a durable event says the same later.
+ */
+export interface Broadcast<Body extends DescMessage = DescMessage> {
+  readonly subject: string;
+  readonly body: Body;
+}
+
 const rpc = <Req extends DescMessage, Res extends DescMessage>(
   subject: string,
   request: Req,
@@ -28,6 +38,8 @@ const rpc = <Req extends DescMessage, Res extends DescMessage>(
 ): Rpc<Req, Res> => ({ subject, request, response });
 
 const event = <Body extends DescMessage>(subject: string, body: Body): EventType<Body> => ({ subject, body });
+
+const broadcast = <Body extends DescMessage>(subject: string, body: Body): Broadcast<Body> => ({ subject, body });
 
 export const SERVICES = [
   'gateway',
@@ -119,6 +131,10 @@ export const InternalRpcs = {
     scheduling.CandidatesRequestSchema,
     scheduling.CandidatesResponseSchema,
   ),
+} as const;
+
+export const Broadcasts = {
+  freshBusy: broadcast('calendar.internal.availability.fresh_busy', scheduling.FreshBusySchema),
 } as const;
 
 /** The connector contract, answered by each provider's connector (and the test connector). */

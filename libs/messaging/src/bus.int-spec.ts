@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { healthRpc, RpcError, type Rpc } from '@calldesk/contracts';
+import { Broadcasts, healthRpc, RpcError, type Broadcast, type Rpc } from '@calldesk/contracts';
 import { testNatsUrl } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { Bus, Decline } from './bus';
@@ -40,6 +40,35 @@ describe('Bus (real NATS)', () => {
     server.serve(rpc, async (request) => ({ ...answer, instance: String(request.checkTimeoutMs) }));
     await server.connection.flush();
     expect(await rawRequest(rpc.subject, '{"checkTimeoutMs": 250}')).toEqual({ ...answer, instance: '250' });
+  });
+
+  it('broadcasts to every instance that hears, each hearing it before any request sent after the reply', async () => {
+    const topic: Broadcast<typeof Broadcasts.freshBusy.body> = { ...Broadcasts.freshBusy, subject: `test.${randomUUID()}.fresh` };
+    const [teller, ...listeners] = await Promise.all([bus('availability'), bus('availability'), bus('availability')]);
+    // Each listener says what it has heard, on a subject of its own.
+    const asks = listeners.map((listener) => {
+      const heard: string[] = [];
+      listener.hear(topic, (read) => {
+        if (read.memberId === 'bad') throw new Error('a listener failing once keeps listening');
+        heard.push(read.memberId);
+      });
+      const ask = privateRpc();
+      listener.serve(ask, async () => ({ ...answer, instance: heard.join(',') }));
+      return ask;
+    });
+    await Promise.all(listeners.map((listener) => listener.connection.flush()));
+    const rpc = privateRpc();
+    teller.serve(rpc, async () => {
+      for (const memberId of ['bad', 'm1', 'm2']) {
+        teller.broadcast(topic, { tenantId: 't', memberId, provider: 'caldav', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', busy: [] });
+      }
+      return answer;
+    });
+    await teller.connection.flush();
+    const caller = await bus('booking');
+    await caller.request(rpc, {});
+    const heard = await Promise.all(asks.map(async (ask) => (await caller.request(ask, {})).instance));
+    expect(heard).toEqual(['m1,m2', 'm1,m2']);
   });
 
   it('answers unparseable JSON and a wrong field type with invalid_argument', async () => {

@@ -1,5 +1,5 @@
 import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { decodeJson, encodeJson, isErrorCode, RpcError, type Rpc } from '@calldesk/contracts';
+import { decodeJson, encodeJson, isErrorCode, RpcError, type Broadcast, type Rpc } from '@calldesk/contracts';
 import { createLogger, type Logger, withSpan } from '@calldesk/telemetry';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { connect, ErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
@@ -111,6 +111,36 @@ export class Bus {
       }
       return decodeReply(rpc.response, reply.data);
     });
+  }
+
+  /**
+   * Tells every instance that hears `topic`; nothing waits for them. A server forwards what one
+   * connection sends in order, so a listener hears the broadcast before any request that someone
+   * sends it after seeing a reply this connection sent later.
+   */
+  broadcast<Body extends DescMessage>(topic: Broadcast<Body>, message: MessageInitShape<Body>): void {
+    const body = encoder.encode(encodeJson(topic.body, create(topic.body, message)));
+    this.connection.publish(topic.subject, body, { headers: headersWithTrace() });
+  }
+
+  /** Hears every broadcast on `topic` in this instance, one at a time in the order they came. */
+  hear<Body extends DescMessage>(topic: Broadcast<Body>, handler: (message: MessageShape<Body>) => void): void {
+    const subscription = this.connection.subscribe(topic.subject, {
+      callback: (error, msg) => {
+        if (error) {
+          this.logger.error('subscription failed', { subject: topic.subject, error: error.message });
+          return;
+        }
+        context.with(contextFromHeaders(msg.headers), () => {
+          try {
+            handler(decodeJson(topic.body, msg.data));
+          } catch (failure) {
+            this.logger.error('broadcast not taken in', { subject: topic.subject, error: (failure as Error)?.stack ?? String(failure) });
+          }
+        });
+      },
+    });
+    this.subscriptions.push(subscription);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { BusyInterval } from '@calldesk/scheduling';
+import { clip, type BusyInterval, type Interval } from '@calldesk/scheduling';
 
 /** What one connector said about one member's calendars over a window. */
 export interface BusySnapshot {
@@ -55,6 +55,19 @@ export class BusyCache {
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /**
+   * Whether the snapshot under `key` says otherwise than a fresh read about the time both cover:
+   * other busy time there. Our bookings' events are left out of it: the booking service keeps
+   * those itself, and a booking event tells every instance.
+   */
+  contradicts(key: string, read: { from: number; to: number; busy: readonly BusyInterval[] }): boolean {
+    const entry = this.entries.get(key);
+    if (!entry) return false;
+    const window = { start: Math.max(read.from, entry.from), end: Math.min(read.to, entry.to) };
+    if (window.end <= window.start) return false;
+    return !sameTime(foreignBusy(entry.busy, window), foreignBusy(read.busy, window));
+  }
+
   /** Drops every snapshot of a member (any provider). */
   invalidateMember(tenantId: string, memberId: string): void {
     const prefix = busyKey(tenantId, memberId, '');
@@ -65,6 +78,17 @@ export class BusyCache {
   get size(): number {
     return this.entries.size;
   }
+}
+
+function foreignBusy(busy: readonly BusyInterval[], window: Interval): Interval[] {
+  return clip(
+    busy.filter((b) => b.bookingId === undefined),
+    window,
+  );
+}
+
+function sameTime(a: readonly Interval[], b: readonly Interval[]): boolean {
+  return a.length === b.length && a.every((interval, i) => interval.start === b[i].start && interval.end === b[i].end);
 }
 
 export function busyKey(tenantId: string, memberId: string, provider: string): string {

@@ -1,4 +1,4 @@
-import { connectorRpcs, RpcError, type BusyResponse } from '@calldesk/contracts';
+import { Broadcasts, connectorRpcs, RpcError, type BusyResponse, type FreshBusy } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { type BusyInterval, type Interval } from '@calldesk/scheduling';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
@@ -13,6 +13,16 @@ export type UnverifiedReason = 'not_connected' | 'needs_reauth' | 'calendar_unav
 export type MemberBusy =
   | { verified: true; busy: BusyInterval[]; asOf: number; bookingCalendarId?: string; provider?: string }
   | { verified: false; reason: UnverifiedReason };
+
+/** What a fresh read from one provider found busy over [from, to). */
+export interface FreshRead {
+  tenantId: string;
+  memberId: string;
+  provider: string;
+  from: number;
+  to: number;
+  busy: BusyInterval[];
+}
 
 const DAY_MS = 86_400_000;
 
@@ -96,10 +106,47 @@ export class BusySource {
       ),
       fetchedAt: response.asOf ? Date.parse(response.asOf) : now,
     };
-    // A fresh answer covers only the slot asked about: keep the wider cached one.
-    if (!fresh) this.cache.set(key, snapshot, generation);
+    if (fresh) this.tellFreshRead({ tenantId, memberId, provider, from, to, busy: snapshot.busy });
+    else this.cache.set(key, snapshot, generation);
     return snapshot;
   }
+
+  /**
+   * A fresh read is the truth (DESIGN §8): a cached snapshot that contradicts it is dropped, so
+   * that the next question reads the provider again.
+   */
+  takeIn(read: FreshRead): void {
+    if (this.cache.contradicts(busyKey(read.tenantId, read.memberId, read.provider), read)) {
+      this.cache.invalidateMember(read.tenantId, read.memberId);
+    }
+  }
+
+  /**
+   * The fresh answer covers only the slot asked about, so it is not cached. This instance takes
+   * it in at once; the others hear it before the answer that used it goes out (and this one
+   * hears it again, which changes nothing).
+   */
+  private tellFreshRead(read: FreshRead): void {
+    this.takeIn(read);
+    this.bus.broadcast(Broadcasts.freshBusy, {
+      ...read,
+      from: new Date(read.from).toISOString(),
+      to: new Date(read.to).toISOString(),
+      busy: read.busy.map((b) => ({ start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString(), bookingId: b.bookingId })),
+    });
+  }
+}
+
+/** A fresh read another instance made, as this one's cache holds busy time. */
+export function freshReadOf(message: FreshBusy): FreshRead {
+  return {
+    tenantId: message.tenantId,
+    memberId: message.memberId,
+    provider: message.provider,
+    from: Date.parse(message.from),
+    to: Date.parse(message.to),
+    busy: message.busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end), bookingId: b.bookingId })),
+  };
 }
 
 function reasonOf(error: unknown): UnverifiedReason {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Events } from '@calldesk/contracts';
+import { Broadcasts, Events } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { BusySource } from '../busy/busy-source';
+import { BusySource, freshReadOf } from '../busy/busy-source';
 import { MemberStore } from '../member-store';
 import { RoutingCandidates } from '../routing-candidates';
 import { applyBooking, applyConnection } from './projections';
@@ -15,7 +15,8 @@ const INSTANCE_CONSUMER_TTL_MS = 10 * 60_000;
  * Every instance keeps caches, so every instance needs every change: it has durable consumers of
  * its own (durable, so a NATS reconnect loses nothing). Booking and connection events are applied
  * to the tables before the cache entry is dropped, so the next read cannot see the old state,
- * whichever instance's projection consumer gets to the event first.
+ * whichever instance's projection consumer gets to the event first. What another instance's
+ * fresh read found is heard too, so that no cache here contradicts it.
  */
 @Injectable()
 export class CacheInvalidation implements OnApplicationBootstrap {
@@ -34,6 +35,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       durable: `availability-${this.instance}-${name}`,
       instanceScoped: { inactiveThresholdMs: INSTANCE_CONSUMER_TTL_MS },
     });
+    this.bus.hear(Broadcasts.freshBusy, (read) => this.busy.takeIn(freshReadOf(read)));
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);

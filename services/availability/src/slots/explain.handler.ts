@@ -54,6 +54,7 @@ export class ExplainHandler {
       bookingCalendarId: answer.bookingCalendarId ?? '',
       provider: answer.provider ?? '',
       held: { start: formatInstant(held.start, 'UTC'), end: formatInstant(held.end, 'UTC') },
+      freshBusy: request.fresh ? foreignBusy(answer) : [],
     };
   }
 
@@ -80,6 +81,13 @@ function verified(answer: MemberAnswer): VerifiedAnswer {
   if (answer.verified) return answer;
   const code = answer.reason === 'calendar_unavailable' ? 'unavailable' : 'failed_precondition';
   throw new RpcError(code, `the member's calendars cannot be verified (${answer.reason})`, { reason: answer.reason });
+}
+
+/** The busy time read, but our bookings' events: the booking service knows those itself. */
+function foreignBusy(answer: VerifiedAnswer) {
+  return (answer.availability?.busy ?? [])
+    .filter((b) => b.bookingId === undefined)
+    .map((b) => ({ start: formatInstant(b.start, 'UTC'), end: formatInstant(b.end, 'UTC') }));
 }
 
 function explanationOf(answer: VerifiedAnswer, start: number): Explanation {

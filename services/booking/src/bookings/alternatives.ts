@@ -13,8 +13,9 @@ type Alternative = Pick<Slot, 'start' | 'end' | 'memberId'>;
 
 /**
  * The next available slots nearest a refused start. Availability answers from its caches; this
- * service's own table is the truth about bookings made a moment ago, so offers that overlap a
- * live booking's held span are dropped before answering.
+ * service's own table is the truth about bookings made a moment ago, and the refused attempts'
+ * fresh reads are the truth about the provider calendar around the start, so offers that overlap
+ * a live booking's held span or that busy time are dropped before answering.
  */
 @Injectable()
 export class Alternatives {
@@ -62,12 +63,16 @@ export class Alternatives {
       return { slot, start: span ? s - span.before : s, end: span ? s + span.after : Date.parse(slot.end) };
     });
     if (!held.length) return [];
-    const taken = await this.bookings.liveHeld(
+    const freshBusy = refusals.flatMap((r) =>
+      (r.check?.freshBusy ?? []).map((b) => ({ memberId: r.candidate.memberId, start: Date.parse(b.start), end: Date.parse(b.end) })),
+    );
+    const liveHeld = await this.bookings.liveHeld(
       request.tenantId,
       [...new Set(offered.map((slot) => slot.memberId))],
       new Date(Math.min(...held.map((h) => h.start))),
       new Date(Math.max(...held.map((h) => h.end))),
     );
+    const taken = [...liveHeld, ...freshBusy];
     return held
       .filter((h) => !taken.some((t) => t.memberId === h.slot.memberId && t.start < h.end && h.start < t.end))
       .slice(0, wanted)
