@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
-import { OAuth2Client } from 'google-auth-library';
+import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import { FakeGoogle, GOOGLE_SCOPES } from './fake-google';
 
 const SCOPES = [GOOGLE_SCOPES.calendarListReadonly, GOOGLE_SCOPES.eventsFreebusy, GOOGLE_SCOPES.eventsOwned];
@@ -84,6 +84,32 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     const refresher = oauthClient(fake);
     refresher.setCredentials({ refresh_token: oauth.credentials.refresh_token });
     await expect(refresher.getAccessToken()).rejects.toMatchObject({ response: { status: 400, data: { error: 'invalid_grant' } } });
+  });
+
+  it('enforces PKCE as Google does: a code asked with a challenge needs its verifier, and a verifier needs a challenge', async () => {
+    const client = oauthClient(fake);
+    const consent = async (pkce: { code_challenge?: string; code_challenge_method?: CodeChallengeMethod }) => {
+      const redirect = await fetch(client.generateAuthUrl({ access_type: 'offline', scope: SCOPES, ...pkce }), { redirect: 'manual' });
+      return new URL(redirect.headers.get('location')!).searchParams.get('code')!;
+    };
+    const exchange = (code: string, codeVerifier?: string) =>
+      client.getToken({ code, codeVerifier }).then(
+        () => 'granted',
+        (error) => ({ status: error.response.status, ...error.response.data }),
+      );
+    const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
+    const code = await consent({ code_challenge: codeChallenge, code_challenge_method: CodeChallengeMethod.S256 });
+    expect(fake.requestsTo('GET', /^\/o\/oauth2\/v2\/auth$/).at(-1)!.query).toMatchObject({ code_challenge: codeChallenge, code_challenge_method: 'S256' });
+    expect(await exchange(code)).toEqual({ status: 400, error: 'invalid_grant', error_description: 'Missing code verifier.' });
+    const other = (await client.generateCodeVerifierAsync()).codeVerifier;
+    expect(await exchange(code, other)).toEqual({ status: 400, error: 'invalid_grant', error_description: 'Invalid code verifier.' });
+    expect(await exchange(code, codeVerifier)).toBe('granted');
+
+    // plain (the default method) compares the verifier itself; a code asked without a challenge takes no verifier.
+    expect(await exchange(await consent({ code_challenge: other }), other)).toBe('granted');
+    expect(await exchange(await consent({}), codeVerifier)).toEqual({ status: 400, error: 'invalid_grant', error_description: 'code_verifier or verifier is not needed.' });
+    const unknownMethod = client.generateAuthUrl({ scope: SCOPES, code_challenge: codeChallenge, code_challenge_method: 'S512' as CodeChallengeMethod });
+    expect((await fetch(unknownMethod, { redirect: 'manual' })).status).toBe(400);
   });
 
   it('lists calendars with their zone and access role', async () => {

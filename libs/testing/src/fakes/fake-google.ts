@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { deliver, selectFields, type Delivery, type FakeResponse, type RecordedRequest } from './fake-http';
 import { FakeProvider, type FakeAccessToken, type FakeGrant } from './fake-provider';
+import { readCodeChallenge, verifierMatches, type CodeChallenge } from './pkce';
 
 /**
  * A fake Google Calendar API v3 with Google OAuth 2.0, as a real HTTP server with in-memory
@@ -120,6 +121,8 @@ interface PendingCode {
   scopes: string[];
   offline: boolean;
   forceConsent: boolean;
+  /** PKCE: what the authorization request committed to; the exchange must prove it. */
+  challenge?: CodeChallenge;
   used: boolean;
 }
 
@@ -304,6 +307,8 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
     if (q.response_type !== 'code' || !q.redirect_uri) {
       return response.json(400, { error: 'invalid_request', error_description: 'Required parameter is missing: response_type or redirect_uri' });
     }
+    const challenge = readCodeChallenge(q);
+    if (challenge === 'invalid') return response.json(400, { error: 'invalid_request', error_description: 'Invalid code_challenge_method' });
     const redirect = new URL(q.redirect_uri);
     if (q.state !== undefined) redirect.searchParams.set('state', q.state);
     const account = this.consent.account ?? [...this.accounts.keys()].at(-1);
@@ -321,6 +326,7 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
       scopes,
       offline: q.access_type === 'offline',
       forceConsent: (q.prompt ?? '').split(' ').includes('consent'),
+      challenge,
       used: false,
     });
     redirect.searchParams.set('code', code);
@@ -343,6 +349,8 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
       if (!pending || pending.used || pending.redirectUri !== form.redirect_uri) {
         return response.json(400, { error: 'invalid_grant', error_description: 'Bad Request' });
       }
+      const pkce = pkceRefusal(pending.challenge, form.code_verifier);
+      if (pkce) return response.json(400, { error: 'invalid_grant', error_description: pkce });
       pending.used = true;
       const earlier = this.grants.some((g) => g.account === pending.account && g.clientId === clientId && !g.revoked);
       const grant: FakeGrant = { account: pending.account, clientId, scopes: pending.scopes, revoked: false };
@@ -661,6 +669,13 @@ function googleFaultBody(status: number) {
   if (status === 401) return gError(401, 'authError', 'Invalid Credentials');
   if (status >= 500) return gError(status, 'backendError', 'Backend Error');
   return gError(status, 'invalid', 'Bad Request');
+}
+
+/** Google's words when an exchange does not prove the code's PKCE challenge, or proves one never made. */
+function pkceRefusal(challenge: CodeChallenge | undefined, verifier: string | undefined): string | undefined {
+  if (!challenge) return verifier === undefined ? undefined : 'code_verifier or verifier is not needed.';
+  if (verifier === undefined) return 'Missing code verifier.';
+  return verifierMatches(challenge, verifier) ? undefined : 'Invalid code verifier.';
 }
 
 function insufficient(response: FakeResponse): void {

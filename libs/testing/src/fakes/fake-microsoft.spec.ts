@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { FakeMicrosoft, type GraphEvent } from './fake-microsoft';
@@ -94,6 +95,32 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
     expect(reused.body.error_description).toMatch(/^AADSTS/);
     fake.expireAccessTokens();
     await expect(api.api('/me/calendars').get()).rejects.toMatchObject({ statusCode: 401, code: 'InvalidAuthenticationToken' });
+  });
+
+  it('enforces PKCE as Microsoft does: a code asked with a challenge needs its verifier, refused with an AADSTS description', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const consent = async (pkce: Record<string, string>) => {
+      const authorize = new URL(fake.authorizeUrl);
+      const query = { client_id: fake.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'offline_access Calendars.ReadWrite', ...pkce };
+      Object.entries(query).forEach(([k, v]) => authorize.searchParams.set(k, v));
+      const redirect = await fetch(authorize, { redirect: 'manual' });
+      return { status: redirect.status, code: new URL(redirect.headers.get('location') ?? REDIRECT).searchParams.get('code')! };
+    };
+    const exchange = (code: string, pkce: Record<string, string> = {}) => token(fake, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...pkce });
+
+    const { code } = await consent({ code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' });
+    const missing = await exchange(code);
+    expect(missing).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(missing.body.error_description).toMatch(/^AADSTS50148:/);
+    const wrong = await exchange(code, { code_verifier: randomBytes(32).toString('base64url') });
+    expect(wrong).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(wrong.body.error_description).toMatch(/^AADSTS501481:/);
+    expect(await exchange(code, { code_verifier: verifier })).toMatchObject({ status: 200, body: { access_token: expect.any(String) } });
+
+    // plain (the default method) compares the verifier itself; an unknown method is refused at once.
+    expect((await exchange((await consent({ code_challenge: verifier })).code, { code_verifier: verifier })).status).toBe(200);
+    const unknownMethod = await consent({ code_challenge: verifier, code_challenge_method: 'S512' });
+    expect(unknownMethod.status).toBe(400);
   });
 
   it('lists calendars and the mailbox zone', async () => {

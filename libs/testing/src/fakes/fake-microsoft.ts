@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { deliver, type Delivery, type FakeResponse, type RecordedRequest } from './fake-http';
 import { FakeProvider, type FakeAccessToken, type FakeGrant } from './fake-provider';
+import { readCodeChallenge, verifierMatches, type CodeChallenge } from './pkce';
 
 /**
  * A fake Microsoft Graph (v1.0 calendars, events, calendarView, delta, subscriptions) with the
@@ -87,6 +88,16 @@ export interface FakeGraphSubscription {
   deleted: boolean;
 }
 
+interface PendingCode {
+  account: string;
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  /** PKCE: what the authorization request committed to; the exchange must prove it. */
+  challenge?: CodeChallenge;
+  used: boolean;
+}
+
 export const GRAPH_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
 export class FakeMicrosoft extends FakeProvider {
@@ -98,7 +109,7 @@ export class FakeMicrosoft extends FakeProvider {
   consent: { account?: string; deny?: boolean } = {};
   accessTokenTtlSeconds: number;
   private readonly accounts = new Map<string, { email: string; userId: string; timeZone: string }>();
-  private readonly codes = new Map<string, { account: string; clientId: string; redirectUri: string; scopes: string[]; used: boolean }>();
+  private readonly codes = new Map<string, PendingCode>();
   /** Transaction ids per account: a retried POST finds its event. */
   private readonly transactions = new Map<string, { calendarId: string; eventId: string; fingerprint: string }>();
 
@@ -277,6 +288,8 @@ export class FakeMicrosoft extends FakeProvider {
     const q = request.query;
     if (q.client_id !== this.clientId) return response.json(400, { error: 'unauthorized_client', error_description: 'AADSTS700016: Application not found.' });
     if (q.response_type !== 'code' || !q.redirect_uri) return response.json(400, { error: 'invalid_request', error_description: 'AADSTS900144: missing parameter.' });
+    const challenge = readCodeChallenge(q);
+    if (challenge === 'invalid') return response.json(400, { error: 'invalid_request', error_description: 'AADSTS50149: Invalid Code_Challenge_method parameter.' });
     const redirect = new URL(q.redirect_uri);
     if (q.state !== undefined) redirect.searchParams.set('state', q.state);
     const account = this.consent.account ?? [...this.accounts.keys()].at(-1);
@@ -286,7 +299,7 @@ export class FakeMicrosoft extends FakeProvider {
       return response.redirect(redirect.toString());
     }
     const code = `0.A${randomBytes(32).toString('base64url')}`;
-    this.codes.set(code, { account, clientId: q.client_id, redirectUri: q.redirect_uri, scopes: (q.scope ?? '').split(' ').filter(Boolean), used: false });
+    this.codes.set(code, { account, clientId: q.client_id, redirectUri: q.redirect_uri, scopes: (q.scope ?? '').split(' ').filter(Boolean), challenge, used: false });
     redirect.searchParams.set('code', code);
     response.redirect(redirect.toString());
   }
@@ -301,6 +314,8 @@ export class FakeMicrosoft extends FakeProvider {
       if (!pending || pending.used || pending.redirectUri !== form.redirect_uri) {
         return response.json(400, { error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired.', error_codes: [70008] });
       }
+      const pkce = pkceRefusal(pending.challenge, form.code_verifier);
+      if (pkce) return response.json(400, { error: 'invalid_grant', error_description: pkce.description, error_codes: [pkce.code] });
       pending.used = true;
       const grant: FakeGrant = { account: pending.account, clientId: form.client_id, scopes: pending.scopes, revoked: false };
       this.grants.push(grant);
@@ -653,6 +668,17 @@ export class FakeMicrosoft extends FakeProvider {
 }
 
 // --- helpers ---
+
+/**
+ * Microsoft's refusal when an exchange does not prove the code's PKCE challenge. A verifier sent
+ * for a code asked without a challenge passes: what Microsoft does then is not documented.
+ */
+function pkceRefusal(challenge: CodeChallenge | undefined, verifier: string | undefined): { code: number; description: string } | undefined {
+  if (!challenge) return undefined;
+  if (verifier === undefined) return { code: 50148, description: 'AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.' };
+  if (verifierMatches(challenge, verifier)) return undefined;
+  return { code: 501481, description: 'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.' };
+}
 
 function graphError(code: string, message: string) {
   return { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } };
