@@ -5,6 +5,10 @@ const codes = [
   'unavailable',
   'deadline_exceeded',
   'internal',
+  // The HTTP edge's own: no or an unknown key, a key without the right, too many calls.
+  'unauthenticated',
+  'permission_denied',
+  'resource_exhausted',
 ] as const;
 
 /** The error codes of the public contract (DESIGN §2). */

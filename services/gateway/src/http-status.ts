@@ -8,4 +8,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
   deadline_exceeded: 504,
   internal: 500,
+  unauthenticated: 401,
+  permission_denied: 403,
+  resource_exhausted: 429,
 };
