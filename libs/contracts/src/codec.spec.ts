@@ -77,6 +77,32 @@ describe('decodeJson', () => {
     expect(error.details.field).toBe('weeklyHours[1].start');
   });
 
+  it.each([
+    ['a bare CR in a name', { ...validCreate, customer: { name: 'Ana\rX-INJECTED:1', phone: '+14155550123' } }, 'customer.name', 'U+000D'],
+    ['a LF in a name', { ...validCreate, customer: { name: 'Ana\nBob', phone: '+14155550123' } }, 'customer.name', 'U+000A'],
+    ['a TAB in an id', { ...validCreate, serviceId: 's\t1' }, 'serviceId', 'U+0009'],
+    ['a NUL in an idempotency key', { ...validCreate, idempotencyKey: 'k\u0000' }, 'idempotencyKey', 'U+0000'],
+    ['a CR in notes', { ...validCreate, notes: 'first\r\nsecond' }, 'notes', 'U+000D'],
+    ['an escape in notes', { ...validCreate, notes: 'red \u001b[31m' }, 'notes', 'U+001B'],
+    ['a C1 next-line in notes', { ...validCreate, notes: 'a\u0085b' }, 'notes', 'U+0085'],
+    ['a line separator in notes', { ...validCreate, notes: 'a\u2028b' }, 'notes', 'U+2028'],
+    ['a CR in a URL, which URL parsing would drop', { ...validCreate, transcriptUrl: 'https://x.test/\rt' }, 'transcriptUrl', 'U+000D'],
+    ['a DEL in a list item', { tenantId: 't', memberId: 'm', blocked: [{ date: '2026-12-24', label: 'ok' }, { date: '2026-12-25', label: 'x\u007f' }] }, 'blocked[1].label', 'U+007F'],
+  ])('refuses %s, naming the field and the character', (_case, body, field, character) => {
+    const schema = 'memberId' in body ? SetAvailabilityRequestSchema : CreateBookingRequestSchema;
+    const error = decodeError(schema, body);
+    expect(error.code).toBe('invalid_argument');
+    expect(error.details.field).toBe(field);
+    expect(error.message).toBe(`${field} must not contain control characters (${character})`);
+  });
+
+  it('takes ordinary spaces anywhere, and LF and TAB in notes', () => {
+    const notes = 'Allergic to latex.\n\tBring the form.';
+    const request = decodeJson(CreateBookingRequestSchema, JSON.stringify({ ...validCreate, customer: { name: 'Ana María  de la Cruz', phone: '+14155550123' }, notes }));
+    expect(request.customer?.name).toBe('Ana María  de la Cruz');
+    expect(request.notes).toBe(notes);
+  });
+
   it('refuses an unknown enum name', () => {
     const error = decodeError(BookingOutcomeSchema, { outcome: 'maybe' });
     expect(error.message).toBe('outcome must be one of confirmed, conflict');

@@ -12,13 +12,15 @@ import {
 import { formats } from './formats';
 import { format as formatOption, required as requiredOption } from './gen/calendar/options_pb';
 import { RpcError } from './rpc-error';
+import { forbiddenCharacter } from './text';
 
 const decoder = new TextDecoder();
 
 /**
  * Decodes a JSON body strictly: unparseable JSON, an unknown field, a value of the wrong type, a
- * missing `(calendar.required)` field or a value breaking its `(calendar.format)` is an
- * `invalid_argument` RpcError whose details name the field. An empty body reads as `{}`.
+ * missing `(calendar.required)` field, a value breaking its `(calendar.format)` or a string with a
+ * control character (LF and TAB only where the format is `multiline`) is an `invalid_argument`
+ * RpcError whose details name the field. An empty body reads as `{}`.
  */
 export function decodeJson<Desc extends DescMessage>(schema: Desc, body: Uint8Array | string): MessageShape<Desc> {
   const text = typeof body === 'string' ? body : decoder.decode(body);
@@ -44,8 +46,12 @@ export function encodeJson<Desc extends DescMessage>(schema: Desc, message: Mess
 interface FieldRules {
   field: DescField;
   required: boolean;
+  /** `(calendar.format) = "multiline"`: text that may break lines. */
+  multiline: boolean;
   format?: (value: string) => string | null;
 }
+
+const MULTILINE = 'multiline';
 
 const rulesCache = new WeakMap<DescMessage, Map<string, FieldRules>>();
 
@@ -73,7 +79,7 @@ function checkField(rule: FieldRules, value: unknown, path: string): void {
   const { field } = rule;
   switch (field.fieldKind) {
     case 'scalar':
-      return checkScalar(field.scalar, value, path, rule.format);
+      return checkScalar(field.scalar, value, path, rule);
     case 'enum':
       return checkEnum(field.enum.values, value, path);
     case 'message':
@@ -82,7 +88,7 @@ function checkField(rule: FieldRules, value: unknown, path: string): void {
       if (!Array.isArray(value)) throw invalid(path, `${path} must be an array`);
       value.forEach((item, index) => {
         const itemPath = `${path}[${index}]`;
-        if (field.listKind === 'scalar') checkScalar(field.scalar, item, itemPath, rule.format);
+        if (field.listKind === 'scalar') checkScalar(field.scalar, item, itemPath, rule);
         else if (field.listKind === 'enum') checkEnum(field.enum.values, item, itemPath);
         else checkNested(field.message, item, itemPath);
       });
@@ -100,16 +106,13 @@ function checkNested(desc: DescMessage, value: unknown, path: string): void {
   checkMessage(desc, value, path);
 }
 
-function checkScalar(
-  scalar: ScalarType,
-  value: unknown,
-  path: string,
-  format: FieldRules['format'],
-): void {
+function checkScalar(scalar: ScalarType, value: unknown, path: string, rule: FieldRules): void {
   switch (scalar) {
     case ScalarType.STRING: {
       if (typeof value !== 'string') throw invalid(path, `${path} must be a string`);
-      const reason = format && value !== '' ? format(value) : null;
+      const character = forbiddenCharacter(value, rule.multiline);
+      if (character) throw invalid(path, `${path} must not contain control characters (${character})`);
+      const reason = rule.format && value !== '' ? rule.format(value) : null;
       if (reason) throw invalid(path, `${path} ${reason}`);
       return;
     }
@@ -167,9 +170,10 @@ function rulesOf(desc: DescMessage): Map<string, FieldRules> {
       const rule: FieldRules = {
         field,
         required: hasOption(field, requiredOption) && getOption(field, requiredOption),
-        format: formatName ? formats[formatName] : undefined,
+        multiline: formatName === MULTILINE,
+        format: formatName && formatName !== MULTILINE ? formats[formatName] : undefined,
       };
-      if (formatName && !rule.format) throw new Error(`${field.toString()} names unknown format ${formatName}`);
+      if (formatName && formatName !== MULTILINE && !rule.format) throw new Error(`${field.toString()} names unknown format ${formatName}`);
       rules.set(field.jsonName, rule);
       rules.set(field.name, rule);
     }

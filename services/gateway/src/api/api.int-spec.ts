@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Rpcs } from '@calldesk/contracts';
 import { startInProcessHttpService, waitFor, type InProcessHttpService } from '@calldesk/testing';
 import { at, startStack, ZONE, type Stack } from '../../../booking/src/booking-under-test';
 import { gatewayConfig } from '../config';
@@ -88,6 +89,23 @@ describe('the gateway HTTP API over the real services', () => {
     expect((await call('POST', '/v1/members', b.key, { tenantId: a.tenantId, name: 'Mallory' })).status).toBe(403);
     expect((await call('DELETE', `/v1/tenants/${a.tenantId}/api-keys/${a.keyId}`, OPERATOR)).status).toBe(204);
     expect((await call('GET', '/v1/tenant', a.key)).status).toBe(401);
+  });
+
+  it('refuses control characters in text on NATS and HTTP alike, naming the field; notes may break lines', async () => {
+    const t = await tenantWithMember();
+    const injected = { serviceId: t.serviceId, start: at(12), customer: { name: 'Ana\rX-INJECTED:1', phone: '+14155550123' } };
+    const refused = { code: 'invalid_argument', details: { field: 'customer.name' } };
+    expect(await call('POST', '/v1/bookings', t.key, injected, { 'idempotency-key': 'cr-1' })).toMatchObject({ status: 400, body: { error: refused } });
+    const overNats = await stack.client.connection.request(
+      Rpcs.bookingsCreate.subject,
+      new TextEncoder().encode(JSON.stringify({ ...injected, tenantId: t.tenantId, idempotencyKey: 'cr-2' })),
+      { timeout: 5_000 },
+    );
+    expect(JSON.parse(new TextDecoder().decode(overNats.data)).error).toMatchObject(refused);
+    expect((await call('PATCH', `/v1/members/${t.memberId}`, t.key, { name: 'Sam\u0000' })).body.error.details.field).toBe('name');
+    const noted = await call('POST', '/v1/bookings', t.key, { ...injected, customer: { name: 'Ana', phone: '+14155550123' }, notes: 'Allergic to latex.\n\tBring the form.' }, { 'idempotency-key': 'lf-1' });
+    expect(noted.status).toBe(201);
+    expect(noted.body.booking.notes).toBe('Allergic to latex.\n\tBring the form.');
   });
 
   it('streams the tenant’s own events to the dashboard as they happen', async () => {

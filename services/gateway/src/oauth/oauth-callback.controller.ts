@@ -1,4 +1,4 @@
-import { providerCallbackRpcs, RpcError } from '@calldesk/contracts';
+import { oneLine, providerCallbackRpcs, RpcError } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
@@ -22,6 +22,9 @@ export class OAuthCallbackController {
       return;
     }
     const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    // Microsoft writes its error description over several lines (CRLF); it is the provider's prose,
+    // told to the connector on one line like every other text.
+    const description = text('error_description');
     const state = text('state');
     if (!state) {
       response.status(400).json(RpcError.invalidArgument('state', 'state is required').toJSON());
@@ -30,7 +33,7 @@ export class OAuthCallbackController {
     try {
       const result = await this.bus.request(
         providerCallbackRpcs(provider).oauthCallback,
-        { state, code: text('code'), error: text('error'), errorDescription: text('error_description'), scope: text('scope') },
+        { state, code: text('code'), error: text('error'), errorDescription: description && oneLine(description), scope: text('scope') },
         { timeoutMs: 30_000 },
       );
       response.status(200).json({ connection: result.connection });
