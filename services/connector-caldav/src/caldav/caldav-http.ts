@@ -34,6 +34,8 @@ export type Fetch = typeof fetch;
 
 const MAX_REDIRECTS = 5;
 const ADDRESS_CACHE_MS = 5 * 60_000;
+// Said to the tenant who is refused: their server may be fine, the operator just has not allowed it.
+const SELF_HOSTED = 'a self-hosted server on http:// or a private network needs CALDAV_ALLOW_PRIVATE_NETWORKS=true on the CalDAV connector';
 
 /**
  * The one door to CalDAV servers: every request goes through the retry policy and the
@@ -80,10 +82,11 @@ export class CaldavHttp {
 
   /** Checks that a server URL may be called at all (scheme and address). */
   async checkDestination(url: URL): Promise<void> {
-    if (url.protocol !== 'https:' && !(this.config.CALDAV_ALLOW_PRIVATE_NETWORKS && url.protocol === 'http:')) {
-      throw RpcError.invalidArgument('serverUrl', 'serverUrl must be an https URL');
+    if (this.config.CALDAV_ALLOW_PRIVATE_NETWORKS) {
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw RpcError.invalidArgument('serverUrl', 'serverUrl must be an http or https URL');
+      return;
     }
-    if (this.config.CALDAV_ALLOW_PRIVATE_NETWORKS) return;
+    if (url.protocol !== 'https:') throw RpcError.invalidArgument('serverUrl', `serverUrl must be an https URL; ${SELF_HOSTED}`);
     const cached = this.addresses.get(url.hostname);
     let publicOnly = cached && cached.until > Date.now() ? cached.publicOnly : undefined;
     if (publicOnly === undefined) {
@@ -92,7 +95,7 @@ export class CaldavHttp {
       publicOnly = found.length > 0 && found.every(({ address }) => !isPrivateAddress(address));
       this.addresses.set(url.hostname, { publicOnly, until: Date.now() + ADDRESS_CACHE_MS });
     }
-    if (!publicOnly) throw RpcError.invalidArgument('serverUrl', 'serverUrl must name a public server');
+    if (!publicOnly) throw RpcError.invalidArgument('serverUrl', `serverUrl must name a public server; ${SELF_HOSTED}`);
   }
 
   private async send(url: URL, method: string, init: RequestInit, authorization: string, signal: AbortSignal): Promise<Response> {
