@@ -32,7 +32,7 @@ export function runServices(
       prefix: 'name',
       padPrefix: true,
       // One service down brings all down rather than restarting it: a restart loop would bury
-      // the first error in a scrolling log, and a half-running stack (with /readyz at 503) looks
+      // the first error in a scrolling log, and a half-running stack (with /v1/status at 503) looks
       // alive; a crash that stops `npm start` with the service's last lines above is seen and fixed.
       killOthersOn: ['failure'],
       killSignal: 'SIGTERM',

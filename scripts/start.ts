@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       SHUTDOWN_GRACE_MS,
     );
     cleanups.push(services.exited);
-    console.log(`gateway on http://localhost:${port}, readiness at /readyz`);
+    console.log(`gateway on http://localhost:${port}, readiness at /readyz, every service at /v1/status (operator token)`);
     await shutdown((await services.done) ? 0 : 1);
   } catch (error) {
     if (!stopping) console.error((error as Error).message);

@@ -9,6 +9,7 @@ describe('the eight services, started as processes', () => {
   let system: RunningSystem;
   let otlp: OtlpReceiver;
   let nc: NatsConnection;
+  const operator = () => ({ authorization: `Bearer ${system.operatorToken}` });
   const ask = async (subject: string, body: string) =>
     JSON.parse(decoder.decode((await nc.request(subject, encoder.encode(body), { timeout: 5_000 })).data));
 
@@ -45,19 +46,23 @@ describe('the eight services, started as processes', () => {
     }
   });
 
-  it('reports ready on /readyz and alive on /healthz', async () => {
+  it('reports its own readiness on /readyz, every service on /v1/status for the operator, and life on /healthz', async () => {
     const ready = await fetch(`${system.gatewayUrl}/readyz`);
     expect(ready.status).toBe(200);
-    const body = await ready.json();
-    expect(body.ready).toBe(true);
+    expect((await ready.json()).dependencies.map((d: { name: string }) => d.name).sort()).toEqual(['nats', 'postgres']);
+    const status = await fetch(`${system.gatewayUrl}/v1/status`, { headers: operator() });
+    expect(status.status).toBe(200);
+    const body = await status.json();
+    expect(body.ok).toBe(true);
     expect(body.services.map((s: { service: string }) => s.service).sort()).toEqual([...SERVICES].sort());
+    expect((await fetch(`${system.gatewayUrl}/v1/status`)).status).toBe(401);
     expect((await fetch(`${system.gatewayUrl}/healthz`)).status).toBe(200);
   });
 
-  it('traces GET /readyz as one trace from the gateway through NATS into each service and its database', async () => {
+  it('traces GET /v1/status as one trace from the gateway through NATS into each service and its database', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await fetch(`${system.gatewayUrl}/readyz?code=s3cr3t-oauth-code`, {
-      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    const response = await fetch(`${system.gatewayUrl}/v1/status?code=s3cr3t-oauth-code`, {
+      headers: { ...operator(), traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     });
     expect(response.status).toBe(200);
     const inTrace = (spans: ReturnType<OtlpReceiver['spans']>) => spans.filter((s) => s.traceId === traceId);
@@ -74,7 +79,7 @@ describe('the eight services, started as processes', () => {
     for (const service of SERVICES) {
       const processSpan = spans.find((s) => s.serviceName === service && s.name === `calendar.internal.${service}.health process`)!;
       const requestSpan = byId.get(processSpan.parentSpanId!)!;
-      // The parent lives in another process: the gateway's NATS request span, itself under GET /readyz.
+      // The parent lives in another process: the gateway's NATS request span, itself under GET /v1/status.
       expect(requestSpan).toMatchObject({ serviceName: 'gateway', kind: 'CLIENT', name: `calendar.internal.${service}.health request` });
       expect(requestSpan.parentSpanId).toBe(httpServer!.spanId);
     }
@@ -110,5 +115,14 @@ describe('the eight services, started as processes', () => {
     expect(answered.every((health) => (health as { ok: boolean }).ok)).toBe(true);
     expect(instances.size).toBe(2);
     expect((await stopped!).code).toBe(0);
+  });
+
+  it('stays ready with connector-microsoft stopped, and tells the operator which service is down', async () => {
+    expect((await system.processes.get('connector-microsoft')!.stop('SIGTERM')).code).toBe(0);
+    expect((await fetch(`${system.gatewayUrl}/readyz`)).status).toBe(200);
+    const status = await fetch(`${system.gatewayUrl}/v1/status`, { headers: operator() });
+    expect(status.status).toBe(503);
+    const down = (await status.json()).services.filter((s: { ok: boolean }) => !s.ok);
+    expect(down).toEqual([expect.objectContaining({ service: 'connector-microsoft' })]);
   });
 });

@@ -1,17 +1,19 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, testNatsUrl, trackChild, waitFor } from '@calldesk/testing';
 
 const ROOT = path.join(__dirname, '..', '..');
+const OPERATOR = randomBytes(32).toString('base64url');
 
 /**
  * `npm start` as a newcomer runs it: no DATABASE_URL, so Postgres is embedded and initialised from
  * nothing; all eight services ready behind the gateway within 60 s; a signal stops it cleanly.
  */
 describe('npm start on a clean machine', () => {
-  it('serves /readyz within 60 s with an embedded Postgres, and stops with exit code 0', async () => {
+  it('has every service ready within 60 s with an embedded Postgres, and stops with exit code 0', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'calldesk-start-'));
     // Embedded Postgres runs as the postgres user when we are root: it must reach its folder.
     await chmod(dataDir, 0o755);
@@ -59,9 +61,9 @@ describe('npm start on a clean machine', () => {
 });
 
 /**
- * Runs the built start script with no DATABASE_URL until the gateway's /readyz says ready (within
- * 60 s; it exiting first fails at once), then SIGTERMs it and expects exit code 0. Answers with
- * everything it printed.
+ * Runs the built start script with no DATABASE_URL until the gateway's /v1/status says every
+ * service answers (within 60 s; it exiting first fails at once), then SIGTERMs it and expects exit
+ * code 0. Answers with everything it printed.
  */
 async function startUntilReady(main: string, dataDir: string, nodeOptions: string[] = []): Promise<string> {
   const port = await freePort();
@@ -72,6 +74,7 @@ async function startUntilReady(main: string, dataDir: string, nodeOptions: strin
     PG_PORT: String(await freePort()),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    GATEWAY_ADMIN_TOKEN: OPERATOR,
   };
   delete env.DATABASE_URL;
   const started = Date.now();
@@ -83,7 +86,7 @@ async function startUntilReady(main: string, dataDir: string, nodeOptions: strin
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve((exitCode = code))));
   try {
-    const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+    const ready = async () => (await fetch(`http://127.0.0.1:${port}/v1/status`, { headers: { authorization: `Bearer ${OPERATOR}` } })).status === 200;
     await waitFor(async () => exitCode !== undefined || (await ready()), { timeoutMs: 60_000, intervalMs: 250 });
     if (exitCode !== undefined) throw new Error(`it exited with code ${exitCode} before it was ready`);
     expect(Date.now() - started).toBeLessThan(60_000);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SERVICES, type ServiceName } from '@calldesk/contracts';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testNatsUrl } from './nats';
@@ -5,6 +6,8 @@ import { freePort, startService, waitFor, type ServiceProcess } from './processe
 
 export interface RunningSystem {
   gatewayUrl: string;
+  /** The gateway's operator token (GATEWAY_ADMIN_TOKEN): tenants, keys and /v1/status. */
+  operatorToken: string;
   database: TestDatabase;
   natsUrl: string;
   processes: Map<ServiceName, ServiceProcess>;
@@ -16,13 +19,14 @@ export interface RunningSystem {
 
 /**
  * All eight services as child processes (built code, as `npm start` runs them) on a fresh
- * database and the test NATS, ready when the gateway's /readyz says so.
+ * database and the test NATS, ready when the gateway's /v1/status says all of them answer.
  */
 export async function startSystem(env: Record<string, string> = {}, services: readonly ServiceName[] = SERVICES): Promise<RunningSystem> {
   const database = await createTestDatabase();
   const natsUrl = await testNatsUrl();
   const port = await freePort();
-  const systemEnv = { LOG_LEVEL: 'warn', ...env, NATS_URL: natsUrl, DATABASE_URL: database.url, PORT: String(port) };
+  const operatorToken = env.GATEWAY_ADMIN_TOKEN ?? randomBytes(32).toString('base64url');
+  const systemEnv = { LOG_LEVEL: 'warn', ...env, GATEWAY_ADMIN_TOKEN: operatorToken, NATS_URL: natsUrl, DATABASE_URL: database.url, PORT: String(port) };
   const processes = new Map<ServiceName, ServiceProcess>();
   const extra: ServiceProcess[] = [];
   const stop = async () => {
@@ -32,9 +36,11 @@ export async function startSystem(env: Record<string, string> = {}, services: re
   try {
     await Promise.all(services.map(async (service) => processes.set(service, await startService(service, systemEnv))));
     const gatewayUrl = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200, { timeoutMs: 60_000, intervalMs: 250 });
+    const status = () => fetch(`${gatewayUrl}/v1/status`, { headers: { authorization: `Bearer ${operatorToken}` } });
+    await waitFor(async () => (await status()).status === 200, { timeoutMs: 60_000, intervalMs: 250 });
     return {
       gatewayUrl,
+      operatorToken,
       database,
       natsUrl,
       processes,

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiModule } from './api/api.module';
 import { ProbesController } from './probes.controller';
-import { Readiness } from './readiness';
 import { ProviderCallbacksModule } from './webhooks/provider-callbacks.module';
 
-@Module({ imports: [ProviderCallbacksModule, ApiModule], controllers: [ProbesController], providers: [Readiness] })
+@Module({ imports: [ProviderCallbacksModule, ApiModule], controllers: [ProbesController] })
 export class GatewayModule {}

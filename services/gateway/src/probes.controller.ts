@@ -1,10 +1,15 @@
+import { HealthService } from '@calldesk/service-kit';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Readiness } from './readiness';
 
+/**
+ * The orchestrator's probes. Readiness is this instance's own: its NATS and Postgres. Another
+ * service being down is not a reason to stop sending this gateway traffic (most calls do not need
+ * that service); the operator sees all of them on /v1/status.
+ */
 @Controller()
 export class ProbesController {
-  constructor(private readonly readiness: Readiness) {}
+  constructor(private readonly health: HealthService) {}
 
   /** The process lives and serves HTTP. */
   @Get('healthz')
@@ -13,11 +18,10 @@ export class ProbesController {
     return { ok: true };
   }
 
-  /** Ready only when all eight services answer healthy. */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) response: Response) {
-    const readiness = await this.readiness.check();
-    response.status(readiness.ready ? 200 : 503);
-    return readiness;
+    const status = await this.health.status();
+    response.status(status.ok ? 200 : 503);
+    return status;
   }
 }

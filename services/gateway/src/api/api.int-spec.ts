@@ -60,6 +60,19 @@ describe('the gateway HTTP API over the real services', () => {
     expect((await fetch(`${gateway.url}/v1/tenant`)).status).toBe(401);
   });
 
+  it('is ready on its own NATS and Postgres while connector-microsoft is away, books all the same, and tells the operator', async () => {
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).dependencies).toEqual([{ name: 'nats', ok: true }, { name: 'postgres', ok: true }]);
+    const status = await call('GET', '/v1/status', OPERATOR);
+    expect(status.status).toBe(503);
+    expect(status.body.services.find((s: { service: string }) => s.service === 'connector-microsoft')).toMatchObject({ ok: false });
+    // The test connector stands for Google and CalDAV.
+    const t = await tenantWithMember();
+    const booked = await call('POST', '/v1/bookings', t.key, { serviceId: t.serviceId, start: at(14), customer: { name: 'Ana', phone: '+14155550123' } }, { 'idempotency-key': 'no-microsoft' });
+    expect(booked.status).toBe(201);
+  });
+
   it('finds slots and books, with idempotency and conflicts answered as HTTP statuses', async () => {
     const t = await tenantWithMember();
     const { body: found } = await t.slots();

@@ -6,11 +6,13 @@ import { CatalogController } from './catalog.controller';
 import { Forward } from './forward';
 import { LiveEventsController } from './live-events.controller';
 import { OperatorController } from './operator.controller';
+import { ServicesStatus } from './services-status';
 import { SlotsController } from './slots.controller';
+import { StatusController } from './status.controller';
 
 /** The HTTP API of the web frontend, mapped onto the public NATS contract. */
 @Module({
-  controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController],
-  providers: [ApiKeys, AuthGuard, Forward],
+  controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController, StatusController],
+  providers: [ApiKeys, AuthGuard, Forward, ServicesStatus],
 })
 export class ApiModule {}
