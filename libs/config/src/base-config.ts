@@ -6,6 +6,17 @@ const milliseconds = (fallback: number) => setting.int(1, 600_000, fallback);
 /** What every service reads. Services extend it with their own variables. */
 export const baseConfig = {
   NATS_URL: setting.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
+  /**
+   * This service's NATS identity (DESIGN §2: each connection has its own, with its subject
+   * permissions): a user and password, or a creds file (JWT and nkey seed).
+   */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  NATS_CREDS: z.string().min(1).optional(),
+  /** TLS: the CA that signed the server's certificate, and a client certificate where the server asks for one. */
+  NATS_TLS_CA: z.string().min(1).optional(),
+  NATS_TLS_CERT: z.string().min(1).optional(),
+  NATS_TLS_KEY: z.string().min(1).optional(),
   DATABASE_URL: setting.url(['postgres', 'postgresql']),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NATS_REQUEST_TIMEOUT_MS: milliseconds(5_000),

@@ -11,3 +11,4 @@ export { decodeJson, encodeJson } from './codec';
 export { RpcError, isErrorCode, type ErrorCode } from './rpc-error';
 export { forbiddenCharacter, oneLine } from './text';
 export * from './subjects';
+export * from './nats-permissions';

@@ -1,8 +1,9 @@
 import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { decodeJson, encodeJson, isErrorCode, RpcError, type Broadcast, type Rpc } from '@calldesk/contracts';
+import { decodeJson, encodeJson, inboxPrefix, isErrorCode, RpcError, type Broadcast, type Rpc } from '@calldesk/contracts';
 import { createLogger, type Logger, withSpan } from '@calldesk/telemetry';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { connect, ErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, ErrorCode, Events, NatsError, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { EventStreams } from './event-streams';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
 
@@ -15,6 +16,18 @@ export interface BusOptions {
   /** Copies JetStream keeps of the streams this bus creates (default 1). */
   replicas?: number;
   logger?: Logger;
+  /** Who this connection is; without it the connection is anonymous (a server without auth). */
+  identity?: NatsIdentity;
+}
+
+/** A NATS identity: a user and password or a creds file, and TLS files where the server uses TLS. */
+export interface NatsIdentity {
+  user?: string;
+  password?: string;
+  credsFile?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
 }
 
 export type Handler<Req extends DescMessage, Res extends DescMessage> = (
@@ -66,8 +79,13 @@ export class Bus {
       // nats.js would build an Error per request to keep its caller's stack for a timeout; our
       // errors name the subject instead, and that Error cost a share of every request's CPU.
       noAsyncTraces: true,
+      // Replies come under the service's own inbox, which its permissions let only it read.
+      inboxPrefix: inboxPrefix(options.service),
+      ...identityOptions(options.identity),
     });
-    return new Bus(connection, options);
+    const bus = new Bus(connection, options);
+    bus.reportServerErrors();
+    return bus;
   }
 
   /**
@@ -182,6 +200,15 @@ export class Bus {
     );
   }
 
+  /** A permission violation comes back as an error on the connection, not to the call: say it. */
+  private reportServerErrors(): void {
+    void (async () => {
+      for await (const status of this.connection.status()) {
+        if (status.type === Events.Error) this.logger.error('NATS server error', { error: String(status.data), ...status.permissionContext });
+      }
+    })();
+  }
+
   private asRpcError(error: unknown, subject: string): RpcError {
     if (error instanceof RpcError) return error;
     // An unexpected failure is logged here, where its stack is, and answered without detail.
@@ -193,6 +220,15 @@ export class Bus {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
+}
+
+function identityOptions(identity: NatsIdentity = {}): Partial<ConnectionOptions> {
+  const tls = identity.tlsCaFile || identity.tlsCertFile ? { caFile: identity.tlsCaFile, certFile: identity.tlsCertFile, keyFile: identity.tlsKeyFile } : undefined;
+  return {
+    ...(identity.credsFile ? { authenticator: credsAuthenticator(readFileSync(identity.credsFile)) } : {}),
+    ...(identity.user ? { user: identity.user, pass: identity.password } : {}),
+    ...(tls ? { tls } : {}),
+  };
 }
 
 function decodeReply<Res extends DescMessage>(schema: Res, data: Uint8Array): MessageShape<Res> {

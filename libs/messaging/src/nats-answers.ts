@@ -1,12 +1,15 @@
-import { connect } from 'nats';
+import { connect, ErrorCode, NatsError } from 'nats';
 
-/** True when a NATS server accepts a client connection at `url`. */
+/**
+ * True when a NATS server answers at `url`: it accepts a client connection, or refuses one for
+ * want of credentials (a server with users is still there).
+ */
 export async function natsAnswers(url: string): Promise<boolean> {
   try {
     const connection = await connect({ servers: url, timeout: 1_000, reconnect: false });
     await connection.close();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return error instanceof NatsError && error.code === ErrorCode.AuthorizationViolation;
   }
 }

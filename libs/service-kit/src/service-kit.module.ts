@@ -41,6 +41,14 @@ export class ServiceKitModule {
             requestTimeoutMs: options.config.NATS_REQUEST_TIMEOUT_MS,
             replicas: options.config.JETSTREAM_REPLICAS,
             logger,
+            identity: {
+              user: options.config.NATS_USER,
+              password: options.config.NATS_PASSWORD,
+              credsFile: options.config.NATS_CREDS,
+              tlsCaFile: options.config.NATS_TLS_CA,
+              tlsCertFile: options.config.NATS_TLS_CERT,
+              tlsKeyFile: options.config.NATS_TLS_KEY,
+            },
           });
           await bus.events.ensureStreams();
           return bus;

@@ -21,6 +21,8 @@ export interface PrivateNatsOptions {
   port?: number;
   /** Reuse a JetStream store, e.g. to restart a stopped server with its streams. */
   storeDir?: string;
+  /** A server config file (users and permissions, say); the flags above still apply. */
+  configFile?: string;
 }
 
 /** A NATS with JetStream for tests: NATS_URL, else a container, else a clear error. */
@@ -34,7 +36,8 @@ export async function startPrivateNatsServer(options: PrivateNatsOptions = {}): 
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? (await mkdtemp(path.join(tmpdir(), 'calldesk-nats-')));
   const url = `nats://127.0.0.1:${port}`;
-  const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+  const config = options.configFile ? ['-c', options.configFile] : [];
+  const child = spawn(NATS_SERVER, [...config, '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   trackChild(child);
