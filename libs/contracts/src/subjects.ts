@@ -4,6 +4,7 @@ import * as bookings from './gen/calendar/v1/bookings_pb';
 import * as events from './gen/calendar/v1/events_pb';
 import * as slots from './gen/calendar/v1/slots_pb';
 import * as connector from './gen/calendar/internal/v1/connector_pb';
+import * as gateway from './gen/calendar/internal/v1/gateway_pb';
 import * as health from './gen/calendar/internal/v1/health_pb';
 import * as scheduling from './gen/calendar/internal/v1/scheduling_pb';
 import * as providerWebhooks from './gen/calendar/internal/v1/provider_webhooks_pb';
@@ -135,6 +136,8 @@ export const InternalRpcs = {
 
 export const Broadcasts = {
   freshBusy: broadcast('calendar.internal.availability.fresh_busy', scheduling.FreshBusySchema),
+  /** A key an operator revoked, on whichever gateway instance: all of them refuse it from now on. */
+  apiKeyRevoked: broadcast('calendar.internal.gateway.api_key_revoked', gateway.ApiKeyRevokedSchema),
 } as const;
 
 /** The connector contract, answered by each provider's connector (and the test connector). */

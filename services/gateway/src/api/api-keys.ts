@@ -1,15 +1,37 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
+import type { GatewayConfig } from '../config';
 
-const CACHE_MS = 30_000;
+/** Whose a key is: the tenant it acts for, and its own id (for limits, streams and revocation). */
+export interface KeyOwner {
+  tenantId: string;
+  keyId: string;
+}
 
-/** Tenant API keys: made by an operator, shown once, kept as a SHA-256 hash, revocable. */
+/** The form of every key made here: anything else is refused without a look in the database. */
+const KEY_FORM = /^cdk_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Tenant API keys: made by an operator, shown once, kept as a SHA-256 hash, revocable. Known keys
+ * are remembered in a bounded LRU for API_KEY_CACHE_TTL_MS, the backstop should news of a
+ * revocation not arrive; unknown ones are not remembered at all, so strangers' guesses take no
+ * memory.
+ */
 @Injectable()
 export class ApiKeys {
-  private readonly cache = new Map<string, { tenantId: string | undefined; at: number }>();
+  private readonly known: LRUCache<string, KeyOwner>;
+  /** Counts forgettings, so that a read which started before one does not remember what it read. */
+  private forgettings = 0;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    @Inject(SERVICE_CONFIG) config: GatewayConfig,
+  ) {
+    this.known = new LRUCache({ max: config.API_KEY_CACHE_SIZE, ttl: config.API_KEY_CACHE_TTL_MS });
+  }
 
   async create(tenantId: string, name: string): Promise<{ id: string; key: string }> {
     const key = `cdk_${randomBytes(32).toString('base64url')}`;
@@ -21,23 +43,41 @@ export class ApiKeys {
     return { id: row.id, key };
   }
 
-  async revoke(tenantId: string, id: string): Promise<boolean> {
+  /** Marks the key revoked; false when the tenant has no such live key. Forgetting it is the caller's. */
+  async markRevoked(tenantId: string, id: string): Promise<boolean> {
     const [, count] = await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id::text = $2 AND revoked_at IS NULL`, [
       tenantId,
       id,
     ]);
-    this.cache.clear();
     return count > 0;
   }
 
-  /** The tenant a key belongs to, or undefined for an unknown or revoked key. */
-  async tenantOf(key: string): Promise<string | undefined> {
+  /** Who owns a key, or undefined for an unknown or revoked one. */
+  async ownerOf(key: string): Promise<KeyOwner | undefined> {
+    if (!KEY_FORM.test(key)) return undefined;
     const digest = hash(key);
-    const cached = this.cache.get(digest);
-    if (cached && Date.now() - cached.at < CACHE_MS) return cached.tenantId;
-    const [row] = await this.db.query(`SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [digest]);
-    this.cache.set(digest, { tenantId: row?.tenant_id, at: Date.now() });
-    return row?.tenant_id;
+    const cached = this.known.get(digest);
+    if (cached) return cached;
+    const forgettings = this.forgettings;
+    const [row] = await this.db.query(`SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [digest]);
+    if (!row) return undefined;
+    const owner = { tenantId: row.tenant_id as string, keyId: row.id as string };
+    if (forgettings === this.forgettings) this.known.set(digest, owner);
+    return owner;
+  }
+
+  /** Of these keys, those still live. */
+  async live(keyIds: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id::text AS id FROM api_keys WHERE id::text = ANY($1) AND revoked_at IS NULL`, [keyIds]);
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Drops a revoked key from memory: its next use reads the database, and finds it revoked. */
+  forget(keyId: string): void {
+    this.forgettings++;
+    for (const [digest, owner] of this.known.entries()) {
+      if (owner.keyId === keyId) this.known.delete(digest);
+    }
   }
 }
 

@@ -63,7 +63,7 @@ describe('the gateway HTTP API over the real services', () => {
   it('is ready on its own NATS and Postgres while connector-microsoft is away, books all the same, and tells the operator', async () => {
     const ready = await fetch(`${gateway.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).dependencies).toEqual([{ name: 'nats', ok: true }, { name: 'postgres', ok: true }]);
+    expect(((await ready.json()) as { dependencies: unknown }).dependencies).toEqual([{ name: 'nats', ok: true }, { name: 'postgres', ok: true }]);
     const status = await call('GET', '/v1/status', OPERATOR);
     expect(status.status).toBe(503);
     expect(status.body.services.find((s: { service: string }) => s.service === 'connector-microsoft')).toMatchObject({ ok: false });

@@ -4,6 +4,7 @@ import { AuthGuard } from './auth.guard';
 import { BookingsController } from './bookings.controller';
 import { CatalogController } from './catalog.controller';
 import { Forward } from './forward';
+import { KeyRevocations } from './key-revocations';
 import { LiveEventsController } from './live-events.controller';
 import { OperatorController } from './operator.controller';
 import { ServicesStatus } from './services-status';
@@ -13,6 +14,6 @@ import { StatusController } from './status.controller';
 /** The HTTP API of the web frontend, mapped onto the public NATS contract. */
 @Module({
   controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController, StatusController],
-  providers: [ApiKeys, AuthGuard, Forward, ServicesStatus],
+  providers: [ApiKeys, KeyRevocations, AuthGuard, Forward, ServicesStatus],
 })
 export class ApiModule {}

@@ -1,8 +1,9 @@
-import { Rpcs, RpcError } from '@calldesk/contracts';
+import { forbiddenCharacter, Rpcs, RpcError } from '@calldesk/contracts';
 import { Body, Controller, Delete, HttpCode, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiKeys } from './api-keys';
 import { AuthGuard, OperatorOnly } from './auth.guard';
 import { Forward } from './forward';
+import { KeyRevocations } from './key-revocations';
 import { RpcErrorFilter } from './rpc-error.filter';
 
 /** The operator's routes: new tenants and their API keys. */
@@ -13,6 +14,7 @@ export class OperatorController {
   constructor(
     private readonly forward: Forward,
     private readonly keys: ApiKeys,
+    private readonly revocations: KeyRevocations,
   ) {}
 
   @Post()
@@ -28,14 +30,17 @@ export class OperatorController {
     if (typeof body?.name !== 'string' || !body.name.trim() || body.name.length > 200) {
       throw RpcError.invalidArgument('name', 'name must be 1 to 200 characters');
     }
+    const character = forbiddenCharacter(body.name);
+    if (character) throw RpcError.invalidArgument('name', `name must not contain control characters (${character})`);
     await this.forward.call(Rpcs.tenantsGet, { id: tenantId });
     return this.keys.create(tenantId, body.name.trim());
   }
 
+  /** Refused by every gateway instance once this answers. */
   @Delete(':id/api-keys/:keyId')
   @OperatorOnly()
   @HttpCode(204)
   async revokeKey(@Param('id') tenantId: string, @Param('keyId') keyId: string) {
-    if (!(await this.keys.revoke(tenantId, keyId))) throw RpcError.notFound('apiKey', keyId);
+    if (!(await this.revocations.revoke(tenantId, keyId))) throw RpcError.notFound('apiKey', keyId);
   }
 }
