@@ -1,18 +1,25 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { natsAnswers } from '@calldesk/messaging';
+import { inboxPrefix, NATS_ROLES, type NatsRole } from '@calldesk/contracts';
+import { natsAnswers, natsServerAuthorization } from '@calldesk/messaging';
 
 export interface Nats {
   url: string;
+  /** Each role's password on a nats-server this process started; none for a NATS found running. */
+  passwords?: Record<NatsRole, string>;
+  /** Where the orchestrator's and the operator's credentials were written, when they were. */
+  outsideCredentials?: string[];
   /** Stops the nats-server this process started, if any. */
   stop(): Promise<void>;
 }
 
 /**
- * The NATS at `url` when one answers; otherwise a nats-server with JetStream started on that
- * (local) host and port, its store in `storeDir`.
+ * The NATS at `url` when one answers (its users, if any, are its owner's business); otherwise a
+ * nats-server with JetStream started on that (local) host and port, its store in `storeDir`,
+ * with one user per role and its permissions (DESIGN §2): nobody connects anonymously.
  */
 export async function ensureNats(url: string, storeDir: string): Promise<Nats> {
   if (await natsAnswers(url)) return { url, stop: async () => undefined };
@@ -29,9 +36,12 @@ export async function ensureNats(url: string, storeDir: string): Promise<Nats> {
   }
 
   mkdirSync(storeDir, { recursive: true });
+  const passwords = rolePasswords(storeDir);
+  const configFile = path.join(storeDir, 'nats.conf');
+  writeFileSync(configFile, natsServerAuthorization((role) => ({ value: passwords[role] })), { mode: 0o600 });
   // Its own process group, so that a terminal's Ctrl-C reaches it only through stop(),
   // after the services have drained.
-  const child = spawn(binary, ['-js', '-a', hostname, '-p', port || '4222', '-sd', storeDir], {
+  const child = spawn(binary, ['-c', configFile, '-js', '-a', hostname, '-p', port || '4222', '-sd', storeDir], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -54,7 +64,22 @@ export async function ensureNats(url: string, storeDir: string): Promise<Nats> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, stop };
+  const outsideCredentials = (['orchestrator', 'operator'] as const).map((role) => {
+    const file = path.join(storeDir, `${role}.json`);
+    const credentials = { url, user: role, password: passwords[role], inboxPrefix: inboxPrefix(role) };
+    writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    return file;
+  });
+  return { url, passwords, outsideCredentials, stop };
+}
+
+/** Made once per data folder and kept (owner-only), so that the outside roles' credentials stay valid across restarts. */
+function rolePasswords(storeDir: string): Record<NatsRole, string> {
+  const file = path.join(storeDir, 'passwords.json');
+  const saved: Partial<Record<NatsRole, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const passwords = Object.fromEntries(NATS_ROLES.map((role) => [role, saved[role] ?? randomBytes(24).toString('base64url')])) as Record<NatsRole, string>;
+  writeFileSync(file, JSON.stringify(passwords, null, 2), { mode: 0o600 });
+  return passwords;
 }
 
 function findNatsServer(): string | undefined {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SERVICES } from '@calldesk/contracts';
+import { SERVICES, type ServiceName } from '@calldesk/contracts';
 import { ensureNats } from './embedded-nats';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { localSecrets } from './local-secrets';
@@ -32,11 +32,18 @@ async function main(): Promise<void> {
     const services = runServices(
       ROOT,
       SERVICES,
-      (name) => ({ ...secrets, NATS_URL: nats.url, DATABASE_URL: databaseUrl, ...(name === 'gateway' && { PORT: port }) }),
+      (name) => ({
+        ...secrets,
+        NATS_URL: nats.url,
+        ...(nats.passwords && { NATS_USER: name, NATS_PASSWORD: nats.passwords[name as ServiceName] }),
+        DATABASE_URL: databaseUrl,
+        ...(name === 'gateway' && { PORT: port }),
+      }),
       SHUTDOWN_GRACE_MS,
     );
     cleanups.push(services.exited);
     console.log(`gateway on http://localhost:${port}, readiness at /readyz, every service at /v1/status (operator token)`);
+    for (const file of nats.outsideCredentials ?? []) console.log(`NATS credentials for ${path.basename(file, '.json')}: ${file}`);
     await shutdown((await services.done) ? 0 : 1);
   } catch (error) {
     if (!stopping) console.error((error as Error).message);

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, testNatsUrl, trackChild, waitFor } from '@calldesk/testing';
+import { connect } from 'nats';
 
 const ROOT = path.join(__dirname, '..', '..');
 const OPERATOR = randomBytes(32).toString('base64url');
@@ -20,6 +21,34 @@ describe('npm start on a clean machine', () => {
     try {
       const output = await startUntilReady(path.join(ROOT, 'dist', 'scripts', 'start.js'), dataDir);
       expect(output).not.toContain('kept in');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('starts its own NATS where none answers, with a user per role: services on theirs, the orchestrator\'s written down', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'calldesk-start-'));
+    await chmod(dataDir, 0o755);
+    const natsUrl = `nats://127.0.0.1:${await freePort()}`;
+    try {
+      await startUntilReady(path.join(ROOT, 'dist', 'scripts', 'start.js'), dataDir, [], {
+        natsUrl,
+        whileReady: async (output) => {
+          const file = /NATS credentials for orchestrator: (\S+)/.exec(output)?.[1];
+          expect(file).toBeDefined();
+          expect((await stat(file!)).mode & 0o777).toBe(0o600);
+          const credentials = JSON.parse(await readFile(file!, 'utf8'));
+          await expect(connect({ servers: natsUrl, reconnect: false })).rejects.toThrow(/Authorization Violation/i);
+          const orchestrator = await connect({ servers: credentials.url, user: credentials.user, pass: credentials.password, inboxPrefix: credentials.inboxPrefix });
+          try {
+            const reply = await orchestrator.request('calendar.v1.slots.find', new TextEncoder().encode('{}'), { timeout: 5_000 });
+            expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ error: { code: 'invalid_argument' } });
+            await expect(orchestrator.request('calendar.v1.admin.tenants.list', new TextEncoder().encode('{}'), { timeout: 500 })).rejects.toThrow();
+          } finally {
+            await orchestrator.close();
+          }
+        },
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -65,11 +94,16 @@ describe('npm start on a clean machine', () => {
  * service answers (within 60 s; it exiting first fails at once), then SIGTERMs it and expects exit
  * code 0. Answers with everything it printed.
  */
-async function startUntilReady(main: string, dataDir: string, nodeOptions: string[] = []): Promise<string> {
+async function startUntilReady(
+  main: string,
+  dataDir: string,
+  nodeOptions: string[] = [],
+  options: { natsUrl?: string; whileReady?: (output: string) => Promise<void> } = {},
+): Promise<string> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NATS_URL: await testNatsUrl(),
+    NATS_URL: options.natsUrl ?? (await testNatsUrl()),
     PORT: String(port),
     PG_PORT: String(await freePort()),
     DATA_DIR: dataDir,
@@ -91,6 +125,7 @@ async function startUntilReady(main: string, dataDir: string, nodeOptions: strin
     if (exitCode !== undefined) throw new Error(`it exited with code ${exitCode} before it was ready`);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(output).toContain(`gateway on http://localhost:${port}`);
+    await options.whileReady?.(output);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     return output;
