@@ -1,4 +1,4 @@
 export { Bus, Decline, type BusOptions, type Handler, type NatsIdentity } from './bus';
 export { EventStreams, backoff, type ConsumeOptions, type Delivery, type EventSource } from './event-streams';
 export { natsAnswers } from './nats-answers';
-export { natsServerAuthorization, passwordVariable, type PasswordSource } from './nats-server-auth';
+export { deployedNatsAuthorization, natsServerAuthorization, passwordVariable, type PasswordSource } from './nats-server-auth';
