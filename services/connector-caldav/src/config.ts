@@ -30,6 +30,19 @@ export const caldavConfig = {
    * a tenant cannot point the connector at the cluster's own network.
    */
   CALDAV_ALLOW_PRIVATE_NETWORKS: setting.flag(),
+  /**
+   * Self-hosted servers allowed by name (host names or addresses, comma-separated) although they
+   * are private or on http://, without opening every private address to every tenant.
+   */
+  CALDAV_PRIVATE_SERVERS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase().replace(/^\[|\]$/g, ''))
+        .filter(Boolean),
+    ),
 };
 
 export type CaldavConfig = z.infer<z.ZodObject<typeof caldavConfig>>;

@@ -1,13 +1,17 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { classifyProviderError, ProviderError } from '@calldesk/connector-kit';
 import { RpcError } from '@calldesk/contracts';
 import { CircuitBreakers, DEFAULT_RETRY_POLICY, parseRetryAfter, RetryPolicy } from '@calldesk/resilience';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { spanAttributes, withSpan } from '@calldesk/telemetry';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { CaldavConfig } from '../config';
+import { isPublicAddress, PrivateAddressRefused, publicOnlyLookup, resolveAll, type LookupFunction } from './public-address';
+
+/** The resolver sockets and destination checks use; tests give one that lies. */
+export const DNS_LOOKUP = Symbol('DNS_LOOKUP');
 
 export interface CaldavCredentials {
   username: string;
@@ -43,16 +47,27 @@ const SELF_HOSTED = 'a self-hosted server on http:// or a private network needs 
  * iCloud's discovery makes), refuses private networks unless allowed, and is a child span.
  * A 401 and a provider failure (5xx, 429, 408) become a ProviderError here; everything else is
  * the caller's to read.
+ *
+ * Private networks are refused twice: each URL (every redirect too) is checked before it is
+ * asked, and the sockets themselves resolve through a lookup that refuses private addresses, so
+ * a name that answers public when checked and private when dialled reaches nothing.
  */
 @Injectable()
 export class CaldavHttp {
   private readonly policy: RetryPolicy;
   private readonly breakers: CircuitBreakers;
   private readonly addresses = new Map<string, { publicOnly: boolean; until: number }>();
+  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly dispatcher?: Dispatcher;
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: CaldavConfig) {
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: CaldavConfig,
+    @Optional() @Inject(DNS_LOOKUP) private readonly resolve?: LookupFunction,
+  ) {
     this.policy = new RetryPolicy({ ...DEFAULT_RETRY_POLICY, attemptTimeoutMs: config.CALDAV_ATTEMPT_TIMEOUT_MS, budgetMs: 4 * config.CALDAV_ATTEMPT_TIMEOUT_MS });
     this.breakers = new CircuitBreakers({ failureThreshold: config.CALDAV_BREAKER_FAILURES, openMs: config.CALDAV_BREAKER_OPEN_MS });
+    this.allowedHosts = new Set(config.CALDAV_PRIVATE_SERVERS);
+    if (!config.CALDAV_ALLOW_PRIVATE_NETWORKS) this.dispatcher = new Agent({ connect: { lookup: publicOnlyLookup(this.allowedHosts, resolve) } });
   }
 
   /** A fetch bound to one account, for tsdav's helpers and our own requests. */
@@ -82,20 +97,30 @@ export class CaldavHttp {
 
   /** Checks that a server URL may be called at all (scheme and address). */
   async checkDestination(url: URL): Promise<void> {
-    if (this.config.CALDAV_ALLOW_PRIVATE_NETWORKS) {
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (this.config.CALDAV_ALLOW_PRIVATE_NETWORKS || this.allowedHosts.has(host)) {
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw RpcError.invalidArgument('serverUrl', 'serverUrl must be an http or https URL');
       return;
     }
     if (url.protocol !== 'https:') throw RpcError.invalidArgument('serverUrl', `serverUrl must be an https URL; ${SELF_HOSTED}`);
-    const cached = this.addresses.get(url.hostname);
+    const cached = this.addresses.get(host);
     let publicOnly = cached && cached.until > Date.now() ? cached.publicOnly : undefined;
     if (publicOnly === undefined) {
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      const found = isIP(host) ? [{ address: host }] : await lookup(host, { all: true }).catch(() => []);
-      publicOnly = found.length > 0 && found.every(({ address }) => !isPrivateAddress(address));
-      this.addresses.set(url.hostname, { publicOnly, until: Date.now() + ADDRESS_CACHE_MS });
+      const found = isIP(host) ? [host] : await resolveAll(host, this.resolve);
+      publicOnly = found.length > 0 && found.every(isPublicAddress);
+      this.addresses.set(host, { publicOnly, until: Date.now() + ADDRESS_CACHE_MS });
     }
-    if (!publicOnly) throw RpcError.invalidArgument('serverUrl', `serverUrl must name a public server; ${SELF_HOSTED}`);
+    if (!publicOnly) throw notPublic();
+  }
+
+  /** fetch through our dispatcher; a socket the lookup refused is the tenant's URL, not an outage. */
+  private async fetch(url: URL, init: RequestInit): Promise<Response> {
+    try {
+      return (await undiciFetch(url, { ...(init as object), dispatcher: this.dispatcher })) as unknown as Response;
+    } catch (error) {
+      if ((error as Error).cause instanceof PrivateAddressRefused) throw notPublic();
+      throw error;
+    }
   }
 
   private async send(url: URL, method: string, init: RequestInit, authorization: string, signal: AbortSignal): Promise<Response> {
@@ -106,7 +131,7 @@ export class CaldavHttp {
       await this.checkDestination(current);
       const headers = new Headers(init.headers);
       headers.set('authorization', authorization);
-      const response = await fetch(current, { ...init, method: currentMethod, headers, body, signal, redirect: 'manual' });
+      const response = await this.fetch(current, { ...init, method: currentMethod, headers, body, signal, redirect: 'manual' });
       const location = response.headers.get('location');
       if (init.redirect !== 'manual' && [301, 302, 303, 307, 308].includes(response.status) && location && hop < MAX_REDIRECTS) {
         await discard(response);
@@ -126,18 +151,10 @@ export class CaldavHttp {
   }
 }
 
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
+function notPublic(): RpcError {
+  return RpcError.invalidArgument('serverUrl', `serverUrl must name a public server; ${SELF_HOSTED}`);
 }
 
-/** Loopback, private, link-local, carrier-grade NAT, unspecified and unique-local addresses. */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = address.toLowerCase().match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  const v4 = mapped ? mapped[1] : isIP(address) === 4 ? address : undefined;
-  if (v4) {
-    const [a, b] = v4.split('.').map(Number);
-    return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168);
-  }
-  const v6 = address.toLowerCase();
-  return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6);
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
 }
