@@ -12,6 +12,16 @@ export const gatewayConfig = {
   API_KEY_CACHE_SIZE: setting.int(100, 10_000_000, 10_000),
   /** How long a remembered key is trusted without the database: the bound on a revocation whose broadcast was missed. */
   API_KEY_CACHE_TTL_MS: setting.int(100, 600_000, 5_000),
+  /** Calls a second each API key may make, and at once; beyond them 429 with Retry-After. */
+  RATE_LIMIT_KEY_PER_SECOND: setting.int(1, 100_000, 50),
+  RATE_LIMIT_KEY_BURST: setting.int(1, 100_000, 100),
+  /** The same for calls from one client address without a valid key: strangers' guesses, the OAuth redirect. */
+  RATE_LIMIT_ADDRESS_PER_SECOND: setting.int(1, 100_000, 5),
+  RATE_LIMIT_ADDRESS_BURST: setting.int(1, 100_000, 20),
+  /** Keys and addresses whose counts each instance keeps (the least recently seen go first): the bound on their memory. */
+  RATE_LIMIT_TRACKED: setting.int(1_000, 10_000_000, 100_000),
+  /** Proxies in front of the gateway whose X-Forwarded-For is believed; 0 when callers reach it directly. */
+  TRUST_PROXY_HOPS: setting.int(0, 10, 0),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfig>>;

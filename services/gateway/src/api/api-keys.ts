@@ -52,6 +52,11 @@ export class ApiKeys {
     return count > 0;
   }
 
+  /** Who owns a key this instance remembers, without asking the database. */
+  remembered(key: string): KeyOwner | undefined {
+    return KEY_FORM.test(key) ? this.known.get(hash(key)) : undefined;
+  }
+
   /** Who owns a key, or undefined for an unknown or revoked one. */
   async ownerOf(key: string): Promise<KeyOwner | undefined> {
     if (!KEY_FORM.test(key)) return undefined;

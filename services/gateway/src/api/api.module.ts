@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EdgeModule } from '../edge/edge.module';
 import { ApiKeys } from './api-keys';
 import { AuthGuard } from './auth.guard';
 import { BookingsController } from './bookings.controller';
@@ -13,6 +14,7 @@ import { StatusController } from './status.controller';
 
 /** The HTTP API of the web frontend, mapped onto the public NATS contract. */
 @Module({
+  imports: [EdgeModule],
   controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController, StatusController],
   providers: [ApiKeys, KeyRevocations, AuthGuard, Forward, ServicesStatus],
 })

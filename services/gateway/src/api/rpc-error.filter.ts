@@ -1,8 +1,8 @@
 import { RpcError } from '@calldesk/contracts';
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { Throttled } from '../edge/throttled';
 import { HTTP_STATUS } from '../http-status';
-
 
 /** The one error shape over HTTP too: {"error": {code, message, details}}, with a status to match. */
 @Catch()
@@ -10,6 +10,7 @@ export class RpcErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof RpcError) {
+      if (error instanceof Throttled) response.setHeader('retry-after', String(error.retryAfterSeconds));
       response.status(HTTP_STATUS[error.code]).json(error.toJSON());
       return;
     }

@@ -1,7 +1,9 @@
 import { oneLine, providerCallbackRpcs, RpcError } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
+import { RpcErrorFilter } from '../api/rpc-error.filter';
+import { AddressLimitGuard } from '../edge/address-limit.guard';
 import { HTTP_STATUS } from '../http-status';
 
 const PROVIDERS = new Set(['google', 'microsoft']);
@@ -9,9 +11,12 @@ const PROVIDERS = new Set(['google', 'microsoft']);
 /**
  * GET /v1/oauth/<provider>/callback: where Google and Microsoft send the user back after consent.
  * The query is forwarded as it came to that provider's connector over NATS, which checks the
- * signed state, exchanges the code and answers the connection (or the public error shape).
+ * signed state, exchanges the code and answers the connection (or the public error shape). Anyone
+ * may call it, so each client address has its limit.
  */
 @Controller('v1/oauth')
+@UseGuards(AddressLimitGuard)
+@UseFilters(RpcErrorFilter)
 export class OAuthCallbackController {
   constructor(private readonly bus: Bus) {}
 

@@ -1,6 +1,7 @@
 import { LOGGER } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Module } from '@nestjs/common';
+import { EdgeModule } from '../edge/edge.module';
 import { OAuthCallbackController } from '../oauth/oauth-callback.controller';
 import { GoogleWebhookController } from './google-webhook.controller';
 import { MicrosoftWebhookController } from './microsoft-webhook.controller';
@@ -8,6 +9,7 @@ import { WebhookSigner } from './webhook-signer';
 
 /** What providers call on the gateway: push messages and the OAuth redirect, forwarded to the connectors. */
 @Module({
+  imports: [EdgeModule],
   controllers: [GoogleWebhookController, MicrosoftWebhookController, OAuthCallbackController],
   providers: [
     {
