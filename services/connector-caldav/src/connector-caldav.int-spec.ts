@@ -250,20 +250,28 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
       });
     });
 
-    it('reads every object of the corpus as exactly its busy intervals', async () => {
-      for (const corpusCase of ICS_CORPUS) {
+    // A case the server refuses or changes as it stores it is left to the unit tests, and the skipped test says why.
+    for (const corpusCase of ICS_CORPUS) {
+      const skipped = corpusCase.skipOn?.[kind];
+      if (skipped) {
+        it.skip(`corpus ${corpusCase.name}: not stored as written on ${kind}: ${skipped}`, () => undefined);
+        continue;
+      }
+      it(`corpus ${corpusCase.name}: read as exactly its busy intervals, the calendar verified`, async () => {
         const url = `${blockingCalendar.url}corpus-${corpusCase.name}.ics`;
         expect((await server.client.put(url, corpusCase.ics)).status).toBeLessThan(300);
-        const answer = await busy(who, corpusCase.from, corpusCase.to);
-        const blocking = answer.calendars.find((c) => c.calendarId === blockingCalendar.id)!;
-        expect({ name: corpusCase.name, error: blocking.error, busy: blocking.busy.map((b) => ({ start: utc(b.start), end: utc(b.end), ...(b.bookingId ? { bookingId: b.bookingId } : {}) })) }).toEqual({
-          name: corpusCase.name,
-          error: undefined,
-          busy: corpusCase.busy.map((b) => ({ ...b, start: utc(b.start), end: utc(b.end) })),
-        });
-        expect(await server.client.delete(url)).toBeLessThan(300);
-      }
-    }, 15_000);
+        try {
+          const answer = await busy(who, corpusCase.from, corpusCase.to);
+          const blocking = answer.calendars.find((c) => c.calendarId === blockingCalendar.id)!;
+          expect({ error: blocking.error, busy: blocking.busy.map((b) => ({ start: utc(b.start), end: utc(b.end), ...(b.bookingId ? { bookingId: b.bookingId } : {}) })) }).toEqual({
+            error: undefined,
+            busy: corpusCase.busy.map((b) => ({ ...b, start: utc(b.start), end: utc(b.end) })),
+          });
+        } finally {
+          expect(await server.client.delete(url)).toBeLessThan(300);
+        }
+      });
+    }
 
     it('books, moves and cancels: the objects on the server are right, and a second client sees them', async () => {
       const bookingId = randomUUID();

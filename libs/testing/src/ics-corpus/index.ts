@@ -18,6 +18,8 @@ export interface CorpusCase {
   to: string;
   /** Exactly the busy intervals the object puts in the window, in order. */
   busy: { start: string; end: string; bookingId?: string }[];
+  /** Real servers that refuse the object or change it as they store it (it is still read in unit tests), and why. */
+  skipOn?: Partial<Record<'radicale' | 'xandikos', string>>;
 }
 
 /** Read when first used: the .ics files sit beside this source (a build does not copy them). */
@@ -138,5 +140,41 @@ export const ICS_CORPUS: CorpusCase[] = [
     from: '2026-04-20T00:00:00Z',
     to: '2026-04-21T00:00:00Z',
     busy: [{ start: '2026-04-20T15:00:00Z', end: '2026-04-20T16:00:00Z', bookingId: 'corpus-booking-1' }],
+  }),
+  corpusCase('zone-starts-late.ics', {
+    about: 'an IANA TZID whose VTIMEZONE starts in 2030, after the events: the zone database says when Berlin changes (25 October 2026)',
+    from: '2026-10-20T00:00:00Z',
+    to: '2026-11-01T00:00:00Z',
+    busy: [
+      { start: '2026-10-22T08:00:00Z', end: '2026-10-22T09:00:00Z' },
+      { start: '2026-10-29T09:00:00Z', end: '2026-10-29T10:00:00Z' },
+    ],
+  }),
+  corpusCase('windows-zone.ics', {
+    about: 'Outlook style: a Windows TZID ("Pacific Standard Time") whose VTIMEZONE lists its changes as RDATEs from 2027 on; a daily series across the US DST end (1 November 2026)',
+    from: '2026-10-29T00:00:00Z',
+    to: '2026-11-04T00:00:00Z',
+    busy: [
+      { start: '2026-10-30T16:00:00Z', end: '2026-10-30T16:30:00Z' },
+      { start: '2026-10-31T16:00:00Z', end: '2026-10-31T16:30:00Z' },
+      { start: '2026-11-01T17:00:00Z', end: '2026-11-01T17:30:00Z' },
+      { start: '2026-11-02T17:00:00Z', end: '2026-11-02T17:30:00Z' },
+    ],
+  }),
+  corpusCase('custom-zone-starts-late.ics', {
+    about: 'a TZID that names no known zone, whose VTIMEZONE starts in 2030: before its first change it is at that change\'s TZOFFSETFROM (+01:00), not UTC',
+    from: '2026-06-01T00:00:00Z',
+    to: '2026-06-02T00:00:00Z',
+    busy: [{ start: '2026-06-01T09:00:00Z', end: '2026-06-01T10:00:00Z' }],
+  }),
+  corpusCase('custom-zone-rdates.ics', {
+    about: 'a custom VTIMEZONE listing its changes as comma-separated RDATEs (summer +02:00, winter +01:00); the event is in June and, by RDATE, in December',
+    from: '2026-05-30T00:00:00Z',
+    to: '2026-12-05T00:00:00Z',
+    busy: [
+      { start: '2026-06-01T08:00:00Z', end: '2026-06-01T09:00:00Z' },
+      { start: '2026-12-01T09:00:00Z', end: '2026-12-01T10:00:00Z' },
+    ],
+    skipOn: { radicale: 'Radicale 3.1 keeps only the first change of each RDATE line of a VTIMEZONE' },
   }),
 ];

@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
-import { ensureZonesKnown } from './iana-zones';
+import { definedTimezone } from './defined-zones';
+import { ianaTimezone, ianaZoneOf } from './iana-zones';
 import { timesOnly } from './times-only';
 
 export interface BusyWindow {
@@ -34,9 +35,9 @@ export interface ObjectBusy {
  * it) puts in a window. Everything but the time properties is dropped before parsing. Recurrence
  * is expanded here — RRULE (by ical.js), RDATE, EXDATE, overridden instances (RECURRENCE-ID, also
  * with RANGE=THISANDFUTURE) —
- * with TZIDs resolved by the object's own VTIMEZONEs, else the IANA database, and floating
- * times and all-day events in the calendar's zone. Transparent and cancelled instances do not
- * block. Throws when the object cannot be parsed.
+ * with TZIDs that name a known zone read from the zone database, others by the object's own
+ * VTIMEZONE, and floating times, all-day events and unknown TZIDs in the calendar's zone.
+ * Transparent and cancelled instances do not block. Throws when the object cannot be parsed.
  */
 export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy {
   const root = parseTimes(ics);
@@ -87,39 +88,29 @@ function parseTimes(ics: string): ICAL.Component {
   const parsed = ICAL.parse(text) as unknown[];
   // Several VCALENDARs in one object are not valid CalDAV; read the first.
   const root = new ICAL.Component((Array.isArray(parsed[0]) ? parsed[0] : parsed) as unknown[]);
-  const defined = useKnownDefinitions(root);
-  const used = [...text.matchAll(/;TZID="?([^";:]+)"?/gi)].map((match) => match[1]);
-  ensureZonesKnown(used, defined);
+  useZones(root, text);
   return root;
 }
 
 /**
- * Expanding a VTIMEZONE's rules from 1970 on costs tens of milliseconds, and most clients put the
- * same VTIMEZONE in every object: a definition seen before is reused (ical.js keeps the zones of
- * a parse in its root's private `_timezoneCache`, which it consults first). Returns the TZIDs the
- * object defines.
+ * Tells ical.js which zone each TZID of the object means before any time is read (it looks a TZID
+ * up in its root's private `_timezoneCache` first): a zone known by name from the zone database,
+ * else the object's own VTIMEZONE. A TZID that is neither is read as floating time.
  */
-function useKnownDefinitions(root: ICAL.Component): Set<string> {
+function useZones(root: ICAL.Component, text: string): void {
   const zones = (root as unknown as { _timezoneCache?: Map<string, ICAL.Timezone> })._timezoneCache;
-  const defined = new Set<string>();
-  for (const vtimezone of root.getAllSubcomponents('vtimezone')) {
-    const tzid = String(vtimezone.getFirstPropertyValue('tzid'));
-    defined.add(tzid);
-    if (!zones) continue;
-    const key = vtimezone.toString();
-    let zone = KNOWN_ZONES.get(key);
-    if (!zone) {
-      zone = new ICAL.Timezone({ component: vtimezone, tzid });
-      if (KNOWN_ZONES.size >= MAX_KNOWN_ZONES) KNOWN_ZONES.delete(KNOWN_ZONES.keys().next().value!);
-      KNOWN_ZONES.set(key, zone);
-    }
-    zones.set(tzid, zone);
+  if (!zones) return;
+  const definitions = new Map(root.getAllSubcomponents('vtimezone').map((vtimezone) => [String(vtimezone.getFirstPropertyValue('tzid')), vtimezone]));
+  const used = [...text.matchAll(TZID_PARAMETER)].map((match) => match[1] ?? match[2]);
+  for (const tzid of new Set([...definitions.keys(), ...used])) {
+    const known = ianaZoneOf(tzid);
+    const definition = definitions.get(tzid);
+    const zone = known ? ianaTimezone(known) : definition && definedTimezone(definition);
+    if (zone) zones.set(tzid, zone);
   }
-  return defined;
 }
 
-const KNOWN_ZONES = new Map<string, ICAL.Timezone>();
-const MAX_KNOWN_ZONES = 500;
+const TZID_PARAMETER = /;TZID=(?:"([^"]*)"|([^";:]*))/gi;
 
 function groupByUid(events: ICAL.Component[]): ICAL.Component[][] {
   const groups = new Map<string, ICAL.Component[]>();
@@ -316,8 +307,8 @@ function exclusions(event: ICAL.Component, zone: string): { instants: Set<number
 }
 
 /**
- * The instant of an iCalendar time: UTC as it is; a TZID by its VTIMEZONE or the IANA zone; a
- * floating time, a date (its start) or an unknown TZID in the calendar's zone.
+ * The instant of an iCalendar time: UTC as it is; a TZID by its zone (see useZones); a floating
+ * time, a date (its start) or an unknown TZID in the calendar's zone.
  */
 export function instantOf(time: ICAL.Time, zone: string): number {
   if (!time.isDate && time.zone && time.zone !== ICAL.Timezone.localTimezone) return time.toUnixTime() * 1_000;
