@@ -177,4 +177,54 @@ export const ICS_CORPUS: CorpusCase[] = [
     ],
     skipOn: { radicale: 'Radicale 3.1 keeps only the first change of each RDATE line of a VTIMEZONE' },
   }),
+  corpusCase('rdate-period.ics', {
+    about: 'RDATEs with their own PERIOD (start/end in a TZID, start/duration in UTC) last their own period, not the series\' hour',
+    from: '2026-03-15T00:00:00Z',
+    to: '2026-03-22T00:00:00Z',
+    busy: [
+      { start: '2026-03-16T13:00:00Z', end: '2026-03-16T14:00:00Z' },
+      { start: '2026-03-18T18:00:00Z', end: '2026-03-18T20:30:00Z' },
+      { start: '2026-03-20T15:00:00Z', end: '2026-03-20T15:45:00Z' },
+    ],
+    skipOn: { radicale: 'Radicale 3.1 answers 400 to an RDATE PERIOD ("\'tuple\' object has no attribute \'year\'")' },
+  }),
+  corpusCase('two-rrules.ics', {
+    about: 'two RRULEs on one event (weekly on Mondays, and the 2nd and 20th of each month): their union, less an EXDATE',
+    from: '2026-03-01T00:00:00Z',
+    to: '2026-04-05T00:00:00Z',
+    busy: [
+      { start: '2026-03-02T13:00:00Z', end: '2026-03-02T13:30:00Z' },
+      { start: '2026-03-09T12:00:00Z', end: '2026-03-09T12:30:00Z' },
+      { start: '2026-03-20T12:00:00Z', end: '2026-03-20T12:30:00Z' },
+      { start: '2026-04-02T12:00:00Z', end: '2026-04-02T12:30:00Z' },
+    ],
+  }),
+  corpusCase('end-before-start.ics', {
+    about: 'DTEND an hour before DTSTART, daily twice: read on the safe side as busy from the end to the start',
+    from: '2026-03-12T00:00:00Z',
+    to: '2026-03-14T00:00:00Z',
+    busy: [
+      { start: '2026-03-12T18:00:00Z', end: '2026-03-12T19:00:00Z' },
+      { start: '2026-03-13T18:00:00Z', end: '2026-03-13T19:00:00Z' },
+    ],
+  }),
+  corpusCase('bymonth-unordered.ics', {
+    about: 'monthly on the first Monday with BYMONTH=12,11,1 (not in order) and COUNT=6 across two year ends; the window holds the last three',
+    from: '2026-10-01T00:00:00Z',
+    to: '2027-02-01T00:00:00Z',
+    busy: [
+      { start: '2026-11-02T15:00:00Z', end: '2026-11-02T16:00:00Z' },
+      { start: '2026-12-07T15:00:00Z', end: '2026-12-07T16:00:00Z' },
+      { start: '2027-01-04T15:00:00Z', end: '2027-01-04T16:00:00Z' },
+    ],
+  }),
+  corpusCase('bymonth-count-year-end.ics', {
+    about: 'monthly in December and January, COUNT=4 from December 2025: the fourth lands in January 2027',
+    from: '2026-12-01T00:00:00Z',
+    to: '2027-02-01T00:00:00Z',
+    busy: [
+      { start: '2026-12-15T14:00:00Z', end: '2026-12-15T15:00:00Z' },
+      { start: '2027-01-15T14:00:00Z', end: '2027-01-15T15:00:00Z' },
+    ],
+  }),
 ];

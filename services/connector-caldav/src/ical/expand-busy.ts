@@ -2,7 +2,9 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { definedTimezone } from './defined-zones';
 import { ianaTimezone, ianaZoneOf } from './iana-zones';
+import { walkRule } from './rule-starts';
 import { timesOnly } from './times-only';
+import { timeAt, wallClockOf, type WallClock } from './wall-clock';
 
 export interface BusyWindow {
   /** Epoch milliseconds, [from, to). */
@@ -13,7 +15,7 @@ export interface BusyWindow {
 export interface ExpandOptions {
   /** The calendar's zone: floating times and all-day events are in it. */
   zone: string;
-  /** RRULE instances expanded per series at most; past it, the rest of the window counts as busy. */
+  /** Instances expanded per RRULE at most; past it, the rest of the window counts as busy. */
   maxInstances: number;
 }
 
@@ -26,18 +28,18 @@ export interface BusySpan {
 
 export interface ObjectBusy {
   busy: BusySpan[];
-  /** True when a series hit the instance cap (its tail counted as busy). */
+  /** True when a rule hit the instance cap or was not walked (the rest of the window counted as busy). */
   capped: boolean;
 }
 
 /**
  * The busy spans an iCalendar object (one event with its recurrence overrides, as CalDAV stores
  * it) puts in a window. Everything but the time properties is dropped before parsing. Recurrence
- * is expanded here — RRULE (by ical.js), RDATE, EXDATE, overridden instances (RECURRENCE-ID, also
- * with RANGE=THISANDFUTURE) —
- * with TZIDs that name a known zone read from the zone database, others by the object's own
- * VTIMEZONE, and floating times, all-day events and unknown TZIDs in the calendar's zone.
- * Transparent and cancelled instances do not block. Throws when the object cannot be parsed.
+ * is expanded here — every RRULE (by rrule, see walkRule), RDATE (a PERIOD with its own length),
+ * EXDATE, overridden instances (RECURRENCE-ID, also with RANGE=THISANDFUTURE) — with TZIDs that
+ * name a known zone read from the zone database, others by the object's own VTIMEZONE, and
+ * floating times, all-day events and unknown TZIDs in the calendar's zone. Transparent and
+ * cancelled instances do not block. Throws when the object cannot be parsed.
  */
 export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy {
   const root = parseTimes(ics);
@@ -51,7 +53,7 @@ export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOpt
     for (const master of masters) expandMaster(master, overridden, futures, window, options, result);
     for (const override of overrides) {
       const start = override.getFirstPropertyValue('dtstart') as ICAL.Time | null;
-      if (start) addInstance(override, start, window, options.zone, result, bookingIdOf(override) ?? bookingIdOf(masters[0]), masters[0]);
+      if (start) addInstance(override, start, window, options.zone, result, { bookingId: bookingIdOf(masters[0]), master: masters[0] });
     }
   }
   result.busy.sort((a, b) => a.start - b.start || a.end - b.end);
@@ -67,9 +69,8 @@ export function timesOfSingleEvent(ics: string, zone: string): { start: number; 
   const event = root.getAllSubcomponents('vevent').find((e) => !e.hasProperty('recurrence-id'));
   const start = event?.getFirstPropertyValue('dtstart') as ICAL.Time | null | undefined;
   if (!event || !start || String(event.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return undefined;
-  const startMs = instantOf(start, zone);
-  const end = endOf(event, start, startMs, zone);
-  return end > startMs ? { start: startMs, end, bookingId: bookingIdOf(event) } : undefined;
+  const span = spanOf(event, start, instantOf(start, zone), zone);
+  return span.end > span.start ? { ...span, bookingId: bookingIdOf(event) } : undefined;
 }
 
 const BOOKING_UID = /^calldesk-(.+)$/;
@@ -167,41 +168,84 @@ function expandMaster(
   if (!dtstart || (!blocks(master) && !futures.length)) return;
   const bookingId = bookingIdOf(master);
   const excluded = exclusions(master, options.zone);
-  const starts = new Map<number, ICAL.Time>();
-  const take = (time: ICAL.Time) => {
-    const instant = instantOf(time, options.zone);
-    if (overridden.has(instant) || excluded.instants.has(instant) || excluded.dates.has(localDate(time))) return;
-    starts.set(instant, time);
+  const instances = new Map<number, Instance>();
+  const take = (instance: Instance) => {
+    const instant = instantOf(instance.start, options.zone);
+    if (overridden.has(instant) || excluded.instants.has(instant) || excluded.dates.has(localDate(instance.start))) return;
+    instances.set(instant, instance);
   };
-  take(dtstart);
-  for (const rdate of rdates(master)) take(rdate);
-
-  const rule = master.getFirstPropertyValue('rrule') as ICAL.Recur | null;
-  if (rule) {
-    // How far an instance may end after its original start, and start before it, moves included.
-    const reach = Math.max(maxLengthMs(master, dtstart), ...futures.map((f) => f.shiftMs + maxLengthMs(f.override, dtstart)));
-    const ahead = Math.max(0, ...futures.map((f) => -f.shiftMs));
-    const first = fastForward(dtstart, rule, window.from - reach, options.zone);
-    const iterator = rule.iterator(first);
-    let count = 0;
-    for (let next = iterator.next(); next; next = iterator.next()) {
-      const instant = instantOf(next, options.zone);
-      if (instant - ahead >= window.to) break;
-      if (++count > options.maxInstances) {
-        // A rule too dense to expand: what is left of the window cannot be verified, so it is busy.
-        result.capped = true;
-        result.busy.push({ start: Math.max(instant, window.from), end: window.to, bookingId });
-        break;
-      }
-      if (instant + reach > window.from) take(next.clone());
-    }
-  }
-  for (const [instant, start] of [...starts].sort(([a], [b]) => a - b)) {
+  take({ start: dtstart });
+  rdates(master).forEach(take);
+  ruleStarts(master, dtstart, futures, window, options, result).forEach((start) => take({ start }));
+  for (const [instant, { start, end }] of [...instances].sort(([a], [b]) => a - b)) {
     const future = governing(futures, instant);
-    if (!future) addInstance(master, start, window, options.zone, result, bookingId);
-    else addInstance(future.override, shifted(start, future.shift), window, options.zone, result, bookingId, master);
+    if (!future) addInstance(master, start, window, options.zone, result, { bookingId, end });
+    else addInstance(future.override, shifted(start, future.shift), window, options.zone, result, { bookingId, master });
   }
 }
+
+/** One start of a series; an RDATE PERIOD brings its own end. */
+interface Instance {
+  start: ICAL.Time;
+  end?: ICAL.Time;
+}
+
+/**
+ * The starts the series' RRULEs make (all of them: a series may have several) that may reach the
+ * window, in no particular order. Past maxInstances of a rule, or for a rule not walked, what is
+ * left of the window cannot be verified, so it is busy.
+ */
+function ruleStarts(master: ICAL.Component, dtstart: ICAL.Time, futures: FutureOverride[], window: BusyWindow, options: ExpandOptions, result: ObjectBusy): ICAL.Time[] {
+  const rules = master.getAllProperties('rrule').map((property) => property.getFirstValue() as ICAL.Recur);
+  if (!rules.length) return [];
+  // How far an instance may reach from its original start either way, moves included.
+  const reach = Math.max(maxLengthMs(master, dtstart), ...futures.map((f) => Math.abs(f.shiftMs) + maxLengthMs(f.override, dtstart)));
+  const bookingId = bookingIdOf(master);
+  const busyFrom = (instant: number) => {
+    const start = Math.max(instant, window.from);
+    if (start >= window.to) return;
+    result.capped = true;
+    result.busy.push({ start, end: window.to, ...(bookingId ? { bookingId } : {}) });
+  };
+  const starts: ICAL.Time[] = [];
+  for (const rule of rules) {
+    let walked = 0;
+    const walk = {
+      dtstart: wallClockOf(dtstart),
+      until: rule.until ? untilWallClock(rule.until, dtstart, options.zone) : undefined,
+      notBefore: window.from - reach,
+      notAfter: window.to + reach,
+    };
+    const walkable = walkRule(rule, walk, (wallClock) => {
+      const start = timeAt(wallClock, dtstart.zone, dtstart.isDate);
+      const instant = instantOf(start, options.zone);
+      if (++walked > options.maxInstances) {
+        busyFrom(instant);
+        return false;
+      }
+      if (instant + reach > window.from && instant - reach < window.to) starts.push(start);
+      return true;
+    });
+    if (!walkable) busyFrom(instantOf(dtstart, options.zone));
+  }
+  return starts;
+}
+
+/**
+ * UNTIL in the series' wall clock: a UTC UNTIL beside a zoned or floating DTSTART (as RFC 5545
+ * wants it) at its local time in that zone; a date through its end; else as written.
+ */
+function untilWallClock(until: ICAL.Time, dtstart: ICAL.Time, zone: string): WallClock {
+  if (until.isDate) return wallClockOf(until) + DAY_MS - 1_000;
+  if (until.zone !== ICAL.Timezone.utcTimezone || dtstart.zone === ICAL.Timezone.utcTimezone) return wallClockOf(until);
+  const local = dtstart.isDate || dtstart.zone === ICAL.Timezone.localTimezone ? ianaTimezone(zone) : dtstart.zone!;
+  const instant = until.toUnixTime() * 1_000;
+  // The offset at the UTC reading, then at the local time that gives: right but in the hour of a change.
+  const guess = instant + local.utcOffset(timeAt(instant, local, false)) * 1_000;
+  return instant + local.utcOffset(timeAt(guess, local, false)) * 1_000;
+}
+
+const DAY_MS = 86_400_000;
 
 function addInstance(
   event: ICAL.Component,
@@ -209,16 +253,16 @@ function addInstance(
   window: BusyWindow,
   zone: string,
   result: ObjectBusy,
-  bookingId?: string,
-  master?: ICAL.Component,
+  context: { bookingId?: string; master?: ICAL.Component; end?: ICAL.Time },
 ): void {
   if (!blocks(event)) return;
+  const bookingId = bookingIdOf(event) ?? context.bookingId;
   const startMs = instantOf(start, zone);
   // An override that gives no end of its own keeps the series' length.
-  const lengthFrom = master && !event.hasProperty('dtend') && !event.hasProperty('duration') ? master : event;
-  const end = endOf(lengthFrom, start, startMs, zone);
-  if (end <= startMs || startMs >= window.to || end <= window.from) return;
-  result.busy.push(bookingId ? { start: startMs, end, bookingId } : { start: startMs, end });
+  const lengthFrom = context.master && !event.hasProperty('dtend') && !event.hasProperty('duration') ? context.master : event;
+  const span = context.end ? between(startMs, instantOf(context.end, zone)) : spanOf(lengthFrom, start, startMs, zone);
+  if (span.end <= span.start || span.start >= window.to || span.end <= window.from) return;
+  result.busy.push(bookingId ? { ...span, bookingId } : span);
 }
 
 /** Transparent (free) and cancelled events do not block; tentative ones do. */
@@ -228,57 +272,56 @@ function blocks(event: ICAL.Component): boolean {
   return transp !== 'TRANSPARENT' && status !== 'CANCELLED';
 }
 
+interface Span {
+  start: number;
+  end: number;
+}
+
 /**
- * The instance's end: DTEND's distance from DTSTART (exact for date-times, in whole days for
+ * The instance's span: to DTEND's distance from DTSTART (exact for date-times, in whole days for
  * dates), or DURATION (nominal days and weeks, exact hours and less); a date alone lasts a day,
- * a date-time alone is an instant (not busy).
+ * a date-time alone is an instant (not busy). An end before the start is a client's error that
+ * we read on the safe side, as busy between the two: from the end to the start (for dates,
+ * through the start's whole day).
  */
-function endOf(event: ICAL.Component, start: ICAL.Time, startMs: number, zone: string): number {
+function spanOf(event: ICAL.Component, start: ICAL.Time, startMs: number, zone: string): Span {
   const ownStart = event.getFirstPropertyValue('dtstart') as ICAL.Time;
   const dtend = event.getFirstPropertyValue('dtend') as ICAL.Time | null;
   if (dtend) {
-    if (start.isDate || ownStart.isDate) return plusDays(start, Math.max(1, daysBetween(ownStart, dtend)), zone);
-    return startMs + (instantOf(dtend, zone) - instantOf(ownStart, zone));
+    if (start.isDate || ownStart.isDate) return daySpan(start, daysBetween(ownStart, dtend), zone);
+    return between(startMs, startMs + (instantOf(dtend, zone) - instantOf(ownStart, zone)));
   }
   const duration = event.getFirstPropertyValue('duration') as ICAL.Duration | null;
   if (duration) {
-    const days = (duration.weeks ?? 0) * 7 + (duration.days ?? 0);
     const sign = duration.isNegative ? -1 : 1;
-    if (start.isDate) return plusDays(start, Math.max(1, days), zone);
+    const days = sign * ((duration.weeks ?? 0) * 7 + (duration.days ?? 0));
+    if (start.isDate) return daySpan(start, days, zone);
     const exact = sign * ((duration.hours ?? 0) * 3_600 + (duration.minutes ?? 0) * 60 + (duration.seconds ?? 0)) * 1_000;
-    if (!days) return startMs + exact;
-    const shifted = start.clone();
-    shifted.addDuration(ICAL.Duration.fromData({ days: sign * days }));
-    return instantOf(shifted, zone) + exact;
+    if (!days) return between(startMs, startMs + exact);
+    return between(startMs, instantOf(shifted(start, ICAL.Duration.fromData({ days: Math.abs(days), isNegative: days < 0 })), zone) + exact);
   }
-  return start.isDate ? plusDays(start, 1, zone) : startMs;
+  return start.isDate ? daySpan(start, 1, zone) : { start: startMs, end: startMs };
 }
 
-/** An upper bound of one instance's length, to know which earlier starts may reach the window. */
+/** Whole local days from a date: `days` of them, at least its own; counted back, from that many days before through the date itself. */
+function daySpan(start: ICAL.Time, days: number, zone: string): Span {
+  return days > 0 ? { start: plusDays(start, 0, zone), end: plusDays(start, days, zone) } : { start: plusDays(start, days, zone), end: plusDays(start, 1, zone) };
+}
+
+function between(a: number, b: number): Span {
+  return { start: Math.min(a, b), end: Math.max(a, b) };
+}
+
+/** An upper bound of one instance's length, to know which starts may reach the window. */
 function maxLengthMs(event: ICAL.Component, dtstart: ICAL.Time): number {
   const probeZone = 'UTC';
-  const startMs = instantOf(dtstart, probeZone);
-  return Math.max(0, endOf(event, dtstart, startMs, probeZone) - startMs) + 2 * 86_400_000;
-}
-
-/**
- * Starting a daily or weekly rule without COUNT from DTSTART walks every instance since; it is
- * the same series from a later start a whole number of periods on (same wall-clock time, same
- * weekday), so start just before the window. Other rules are walked from DTSTART.
- */
-function fastForward(dtstart: ICAL.Time, rule: ICAL.Recur, notBefore: number, zone: string): ICAL.Time {
-  const periodDays = rule.freq === 'DAILY' ? 1 : rule.freq === 'WEEKLY' ? 7 : 0;
-  if (!periodDays || rule.count) return dtstart;
-  const stepDays = periodDays * (rule.interval || 1);
-  const behind = notBefore - instantOf(dtstart, zone) - 2 * stepDays * 86_400_000;
-  if (behind <= 0) return dtstart;
-  const steps = Math.floor(behind / (stepDays * 86_400_000));
-  return shifted(dtstart, ICAL.Duration.fromData({ days: steps * stepDays }));
+  const span = spanOf(event, dtstart, instantOf(dtstart, probeZone), probeZone);
+  return span.end - span.start + 2 * DAY_MS;
 }
 
 /**
  * `time` moved by `duration`. addDuration leaves the fields unnormalized (day 13000 of 1990),
- * and the rule iterator and the zone lookups take them as they are: a normalized time.
+ * and the zone lookups take them as they are: a normalized time.
  */
 function shifted(time: ICAL.Time, duration: ICAL.Duration): ICAL.Time {
   const moved = time.clone();
@@ -287,11 +330,11 @@ function shifted(time: ICAL.Time, duration: ICAL.Duration): ICAL.Time {
   return ICAL.Time.fromData({ year, month, day, hour, minute, second, isDate }, time.zone);
 }
 
-function rdates(event: ICAL.Component): ICAL.Time[] {
+function rdates(event: ICAL.Component): Instance[] {
   return event
     .getAllProperties('rdate')
     .flatMap((property) => property.getValues() as (ICAL.Time | ICAL.Period)[])
-    .map((value) => (value instanceof ICAL.Period ? value.start : value));
+    .map((value) => (value instanceof ICAL.Period ? { start: value.start, end: value.getEnd() } : { start: value }));
 }
 
 function exclusions(event: ICAL.Component, zone: string): { instants: Set<number>; dates: Set<string> } {
