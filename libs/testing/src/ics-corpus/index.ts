@@ -227,4 +227,20 @@ export const ICS_CORPUS: CorpusCase[] = [
       { start: '2027-01-15T14:00:00Z', end: '2027-01-15T15:00:00Z' },
     ],
   }),
+  corpusCase('date-without-value.ics', {
+    about: 'DTSTART:20190101 without VALUE=DATE, yearly: an all-day event every New Year\'s Day',
+    from: '2025-12-31T00:00:00Z',
+    to: '2026-01-03T00:00:00Z',
+    busy: [{ start: '2026-01-01T05:00:00Z', end: '2026-01-02T05:00:00Z' }],
+  }),
+  corpusCase('versions.ics', {
+    about: 'three versions of one series and two of one moved instance in one object: only the highest SEQUENCE, then the latest DTSTAMP, counts',
+    from: '2026-03-12T00:00:00Z',
+    to: '2026-03-14T00:00:00Z',
+    busy: [
+      { start: '2026-03-12T18:00:00Z', end: '2026-03-12T19:00:00Z' },
+      { start: '2026-03-13T21:00:00Z', end: '2026-03-13T21:30:00Z' },
+    ],
+    skipOn: { radicale: 'Radicale 3.1 answers 400 to several VEVENTs of one UID without distinct RECURRENCE-IDs ("Multiple main components")' },
+  }),
 ];

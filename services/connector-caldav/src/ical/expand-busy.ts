@@ -38,14 +38,15 @@ export interface ObjectBusy {
  * is expanded here — every RRULE (by rrule, see walkRule), RDATE (a PERIOD with its own length),
  * EXDATE, overridden instances (RECURRENCE-ID, also with RANGE=THISANDFUTURE) — with TZIDs that
  * name a known zone read from the zone database, others by the object's own VTIMEZONE, and
- * floating times, all-day events and unknown TZIDs in the calendar's zone. Transparent and
- * cancelled instances do not block. Throws when the object cannot be parsed.
+ * floating times, all-day events and unknown TZIDs in the calendar's zone. Of several versions of
+ * one event only the latest counts. Transparent and cancelled instances do not block. Throws when
+ * the object cannot be parsed.
  */
 export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy {
   const root = parseTimes(ics);
   const result: ObjectBusy = { busy: [], capped: false };
   const events = root.getAllSubcomponents('vevent');
-  for (const series of groupByUid(events)) {
+  for (const series of groupByUid(events).map((versions) => latestVersions(versions, options.zone))) {
     const overrides = series.filter((event) => event.hasProperty('recurrence-id'));
     const masters = series.filter((event) => !event.hasProperty('recurrence-id'));
     const overridden = new Set(overrides.map((event) => instantOf(event.getFirstPropertyValue('recurrence-id') as ICAL.Time, options.zone)));
@@ -121,6 +122,34 @@ function groupByUid(events: ICAL.Component[]): ICAL.Component[][] {
     groups.set(key, [...(groups.get(key) ?? []), event]);
   });
   return [...groups.values()];
+}
+
+/**
+ * A client that lost track of an event may write it again beside the old one (same UID, same or
+ * no RECURRENCE-ID): of each instance only the latest version counts, by SEQUENCE, then DTSTAMP
+ * (RFC 5545 §3.8.7). Versions nothing tells apart all count: which one is right is unknown.
+ */
+function latestVersions(series: ICAL.Component[], zone: string): ICAL.Component[] {
+  const byInstance = new Map<string, ICAL.Component[]>();
+  for (const event of series) {
+    const rid = event.getFirstPropertyValue('recurrence-id') as ICAL.Time | null;
+    const key = rid ? String(instantOf(rid, zone)) : 'series';
+    byInstance.set(key, [...(byInstance.get(key) ?? []), event]);
+  }
+  return [...byInstance.values()].flatMap((versions) => {
+    const latest = versions.map(versionOf).reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
+    return versions.filter((event) => compareVersions(versionOf(event), latest) === 0);
+  });
+}
+
+function versionOf(event: ICAL.Component): [sequence: number, stamp: number] {
+  const sequence = Number(event.getFirstPropertyValue('sequence') ?? 0);
+  const stamp = event.getFirstPropertyValue('dtstamp') as ICAL.Time | null;
+  return [Number.isFinite(sequence) ? sequence : 0, stamp ? stamp.toUnixTime() : -Infinity];
+}
+
+function compareVersions(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || (a[1] === b[1] ? 0 : a[1] > b[1] ? 1 : -1);
 }
 
 /**

@@ -2,8 +2,10 @@
  * Keeps only what says when an event is busy and drops everything else at once: titles,
  * descriptions, locations, attendees, organizers, alarms, attachments, X- properties (but ours),
  * unknown parameters. What is left is a valid iCalendar text of VEVENTs and VTIMEZONEs with time
- * properties only, for the parser. Lines are unfolded first; exact duplicate lines within a
- * component (iCloud sends some) are dropped too.
+ * properties only, for the parser; SEQUENCE and DTSTAMP stay to tell versions of one event apart.
+ * Lines are unfolded first; exact duplicate lines within a component (iCloud sends some) are
+ * dropped too. A date written without VALUE=DATE (`DTSTART:20190101`) or a period without
+ * VALUE=PERIOD is given its type, which the parser would otherwise refuse.
  */
 export function timesOnly(ics: string): string {
   const kept: string[] = [];
@@ -37,7 +39,7 @@ export function timesOnly(ics: string): string {
     if (droppedDepth > 0) continue;
     const component = stack.at(-1);
     if (!component || !KEEP[component].has(name)) continue;
-    const clean = `${name}${keptParameters(parsed.parameters)}:${parsed.value}`;
+    const clean = `${name}${keptParameters(parsed.parameters)}${impliedValueType(name, parsed)}:${parsed.value}`;
     const lines = seen.at(-1)!;
     if (lines.has(clean)) continue;
     lines.add(clean);
@@ -57,6 +59,8 @@ const EVENT_PROPERTIES = new Set([
   'RECURRENCE-ID',
   'TRANSP',
   'STATUS',
+  'SEQUENCE',
+  'DTSTAMP',
   'X-CALLDESK-BOOKING-ID',
 ]);
 const OBSERVANCE_PROPERTIES = new Set(['DTSTART', 'TZOFFSETFROM', 'TZOFFSETTO', 'RRULE', 'RDATE']);
@@ -135,4 +139,15 @@ function keptParameters(parameters: string[]): string {
     .filter((parameter) => KEPT_PARAMETERS.has(parameter.split('=')[0].trim().toUpperCase()))
     .map((parameter) => `;${parameter}`)
     .join('');
+}
+
+const DATE_LIST = /^\d{8}(,\d{8})*$/;
+const TIME_PROPERTIES = new Set(['DTSTART', 'DTEND', 'RECURRENCE-ID', 'EXDATE', 'RDATE']);
+
+/** `;VALUE=DATE` or `;VALUE=PERIOD` where the value shows its type but the line does not name it. */
+function impliedValueType(name: string, line: ContentLine): string {
+  if (!TIME_PROPERTIES.has(name) || line.parameters.some((parameter) => /^\s*VALUE\s*=/i.test(parameter))) return '';
+  const value = line.value.trim();
+  if (DATE_LIST.test(value)) return ';VALUE=DATE';
+  return name === 'RDATE' && value.includes('/') ? ';VALUE=PERIOD' : '';
 }
