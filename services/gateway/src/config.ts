@@ -22,6 +22,12 @@ export const gatewayConfig = {
   RATE_LIMIT_TRACKED: setting.int(1_000, 10_000_000, 100_000),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed; 0 when callers reach it directly. */
   TRUST_PROXY_HOPS: setting.int(0, 10, 0),
+  /** Live event streams (GET /v1/events) one API key may hold open on each instance; beyond them 429. */
+  LIVE_EVENTS_STREAMS_PER_KEY: setting.int(1, 10_000, 20),
+  /** Bytes a live stream may have waiting for its client; a client further behind is dropped. */
+  LIVE_EVENTS_MAX_BUFFERED_BYTES: setting.int(64 * 1024, 64 * 1024 * 1024, 1024 * 1024),
+  /** How long a live stream's client may leave its buffer full before it is dropped. */
+  LIVE_EVENTS_DRAIN_TIMEOUT_MS: setting.int(100, 600_000, 10_000),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfig>>;

@@ -7,6 +7,7 @@ import { CatalogController } from './catalog.controller';
 import { Forward } from './forward';
 import { KeyRevocations } from './key-revocations';
 import { LiveEventsController } from './live-events.controller';
+import { LiveStreams } from './live-streams';
 import { OperatorController } from './operator.controller';
 import { ServicesStatus } from './services-status';
 import { SlotsController } from './slots.controller';
@@ -16,6 +17,6 @@ import { StatusController } from './status.controller';
 @Module({
   imports: [EdgeModule],
   controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController, StatusController],
-  providers: [ApiKeys, KeyRevocations, AuthGuard, Forward, ServicesStatus],
+  providers: [ApiKeys, KeyRevocations, LiveStreams, AuthGuard, Forward, ServicesStatus],
 })
 export class ApiModule {}

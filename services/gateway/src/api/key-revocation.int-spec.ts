@@ -1,3 +1,4 @@
+import { waitFor } from '@calldesk/testing';
 import { startGateways, OPERATOR, type Gateways } from './gateway-under-test';
 
 describe('revoking an api key', () => {
@@ -25,6 +26,26 @@ describe('revoking an api key', () => {
       }
     }
     expect(refusedAfterMs).toBeLessThan(1_000);
+  });
+
+  it('closes the key’s live streams on every gateway', async () => {
+    const { tenantId, key, keyId } = await edge.tenantKey();
+    const other = await edge.tenantKey();
+    const leave = new AbortController();
+    const streams = await Promise.all(
+      [key, other.key].map((token) => fetch(`${edge.gateways[1].url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: leave.signal })),
+    );
+    const [doomed, kept] = streams.map((response) => {
+      const state = { ended: false };
+      void response.body!.pipeTo(new WritableStream()).catch(() => undefined).finally(() => (state.ended = true));
+      return state;
+    });
+    const revokedAt = Date.now();
+    expect((await edge.call('DELETE', `/v1/tenants/${tenantId}/api-keys/${keyId}`, OPERATOR)).status).toBe(204);
+    await waitFor(() => doomed.ended, { timeoutMs: 1_000, intervalMs: 10 });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    expect(kept.ended).toBe(false);
+    leave.abort();
   });
 
   it('is the operator’s: a tenant key is refused with 403, an unknown key id with 404', async () => {

@@ -2,17 +2,19 @@ import { Broadcasts } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApiKeys } from './api-keys';
+import { LiveStreams } from './live-streams';
 
 /**
  * A key revoked on one gateway instance is refused by all at once: the database says so for good,
- * and a broadcast tells every instance to forget the key. Should an instance miss the broadcast,
- * its memory of the key lasts API_KEY_CACHE_TTL_MS at most.
+ * and a broadcast tells every instance to forget the key and close its live streams. Should an
+ * instance miss the broadcast, both last API_KEY_CACHE_TTL_MS at most.
  */
 @Injectable()
 export class KeyRevocations implements OnApplicationBootstrap {
   constructor(
     private readonly bus: Bus,
     private readonly keys: ApiKeys,
+    private readonly streams: LiveStreams,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -30,5 +32,6 @@ export class KeyRevocations implements OnApplicationBootstrap {
 
   private forget(keyId: string): void {
     this.keys.forget(keyId);
+    this.streams.closeKey(keyId);
   }
 }

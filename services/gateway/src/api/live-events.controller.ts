@@ -1,12 +1,8 @@
-import { STREAM } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
 import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { RpcErrorFilter } from './rpc-error.filter';
-
-const HEARTBEAT_MS = 15_000;
-const decoder = new TextDecoder();
+import { LiveStreams } from './live-streams';
 
 /**
  * The dashboard's live feed (server-sent events): every booking, calendar and connection event of
@@ -17,30 +13,10 @@ const decoder = new TextDecoder();
 @UseGuards(AuthGuard)
 @UseFilters(RpcErrorFilter)
 export class LiveEventsController {
-  constructor(private readonly bus: Bus) {}
+  constructor(private readonly streams: LiveStreams) {}
 
   @Get()
   stream(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    response.write(': connected\n\n');
-    const subscription = this.bus.connection.subscribe(STREAM.subjects, {
-      callback: (error, msg) => {
-        if (error) return;
-        const text = decoder.decode(msg.data);
-        let tenantId: unknown;
-        try {
-          tenantId = (JSON.parse(text) as { tenantId?: unknown }).tenantId;
-        } catch {
-          return;
-        }
-        if (tenantId !== request.tenantId) return;
-        response.write(`event: ${msg.subject.slice('calendar.v1.events.'.length)}\ndata: ${text}\n\n`);
-      },
-    });
-    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    request.on('close', () => {
-      clearInterval(heartbeat);
-      subscription.unsubscribe();
-    });
+    this.streams.open({ tenantId: request.tenantId, keyId: request.keyId }, request, response);
   }
 }
