@@ -273,6 +273,27 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
       });
     }
 
+    it('counts an object it cannot parse busy on the safe side, beside the others, and says so in the log without its content', async () => {
+      const unreadable = ICS_CORPUS.find((c) => c.name === 'unreadable-rule')!;
+      const urls = [`${blockingCalendar.url}bad-${randomUUID()}.ics`, `${blockingCalendar.url}fine-${randomUUID()}.ics`];
+      const logged = seen.logs.length;
+      expect((await server.client.put(urls[0], unreadable.ics)).status).toBeLessThan(300);
+      expect((await server.client.put(urls[1], ownerEvent(randomUUID(), '2026-03-12T09:00:00-04:00', '2026-03-12T09:30:00-04:00'))).status).toBeLessThan(300);
+      try {
+        const answer = await busy(who, unreadable.from, unreadable.to);
+        const blocking = answer.calendars.find((c) => c.calendarId === blockingCalendar.id)!;
+        expect(blocking.error).toBeUndefined();
+        expect(blocking.busy.map((b) => [utc(b.start), utc(b.end)])).toEqual([
+          ['2026-03-12T13:00:00Z', '2026-03-12T13:30:00Z'],
+          ...unreadable.busy.map((b) => [utc(b.start), utc(b.end)]),
+        ]);
+        const warning = seen.logs.slice(logged).find((line) => line.includes('unparseable calendar objects'));
+        expect(warning && JSON.parse(warning)).toMatchObject({ calendarId: blockingCalendar.id, count: 1 });
+      } finally {
+        for (const url of urls) await server.client.delete(url);
+      }
+    });
+
     it('books, moves and cancels: the objects on the server are right, and a second client sees them', async () => {
       const bookingId = randomUUID();
       const write = { tenantId: who.tenantId, calendarId: bookingCalendar.id, bookingId, start: at(10), end: at(11), title: 'Consultation', description: 'Booked by phone' };

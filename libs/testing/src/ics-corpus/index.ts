@@ -18,6 +18,8 @@ export interface CorpusCase {
   to: string;
   /** Exactly the busy intervals the object puts in the window, in order. */
   busy: { start: string; end: string; bookingId?: string }[];
+  /** An object our parser cannot read: its busy intervals are the fail-safe reading of it. */
+  unreadable?: true;
   /** Real servers that refuse the object or change it as they store it (it is still read in unit tests), and why. */
   skipOn?: Partial<Record<'radicale' | 'xandikos', string>>;
 }
@@ -242,5 +244,20 @@ export const ICS_CORPUS: CorpusCase[] = [
       { start: '2026-03-13T21:00:00Z', end: '2026-03-13T21:30:00Z' },
     ],
     skipOn: { radicale: 'Radicale 3.1 answers 400 to several VEVENTs of one UID without distinct RECURRENCE-IDs ("Multiple main components")' },
+  }),
+  corpusCase('unreadable-duration.ics', {
+    about: 'DURATION:1H (no P, not a duration): the object cannot be parsed, so it is busy from its start to the end of its local day',
+    from: '2026-03-12T00:00:00Z',
+    to: '2026-03-13T00:00:00Z',
+    busy: [{ start: '2026-03-12T17:00:00Z', end: '2026-03-13T04:00:00Z' }],
+    unreadable: true,
+    skipOn: { radicale: 'Radicale 3.1 stores DURATION:1H as PT1H, which reads' },
+  }),
+  corpusCase('unreadable-rule.ics', {
+    about: 'an RRULE naming a 13th month (BYMONTH=3,13): the object cannot be parsed, so it is busy from its start to the end of the window',
+    from: '2026-03-12T00:00:00Z',
+    to: '2026-03-13T00:00:00Z',
+    busy: [{ start: '2026-03-12T17:00:00Z', end: '2026-03-13T00:00:00Z' }],
+    unreadable: true,
   }),
 ];

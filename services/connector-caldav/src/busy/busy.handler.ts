@@ -10,7 +10,8 @@ import { queryTimeRange } from '../caldav/query-time-range';
 import type { CaldavConfig } from '../config';
 import { ConnectionHealth } from '../connections/connection-health';
 import { ConnectionStore, type ConnectedCalendar, type ConnectionRow } from '../connections/connection-store';
-import { busyOfObject, type BusySpan } from '../ical/expand-busy';
+import type { BusySpan } from '../ical/expand-busy';
+import { busyOrFailSafe } from '../ical/fail-safe-busy';
 import { RecurringSeries } from './recurring-series';
 
 type CalendarBusy = MessageInitShape<typeof CalendarBusySchema>;
@@ -76,11 +77,7 @@ export class BusyHandler {
       for (const object of [...ranged, ...series]) objects.set(decodedPath(object.url), object.data);
       const { spans, unreadable, capped } = this.expand(objects.values(), window, calendar.timeZone);
       if (capped) this.logger.warn('recurrence capped: the rest of the window counts as busy', { calendarId: calendar.calendarId });
-      // An object we cannot read cannot be verified: its calendar is unreadable, not free.
-      if (unreadable) {
-        this.logger.warn('unparseable calendar objects', { calendarId: calendar.calendarId, count: unreadable });
-        return { busy: { ...base, busy: [], error: { code: 'internal', message: 'the calendar holds events that cannot be read', details: { reason: 'calendar_unavailable' } } } };
-      }
+      if (unreadable) this.logger.warn('unparseable calendar objects counted busy on the safe side', { calendarId: calendar.calendarId, count: unreadable });
       return {
         busy: {
           ...base,
@@ -97,19 +94,21 @@ export class BusyHandler {
     }
   }
 
-  /** Every object's busy spans in the window, in order; objects that cannot be parsed are counted, not guessed. */
+  /**
+   * Every object's busy spans in the window, in order. An object that cannot be parsed does not
+   * make its calendar unreadable (one odd event would hide all the others' busy time and take the
+   * member out): it is counted busy over the span it may plausibly take, read leniently and on the
+   * safe side (see failSafeBusy), and counted in `unreadable` for the log — never its content.
+   */
   private expand(objects: Iterable<string>, window: { from: number; to: number }, zone: string): { spans: BusySpan[]; unreadable: number; capped: boolean } {
     const spans: BusySpan[] = [];
     let unreadable = 0;
     let capped = false;
     for (const data of objects) {
-      try {
-        const result = busyOfObject(data, window, { zone, maxInstances: this.config.CALDAV_MAX_INSTANCES });
-        spans.push(...result.busy);
-        capped ||= result.capped;
-      } catch {
-        unreadable++;
-      }
+      const result = busyOrFailSafe(data, window, { zone, maxInstances: this.config.CALDAV_MAX_INSTANCES });
+      spans.push(...result.busy);
+      capped ||= result.capped;
+      if (result.unreadable) unreadable++;
     }
     spans.sort((a, b) => a.start - b.start || a.end - b.end);
     return { spans, unreadable, capped };

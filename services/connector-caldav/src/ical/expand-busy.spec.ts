@@ -1,6 +1,7 @@
 import { CORPUS_ZONE, ICS_CORPUS, PRIVACY_MARKER } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { busyOfObject, timesOfSingleEvent } from './expand-busy';
+import { busyOrFailSafe } from './fail-safe-busy';
 import { timesOnly } from './times-only';
 
 const window = (from: string, to: string) => ({ from: Date.parse(from), to: Date.parse(to) });
@@ -9,7 +10,8 @@ const options = { zone: CORPUS_ZONE, maxInstances: 10_000 };
 
 describe('busyOfObject', () => {
   it.each(ICS_CORPUS.map((c) => [c.name, c] as const))('%s: exactly its busy intervals', (_name, corpusCase) => {
-    const { busy, capped } = busyOfObject(corpusCase.ics, window(corpusCase.from, corpusCase.to), options);
+    const { busy, capped, unreadable } = busyOrFailSafe(corpusCase.ics, window(corpusCase.from, corpusCase.to), options);
+    expect(unreadable).toBe(corpusCase.unreadable ?? false);
     expect(busy.map((b) => ({ start: iso(b.start), end: iso(b.end), ...(b.bookingId ? { bookingId: b.bookingId } : {}) }))).toEqual(
       corpusCase.busy.map((b) => ({ ...b, start: b.start.replace('.000Z', 'Z'), end: b.end.replace('.000Z', 'Z') })),
     );
