@@ -16,6 +16,8 @@ export interface ServiceDefinition<Shape extends typeof baseConfig> {
   module: Type;
   /** baseConfig plus the service's own variables. */
   config: Shape;
+  /** Rules across variables, which a shape cannot say: throws a ConfigError naming the variable. */
+  checkConfig?: (config: z.infer<z.ZodObject<Shape>>) => void;
   migrations?: MixedList<Function | string>;
   entities?: MixedList<Function | string>;
   /** Only the gateway: serve HTTP on this port (NATS handlers run either way). */
@@ -31,6 +33,7 @@ export async function runService<Shape extends typeof baseConfig>(definition: Se
   let config: z.infer<z.ZodObject<Shape>> & BaseConfig;
   try {
     config = loadConfig(definition.config) as typeof config;
+    definition.checkConfig?.(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${definition.service}: ${error.message}\n`);

@@ -1,8 +1,10 @@
-import { baseConfig, setting } from '@calldesk/config';
+import { baseConfig, bookingDeadlineConfig, ConfigError, setting } from '@calldesk/config';
 import { z } from 'zod';
 
 export const bookingConfig = {
   ...baseConfig,
+  /** BOOKING_DEADLINE_MS: a create or reschedule is answered within it; the gateway waits it and a margin. */
+  ...bookingDeadlineConfig,
   /** How long a calendar lease lasts if its holder dies; a booking attempt must finish within it. */
   BOOKING_LOCK_LEASE_MS: setting.int(1_000, 120_000, 15_000),
   /** How long an attempt waits for a busy calendar before answering unavailable. */
@@ -19,3 +21,23 @@ export const bookingConfig = {
 };
 
 export type BookingConfig = z.infer<z.ZodObject<typeof bookingConfig>>;
+
+/**
+ * The longest an attempt at one candidate can take, with the answer after it: the wait for the
+ * calendar's lease, the fresh availability check, the provider write, undoing a write whose answer
+ * never came, and a conflict's alternatives: 35 s with the defaults.
+ */
+export function attemptBudgetMs(config: BookingConfig): number {
+  return config.BOOKING_LOCK_WAIT_MS + config.PROVIDER_WRITE_TIMEOUT_MS + 3 * config.NATS_REQUEST_TIMEOUT_MS;
+}
+
+/** BOOKING_DEADLINE_MS must leave room for routing's answer and one attempt at its slowest. */
+export function checkBookingConfig(config: BookingConfig): void {
+  const least = config.NATS_REQUEST_TIMEOUT_MS + attemptBudgetMs(config);
+  if (config.BOOKING_DEADLINE_MS < least) {
+    throw new ConfigError(
+      'BOOKING_DEADLINE_MS',
+      `is invalid (${config.BOOKING_DEADLINE_MS}): must be at least ${least}, routing's answer and one booking attempt at its slowest (BOOKING_LOCK_WAIT_MS + PROVIDER_WRITE_TIMEOUT_MS + 4 × NATS_REQUEST_TIMEOUT_MS)`,
+    );
+  }
+}

@@ -1,7 +1,7 @@
 import './telemetry';
 import { runService } from '@calldesk/service-kit';
 import { BookingModule } from './booking.module';
-import { bookingConfig } from './config';
+import { bookingConfig, checkBookingConfig } from './config';
 import { migrations } from './migrations';
 
-void runService({ service: 'booking', module: BookingModule, config: bookingConfig, migrations });
+void runService({ service: 'booking', module: BookingModule, config: bookingConfig, checkConfig: checkBookingConfig, migrations });

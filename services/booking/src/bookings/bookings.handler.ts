@@ -11,17 +11,22 @@ import {
   type ListBookingsRequest,
   type RescheduleBookingRequest,
 } from '@calldesk/contracts';
-import { HandleRpc } from '@calldesk/service-kit';
-import { Injectable } from '@nestjs/common';
+import { HandleRpc, SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import type { BookingConfig } from '../config';
 import { Idempotent } from '../idempotency/idempotent';
 import { BookingRepository, toBooking } from './booking.repository';
 import { ChangeBooking } from './change-booking';
 import { CreateBooking } from './create-booking';
+import { Deadline } from './deadline';
 
 const LIMITS = { idempotencyKey: 200, name: 200, notes: 4_000, transcriptUrl: 2_048, reason: 1_000 };
 const MAX_PAGE = 200;
 
-/** calendar.v1.bookings.*: validation and idempotency here, the protocol in CreateBooking and ChangeBooking. */
+/**
+ * calendar.v1.bookings.*: validation, idempotency and the deadline of creates and reschedules
+ * here, the protocol in CreateBooking and ChangeBooking.
+ */
 @Injectable()
 export class BookingsHandler {
   constructor(
@@ -29,10 +34,12 @@ export class BookingsHandler {
     private readonly creator: CreateBooking,
     private readonly changer: ChangeBooking,
     private readonly bookings: BookingRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
   ) {}
 
   @HandleRpc(Rpcs.bookingsCreate)
   async create(request: CreateBookingRequest) {
+    const deadline = new Deadline(this.config);
     tooLong('idempotencyKey', request.idempotencyKey, LIMITS.idempotencyKey);
     tooLong('customer.name', request.customer!.name, LIMITS.name);
     if (!request.customer!.name.trim()) throw RpcError.invalidArgument('customer.name', 'customer.name must not be blank');
@@ -45,19 +52,20 @@ export class BookingsHandler {
       request.tenantId,
       request.idempotencyKey,
       toJson(CreateBookingRequestSchema, request) as JsonObject,
-      (claim) => this.creator.create(request, claim, candidates),
+      (claim) => this.creator.create(request, claim, candidates, deadline),
     );
     return fromJson(BookingOutcomeSchema, reply);
   }
 
   @HandleRpc(Rpcs.bookingsReschedule)
   async reschedule(request: RescheduleBookingRequest) {
+    const deadline = new Deadline(this.config);
     tooLong('idempotencyKey', request.idempotencyKey, LIMITS.idempotencyKey);
     const reply = await this.idempotent.run(
       request.tenantId,
       request.idempotencyKey,
       { operation: 'reschedule', ...(toJson(RescheduleBookingRequestSchema, request) as JsonObject) },
-      () => this.changer.reschedule(request),
+      () => this.changer.reschedule(request, deadline),
     );
     return fromJson(BookingOutcomeSchema, reply);
   }

@@ -15,6 +15,7 @@ import type { BookingConfig } from '../config';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
 import { Alternatives } from './alternatives';
 import { BookingRepository, toBooking, type BookingRow } from './booking.repository';
+import { outOfTime, type Deadline } from './deadline';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 
@@ -34,7 +35,7 @@ export class ChangeBooking {
    * exclusion constraint judges the new span), then the provider event is moved, not recreated.
    * If the provider refuses the move, the booking goes back to its old time.
    */
-  async reschedule(request: RescheduleBookingRequest): Promise<JsonObject> {
+  async reschedule(request: RescheduleBookingRequest, deadline: Deadline): Promise<JsonObject> {
     const booking = await this.live(request.tenantId, request.bookingId);
     const start = Date.parse(request.start);
     const routing = await this.bus.request(InternalRpcs.routingCandidates, {
@@ -44,6 +45,8 @@ export class ChangeBooking {
     });
     const [member] = routing.candidates;
     const end = start + routing.durationMinutes * 60_000;
+    // Only a wait for an earlier run of the same request can have used up the time.
+    if (!deadline.leavesRoomForAttempt()) throw outOfTime();
     return this.lock.run(memberLockKey(request.tenantId, booking.memberId), async (lease) => {
       const check = await this.bus.request(InternalRpcs.availabilityCheck, {
         tenantId: request.tenantId,

@@ -20,6 +20,7 @@ import type { Claim } from '../idempotency/idempotency.store';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
 import { Alternatives, type Refusal } from './alternatives';
 import { BookingRepository, type BookingRow } from './booking.repository';
+import { outOfTime, type Deadline } from './deadline';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 import { Settlement } from './settlement';
@@ -72,7 +73,7 @@ export class CreateBooking {
     );
   }
 
-  async create(request: CreateBookingRequest, claim: Claim, candidates: Promise<CandidatesResponse>): Promise<JsonObject> {
+  async create(request: CreateBookingRequest, claim: Claim, candidates: Promise<CandidatesResponse>, deadline: Deadline): Promise<JsonObject> {
     const start = Date.parse(request.start);
     if (claim.bookingId) {
       // A run before this one died after holding a booking: finish that one first.
@@ -88,6 +89,11 @@ export class CreateBooking {
     const refusals: Refusal[] = [];
     let failure: RpcError | undefined;
     for (const candidate of routing.candidates) {
+      // The caller waits only so long: rather than keep them past it, answer with what there is.
+      if (!deadline.leavesRoomForAttempt()) {
+        failure ??= outOfTime();
+        break;
+      }
       const attempt = await this.attempt(request, claim, routing, candidate, start);
       if (attempt.kind === 'confirmed') return confirmed(attempt.row);
       if (attempt.kind === 'refused') refusals.push({ candidate, reason: attempt.reason, check: attempt.check });
