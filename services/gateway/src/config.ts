@@ -1,8 +1,10 @@
-import { baseConfig, setting } from '@calldesk/config';
+import { baseConfig, bookingDeadlineConfig, setting } from '@calldesk/config';
 import { z } from 'zod';
 
 export const gatewayConfig = {
   ...baseConfig,
+  /** Booking's BOOKING_DEADLINE_MS: creates and reschedules are waited for that long and a margin, other calls NATS_REQUEST_TIMEOUT_MS. */
+  ...bookingDeadlineConfig,
   PORT: setting.int(1, 65_535, 8080),
   /** The operator's token for creating tenants and API keys; without it those routes are closed. */
   GATEWAY_ADMIN_TOKEN: setting.secret(32),

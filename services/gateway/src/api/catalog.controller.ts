@@ -1,8 +1,7 @@
 import { Rpcs } from '@calldesk/contracts';
-import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { Forward, numbers } from './forward';
-import { RpcErrorFilter } from './rpc-error.filter';
 import { scoped } from './scoped';
 
 type Body = Record<string, unknown>;
@@ -10,7 +9,6 @@ type Body = Record<string, unknown>;
 /** The tenant's own settings: itself, its members and their availability, its services. */
 @Controller('v1')
 @UseGuards(AuthGuard)
-@UseFilters(RpcErrorFilter)
 export class CatalogController {
   constructor(private readonly forward: Forward) {}
 

@@ -1,7 +1,6 @@
-import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
-import { RpcErrorFilter } from './rpc-error.filter';
 import { LiveStreams } from './live-streams';
 
 /**
@@ -11,7 +10,6 @@ import { LiveStreams } from './live-streams';
  */
 @Controller('v1/events')
 @UseGuards(AuthGuard)
-@UseFilters(RpcErrorFilter)
 export class LiveEventsController {
   constructor(private readonly streams: LiveStreams) {}
 

@@ -1,15 +1,13 @@
 import { forbiddenCharacter, Rpcs, RpcError } from '@calldesk/contracts';
-import { Body, Controller, Delete, HttpCode, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiKeys } from './api-keys';
 import { AuthGuard, OperatorOnly } from './auth.guard';
 import { Forward } from './forward';
 import { KeyRevocations } from './key-revocations';
-import { RpcErrorFilter } from './rpc-error.filter';
 
 /** The operator's routes: new tenants and their API keys. */
 @Controller('v1/tenants')
 @UseGuards(AuthGuard)
-@UseFilters(RpcErrorFilter)
 export class OperatorController {
   constructor(
     private readonly forward: Forward,

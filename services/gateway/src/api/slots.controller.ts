@@ -1,14 +1,12 @@
 import { Rpcs } from '@calldesk/contracts';
-import { Controller, Get, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { Forward, numbers } from './forward';
-import { RpcErrorFilter } from './rpc-error.filter';
 import { scoped } from './scoped';
 
 /** Open slots and why a time is not offered. */
 @Controller('v1/slots')
 @UseGuards(AuthGuard)
-@UseFilters(RpcErrorFilter)
 export class SlotsController {
   constructor(private readonly forward: Forward) {}
 

@@ -1,13 +1,11 @@
-import { Controller, Get, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthGuard, OperatorOnly } from './auth.guard';
-import { RpcErrorFilter } from './rpc-error.filter';
 import { ServicesStatus } from './services-status';
 
 /** The operator's view: whether every service answers healthy, and what ails those that do not. */
 @Controller('v1/status')
 @UseGuards(AuthGuard)
-@UseFilters(RpcErrorFilter)
 export class StatusController {
   constructor(private readonly status: ServicesStatus) {}
 

@@ -1,8 +1,7 @@
 import { oneLine, providerCallbackRpcs, RpcError } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { Controller, Get, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { RpcErrorFilter } from '../api/rpc-error.filter';
 import { AddressLimitGuard } from '../edge/address-limit.guard';
 import { HTTP_STATUS } from '../http-status';
 
@@ -16,7 +15,6 @@ const PROVIDERS = new Set(['google', 'microsoft']);
  */
 @Controller('v1/oauth')
 @UseGuards(AddressLimitGuard)
-@UseFilters(RpcErrorFilter)
 export class OAuthCallbackController {
   constructor(private readonly bus: Bus) {}
 

@@ -1,4 +1,4 @@
-import { ProviderWebhookRpcs } from '@calldesk/contracts';
+import { ProviderWebhookRpcs, RpcError } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { channelOfSecret } from '@calldesk/signing';
 import { Controller, Headers, Post, Res } from '@nestjs/common';
@@ -24,7 +24,7 @@ export class GoogleWebhookController {
     const channelToken = headers['x-goog-channel-token'] ?? '';
     const signer = this.webhooks.signer;
     if (!signer || !channelId || !channelToken || channelOfSecret(signer, channelToken) !== channelId) {
-      response.status(401).json({ error: { code: 'unauthenticated', message: 'unknown channel or token' } });
+      response.status(401).json(new RpcError('unauthenticated', 'unknown channel or token').toJSON());
       return;
     }
     try {
@@ -40,9 +40,10 @@ export class GoogleWebhookController {
         },
         { timeoutMs: 5_000 },
       );
-      response.status(ack.accepted ? 200 : 404).end();
+      if (ack.accepted) response.status(200).end();
+      else response.status(404).json(new RpcError('not_found', 'no such channel').toJSON());
     } catch {
-      response.status(503).end();
+      response.status(503).json(new RpcError('unavailable', 'the connector did not answer; retry').toJSON());
     }
   }
 }

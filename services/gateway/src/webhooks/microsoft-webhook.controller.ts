@@ -1,4 +1,4 @@
-import { ProviderWebhookRpcs } from '@calldesk/contracts';
+import { ProviderWebhookRpcs, RpcError } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { channelOfSecret } from '@calldesk/signing';
 import { Body, Controller, Post, Query, Res } from '@nestjs/common';
@@ -40,7 +40,7 @@ export class MicrosoftWebhookController {
       (entry) => signer && typeof entry?.clientState === 'string' && channelOfSecret(signer, entry.clientState) !== undefined,
     );
     if (!genuine.length) {
-      response.status(401).json({ error: { code: 'unauthenticated', message: 'no notification with a known clientState' } });
+      response.status(401).json(new RpcError('unauthenticated', 'no notification with a known clientState').toJSON());
       return;
     }
     try {
@@ -60,7 +60,7 @@ export class MicrosoftWebhookController {
       );
       response.status(202).end();
     } catch {
-      response.status(503).end();
+      response.status(503).json(new RpcError('unavailable', 'the connector did not answer; retry').toJSON());
     }
   }
 }

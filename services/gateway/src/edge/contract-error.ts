@@ -1,0 +1,59 @@
+import { RpcError, type ErrorCode } from '@calldesk/contracts';
+import { HttpException } from '@nestjs/common';
+import type { Response } from 'express';
+import { HTTP_STATUS } from '../http-status';
+import { Throttled } from './throttled';
+
+/** The contract's code for an HTTP status that arrives without one (Express's and Nest's own errors). */
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  401: 'unauthenticated',
+  403: 'permission_denied',
+  404: 'not_found',
+  408: 'deadline_exceeded',
+  409: 'failed_precondition',
+  429: 'resource_exhausted',
+  503: 'unavailable',
+  504: 'deadline_exceeded',
+};
+
+/** An error of the body parser (http-errors): a status, and a message safe to show when `expose`. */
+interface ParserError {
+  status: number;
+  expose?: boolean;
+  type?: string;
+  limit?: number;
+  message: string;
+}
+
+/**
+ * Answers any error in the contract's shape, {"error": {code, message, details}}, with its status:
+ * ours (RpcError, with Retry-After when throttled), Nest's and the body parser's, and anything
+ * unforeseen as 500 internal, without its detail.
+ */
+export function sendContractError(response: Response, error: unknown): void {
+  const [status, answer] = contractError(error);
+  if (answer instanceof Throttled) response.setHeader('retry-after', String(answer.retryAfterSeconds));
+  response.status(status).json(answer.toJSON());
+}
+
+function contractError(error: unknown): [number, RpcError] {
+  if (error instanceof RpcError) return [HTTP_STATUS[error.code], error];
+  if (error instanceof HttpException) return fromStatus(error.getStatus(), error.message);
+  if (isParserError(error)) {
+    if (error.type === 'entity.too.large') {
+      return [413, new RpcError('invalid_argument', `the body is larger than ${error.limit} bytes`, { limitBytes: error.limit })];
+    }
+    return fromStatus(error.status, error.expose ? error.message : 'the request could not be read');
+  }
+  return [500, new RpcError('internal', 'internal error')];
+}
+
+function fromStatus(status: number, message: string): [number, RpcError] {
+  const code = CODE_OF_STATUS[status] ?? (status < 500 ? 'invalid_argument' : 'internal');
+  return [status, new RpcError(code, code === 'internal' ? 'internal error' : message)];
+}
+
+function isParserError(error: unknown): error is ParserError {
+  const status = (error as ParserError | undefined)?.status;
+  return error instanceof Error && typeof status === 'number' && status >= 400 && status < 600;
+}
