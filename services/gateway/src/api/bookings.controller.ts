@@ -1,17 +1,31 @@
+import { bookingReplyWaitMs } from '@calldesk/config';
 import { Rpcs, RpcError } from '@calldesk/contracts';
-import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
+import type { GatewayConfig } from '../config';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { Forward, numbers } from './forward';
 import { RpcErrorFilter } from './rpc-error.filter';
 import { scoped } from './scoped';
 
-/** Bookings over HTTP: create and reschedule take an Idempotency-Key header; a conflict is 409. */
+/**
+ * Bookings over HTTP: create and reschedule take an Idempotency-Key header; a conflict is 409.
+ * Those two are waited for as long as booking may take over them (BOOKING_DEADLINE_MS and a
+ * margin), so that no client is told 504 about a booking that then confirms.
+ */
 @Controller('v1/bookings')
 @UseGuards(AuthGuard)
 @UseFilters(RpcErrorFilter)
 export class BookingsController {
-  constructor(private readonly forward: Forward) {}
+  private readonly bookingWait: { timeoutMs: number };
+
+  constructor(
+    private readonly forward: Forward,
+    @Inject(SERVICE_CONFIG) config: GatewayConfig,
+  ) {
+    this.bookingWait = { timeoutMs: bookingReplyWaitMs(config) };
+  }
 
   @Post()
   async create(
@@ -20,7 +34,9 @@ export class BookingsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const reply = (await this.forward.call(Rpcs.bookingsCreate, scoped(request, { ...body, idempotencyKey: required(key) }))) as { outcome: string };
+    const reply = (await this.forward.call(Rpcs.bookingsCreate, scoped(request, { ...body, idempotencyKey: required(key) }), this.bookingWait)) as {
+      outcome: string;
+    };
     response.status(reply.outcome === 'confirmed' ? 201 : 409);
     return reply;
   }
@@ -36,6 +52,7 @@ export class BookingsController {
     const reply = (await this.forward.call(
       Rpcs.bookingsReschedule,
       scoped(request, { ...body, bookingId, idempotencyKey: required(key) }),
+      this.bookingWait,
     )) as { outcome: string };
     response.status(reply.outcome === 'confirmed' ? 200 : 409);
     return reply;

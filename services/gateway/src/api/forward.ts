@@ -12,9 +12,14 @@ import { Injectable } from '@nestjs/common';
 export class Forward {
   constructor(private readonly bus: Bus) {}
 
-  async call<Req extends DescMessage, Res extends DescMessage>(rpc: Rpc<Req, Res>, body: Record<string, unknown>): Promise<unknown> {
+  /** Waits NATS_REQUEST_TIMEOUT_MS for the answer unless `timeoutMs` says otherwise. */
+  async call<Req extends DescMessage, Res extends DescMessage>(
+    rpc: Rpc<Req, Res>,
+    body: Record<string, unknown>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<unknown> {
     const request = decodeJson(rpc.request, JSON.stringify(body));
-    return JSON.parse(encodeJson(rpc.response, await this.bus.request(rpc, request)));
+    return JSON.parse(encodeJson(rpc.response, await this.bus.request(rpc, request, options)));
   }
 }
 
