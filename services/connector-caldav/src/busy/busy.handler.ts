@@ -97,8 +97,8 @@ export class BusyHandler {
   /**
    * Every object's busy spans in the window, in order. An object that cannot be parsed does not
    * make its calendar unreadable (one odd event would hide all the others' busy time and take the
-   * member out): it is counted busy over the span it may plausibly take, read leniently and on the
-   * safe side (see failSafeBusy), and counted in `unreadable` for the log — never its content.
+   * member out): it is busy over the span it may plausibly take, read leniently and on the safe
+   * side (see failSafeBusy), and counted in `unreadable` for the log — never its content.
    */
   private expand(objects: Iterable<string>, window: { from: number; to: number }, zone: string): { spans: BusySpan[]; unreadable: number; capped: boolean } {
     const spans: BusySpan[] = [];
