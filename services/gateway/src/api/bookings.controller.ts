@@ -1,12 +1,11 @@
 import { bookingReplyWaitMs } from '@calldesk/config';
 import { Rpcs, RpcError } from '@calldesk/contracts';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
-import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { GatewayConfig } from '../config';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { Forward, numbers } from './forward';
-import { RpcErrorFilter } from './rpc-error.filter';
 import { scoped } from './scoped';
 
 /**
@@ -16,7 +15,6 @@ import { scoped } from './scoped';
  */
 @Controller('v1/bookings')
 @UseGuards(AuthGuard)
-@UseFilters(RpcErrorFilter)
 export class BookingsController {
   private readonly bookingWait: { timeoutMs: number };
 
