@@ -13,7 +13,7 @@ const NATS_REQUEST_TIMEOUT_MS = 1_000;
 const DEADLINE_MS = 7_500;
 const SETTINGS = { NATS_REQUEST_TIMEOUT_MS: String(NATS_REQUEST_TIMEOUT_MS), BOOKING_DEADLINE_MS: String(DEADLINE_MS) };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The gateway waits for a booking as long as booking may take over it: a slow provider write is
