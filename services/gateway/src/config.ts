@@ -20,8 +20,8 @@ export const gatewayConfig = {
   /** The same for calls from one client address without a valid key: strangers' guesses, the OAuth redirect. */
   RATE_LIMIT_ADDRESS_PER_SECOND: setting.int(1, 100_000, 5),
   RATE_LIMIT_ADDRESS_BURST: setting.int(1, 100_000, 20),
-  /** Keys and addresses whose counts each instance keeps (the least recently seen go first): the bound on their memory. */
-  RATE_LIMIT_TRACKED: setting.int(1_000, 10_000_000, 100_000),
+  /** Keys and addresses whose counts each instance keeps (the least recently seen go first): about 150 bytes each. */
+  RATE_LIMIT_TRACKED: setting.int(1_000, 10_000_000, 50_000),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed; 0 when callers reach it directly. */
   TRUST_PROXY_HOPS: setting.int(0, 10, 0),
   /** Live event streams (GET /v1/events) one API key may hold open on each instance; beyond them 429. */
