@@ -4,6 +4,7 @@ import { withSpan, type Logger } from '@calldesk/telemetry';
 import { context, SpanKind } from '@opentelemetry/api';
 import {
   AckPolicy,
+  ConsumerEvents,
   DeliverPolicy,
   nanos,
   StorageType,
@@ -57,7 +58,7 @@ const ACK_WAIT_MS = 30_000;
 export class EventStreams {
   private readonly js: JetStreamClient;
   private manager?: JetStreamManager;
-  private readonly running: { messages: ConsumerMessages; loop: Promise<void> }[] = [];
+  private readonly running: ConsumerRun[] = [];
 
   constructor(
     private readonly connection: NatsConnection,
@@ -98,6 +99,71 @@ export class EventStreams {
     options: ConsumeOptions,
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<void> {
+    const position = new Position();
+    await this.ensureConsumer(source, options, position);
+    const policy = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 60_000, ...options };
+    const run: ConsumerRun = { stopped: false, loop: Promise.resolve() };
+    const first = await this.js.consumers.get(STREAM.name, options.durable);
+    run.messages = await first.consume({ max_messages: 64 });
+    run.loop = (async () => {
+      while (!run.stopped) {
+        const lost = await this.pullUntilLost(run.messages!, (message) => this.deliver(source, policy, message, handler), position);
+        if (run.stopped || !lost) return;
+        // The pull loop would wait for missed heartbeats before asking again: start a new one.
+        run.messages = await this.makeAgain(source, options, position, lost, run);
+      }
+    })();
+    this.running.push(run);
+  }
+
+  /**
+   * Hands every message to `deliver` until the consumer stops or the server says it is gone
+   * (deleted past its inactivity threshold after a long partition, or lost with its stream);
+   * answers what was lost, or nothing when it was stopped.
+   */
+  private async pullUntilLost(messages: ConsumerMessages, deliver: (message: JsMsg) => Promise<Settled>, position: Position): Promise<ConsumerEvents | undefined> {
+    let lost: ConsumerEvents | undefined;
+    void (async () => {
+      for await (const status of await messages.status()) {
+        if (LOST.includes(status.type as ConsumerEvents)) {
+          lost = status.type as ConsumerEvents;
+          messages.stop();
+          return;
+        }
+      }
+    })();
+    for await (const message of messages) position.handled(message.info.streamSequence, await deliver(message));
+    return lost;
+  }
+
+  /** The consumer (and, if it went too, the streams) made again, retried until it works or this stops. */
+  private async makeAgain<Body extends DescMessage>(
+    source: EventSource<Body>,
+    options: ConsumeOptions,
+    position: Position,
+    lost: ConsumerEvents,
+    run: ConsumerRun,
+  ): Promise<ConsumerMessages | undefined> {
+    for (let attempt = 1; !run.stopped; attempt++) {
+      try {
+        if (lost === ConsumerEvents.StreamNotFound) await this.ensureStreams();
+        await this.ensureConsumer(source, options, position);
+        this.logger.warn('event consumer was lost and is made again', { consumer: options.durable, resumeAt: position.resumeAt() });
+        return await (await this.js.consumers.get(STREAM.name, options.durable)).consume({ max_messages: 64 });
+      } catch (error) {
+        this.logger.error('event consumer could not be made again', { consumer: options.durable, error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 250, 10_000)));
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Creates the durable consumer, or brings an existing one's settings up to date (its position
+   * and where it started stand). A consumer made again after it was lost starts right after the
+   * last event this instance handled, so nothing is skipped and nothing is handled twice.
+   */
+  private async ensureConsumer<Body extends DescMessage>(source: EventSource<Body>, options: ConsumeOptions, position: Position): Promise<void> {
     const manager = await this.jsm();
     const updatable = {
       filter_subject: source.subject,
@@ -105,31 +171,23 @@ export class EventStreams {
       max_deliver: -1,
       ...(options.instanceScoped ? { inactive_threshold: nanos(options.instanceScoped.inactiveThresholdMs) } : {}),
     };
+    const resume = position.resumeAt();
+    const start = resume
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume }
+      : { deliver_policy: options.instanceScoped || options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All };
     try {
-      await manager.consumers.add(STREAM.name, {
-        ...updatable,
-        durable_name: options.durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: options.instanceScoped || options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-      });
+      await manager.consumers.add(STREAM.name, { ...updatable, ...start, durable_name: options.durable, ack_policy: AckPolicy.Explicit });
     } catch {
-      // It exists: its position and where it started stand; the rest follows this code.
       await manager.consumers.update(STREAM.name, options.durable, updatable);
     }
-    const consumer = await this.js.consumers.get(STREAM.name, options.durable);
-    const messages = await consumer.consume({ max_messages: 64 });
-    const policy = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 60_000, ...options };
-    const loop = (async () => {
-      for await (const message of messages) {
-        await this.deliver(source, policy, message, handler);
-      }
-    })();
-    this.running.push({ messages, loop });
   }
 
   /** Stops every consumer after the message it is handling. */
   async stop(): Promise<void> {
-    for (const { messages } of this.running) messages.stop();
+    for (const run of this.running) {
+      run.stopped = true;
+      run.messages?.stop();
+    }
     await Promise.allSettled(this.running.map(({ loop }) => loop));
   }
 
@@ -138,32 +196,37 @@ export class EventStreams {
     policy: Required<Omit<ConsumeOptions, 'instanceScoped' | 'startAt'>>,
     message: JsMsg,
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<Settled> {
     const delivery: Delivery = {
       subject: message.subject,
       msgId: message.headers?.get('Nats-Msg-Id') || undefined,
       attempt: message.info.redeliveryCount,
     };
-    await context.with(contextFromHeaders(message.headers), () =>
-      withSpan(`${message.subject} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': message.subject, 'messaging.consumer.group.name': policy.durable } }, async () => {
+    return context.with(contextFromHeaders(message.headers), () =>
+      withSpan(`${message.subject} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': message.subject, 'messaging.consumer.group.name': policy.durable } }, async (): Promise<Settled> => {
         let body: MessageShape<Body>;
         try {
           body = fromJson(source.body, JSON.parse(decoder.decode(message.data)) as JsonValue, { ignoreUnknownFields: true });
         } catch (error) {
-          return this.deadLetter(policy.durable, message, `undecodable: ${(error as Error).message}`);
+          await this.deadLetter(policy.durable, message, `undecodable: ${(error as Error).message}`);
+          return 'settled';
         }
         try {
           await handler(body, delivery);
           message.ack();
+          return 'settled';
         } catch (error) {
           if (delivery.attempt >= policy.maxAttempts) {
-            return this.deadLetter(policy.durable, message, (error as Error).message);
+            await this.deadLetter(policy.durable, message, (error as Error).message);
+            return 'settled';
           }
           message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
+          return 'again';
         }
-      }).catch((error) => {
+      }).catch((error): Settled => {
         // A dead-letter publish that failed: leave the message unacked so it comes back.
         this.logger.error('event handling failed', { subject: message.subject, error: (error as Error).message });
+        return 'again';
       }),
     );
   }
@@ -193,6 +256,43 @@ export class EventStreams {
   private async jsm(): Promise<JetStreamManager> {
     this.manager ??= await this.connection.jetstreamManager();
     return this.manager;
+  }
+}
+
+/** What the server says when a consumer is gone. */
+const LOST = [ConsumerEvents.ConsumerNotFound, ConsumerEvents.ConsumerDeleted, ConsumerEvents.StreamNotFound];
+
+/** One consumer's pull loop: the messages it pulls now (a new set after it was made again). */
+interface ConsumerRun {
+  messages?: ConsumerMessages;
+  stopped: boolean;
+  loop: Promise<void>;
+}
+
+/** Whether a delivery is done with (acked or dead-lettered), or comes again. */
+type Settled = 'settled' | 'again';
+
+/**
+ * How far one consumer of this instance got: the first event it has not settled, or the one after
+ * the last it settled, which is where a consumer made again resumes.
+ */
+class Position {
+  private last = 0;
+  private readonly unsettled = new Set<number>();
+
+  handled(sequence: number, outcome: Settled): void {
+    if (outcome === 'again') {
+      this.unsettled.add(sequence);
+      return;
+    }
+    this.unsettled.delete(sequence);
+    this.last = Math.max(this.last, sequence);
+  }
+
+  /** Undefined until this instance has handled an event. */
+  resumeAt(): number | undefined {
+    if (this.unsettled.size) return Math.min(...this.unsettled);
+    return this.last ? this.last + 1 : undefined;
   }
 }
 
