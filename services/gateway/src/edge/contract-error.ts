@@ -1,8 +1,6 @@
 import { RpcError, type ErrorCode } from '@calldesk/contracts';
 import { HttpException } from '@nestjs/common';
-import type { Response } from 'express';
 import { HTTP_STATUS } from '../http-status';
-import { Throttled } from './throttled';
 
 /** The contract's code for an HTTP status that arrives without one (Express's and Nest's own errors). */
 const CODE_OF_STATUS: Record<number, ErrorCode> = {
@@ -26,26 +24,17 @@ interface ParserError {
 }
 
 /**
- * Answers any error in the contract's shape, {"error": {code, message, details}}, with its status:
- * ours (RpcError, with Retry-After when throttled), Nest's and the body parser's, and anything
- * unforeseen as 500 internal, without its detail.
+ * An error as the contract answers it, {"error": {code, message, details}}, and its status: ours
+ * (RpcError), Nest's and the body parser's. Undefined for anything unforeseen.
  */
-export function sendContractError(response: Response, error: unknown): void {
-  const [status, answer] = contractError(error);
-  if (answer instanceof Throttled) response.setHeader('retry-after', String(answer.retryAfterSeconds));
-  response.status(status).json(answer.toJSON());
-}
-
-function contractError(error: unknown): [number, RpcError] {
+export function contractError(error: unknown): [number, RpcError] | undefined {
   if (error instanceof RpcError) return [HTTP_STATUS[error.code], error];
   if (error instanceof HttpException) return fromStatus(error.getStatus(), error.message);
-  if (isParserError(error)) {
-    if (error.type === 'entity.too.large') {
-      return [413, new RpcError('invalid_argument', `the body is larger than ${error.limit} bytes`, { limitBytes: error.limit })];
-    }
-    return fromStatus(error.status, error.expose ? error.message : 'the request could not be read');
+  if (!isParserError(error)) return undefined;
+  if (error.type === 'entity.too.large') {
+    return [413, new RpcError('invalid_argument', `the body is larger than ${error.limit} bytes`, { limitBytes: error.limit })];
   }
-  return [500, new RpcError('internal', 'internal error')];
+  return fromStatus(error.status, error.expose ? error.message : 'the request could not be read');
 }
 
 function fromStatus(status: number, message: string): [number, RpcError] {
