@@ -14,7 +14,7 @@ export {
   type ProviderFailure,
 } from './provider-error';
 export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
-export { addCalendarsListedAt, createBookingEventsTable, createCalendarsTable, createConnectionsTable } from './oauth/connector-tables';
+export { addCalendarsListedAt, createBookingEventsTable, createCalendarsTable, createConnectionsTable, createOAuthStatesTable } from './oauth/connector-tables';
 export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
 export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
 export { calendarInfo, connectionInfo } from './oauth/calendar-info';
@@ -22,6 +22,8 @@ export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
 export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
 export { OAuthConnectionStatusPublisher } from './oauth/connection-status';
 export { MemberZone } from './oauth/member-zone';
+export { MemberCheck } from './oauth/member-check';
+export { OAuthStateStore } from './oauth/oauth-state.store';
 export { oauthConnectorConfig, type OAuthConnectorConfig } from './oauth/oauth-config';
 export { OAuthSigners } from './oauth/signers';
 export { relistCalendars, type Relisted } from './oauth/relist-calendars';

@@ -10,3 +10,4 @@ export * from './ics-corpus';
 export * from './caldav-servers';
 export * from './fake-message-providers';
 export * from './connector-suite';
+export * from './oauth-sign-in-guards';

@@ -9,7 +9,7 @@ import {
   Service_Strategy,
   type Connection,
 } from '@calldesk/contracts';
-import { connectorSuite, FakeGoogle, waitFor } from '@calldesk/testing';
+import { connectorSuite, FakeGoogle, oauthSignInGuards, signInSecretsSeen, waitFor } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { availabilityConfig } from '../../availability/src/config';
 import { AvailabilityModule } from '../../availability/src/availability.module';
@@ -36,6 +36,7 @@ const day = DateTime.now().setZone(ZONE).plus({ days: 2 }).startOf('day');
 const at = (hour: number, minute = 0) => day.set({ hour, minute }).toISO({ suppressMilliseconds: true })!;
 const rpcs = connectorRpcs('google');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-only';
+const CREDENTIALS_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 describe('connector-google against the fake Google (real NATS, Postgres, gateway, availability)', () => {
   const suite = connectorSuite({
@@ -51,7 +52,7 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
       configShape: googleConfig,
       env: {
         LOG_LEVEL: 'debug',
-        CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        CREDENTIALS_ENCRYPTION_KEYS,
         CREDENTIALS_ACTIVE_KEY_ID: 'k1',
         GOOGLE_CLIENT_ID: fake.clientId,
         GOOGLE_CLIENT_SECRET: fake.clientSecret,
@@ -224,9 +225,15 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     const used = await signIn({ account: m.email });
     expect(used.answer.status).toBe(200);
     await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id });
-    expect(await refusal(await fetch(used.callbackUrl))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
+    // The used code with a fresh state: its own state would be refused before the code is looked at.
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
+    const replay = new URL(used.callbackUrl);
+    replay.searchParams.set('state', new URL(authorizationUrl).searchParams.get('state')!);
+    expect(await refusal(await fetch(replay))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
     expect(await suite.database.query(`SELECT status FROM connector_google.connections WHERE member_id = $1`, [m.memberId])).toEqual([{ status: 'disconnected' }]);
   });
+
+  oauthSignInGuards({ suite, provider: 'google', schema: 'connector_google', credentialKeys: CREDENTIALS_ENCRYPTION_KEYS, member });
 
   it('lets the owner choose the booking calendar and the blocking ones; other providers\' ids are left to them', async () => {
     const m = await member();
@@ -554,6 +561,18 @@ describe('connector-google against the fake Google (real NATS, Postgres, gateway
     );
     const spans = telemetry.memory!.getFinishedSpans();
     expect(spans.some((s) => s.name.startsWith('google '))).toBe(true);
-    expect(JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })))).not.toContain(MARKER);
+    const spanText = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })));
+    expect(spanText).not.toContain(MARKER);
+
+    // Sign-in secrets: no state, code or PKCE verifier in a log or span; none but codes and states on NATS (to the connector); none in clear in Postgres.
+    const { states, codes, verifiers } = signInSecretsSeen(suite.fake);
+    expect([states.length, codes.length, verifiers.length].every((n) => n > 5)).toBe(true);
+    const nats = suite.natsMessages.join('\n');
+    for (const secret of [...states, ...codes, ...verifiers]) {
+      expect(suite.output.text()).not.toContain(secret);
+      expect(spanText).not.toContain(secret);
+      expect(dump).not.toContain(secret);
+    }
+    for (const verifier of verifiers) expect(nats).not.toContain(verifier);
   });
 });

@@ -1,7 +1,7 @@
 import { startTelemetry } from '@calldesk/telemetry';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, Service_Strategy, type Connection } from '@calldesk/contracts';
-import { connectorSuite, FakeMicrosoft, waitFor, type GraphEventInput } from '@calldesk/testing';
+import { connectorSuite, FakeMicrosoft, oauthSignInGuards, signInSecretsSeen, waitFor, type GraphEventInput } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { availabilityConfig } from '../../availability/src/config';
 import { AvailabilityModule } from '../../availability/src/availability.module';
@@ -28,6 +28,7 @@ const at = (hour: number, minute = 0) => day.set({ hour, minute }).toISO({ suppr
 const utc = (iso: string) => ({ dateTime: new Date(iso).toISOString().replace(/\.\d{3}Z$/, ''), timeZone: 'UTC' });
 const rpcs = connectorRpcs('microsoft');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-only';
+const CREDENTIALS_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 describe('connector-microsoft against the fake Graph (real NATS, Postgres, gateway, availability)', () => {
   const suite = connectorSuite({
@@ -43,7 +44,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
       configShape: microsoftConfig,
       env: {
         LOG_LEVEL: 'debug',
-        CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        CREDENTIALS_ENCRYPTION_KEYS,
         CREDENTIALS_ACTIVE_KEY_ID: 'k1',
         MICROSOFT_CLIENT_ID: fake.clientId,
         MICROSOFT_CLIENT_SECRET: fake.clientSecret,
@@ -179,9 +180,15 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     const used = await signIn({ account: m.email });
     expect(used.answer.status).toBe(200);
     await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id });
-    expect(await refusal(await fetch(used.callbackUrl))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
+    // The used code with a fresh state: its own state would be refused before the code is looked at.
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'microsoft' });
+    const replay = new URL(used.callbackUrl);
+    replay.searchParams.set('state', new URL(authorizationUrl).searchParams.get('state')!);
+    expect(await refusal(await fetch(replay))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
     expect(await suite.database.query(`SELECT status FROM connector_microsoft.connections WHERE member_id = $1`, [m.memberId])).toEqual([{ status: 'disconnected' }]);
   });
+
+  oauthSignInGuards({ suite, provider: 'microsoft', schema: 'connector_microsoft', credentialKeys: CREDENTIALS_ENCRYPTION_KEYS, member });
 
   it('answers the validation handshake with the token as text/plain', async () => {
     const token = 'Validation: Testing client application reachability for subscription Request-Id: 1 & <b>';
@@ -472,6 +479,18 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     expect(suite.natsMessages.join('\n')).not.toContain(MARKER);
     const spans = telemetry.memory!.getFinishedSpans();
     expect(spans.some((s) => s.name.startsWith('microsoft '))).toBe(true);
-    expect(JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })))).not.toContain(MARKER);
+    const spanText = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })));
+    expect(spanText).not.toContain(MARKER);
+
+    // Sign-in secrets: no state, code or PKCE verifier in a log or span; none but codes and states on NATS (to the connector); none in clear in Postgres.
+    const { states, codes, verifiers } = signInSecretsSeen(suite.fake);
+    expect([states.length, codes.length, verifiers.length].every((n) => n > 5)).toBe(true);
+    const nats = suite.natsMessages.join('\n');
+    for (const secret of [...states, ...codes, ...verifiers]) {
+      expect(suite.output.text()).not.toContain(secret);
+      expect(spanText).not.toContain(secret);
+      expect(dump).not.toContain(secret);
+    }
+    for (const verifier of verifiers) expect(nats).not.toContain(verifier);
   });
 });

@@ -1,4 +1,4 @@
-import { BookingEventStore, ConnectorEvents, CredentialVault, MemberZone, OAuthSigners } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectorEvents, CredentialVault, MemberCheck, MemberZone, OAuthSigners, OAuthStateStore } from '@calldesk/connector-kit';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
@@ -22,6 +22,7 @@ import { WebhookHandler } from './sync/webhook.handler';
     { provide: CredentialVault, useFactory: (config: MicrosoftConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
     { provide: ConnectorEvents, useFactory: (bus: Bus) => new ConnectorEvents(bus, 'microsoft'), inject: [Bus] },
     OAuthSigners,
+    OAuthStateStore,
     ConnectionStore,
     CalendarStore,
     SubscriptionStore,
@@ -31,6 +32,7 @@ import { WebhookHandler } from './sync/webhook.handler';
     GraphClient,
     ConnectionStatusPublisher,
     MemberZone,
+    MemberCheck,
     CalendarSync,
     ConnectFlow,
     ConnectionsHandler,

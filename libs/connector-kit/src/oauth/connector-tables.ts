@@ -66,3 +66,21 @@ export async function createBookingEventsTable(db: QueryRunner): Promise<void> {
 export async function addCalendarsListedAt(db: QueryRunner): Promise<void> {
   await db.query(`ALTER TABLE connections ADD COLUMN calendars_listed_at timestamptz NOT NULL DEFAULT now()`);
 }
+
+/**
+ * Sign-ins in progress: the OAuth state as its SHA-256, who asked, the PKCE verifier sealed, until
+ * when it may be used and whether it was. Nothing here is needed once a row expires.
+ */
+export async function createOAuthStatesTable(db: QueryRunner): Promise<void> {
+  await db.query(`
+      CREATE TABLE oauth_states (
+        state_sha256 bytea PRIMARY KEY,
+        tenant_id text NOT NULL,
+        member_id text NOT NULL,
+        verifier_key_id text NOT NULL,
+        verifier_sealed text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      )`);
+  await db.query(`CREATE INDEX oauth_states_expiry ON oauth_states (expires_at)`);
+}

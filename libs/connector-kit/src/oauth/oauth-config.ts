@@ -16,7 +16,8 @@ export const oauthConnectorConfig = {
   OAUTH_STATE_SECRET: setting.secret(),
   /** Signs push channel tokens and subscription client states; the gateway checks them with the same secret. */
   WEBHOOK_SECRET: setting.secret(),
-  OAUTH_STATE_TTL_S: setting.int(60, 86_400, 900),
+  /** How long a sign-in link may wait for consent: a few minutes is plenty, and a stolen link is worth little after. */
+  OAUTH_STATE_TTL_S: setting.int(60, 3_600, 600),
   /** Refresh an access token this long before it expires. */
   TOKEN_REFRESH_MARGIN_S: setting.int(0, 3_000, 300),
   /** The safety-net incremental sync of each calendar, push or not. */

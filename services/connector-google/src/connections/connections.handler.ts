@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, MemberZone, OAuthConnectionAdmin, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, MemberZone, OAuthConnectionAdmin } from '@calldesk/connector-kit';
 import {
   providerCallbackRpcs,
   Rpcs,
@@ -13,12 +13,10 @@ import {
   type SetCalendarRoleRequest,
 } from '@calldesk/contracts';
 import { Decline } from '@calldesk/messaging';
-import { HandleRpc, LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
-import { issueOAuthState } from '@calldesk/signing';
+import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import type { GoogleConfig } from '../config';
-import { GOOGLE_SCOPES, GoogleOAuth } from '../google/google-oauth';
+import { GoogleOAuth } from '../google/google-oauth';
 import { GoogleTokens } from '../google/google-tokens';
 import { CalendarSync } from '../sync/calendar-sync';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
@@ -36,11 +34,9 @@ export class ConnectionsHandler {
   private readonly admin: OAuthConnectionAdmin<Calendar>;
 
   constructor(
-    @Inject(SERVICE_CONFIG) private readonly config: GoogleConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly oauth: GoogleOAuth,
     tokens: GoogleTokens,
-    private readonly signers: OAuthSigners,
     private readonly connect: ConnectFlow,
     private readonly connections: ConnectionStore,
     calendars: CalendarStore,
@@ -52,23 +48,11 @@ export class ConnectionsHandler {
     this.admin = new OAuthConnectionAdmin('google', { calendars, connections, tokens, status, sync, events, zones });
   }
 
-  /** Offline access (a refresh token), consent asked again, narrow scopes, a signed expiring state. */
+  /** For a member of the tenant only: a single-use state and a PKCE challenge (connector-kit's OAuthConnectFlow). */
   @HandleRpc(Rpcs.connectionsAuthorize)
   async authorize(request: AuthorizeRequest): Promise<MessageInitShape<typeof AuthorizeResponseSchema>> {
     if (request.provider !== 'google') throw new Decline();
-    const state = issueOAuthState(
-      this.signers.requireState(),
-      { provider: 'google', tenantId: request.tenantId, memberId: request.memberId },
-      this.config.OAUTH_STATE_TTL_S,
-    );
-    const authorizationUrl = this.oauth.client().generateAuthUrl({
-      access_type: 'offline',
-      prompt: 'consent',
-      include_granted_scopes: false,
-      scope: [...GOOGLE_SCOPES],
-      state,
-    });
-    return { authorizationUrl };
+    return this.connect.authorize(request);
   }
 
   @HandleRpc(providerCallbackRpcs('google').oauthCallback)

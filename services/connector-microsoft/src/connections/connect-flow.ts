@@ -1,5 +1,7 @@
-import { MemberZone, OAuthConnectFlow, OAuthSigners, toRpcError, usedSignInCode, type SignInTokens } from '@calldesk/connector-kit';
-import { Injectable } from '@nestjs/common';
+import { MemberCheck, MemberZone, OAuthConnectFlow, OAuthSigners, OAuthStateStore, toRpcError, usedSignInCode, type SignInTokens } from '@calldesk/connector-kit';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import type { MicrosoftConfig } from '../config';
 import { GraphFailure } from '../graph/graph-errors';
 import { MicrosoftOAuth } from '../graph/microsoft-oauth';
 import { MicrosoftTokens } from '../graph/microsoft-tokens';
@@ -18,7 +20,10 @@ const CALENDARS = 'calendars.readwrite';
 @Injectable()
 export class ConnectFlow extends OAuthConnectFlow<Calendar> {
   constructor(
+    @Inject(SERVICE_CONFIG) config: MicrosoftConfig,
     signers: OAuthSigners,
+    states: OAuthStateStore,
+    members: MemberCheck,
     private readonly oauth: MicrosoftOAuth,
     tokens: MicrosoftTokens,
     connections: ConnectionStore,
@@ -27,12 +32,16 @@ export class ConnectFlow extends OAuthConnectFlow<Calendar> {
     sync: CalendarSync,
     zones: MemberZone,
   ) {
-    super({ signers, tokens, connections, calendars, status, sync, zones }, 'microsoft', 'Microsoft');
+    super({ config, signers, states, members, tokens, connections, calendars, status, sync, zones }, 'microsoft', 'Microsoft');
   }
 
-  protected async exchange(code: string): Promise<SignInTokens> {
+  protected authorizationUrl(state: string, codeChallenge: string): string {
+    return this.oauth.authorizationUrl(state, codeChallenge);
+  }
+
+  protected async exchange(code: string, codeVerifier: string): Promise<SignInTokens> {
     try {
-      return await this.oauth.exchange(code, AbortSignal.timeout(10_000));
+      return await this.oauth.exchange(code, codeVerifier, AbortSignal.timeout(10_000));
     } catch (error) {
       if (error instanceof GraphFailure && error.code === 'invalid_grant') throw usedSignInCode();
       throw toRpcError(error, 'microsoft');

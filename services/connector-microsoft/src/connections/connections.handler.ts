@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, MemberZone, OAuthConnectionAdmin, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, MemberZone, OAuthConnectionAdmin } from '@calldesk/connector-kit';
 import {
   providerCallbackRpcs,
   Rpcs,
@@ -13,11 +13,8 @@ import {
   type SetCalendarRoleRequest,
 } from '@calldesk/contracts';
 import { Decline } from '@calldesk/messaging';
-import { HandleRpc, SERVICE_CONFIG } from '@calldesk/service-kit';
-import { issueOAuthState } from '@calldesk/signing';
-import { Inject, Injectable } from '@nestjs/common';
-import type { MicrosoftConfig } from '../config';
-import { MicrosoftOAuth } from '../graph/microsoft-oauth';
+import { HandleRpc } from '@calldesk/service-kit';
+import { Injectable } from '@nestjs/common';
 import { MicrosoftTokens } from '../graph/microsoft-tokens';
 import { CalendarSync } from '../sync/calendar-sync';
 import { CalendarStore, type Calendar } from '../store/calendar.store';
@@ -35,10 +32,7 @@ export class ConnectionsHandler {
   private readonly admin: OAuthConnectionAdmin<Calendar>;
 
   constructor(
-    @Inject(SERVICE_CONFIG) private readonly config: MicrosoftConfig,
-    private readonly oauth: MicrosoftOAuth,
     tokens: MicrosoftTokens,
-    private readonly signers: OAuthSigners,
     private readonly connect: ConnectFlow,
     connections: ConnectionStore,
     calendars: CalendarStore,
@@ -50,16 +44,11 @@ export class ConnectionsHandler {
     this.admin = new OAuthConnectionAdmin('microsoft', { calendars, connections, tokens, status, sync, events, zones });
   }
 
-  /** offline_access and calendars, a signed expiring state. */
+  /** For a member of the tenant only: a single-use state and a PKCE challenge (connector-kit's OAuthConnectFlow). */
   @HandleRpc(Rpcs.connectionsAuthorize)
   async authorize(request: AuthorizeRequest): Promise<MessageInitShape<typeof AuthorizeResponseSchema>> {
     if (request.provider !== 'microsoft') throw new Decline();
-    const state = issueOAuthState(
-      this.signers.requireState(),
-      { provider: 'microsoft', tenantId: request.tenantId, memberId: request.memberId },
-      this.config.OAUTH_STATE_TTL_S,
-    );
-    return { authorizationUrl: this.oauth.authorizationUrl(state) };
+    return this.connect.authorize(request);
   }
 
   @HandleRpc(providerCallbackRpcs('microsoft').oauthCallback)

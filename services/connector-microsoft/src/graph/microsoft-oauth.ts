@@ -29,7 +29,8 @@ export class MicrosoftOAuth {
     return new URL('/v1/oauth/microsoft/callback', this.config.PUBLIC_BASE_URL).toString();
   }
 
-  authorizationUrl(state: string): string {
+  /** Consent for our scopes, with the single-use `state` and the PKCE challenge (S256). */
+  authorizationUrl(state: string, codeChallenge: string): string {
     const { clientId } = this.client();
     const url = new URL(this.config.MICROSOFT_AUTHORIZE_URL);
     url.searchParams.set('client_id', clientId);
@@ -38,11 +39,15 @@ export class MicrosoftOAuth {
     url.searchParams.set('response_mode', 'query');
     url.searchParams.set('scope', MICROSOFT_SCOPES.join(' '));
     url.searchParams.set('state', state);
+    url.searchParams.set('code_challenge', codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
     return url.toString();
   }
 
-  exchange(code: string, signal?: AbortSignal): Promise<TokenAnswer> {
-    return this.token({ grant_type: 'authorization_code', code, redirect_uri: this.redirectUri, scope: MICROSOFT_SCOPES.join(' ') }, signal);
+  /** The sign-in code, proven ours by the verifier its challenge was made from. */
+  exchange(code: string, codeVerifier: string, signal?: AbortSignal): Promise<TokenAnswer> {
+    const form = { grant_type: 'authorization_code', code, code_verifier: codeVerifier, redirect_uri: this.redirectUri, scope: MICROSOFT_SCOPES.join(' ') };
+    return this.token(form, signal);
   }
 
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenAnswer> {
