@@ -3,6 +3,7 @@ export { ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from
 export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
 export { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';
 export { PeriodicTask } from './periodic-task';
+export { ianaZoneOf } from './zone-names';
 export {
   calendarReadError,
   classifyProviderError,

@@ -64,7 +64,8 @@ describe('CaldavHttp.checkDestination', () => {
 describe('zoneOfCalendarTimezone', () => {
   it('names the IANA zone of a calendar-timezone, and nothing for a zone it does not know', () => {
     expect(zoneOfCalendarTimezone('BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Europe/London\nEND:VTIMEZONE\nEND:VCALENDAR')).toBe('Europe/London');
-    expect(zoneOfCalendarTimezone('BEGIN:VTIMEZONE\r\nTZID:/mozilla.org/20050126_1/Europe/Paris\r\nEND:VTIMEZONE')).toBeUndefined();
+    expect(zoneOfCalendarTimezone('BEGIN:VTIMEZONE\r\nTZID:/mozilla.org/20050126_1/Europe/Paris\r\nEND:VTIMEZONE')).toBe('Europe/Paris');
+    expect(zoneOfCalendarTimezone('BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nEND:VTIMEZONE')).toBe('Europe/Berlin');
     expect(zoneOfCalendarTimezone('BEGIN:VTIMEZONE\r\nTZID:Custom Office Time\r\nEND:VTIMEZONE')).toBeUndefined();
     expect(zoneOfCalendarTimezone(undefined)).toBeUndefined();
   });

@@ -1,7 +1,8 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { definedTimezone } from './defined-zones';
-import { ianaTimezone, ianaZoneOf } from './iana-zones';
+import { ianaZoneOf } from '@calldesk/connector-kit';
+import { ianaTimezone } from './iana-zones';
 import { walkRule } from './rule-starts';
 import { timesOnly } from './times-only';
 import { timeAt, wallClockOf, type WallClock } from './wall-clock';

@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { busyOfObject, type BusySpan, type BusyWindow, type ExpandOptions, type ObjectBusy } from './expand-busy';
-import { ianaZoneOf } from './iana-zones';
+import { ianaZoneOf } from '@calldesk/connector-kit';
 import { timesOnly } from './times-only';
 
 /**

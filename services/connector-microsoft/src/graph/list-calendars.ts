@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { ListedCalendar } from '../store/calendar.store';
 import { relativeLink } from './graph-client';
-import { ianaZoneOf } from './windows-zones';
+import { ianaZoneOf } from '@calldesk/connector-kit';
 
 /**
  * The mailbox's calendars: id, name, whether we may write there. Graph calendars have no zone of
