@@ -136,6 +136,11 @@ export const InternalRpcs = {
 
 export const Broadcasts = {
   freshBusy: broadcast('calendar.internal.availability.fresh_busy', scheduling.FreshBusySchema),
+  /**
+   * A booking change booking committed, told before its answer goes out (its event follows on the
+   * stream): a time freed or taken shows in every availability instance's next answer.
+   */
+  bookingChanged: broadcast('calendar.internal.booking.changed', bookings.BookingSchema),
   /** A key an operator revoked, on whichever gateway instance: all of them refuse it from now on. */
   apiKeyRevoked: broadcast('calendar.internal.gateway.api_key_revoked', gateway.ApiKeyRevokedSchema),
 } as const;

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { BusySource, freshReadOf } from '../busy/busy-source';
 import { MemberStore } from '../member-store';
 import { RoutingCandidates } from '../routing-candidates';
-import { applyBooking, applyConnection } from './projections';
+import { applyBooking, applyConnection, isLive } from './projections';
 
 // The server deletes an instance's consumers this long after the instance is gone.
 const INSTANCE_CONSUMER_TTL_MS = 10 * 60_000;
@@ -16,7 +16,8 @@ const INSTANCE_CONSUMER_TTL_MS = 10 * 60_000;
  * its own (durable, so a NATS reconnect loses nothing). Booking and connection events are applied
  * to the tables before the cache entry is dropped, so the next read cannot see the old state,
  * whichever instance's projection consumer gets to the event first. What another instance's
- * fresh read found is heard too, so that no cache here contradicts it.
+ * fresh read found is heard too, so that no cache here contradicts it, and so is each booking
+ * change at once (its event may come a moment after the caller acts on the answer).
  */
 @Injectable()
 export class CacheInvalidation implements OnApplicationBootstrap {
@@ -36,6 +37,10 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       instanceScoped: { inactiveThresholdMs: INSTANCE_CONSUMER_TTL_MS },
     });
     this.bus.hear(Broadcasts.freshBusy, (read) => this.busy.takeIn(freshReadOf(read)));
+    this.bus.hear(Broadcasts.bookingChanged, (booking) => {
+      this.members.applyBooking(booking.tenantId, booking.memberId, { id: booking.id, start: Date.parse(booking.start), end: Date.parse(booking.end) }, isLive(booking));
+      this.candidates.invalidateTenant(booking.tenantId);
+    });
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);

@@ -160,7 +160,10 @@ export class BookingRepository {
       throw error;
     }
     if (changed) {
-      if (outbox) this.outbox.wake();
+      if (outbox) {
+        this.outbox.announce(toBooking(next));
+        this.outbox.wake();
+      }
       if (answer) answer.claim.answered = true;
       return next;
     }

@@ -1,5 +1,5 @@
-import { fromJson, type JsonValue } from '@bufbuild/protobuf';
-import { BookingSchema } from '@calldesk/contracts';
+import { fromJson, type JsonValue, type MessageInitShape } from '@bufbuild/protobuf';
+import { BookingSchema, Broadcasts } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import type { Logger } from '@calldesk/telemetry';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
@@ -39,6 +39,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearInterval(this.timer);
     await this.draining;
+  }
+
+  /**
+   * Tells every availability instance of a change just committed, before the answer that made it
+   * goes out; the outbox row carries the same change to the stream, durably.
+   */
+  announce(booking: MessageInitShape<typeof BookingSchema>): void {
+    this.bus.broadcast(Broadcasts.bookingChanged, booking);
   }
 
   wake(): void {
