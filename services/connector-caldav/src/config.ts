@@ -13,7 +13,22 @@ export const caldavConfig = {
   CALDAV_APPLE_SERVER_URL: z.string().url().default('https://caldav.icloud.com/'),
   /** Recurrence instances expanded per event series and request, at most; beyond, the rest counts as busy. */
   CALDAV_MAX_INSTANCES: setting.int(100, 1_000_000, 10_000),
-  /** The most a busy read of one calendar may take, retries included (availability waits 3 s). */
+  /**
+   * The most bytes one answer of a server may have, counted as they arrive: past it the request
+   * is dropped at once and the read fails (calendar_too_large).
+   */
+  CALDAV_MAX_RESPONSE_BYTES: setting.int(65_536, 1_073_741_824, 10 * 1_048_576),
+  /** Calendar objects one busy read of a calendar may take; past it the read fails (calendar_too_large). */
+  CALDAV_MAX_OBJECTS: setting.int(1, 1_000_000, 5_000),
+  /**
+   * Milliseconds of our own work (reading the server's XML, parsing and expanding objects) one
+   * busy read of a calendar may take; past it the read fails (calendar_too_complex).
+   */
+  CALDAV_PARSE_BUDGET_MS: setting.int(10, 60_000, 2_000),
+  /**
+   * The most a busy read of one calendar may take, retries and the whole answer included
+   * (availability waits 3 s); a server that has not finished by then is server_too_slow.
+   */
   CALDAV_BUSY_BUDGET_MS: setting.int(100, 60_000, 2_500),
   /**
    * The most one other request (a write, a discovery step, a poll's) may take, retries included:

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from '../caldav/caldav-http';
 import { changeMarker } from '../caldav/collection-state';
 import { queryRecurring } from '../caldav/query-time-range';
@@ -22,7 +23,8 @@ const MAX_CALENDARS = 5_000;
 export class RecurringSeries {
   private readonly cache = new Map<string, { marker: string; objects: SeriesObject[] }>();
 
-  async of(calendar: CalendarRow, fetch: Fetch, fresh: boolean): Promise<SeriesObject[]> {
+  /** Read afresh, the series count against `budget`, their reading and trimming too. */
+  async of(calendar: CalendarRow, fetch: Fetch, fresh: boolean, budget: ReadBudget): Promise<SeriesObject[]> {
     const marker = changeMarker(calendar);
     const cached = this.cache.get(calendar.calendarId);
     if (!fresh && marker !== undefined && cached?.marker === marker) {
@@ -31,7 +33,10 @@ export class RecurringSeries {
       this.cache.set(calendar.calendarId, cached);
       return cached.objects;
     }
-    const objects = (await queryRecurring(fetch, calendar.url)).map((object) => ({ url: object.url, data: timesOnly(object.data) }));
+    const objects: SeriesObject[] = [];
+    for (const object of await queryRecurring(fetch, calendar.url, budget)) {
+      objects.push({ url: object.url, data: await budget.step(() => timesOnly(object.data)) });
+    }
     if (marker !== undefined) {
       this.cache.delete(calendar.calendarId);
       if (this.cache.size >= MAX_CALENDARS) this.cache.delete(this.cache.keys().next().value!);

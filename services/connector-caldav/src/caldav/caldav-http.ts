@@ -7,6 +7,7 @@ import { spanAttributes, withSpan } from '@calldesk/telemetry';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { boundedBody } from '../bounds/bounded-body';
 import type { CaldavConfig } from '../config';
 import { isPublicAddress, PrivateAddressRefused, publicOnlyLookup, resolveAll, type LookupFunction } from './public-address';
 
@@ -29,7 +30,7 @@ export interface HttpOptions {
   credentials: CaldavCredentials;
   /** Whose circuit breaker the calls count against: the connection id (the server URL before one exists). */
   breakerKey: string;
-  /** The most one call may take, retries included. */
+  /** The most one call may take, retries and the response's body included. */
   budgetMs?: number;
   ids?: CallIds;
 }
@@ -46,7 +47,8 @@ const SELF_HOSTED = 'a self-hosted server on http:// or a private network needs 
  * connection's circuit breaker, carries Basic auth (also after a redirect to another host, as
  * iCloud's discovery makes), refuses private networks unless allowed, and is a child span.
  * A 401 and a provider failure (5xx, 429, 408) become a ProviderError here; everything else is
- * the caller's to read.
+ * the caller's to read. Every response's body is bounded (see boundedBody): at most
+ * CALDAV_MAX_RESPONSE_BYTES, all of it within the call's budget.
  *
  * Private networks are refused twice: each URL (every redirect too) is checked before it is
  * asked, and the sockets themselves resolve through a lookup that refuses private addresses, so
@@ -83,6 +85,7 @@ export class CaldavHttp {
         'server.address': url.hostname,
       };
       return withSpan(`caldav ${method}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+        const deadline = Date.now() + Math.min(options.budgetMs ?? Infinity, this.policy.options.budgetMs);
         const response = await this.policy.run((signal) => this.send(url, method, init, authorization, signal), {
           classify: classifyProviderError,
           breaker,
@@ -90,7 +93,7 @@ export class CaldavHttp {
           provider: 'caldav',
         });
         span.setAttribute('http.response.status_code', response.status);
-        return response;
+        return boundedBody(response, { maxBytes: this.config.CALDAV_MAX_RESPONSE_BYTES, deadline });
       });
     }) as Fetch;
   }

@@ -1,7 +1,8 @@
 import { ProviderError } from '@calldesk/connector-kit';
-import { davRequest } from 'tsdav';
+import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from './caldav-http';
-import { absoluteHref, checkMultistatus, NAMESPACES, sameResource, textOf } from './dav-values';
+import { absoluteHref, sameResource } from './dav-values';
+import { readMultistatus } from './multistatus-stream';
 
 export interface CalendarObject {
   url: string;
@@ -16,33 +17,8 @@ export interface CalendarObject {
  * is not asked for: servers honour it unevenly (Radicale ignores it, Xandikos 0.2.8 answers some
  * objects with no data at all), and an object without data would read as free time.
  */
-export async function queryTimeRange(fetch: Fetch, calendarUrl: string, from: Date, to: Date): Promise<CalendarObject[]> {
-  return query(fetch, calendarUrl, {
-    'comp-filter': {
-      _attributes: { name: 'VCALENDAR' },
-      'comp-filter': { _attributes: { name: 'VEVENT' }, 'time-range': { _attributes: { start: caldavTime(from), end: caldavTime(to) } } },
-    },
-  });
-}
-
-async function query(fetch: Fetch, calendarUrl: string, filter: Record<string, unknown>): Promise<CalendarObject[]> {
-  const responses = checkMultistatus(
-    await davRequest({
-      url: calendarUrl,
-      fetch,
-      init: {
-        method: 'REPORT',
-        namespace: 'c',
-        headers: { depth: '1' },
-        body: { 'calendar-query': { _attributes: NAMESPACES, 'd:prop': { 'd:getetag': {}, 'c:calendar-data': {} }, filter } },
-      },
-    }),
-  );
-  const objects = objectsOf(responses, calendarUrl);
-  // An object named without its data cannot be read: the calendar is unreadable, not free.
-  const named = responses.filter((response) => response.href && response.ok && !sameResource(absoluteHref(response.href, calendarUrl), calendarUrl));
-  if (objects.length < named.length) throw new ProviderError('rejected');
-  return objects;
+export function queryTimeRange(fetch: Fetch, calendarUrl: string, from: Date, to: Date, budget: ReadBudget): Promise<CalendarObject[]> {
+  return query(fetch, calendarUrl, `<c:comp-filter name="VEVENT"><c:time-range start="${caldavTime(from)}" end="${caldavTime(to)}"/></c:comp-filter>`, budget);
 }
 
 /**
@@ -50,19 +26,48 @@ async function query(fetch: Fetch, calendarUrl: string, filter: Record<string, u
  * not all match long series to a time range (Xandikos 0.2.8 matches only their first instances),
  * so the series are read whole and expanded here.
  */
-export async function queryRecurring(fetch: Fetch, calendarUrl: string): Promise<CalendarObject[]> {
-  return query(fetch, calendarUrl, { 'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VEVENT' }, 'prop-filter': { _attributes: { name: 'RRULE' } } } } });
+export function queryRecurring(fetch: Fetch, calendarUrl: string, budget: ReadBudget): Promise<CalendarObject[]> {
+  return query(fetch, calendarUrl, '<c:comp-filter name="VEVENT"><c:prop-filter name="RRULE"/></c:comp-filter>', budget);
 }
 
-/** The objects of a multistatus that carry calendar data; the others (errors, 404s) are dropped. */
-export function objectsOf(responses: Awaited<ReturnType<typeof davRequest>>, calendarUrl: string): CalendarObject[] {
-  const objects: CalendarObject[] = [];
-  for (const response of responses) {
-    const data = textOf(response.props?.calendarData);
-    if (!response.href || !response.ok || !data) continue;
-    objects.push({ url: absoluteHref(response.href, calendarUrl), etag: textOf(response.props?.getetag), data });
+/**
+ * The objects the query finds, read as they stream in: past the budget's object cap the read
+ * stops at once, whatever the server still has to send.
+ */
+async function query(fetch: Fetch, calendarUrl: string, eventFilter: string, budget: ReadBudget): Promise<CalendarObject[]> {
+  const response = await fetch(calendarUrl, {
+    method: 'REPORT',
+    headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+    body: calendarQuery(eventFilter),
+  });
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    throw ProviderError.fromStatus(response.status);
   }
+  const objects: CalendarObject[] = [];
+  let named = 0;
+  await readMultistatus(response, budget, (entry) => {
+    if (!entry.href || !entry.ok) return;
+    const url = absoluteHref(entry.href, calendarUrl);
+    if (sameResource(url, calendarUrl)) return;
+    named++;
+    if (!entry.data) return;
+    objects.push({ url, etag: entry.etag, data: entry.data });
+    budget.countObjects(objects.length);
+  });
+  // An object named without its data cannot be read: the calendar is unreadable, not free.
+  if (objects.length < named) throw new ProviderError('rejected');
   return objects;
+}
+
+function calendarQuery(eventFilter: string): string {
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">',
+    '<d:prop><d:getetag/><c:calendar-data/></d:prop>',
+    `<c:filter><c:comp-filter name="VCALENDAR">${eventFilter}</c:comp-filter></c:filter>`,
+    '</c:calendar-query>',
+  ].join('');
 }
 
 /** RFC 4791 time-range form: UTC, YYYYMMDDTHHMMSSZ. */

@@ -2,6 +2,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { CalendarInfo_Role, Connection_Status, type CalendarInfoSchema, type ConnectionSchema } from '@calldesk/contracts';
 import type { CalendarRow, ConnectionRow } from './connection-store';
 
+/** A calendar as its owner sees it; its warnings name why its last busy read was refused, if it was. */
 export function calendarInfo(calendar: CalendarRow): MessageInitShape<typeof CalendarInfoSchema> {
   return {
     calendarId: calendar.calendarId,
@@ -9,6 +10,7 @@ export function calendarInfo(calendar: CalendarRow): MessageInitShape<typeof Cal
     timeZone: calendar.timeZone,
     role: CalendarInfo_Role[calendar.role],
     writable: calendar.writable,
+    warnings: calendar.readRefusal ? [calendar.readRefusal] : [],
   };
 }
 

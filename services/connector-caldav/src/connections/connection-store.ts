@@ -2,6 +2,7 @@ import { parseRole, type CalendarRole } from '@calldesk/connector-kit';
 import type { EncryptedSecret } from '@calldesk/credentials';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { REFUSAL_REASONS, type RefusalReason } from '../bounds/read-refused';
 
 export type ConnectionState = 'connected' | 'needs_reauth' | 'disconnected';
 
@@ -34,6 +35,8 @@ export interface CalendarRow {
   syncToken?: string;
   /** When the server was asked for ctag and syncToken. */
   markersAt: Date;
+  /** Why the last busy read was refused, until one succeeds. */
+  readRefusal?: RefusalReason;
 }
 
 /** A calendar with the connection it belongs to. */
@@ -55,7 +58,7 @@ export interface CalendarUpsert {
 const CONNECTION_COLUMNS = `k.connection_id, k.tenant_id, k.member_id, k.kind, k.server_url, k.principal_url, k.home_url,
   k.default_time_zone, k.credentials_key_id, k.credentials_sealed, k.status, k.unavailable_since`;
 const CALENDAR_COLUMNS = `c.calendar_id, c.connection_id, c.tenant_id, c.member_id, c.url, c.name, c.time_zone, c.role,
-  c.writable, c.ctag, c.sync_token, c.markers_at`;
+  c.writable, c.ctag, c.sync_token, c.markers_at, c.read_refusal`;
 
 /** Connections and calendars in this service's schema. */
 @Injectable()
@@ -255,6 +258,10 @@ export class ConnectionStore {
     return rows.map(toConnection);
   }
 
+  async setReadRefusal(calendarId: string, reason: RefusalReason | undefined): Promise<void> {
+    await this.db.query(`UPDATE calendars SET read_refusal = $2 WHERE calendar_id = $1`, [calendarId, reason ?? null]);
+  }
+
   async saveMarkers(calendarId: string, markers: { ctag?: string; syncToken?: string; markersAt: Date }): Promise<void> {
     await this.db.query(`UPDATE calendars SET ctag = $2, sync_token = $3, markers_at = $4 WHERE calendar_id = $1`, [
       calendarId,
@@ -309,5 +316,6 @@ function toCalendar(row: Record<string, unknown>): CalendarRow {
     ctag: (row.ctag as string | null) ?? undefined,
     syncToken: (row.sync_token as string | null) ?? undefined,
     markersAt: row.markers_at as Date,
+    readRefusal: REFUSAL_REASONS.find((reason) => reason === row.read_refusal),
   };
 }

@@ -1,10 +1,12 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
+import { ReadRefused } from '../bounds/read-refused';
 import { definedTimezone } from './defined-zones';
 import { ianaZoneOf } from '@calldesk/connector-kit';
 import { ianaTimezone } from './iana-zones';
 import { walkRule } from './rule-starts';
 import { timesOnly } from './times-only';
+import { hasSubDailyZoneRule } from './zone-rules';
 import { timeAt, wallClockOf, type WallClock } from './wall-clock';
 
 export interface BusyWindow {
@@ -41,7 +43,7 @@ export interface ObjectBusy {
  * name a known zone read from the zone database, others by the object's own VTIMEZONE, and
  * floating times, all-day events and unknown TZIDs in the calendar's zone. Of several versions of
  * one event only the latest counts. Transparent and cancelled instances do not block. Throws when
- * the object cannot be parsed.
+ * the object cannot be parsed, and ReadRefused for a time zone that changes more often than daily.
  */
 export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy {
   const root = parseTimes(ics);
@@ -88,6 +90,7 @@ export function bookingIdOf(event: ICAL.Component | undefined): string | undefin
 
 function parseTimes(ics: string): ICAL.Component {
   const text = timesOnly(ics);
+  if (hasSubDailyZoneRule(text)) throw new ReadRefused('calendar_too_complex', 'a time zone in the calendar changes more often than daily');
   const parsed = ICAL.parse(text) as unknown[];
   // Several VCALENDARs in one object are not valid CalDAV; read the first.
   const root = new ICAL.Component((Array.isArray(parsed[0]) ? parsed[0] : parsed) as unknown[]);

@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
+import { ReadRefused } from '../bounds/read-refused';
 import { busyOfObject, type BusySpan, type BusyWindow, type ExpandOptions, type ObjectBusy } from './expand-busy';
 import { ianaZoneOf } from '@calldesk/connector-kit';
 import { timesOnly } from './times-only';
@@ -7,11 +8,14 @@ import { timesOnly } from './times-only';
 /**
  * The busy spans of an object as busyOfObject reads it, or, when it cannot be parsed, as
  * failSafeBusy reads it (`unreadable` then): one bad object never leaves a calendar unverified.
+ * An object refused as too costly to read (ReadRefused) is not a parse failure: it refuses its
+ * calendar, so that the owner is told why rather than shown a guess.
  */
 export function busyOrFailSafe(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy & { unreadable: boolean } {
   try {
     return { ...busyOfObject(ics, window, options), unreadable: false };
-  } catch {
+  } catch (error) {
+    if (error instanceof ReadRefused) throw error;
     return { busy: failSafeBusy(ics, window, options.zone), capped: false, unreadable: true };
   }
 }
