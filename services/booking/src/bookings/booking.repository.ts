@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Booking_Status, BookingSchema, Events, encodeJson, RpcError, type Booking } from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Lease } from '../locks/calendar-lease';
+import type { Fence } from '../locks/lock-fences';
 import { OutboxRelay } from '../outbox/outbox-relay';
 
 export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'failed';
@@ -38,13 +38,12 @@ export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled' | 'flag
 
 const OVERLAP = 'bookings_no_overlap';
 /**
- * Records the lease's revision as the calendar's highest, unless a later lease already wrote: the
- * statement that uses it writes only when the fence row came back.
+ * A row while the holder's token is still the calendar's latest (LockFences): the statement that
+ * uses it writes only then. The share lock holds off a later grant until the write commits, and a
+ * grant that got in first is seen, so no write lands after another holder was granted.
  */
-const fence = (key: string, revision: string) => `fence AS (
-  INSERT INTO lock_fences (lock_key, revision) SELECT ${key}::text, ${revision}::bigint WHERE ${key}::text IS NOT NULL
-  ON CONFLICT (lock_key) DO UPDATE SET revision = excluded.revision WHERE lock_fences.revision <= excluded.revision
-  RETURNING 1)`;
+const fenceCheck = (key: string, token: string) => `fence AS (
+  SELECT 1 FROM lock_fences WHERE lock_key = ${key}::text AND revision = ${token}::bigint FOR SHARE)`;
 const COLUMNS = `id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at,
   lower(held) AS held_start, upper(held) AS held_end, status, customer_name, customer_phone, notes,
   transcript_url, event_id, abandoned, cancel_reason, attention, created_at, updated_at`;
@@ -62,12 +61,12 @@ export class BookingRepository {
    * statement. Answers undefined when the exclusion constraint finds an overlapping live
    * booking; throws when the lease was lost to a later holder.
    */
-  async insertPending(booking: NewBooking, lease: Lease, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
+  async insertPending(booking: NewBooking, fence: Fence, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
     const now = new Date();
     let rows: Record<string, unknown>[];
     try {
       rows = await this.db.query(
-        `WITH ${fence('$15', '$16')},
+        `WITH ${fenceCheck('$15', '$16')},
          claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM fence))
          INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
            status, customer_name, customer_phone, notes, transcript_url, created_at, updated_at)
@@ -77,7 +76,7 @@ export class BookingRepository {
         [
           booking.id, booking.tenantId, booking.serviceId, booking.memberId, booking.calendarId, booking.provider,
           booking.start, booking.end, booking.heldStart, booking.heldEnd, booking.customerName, booking.customerPhone,
-          booking.notes ?? null, booking.transcriptUrl ?? null, lease.key, lease.revision, claim.tenantId, claim.key, now,
+          booking.notes ?? null, booking.transcriptUrl ?? null, fence.key, fence.token, claim.tenantId, claim.key, now,
         ],
       );
     } catch (error) {
@@ -88,9 +87,9 @@ export class BookingRepository {
     return toRow(rows[0]);
   }
 
-  private async fenceMoved(lease: Lease): Promise<boolean> {
-    const [fence] = await this.db.query(`SELECT revision FROM lock_fences WHERE lock_key = $1`, [lease.key]);
-    return fence !== undefined && Number(fence.revision) > lease.revision;
+  private async fenceMoved(fence: Fence): Promise<boolean> {
+    const [row] = await this.db.query(`SELECT revision FROM lock_fences WHERE lock_key = $1`, [fence.key]);
+    return row !== undefined && Number(row.revision) !== fence.token;
   }
 
   /**
@@ -111,7 +110,7 @@ export class BookingRepository {
       attention?: string;
     },
     event: BookingEventKind | undefined,
-    lease?: Lease,
+    fence?: Fence,
     answer?: { claim: { tenantId: string; key: string; answered?: boolean }; reply: (row: BookingRow) => unknown },
   ): Promise<BookingRow> {
     const next: BookingRow = {
@@ -137,7 +136,7 @@ export class BookingRepository {
     let changed: number;
     try {
       [{ changed }] = await this.db.query(
-        `WITH ${fence('$1', '$2')},
+        `WITH ${fenceCheck('$1', '$2')},
          changed AS (
            UPDATE bookings SET status = $3, event_id = $4, starts_at = $5, ends_at = $6, held = tstzrange($7, $8, '[)'), updated_at = $9,
                   cancel_reason = $15, attention = $16
@@ -149,7 +148,7 @@ export class BookingRepository {
             WHERE $17::text IS NOT NULL AND tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM changed))
          SELECT count(*)::int AS changed FROM changed`,
         [
-          lease?.key ?? null, lease?.revision ?? null, next.status, next.eventId ?? null, next.start, next.end,
+          fence?.key ?? null, fence?.token ?? null, next.status, next.eventId ?? null, next.start, next.end,
           next.heldStart, next.heldEnd, next.updatedAt, row.id, row.updatedAt,
           outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null, next.cancelReason ?? null, next.attention ?? null,
           answer?.claim.tenantId ?? null, answer?.claim.key ?? null, answer ? JSON.stringify(answer.reply(next)) : null,
@@ -167,7 +166,7 @@ export class BookingRepository {
       if (answer) answer.claim.answered = true;
       return next;
     }
-    if (lease && (await this.fenceMoved(lease))) throw lockLost();
+    if (fence && (await this.fenceMoved(fence))) throw lockLost();
     const [current] = await this.db.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [row.id]);
     return toRow(current);
   }

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { RpcError } from '@calldesk/contracts';
+import { LEASE_BUCKET, RpcError } from '@calldesk/contracts';
 import { nanos, StorageType, type KV, type NatsConnection } from 'nats';
 
-const BUCKET = 'booking_calendar_leases';
-
-/** A held lease; `revision` rises with every grant, so it fences writes of a holder that lost it. */
+/** A held lease. Its revision only lets its holder release it; writes are fenced by a token from Postgres (LockFences). */
 export interface Lease {
   key: string;
   revision: number;
@@ -14,22 +12,29 @@ export interface Lease {
 
 /**
  * A lease per calendar across booking instances, on NATS KV: `create` succeeds only where no
- * live entry is, and the bucket's max age ends a lease whose holder died. The entry's revision
- * is the fencing token.
+ * live entry is, and the bucket's max age ends a lease whose holder died. The bucket is in
+ * memory and may be lost (deleted, or gone with a NATS restart): the next call makes it again.
  */
 export class CalendarLeases {
-  private constructor(private readonly kv: KV) {}
+  private reopening?: Promise<void>;
+
+  private constructor(
+    private kv: KV,
+    private readonly connection: NatsConnection,
+    private readonly leaseMs: number,
+    private readonly replicas: number,
+  ) {}
 
   static async open(connection: NatsConnection, leaseMs: number, replicas: number): Promise<CalendarLeases> {
-    const kv = await connection.jetstream().views.kv(BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory, replicas });
+    const leases = new CalendarLeases(await openBucket(connection, leaseMs, replicas), connection, leaseMs, replicas);
     // The lease length belongs to the bucket, which may predate this configuration: bring it in line.
-    const status = await kv.status();
+    const status = await leases.kv.status();
     if (status.ttl !== leaseMs) {
       const manager = await connection.jetstreamManager();
-      const { config } = await manager.streams.info(`KV_${BUCKET}`);
-      await manager.streams.update(`KV_${BUCKET}`, { ...config, max_age: nanos(leaseMs), duplicate_window: nanos(Math.min(leaseMs, 120_000)) });
+      const { config } = await manager.streams.info(`KV_${LEASE_BUCKET}`);
+      await manager.streams.update(`KV_${LEASE_BUCKET}`, { ...config, max_age: nanos(leaseMs), duplicate_window: nanos(Math.min(leaseMs, 120_000)) });
     }
-    return new CalendarLeases(kv);
+    return leases;
   }
 
   /** Waits for the lease (polling with growing pauses) until `waitMs` has passed. */
@@ -38,10 +43,17 @@ export class CalendarLeases {
     const deadline = Date.now() + waitMs;
     let pause = 2;
     let waited = false;
+    let reopened = false;
     for (;;) {
       try {
         return { key, revision: await this.kv.create(key, new Uint8Array()), waited };
       } catch (error) {
+        if (isBucketGone(error) && !reopened) {
+          // Every lease went with the bucket: the first create in the new one is granted.
+          reopened = true;
+          await this.reopen();
+          continue;
+        }
         if (!isTaken(error)) throw error;
       }
       if (Date.now() + pause > deadline) {
@@ -53,10 +65,25 @@ export class CalendarLeases {
     }
   }
 
-  /** Releases only the lease this holder was granted, never a later holder's. */
+  /** Releases only the lease this holder was granted, never a later holder's (nor one in a bucket made again). */
   async release(lease: Lease): Promise<void> {
     await this.kv.delete(lease.key, { previousSeq: lease.revision }).catch(() => undefined);
   }
+
+  /** One re-creation at a time, however many callers found the bucket gone. */
+  private reopen(): Promise<void> {
+    this.reopening ??= openBucket(this.connection, this.leaseMs, this.replicas)
+      .then((kv) => {
+        this.kv = kv;
+      })
+      .finally(() => (this.reopening = undefined));
+    return this.reopening;
+  }
+}
+
+/** Opens the bucket, making it where it is missing. */
+function openBucket(connection: NatsConnection, leaseMs: number, replicas: number): Promise<KV> {
+  return connection.jetstream().views.kv(LEASE_BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory, replicas });
 }
 
 // KV keys are subject tokens; calendar keys hold characters that are not allowed there.
@@ -67,4 +94,10 @@ function kvKey(lockKey: string): string {
 function isTaken(error: unknown): boolean {
   const text = String((error as Error)?.message ?? error);
   return text.includes('wrong last sequence') || text.includes('key exists');
+}
+
+/** A KV write to a bucket whose stream is gone: nobody answers the publish. */
+function isBucketGone(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code === '503' || String(message).includes('stream not found');
 }

@@ -1,20 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { Bus } from '@calldesk/messaging';
-import { testNatsUrl } from '@calldesk/testing';
+import { openDataSource } from '@calldesk/persistence';
+import { createTestDatabase, testNatsUrl, type TestDatabase } from '@calldesk/testing';
+import type { DataSource } from 'typeorm';
 import type { BookingConfig } from '../config';
+import { migrations } from '../migrations';
 import { CalendarLock } from './calendar-lock';
 
-describe('CalendarLock (real NATS KV leases)', () => {
+describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
   let bus: Bus;
+  let database: TestDatabase;
+  let db: DataSource;
   let lock: CalendarLock;
 
   beforeAll(async () => {
     bus = await Bus.connect({ url: await testNatsUrl(), service: 'booking-lock-test', requestTimeoutMs: 5_000 });
-    lock = new CalendarLock(bus, { BOOKING_LOCK_LEASE_MS: 15_000, BOOKING_LOCK_WAIT_MS: 5_000, JETSTREAM_REPLICAS: 1 } as BookingConfig);
+    database = await createTestDatabase();
+    db = await openDataSource({ url: database.url, schema: 'booking', migrations, applicationName: 'booking-lock-test' });
+    lock = new CalendarLock(bus, db, { BOOKING_LOCK_LEASE_MS: 15_000, BOOKING_LOCK_WAIT_MS: 5_000, JETSTREAM_REPLICAS: 1 } as BookingConfig);
     await lock.onModuleInit();
   });
 
-  afterAll(() => bus.drain());
+  afterAll(async () => {
+    await bus.drain();
+    await db.destroy();
+    await database.drop();
+  });
 
   it('answers a crowd behind one holder together once it is done, without a lease each', async () => {
     const key = `tenant/${randomUUID()}`;
@@ -49,9 +60,9 @@ describe('CalendarLock (real NATS KV leases)', () => {
       Array.from({ length: 10 }, (_, i) =>
         lock.run(
           key,
-          async (lease) => {
+          async (fence) => {
             expect(++inside).toBe(1);
-            expect(lease.revision).toBeGreaterThan(0);
+            expect(fence.token).toBe(i + 1);
             await new Promise((resolve) => setTimeout(resolve, 2));
             order.push(i);
             inside--;

@@ -1,24 +1,31 @@
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { BookingConfig } from '../config';
-import { CalendarLeases, type Lease } from './calendar-lease';
+import { CalendarLeases } from './calendar-lease';
 import { KeyedMutex } from './keyed-mutex';
+import { LockFences, type Fence } from './lock-fences';
 
 /**
  * Serializes booking attempts per calendar: first in this process (an actor per key, so
  * concurrent attempts queue in memory instead of racing for the lease), then across instances
- * (the lease). The work receives the lease, whose revision fences its database writes.
+ * (the lease). The work receives the fence granted with the lease, which its database writes
+ * carry.
  */
 @Injectable()
 export class CalendarLock implements OnModuleInit {
   private readonly mailboxes = new KeyedMutex();
   private leases!: CalendarLeases;
+  private readonly fences: LockFences;
 
   constructor(
     private readonly bus: Bus,
+    db: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
-  ) {}
+  ) {
+    this.fences = new LockFences(db);
+  }
 
   async onModuleInit(): Promise<void> {
     this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS, this.config.JETSTREAM_REPLICAS);
@@ -33,7 +40,7 @@ export class CalendarLock implements OnModuleInit {
    */
   async run<T>(
     lockKey: string,
-    work: (lease: Lease, contended: boolean) => Promise<T>,
+    work: (fence: Fence, contended: boolean) => Promise<T>,
     settled?: () => Promise<T | undefined>,
   ): Promise<T> {
     if (settled && this.mailboxes.isBusy(lockKey)) {
@@ -49,7 +56,7 @@ export class CalendarLock implements OnModuleInit {
       }
       const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
       try {
-        return await work(lease, lease.waited);
+        return await work(await this.fences.grant(lease.key), lease.waited);
       } finally {
         await this.leases.release(lease);
       }
