@@ -15,9 +15,8 @@ export const microsoftConfig = {
   MICROSOFT_SUBSCRIPTION_TTL_MIN: setting.int(1, 4_230, 4_200),
   /** Renew a subscription when less than this is left of it. */
   MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S: setting.int(10, 259_200, 86_400),
-  /** The window the delta sync watches, from a day back; a new round starts weekly. */
-  DELTA_WINDOW_DAYS: setting.int(1, 1_500, 400),
-  DELTA_ROUND_DAYS: setting.int(1, 365, 7),
+  /** How far ahead a sync reads each calendar's view (from a day back): as far as bookings are taken. */
+  SYNC_WINDOW_DAYS: setting.int(1, 3_650, 400),
 };
 
 export type MicrosoftConfig = z.infer<z.ZodObject<typeof microsoftConfig>>;

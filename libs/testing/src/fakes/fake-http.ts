@@ -32,10 +32,21 @@ export interface FaultRule {
 
 export type Route = (request: RecordedRequest, response: FakeResponse) => Promise<void> | void;
 
+/** One answer a fake server sent, for tests to assert what reached the client (privacy checks). */
+export interface RecordedAnswer {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
+}
+
 /** What a route answers with. */
 export class FakeResponse {
   answered = false;
-  constructor(private readonly raw: ServerResponse) {}
+  constructor(
+    private readonly raw: ServerResponse,
+    private readonly sent: (status: number, body: string) => void = () => undefined,
+  ) {}
 
   json(status: number, body: unknown, headers: Record<string, string> = {}): void {
     this.send(status, JSON.stringify(body), { 'content-type': 'application/json; charset=UTF-8', ...headers });
@@ -44,6 +55,7 @@ export class FakeResponse {
   send(status: number, body = '', headers: Record<string, string> = {}): void {
     if (this.answered) return;
     this.answered = true;
+    this.sent(status, body);
     this.raw.writeHead(status, headers).end(body);
   }
 
@@ -58,6 +70,7 @@ export class FakeResponse {
  */
 export class FakeHttpServer {
   readonly requests: RecordedRequest[] = [];
+  readonly answers: RecordedAnswer[] = [];
   private readonly faults: FaultRule[] = [];
   /** Every provider API answer waits this long (slowness). */
   delayMs = 0;
@@ -94,7 +107,7 @@ export class FakeHttpServer {
   private async handle(raw: IncomingMessage, response: ServerResponse): Promise<void> {
     const request = await record(raw);
     this.requests.push(request);
-    const reply = new FakeResponse(response);
+    const reply = new FakeResponse(response, (status, body) => this.answers.push({ method: request.method, path: request.path, status, body }));
     try {
       if (this.isApiRequest(request)) {
         const fault = this.faults.find((rule) => (rule.times ?? 1) > 0 && (rule.match?.(request) ?? true));

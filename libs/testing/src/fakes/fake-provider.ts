@@ -1,4 +1,4 @@
-import { FakeHttpServer, type FakeResponse, type FaultRule, type RecordedRequest } from './fake-http';
+import { FakeHttpServer, type FakeResponse, type FaultRule, type RecordedAnswer, type RecordedRequest } from './fake-http';
 
 /** What the user allowed a client: one consent, with its refresh token once issued. */
 export interface FakeGrant {
@@ -40,6 +40,11 @@ export abstract class FakeProvider<Token extends FakeAccessToken = FakeAccessTok
   /** Every request received, in order. */
   get requests(): RecordedRequest[] {
     return this.http.requests;
+  }
+
+  /** Every answer sent, in order: what reached the client, word for word. */
+  get answers(): RecordedAnswer[] {
+    return this.http.answers;
   }
 
   requestsTo(method: string, path: RegExp): RecordedRequest[] {

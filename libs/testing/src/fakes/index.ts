@@ -1,4 +1,4 @@
-export { FakeHttpServer, selectFields, type Delivery, type FaultRule, type RecordedRequest } from './fake-http';
+export { FakeHttpServer, selectFields, type Delivery, type FaultRule, type RecordedAnswer, type RecordedRequest } from './fake-http';
 export { FakeGoogle, GOOGLE_SCOPES, type Consent, type EventInput, type FakeGoogleCalendar, type FakeGoogleChannel, type FakeGoogleOptions, type GoogleEvent } from './fake-google';
 export { startInProcessHttpService, type InProcessHttpService } from './in-process-http';
 export { captureOutput, type CapturedOutput } from './capture-output';

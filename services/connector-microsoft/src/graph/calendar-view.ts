@@ -7,6 +7,15 @@ export interface BusyEvent {
   end: number;
 }
 
+/** One event or occurrence of a calendar view, as far as we read it: times and whether it blocks. */
+export interface ViewEvent {
+  eventId: string;
+  start?: number;
+  end?: number;
+  showAs?: string;
+  cancelled: boolean;
+}
+
 interface ViewItem {
   id?: string;
   start?: { dateTime?: string; timeZone?: string };
@@ -15,16 +24,28 @@ interface ViewItem {
   isCancelled?: boolean;
 }
 
-const SELECT = ['start', 'end', 'showAs', 'isCancelled', 'type'];
+const SELECT = ['start', 'end', 'showAs', 'isCancelled', 'type', 'seriesMasterId'];
 const PREFER = 'outlook.timezone="UTC", odata.maxpagesize=250';
 
 /**
- * A calendar's busy events over [from, to): calendarView (occurrences expanded by Graph) with
- * $select limited to times and showAs, in UTC, every page. Free and cancelled events do not block;
- * tentative, busy, out-of-office, working elsewhere and unknown do.
+ * A calendar's busy events over [from, to): free and cancelled events do not block; tentative,
+ * busy, out-of-office, working elsewhere and unknown do.
  */
 export async function busyEvents(api: Client, signal: AbortSignal, calendarId: string, from: number, to: number): Promise<BusyEvent[]> {
-  const busy: BusyEvent[] = [];
+  return (await calendarView(api, signal, calendarId, from, to)).flatMap((event) =>
+    event.cancelled || event.showAs === 'free' || event.start === undefined || event.end === undefined || event.start >= event.end
+      ? []
+      : [{ eventId: event.eventId, start: event.start, end: event.end }],
+  );
+}
+
+/**
+ * Every event and occurrence of a calendar over [from, to): calendarView (occurrences expanded by
+ * Graph) with $select limited to times, showAs and series, in UTC, every page. Graph honours
+ * $select here (its delta does not), so no subject, body, location or attendee ever reaches us.
+ */
+export async function calendarView(api: Client, signal: AbortSignal, calendarId: string, from: number, to: number): Promise<ViewEvent[]> {
+  const events: ViewEvent[] = [];
   let page = await api
     .api(`/me/calendars/${encodeURIComponent(calendarId)}/calendarView`)
     .query({ startDateTime: new Date(from).toISOString(), endDateTime: new Date(to).toISOString() })
@@ -34,12 +55,10 @@ export async function busyEvents(api: Client, signal: AbortSignal, calendarId: s
     .get();
   for (;;) {
     for (const item of (page.value ?? []) as ViewItem[]) {
-      if (item.isCancelled || item.showAs === 'free' || !item.id) continue;
-      const start = utcInstant(item.start);
-      const end = utcInstant(item.end);
-      if (start !== undefined && end !== undefined && start < end) busy.push({ eventId: item.id, start, end });
+      if (!item.id) continue;
+      events.push({ eventId: item.id, start: utcInstant(item.start), end: utcInstant(item.end), showAs: item.showAs, cancelled: item.isCancelled === true });
     }
-    if (!page['@odata.nextLink']) return busy;
+    if (!page['@odata.nextLink']) return events;
     page = await api.api(relativeLink(page['@odata.nextLink'])).header('Prefer', PREFER).option('signal', signal).get();
   }
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { BookingEventStore, ConnectorEvents, memberOf, OAuthCalendarSync, OAuthSigners } from '@calldesk/connector-kit';
 import { issueChannelSecret } from '@calldesk/signing';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
-import { deltaRound, type DeltaRound } from '../graph/delta';
+import { calendarView, type ViewEvent } from '../graph/calendar-view';
 import { getEvent } from '../graph/event-writes';
 import { GraphClient } from '../graph/graph-client';
 import { isGraphStatus } from '../graph/graph-errors';
@@ -20,9 +20,10 @@ const STALE_SUBSCRIPTION_MS = 10 * 60_000;
 
 /**
  * Graph's side of connector-kit's OAuthCalendarSync: a subscription per calendar (renewed well
- * before it expires; recreated when Graph removes it), and a delta sync (a new round weekly, or
- * when the link expires). A sync that finds one of our booking events deleted or moved by someone
- * else says so on the stream, for the booking service.
+ * before it expires; recreated when Graph removes it) whose notifications, and a timer, start a
+ * sync: a read of the calendar view. Not delta: Graph's delta ignores $select and would send every
+ * subject, body and attendee, which we promise never to read. A sync that finds one of our booking
+ * events deleted or moved by someone else says so on the stream, for the booking service.
  */
 @Injectable()
 export class CalendarSync extends OAuthCalendarSync<Calendar> {
@@ -65,62 +66,57 @@ export class CalendarSync extends OAuthCalendarSync<Calendar> {
     for (const subscription of await this.subscriptions.stale(STALE_SUBSCRIPTION_MS)) await this.subscriptions.remove(subscription.id);
   }
 
+  /**
+   * Reads the calendar's view over the sync window (times and showAs only) and compares it with
+   * the last: a different view means the calendar changed; our booking events missing from it
+   * were deleted, and those at other times moved.
+   */
   protected async sync(calendar: Calendar, connection: Connection): Promise<void> {
     const target = { connection, calendarId: calendar.id };
-    const from = new Date(Date.now() - LOOKBACK_MS);
-    const to = new Date(Date.now() + this.config.DELTA_WINDOW_DAYS * 86_400_000);
-    const roundAge = calendar.syncRoundStartedAt ? Date.now() - calendar.syncRoundStartedAt.getTime() : Infinity;
-    const link = roundAge < this.config.DELTA_ROUND_DAYS * 86_400_000 ? calendar.syncToken : null;
-    const round = (deltaLink: string | null) =>
-      this.client.call('calendarView.delta', target, (api, signal) => deltaRound(api, signal, calendar.providerCalendarId, deltaLink, from, to), { budgetMs: 30_000 });
-    let changes: DeltaRound;
-    let resynced = false;
-    try {
-      changes = await round(link);
-    } catch (error) {
-      // 410: the delta link expired; start a new round.
-      if (!(link && isGraphStatus(error, 410))) throw error;
-      changes = await round(null);
-      resynced = true;
-    }
-    await this.applyToOurEvents(calendar, connection, changes, from);
-    await this.calendars.saveSyncToken(calendar.id, changes.deltaLink ?? null, this.config.SYNC_INTERVAL_MS, changes.full);
-    if (resynced || (!changes.full && changes.items.length > 0)) {
+    const window = { from: Date.now() - LOOKBACK_MS, to: Date.now() + this.config.SYNC_WINDOW_DAYS * 86_400_000 };
+    const view = await this.client.call('calendarView.sync', target, (api, signal) => calendarView(api, signal, calendar.providerCalendarId, window.from, window.to), {
+      budgetMs: 30_000,
+    });
+    await this.applyToOurEvents(calendar, connection, view, window);
+    const fingerprint = fingerprintOf(view);
+    await this.calendars.saveSyncToken(calendar.id, fingerprint, this.config.SYNC_INTERVAL_MS);
+    if (calendar.syncToken !== null && calendar.syncToken !== fingerprint) {
       await this.events.calendarChanged(memberOf(calendar), calendar.id, `sync:${randomUUID()}`);
     }
   }
 
-  private async applyToOurEvents(calendar: Calendar, connection: Connection, changes: DeltaRound, from: Date): Promise<void> {
-    const ours = new Map((await this.bookingEvents.ofCalendar(calendar.id)).map((e) => [e.eventId, e]));
-    if (!ours.size) return;
-    const seen = new Set<string>();
-    for (const item of changes.items) {
-      const row = ours.get(item.eventId);
-      if (!row || row.state === 'deleted' || row.state === 'pending') continue;
-      seen.add(item.eventId);
-      if (item.removed || item.cancelled) {
+  private async applyToOurEvents(calendar: Calendar, connection: Connection, view: ViewEvent[], window: { from: number; to: number }): Promise<void> {
+    const ours = await this.bookingEvents.ofCalendar(calendar.id);
+    if (!ours.length) return;
+    const seen = new Map(view.map((event) => [event.eventId, event]));
+    for (const row of ours) {
+      if (row.state !== 'live' && row.state !== 'moved') continue;
+      const event = seen.get(row.eventId);
+      if (!event || event.cancelled) {
+        // Outside the window the view says nothing about it.
+        if (!event && (row.end.getTime() < window.from || row.start.getTime() >= window.to)) continue;
         await this.bookingEvents.setState(row.bookingId, 'deleted');
         await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'deleted' }, 'deleted');
-      } else if (item.start !== undefined && item.end !== undefined && (item.start !== row.start.getTime() || item.end !== row.end.getTime())) {
-        // The delta may predate a write of ours still in flight: only the event and our record as
-        // they are now can say the owner moved it.
-        const [now, latest] = await Promise.all([
-          this.client.call('events.get', { connection, calendarId: calendar.id, bookingId: row.bookingId }, (api, signal) => getEvent(api, signal, row.eventId)),
-          this.bookingEvents.get(row.bookingId),
-        ]);
-        if (!latest || latest.state === 'pending' || (Date.parse(now.start) === latest.start.getTime() && Date.parse(now.end) === latest.end.getTime())) continue;
-        const start = new Date(now.start).toISOString();
-        const end = new Date(now.end).toISOString();
-        await this.bookingEvents.save({ ...latest, start: new Date(start), end: new Date(end), state: 'moved' });
-        await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'moved', start, end }, `${start}/${end}`);
+      } else if (event.start !== undefined && event.end !== undefined && (event.start !== row.start.getTime() || event.end !== row.end.getTime())) {
+        await this.reportMoved(calendar, connection, row.bookingId, row.eventId);
       }
     }
-    if (!changes.full) return;
-    for (const row of ours.values()) {
-      if (seen.has(row.eventId) || (row.state !== 'live' && row.state !== 'moved') || row.end < from) continue;
-      await this.bookingEvents.setState(row.bookingId, 'deleted');
-      await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId: row.bookingId, change: 'deleted' }, 'deleted');
-    }
+  }
+
+  /**
+   * The view may predate a write of ours still in flight: only the event and our record as they
+   * are now can say the owner moved it.
+   */
+  private async reportMoved(calendar: Calendar, connection: Connection, bookingId: string, eventId: string): Promise<void> {
+    const [now, latest] = await Promise.all([
+      this.client.call('events.get', { connection, calendarId: calendar.id, bookingId }, (api, signal) => getEvent(api, signal, eventId)),
+      this.bookingEvents.get(bookingId),
+    ]);
+    if (!latest || latest.state === 'pending' || (Date.parse(now.start) === latest.start.getTime() && Date.parse(now.end) === latest.end.getTime())) return;
+    const start = new Date(now.start).toISOString();
+    const end = new Date(now.end).toISOString();
+    await this.bookingEvents.save({ ...latest, start: new Date(start), end: new Date(end), state: 'moved' });
+    await this.events.bookingEventChanged(memberOf(calendar), { calendarId: calendar.id, bookingId, change: 'moved', start, end }, `${start}/${end}`);
   }
 
   /** A subscription that outlives the renewal margin: renewed in place, or a new one made. */
@@ -167,4 +163,10 @@ export class CalendarSync extends OAuthCalendarSync<Calendar> {
     }
     await this.subscriptions.remove(subscription.id);
   }
+}
+
+/** What the view says, in an order that does not depend on Graph's paging: equal views, equal prints. */
+function fingerprintOf(view: ViewEvent[]): string {
+  const lines = view.map((e) => `${e.eventId}|${e.start}|${e.end}|${e.showAs}|${e.cancelled}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('base64url');
 }
