@@ -18,6 +18,17 @@ export const setting = {
   httpUrl: () => setting.url(['http', 'https']),
   /** A shared secret: optional, so that a stack without it starts and refuses what needs it. */
   secret: (minLength = 16) => z.string().min(minLength, `must have at least ${minLength} characters`).optional(),
+  /** Comma-separated values, trimmed, empty ones dropped; none when unset. */
+  list: () =>
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
   flag: () =>
     z
       .enum(['true', 'false'])

@@ -30,6 +30,24 @@ export const gatewayConfig = {
   LIVE_EVENTS_MAX_BUFFERED_BYTES: setting.int(64 * 1024, 64 * 1024 * 1024, 1024 * 1024),
   /** How long a live stream's client may leave its buffer full before it is dropped. */
   LIVE_EVENTS_DRAIN_TIMEOUT_MS: setting.int(100, 600_000, 10_000),
+  /** How long an owner's dashboard session lasts from sign-in; signing out ends it sooner. */
+  SESSION_TTL_MINUTES: setting.int(5, 43_200, 720),
+  /**
+   * Other origins whose pages may call the API from a browser (e.g. https://app.example.com),
+   * comma-separated. The dashboard the gateway serves needs none.
+   */
+  CORS_ORIGINS: setting
+    .list()
+    .refine((origins) => origins.every(isOrigin), 'must be origins such as https://app.example.com (scheme, host and port only), comma-separated'),
 };
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfig>>;

@@ -32,6 +32,6 @@ export class KeyRevocations implements OnApplicationBootstrap {
 
   private forget(keyId: string): void {
     this.keys.forget(keyId);
-    this.streams.closeKey(keyId);
+    this.streams.closeCredential(keyId);
   }
 }

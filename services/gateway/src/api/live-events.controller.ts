@@ -5,7 +5,8 @@ import { LiveStreams } from './live-streams';
 
 /**
  * The dashboard's live feed (server-sent events): every booking, calendar and connection event of
- * the caller's tenant as it happens. It is a view, not a record: a client that reconnects reads
+ * the caller's tenant as it happens. Browsers' EventSource sends no headers: the dashboard's
+ * stream is opened with its session cookie. It is a view, not a record: a client that reconnects reads
  * the current state through the API.
  */
 @Controller('v1/events')
@@ -15,6 +16,6 @@ export class LiveEventsController {
 
   @Get()
   stream(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
-    this.streams.open({ tenantId: request.tenantId, keyId: request.keyId }, request, response);
+    this.streams.open({ tenantId: request.tenantId, credentialId: request.credentialId }, request, response);
   }
 }

@@ -4,7 +4,7 @@ import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Msg, Subscription } from 'nats';
-import { ApiKeys, type KeyOwner } from './api-keys';
+import { LiveCredentials, type CredentialOwner } from './credentials';
 import type { GatewayConfig } from '../config';
 import { Throttled } from '../edge/throttled';
 
@@ -15,7 +15,7 @@ const PREFIX = 'calendar.v1.events.';
 const decoder = new TextDecoder();
 
 interface LiveStream {
-  owner: KeyOwner;
+  owner: CredentialOwner;
   response: Response;
   /** Set while the client's buffer waits to drain: when it fires, the client is dropped. */
   slow?: NodeJS.Timeout;
@@ -24,22 +24,22 @@ interface LiveStream {
 /**
  * The live streams of this gateway instance. One NATS subscription carries every event to the
  * instance, which hands each to the streams of its tenant in memory, however many there are. Each
- * key may hold LIVE_EVENTS_STREAMS_PER_KEY streams; a client that does not read (its buffer over
+ * credential (an API key, an owner's session) may hold LIVE_EVENTS_STREAMS_PER_KEY streams; a client that does not read (its buffer over
  * LIVE_EVENTS_MAX_BUFFERED_BYTES, or not drained within LIVE_EVENTS_DRAIN_TIMEOUT_MS) is dropped,
- * to reconnect and read the current state through the API. Streams of a revoked key are closed:
- * at once when told (KeyRevocations), else when the keys of open streams are read again every
- * API_KEY_CACHE_TTL_MS.
+ * to reconnect and read the current state through the API. Streams of a revoked key or an ended
+ * session are closed: at once when told (KeyRevocations, signing out), else when the credentials
+ * of open streams are read again every API_KEY_CACHE_TTL_MS.
  */
 @Injectable()
 export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly byTenant = new Map<string, Set<LiveStream>>();
-  private readonly byKey = new Map<string, Set<LiveStream>>();
+  private readonly byCredential = new Map<string, Set<LiveStream>>();
   private subscription?: Subscription;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly bus: Bus,
-    private readonly keys: ApiKeys,
+    private readonly credentials: LiveCredentials,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -63,21 +63,21 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Opens the caller's stream, or refuses it (429) when its key holds as many as it may. */
-  open(owner: KeyOwner, request: Request, response: Response): void {
-    if ((this.byKey.get(owner.keyId)?.size ?? 0) >= this.config.LIVE_EVENTS_STREAMS_PER_KEY) {
-      throw new Throttled(`this api key has ${this.config.LIVE_EVENTS_STREAMS_PER_KEY} live streams open already`, STREAMS_RETRY_AFTER_S);
+  open(owner: CredentialOwner, request: Request, response: Response): void {
+    if ((this.byCredential.get(owner.credentialId)?.size ?? 0) >= this.config.LIVE_EVENTS_STREAMS_PER_KEY) {
+      throw new Throttled(`this credential has ${this.config.LIVE_EVENTS_STREAMS_PER_KEY} live streams open already`, STREAMS_RETRY_AFTER_S);
     }
     const stream: LiveStream = { owner, response };
     add(this.byTenant, owner.tenantId, stream);
-    add(this.byKey, owner.keyId, stream);
+    add(this.byCredential, owner.credentialId, stream);
     request.on('close', () => this.forget(stream));
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     this.write(stream, ': connected\n\n');
   }
 
-  /** Ends every stream of a revoked key. */
-  closeKey(keyId: string): void {
-    for (const stream of [...(this.byKey.get(keyId) ?? [])]) this.drop(stream);
+  /** Ends every stream of a revoked key or an ended session. */
+  closeCredential(credentialId: string): void {
+    for (const stream of [...(this.byCredential.get(credentialId) ?? [])]) this.drop(stream);
   }
 
   private deliver(msg: Msg): void {
@@ -107,10 +107,10 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async closeRevoked(): Promise<void> {
-    if (!this.byKey.size) return;
-    const live = await this.keys.live([...this.byKey.keys()]).catch(() => undefined);
+    if (!this.byCredential.size) return;
+    const live = await this.credentials.live([...this.byCredential.keys()]).catch(() => undefined);
     if (!live) return;
-    for (const keyId of this.byKey.keys()) if (!live.has(keyId)) this.closeKey(keyId);
+    for (const credentialId of this.byCredential.keys()) if (!live.has(credentialId)) this.closeCredential(credentialId);
   }
 
   private drop(stream: LiveStream): void {
@@ -121,7 +121,7 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
   private forget(stream: LiveStream): void {
     clearTimeout(stream.slow);
     remove(this.byTenant, stream.owner.tenantId, stream);
-    remove(this.byKey, stream.owner.keyId, stream);
+    remove(this.byCredential, stream.owner.credentialId, stream);
   }
 
   private everyStream(each: (stream: LiveStream) => void): void {

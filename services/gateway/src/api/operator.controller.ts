@@ -1,11 +1,13 @@
-import { forbiddenCharacter, Rpcs, RpcError } from '@calldesk/contracts';
+import { CreateOwnerRequestSchema, forbiddenCharacter, OwnerReplySchema, Rpcs, RpcError } from '@calldesk/contracts';
 import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { OwnerAccounts } from '../sessions/owner-accounts';
 import { ApiKeys } from './api-keys';
 import { AuthGuard, OperatorOnly } from './auth.guard';
+import { contractBody, contractJson } from './contract-json';
 import { Forward } from './forward';
 import { KeyRevocations } from './key-revocations';
 
-/** The operator's routes: new tenants and their API keys. */
+/** The operator's routes: new tenants, their owners' accounts and their API keys. */
 @Controller('v1/tenants')
 @UseGuards(AuthGuard)
 export class OperatorController {
@@ -13,12 +15,22 @@ export class OperatorController {
     private readonly forward: Forward,
     private readonly keys: ApiKeys,
     private readonly revocations: KeyRevocations,
+    private readonly owners: OwnerAccounts,
   ) {}
 
   @Post()
   @OperatorOnly()
   createTenant(@Body() body: Record<string, unknown>) {
     return this.forward.call(Rpcs.tenantsCreate, body);
+  }
+
+  /** The business owner's account, for the dashboard: the owner signs in with this email and password. */
+  @Post(':id/owners')
+  @OperatorOnly()
+  async createOwner(@Param('id') tenantId: string, @Body() body: unknown) {
+    const { email, password } = contractBody(CreateOwnerRequestSchema, body);
+    await this.forward.call(Rpcs.tenantsGet, { id: tenantId });
+    return contractJson(OwnerReplySchema, { owner: await this.owners.create(tenantId, email, password) });
   }
 
   /** The key is in this answer and nowhere else, ever. */
