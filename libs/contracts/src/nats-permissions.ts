@@ -73,7 +73,13 @@ const ownConnector = (provider: (typeof PROVIDERS)[number]) => [
   ...(provider === 'caldav' ? [] : [ProviderWebhookRpcs[provider].subject]),
 ];
 const oauthConnector = (provider: 'google' | 'microsoft'): RoleRules => ({
-  serves: [...ownConnector(provider), Rpcs.connectionsAuthorize.subject, Rpcs.connectionsDisconnect.subject, Rpcs.calendarsSetRole.subject],
+  serves: [
+    ...ownConnector(provider),
+    Rpcs.connectionsAuthorize.subject,
+    Rpcs.connectionsList.subject,
+    Rpcs.connectionsDisconnect.subject,
+    Rpcs.calendarsSetRole.subject,
+  ],
   calls: [Rpcs.membersGet.subject],
   emits: [`calendar.v1.events.calendar.>`, Events.connectionStatus.subject],
   jetStream: {},
@@ -116,7 +122,13 @@ const ROLE_RULES: Record<NatsRole, RoleRules> = {
   'connector-google': oauthConnector('google'),
   'connector-microsoft': oauthConnector('microsoft'),
   'connector-caldav': {
-    serves: [...ownConnector('caldav'), Rpcs.connectionsConnect.subject, Rpcs.connectionsDisconnect.subject, Rpcs.calendarsSetRole.subject],
+    serves: [
+      ...ownConnector('caldav'),
+      Rpcs.connectionsConnect.subject,
+      Rpcs.connectionsList.subject,
+      Rpcs.connectionsDisconnect.subject,
+      Rpcs.calendarsSetRole.subject,
+    ],
     calls: [Rpcs.membersGet.subject],
     emits: [`calendar.v1.events.calendar.>`, Events.connectionStatus.subject],
     jetStream: {},

@@ -117,6 +117,8 @@ export const Rpcs = {
     admin.DisconnectRequestSchema,
     admin.ConnectionReplySchema,
   ),
+  /** Asked of each provider: the connector of `provider` answers, the others decline. */
+  connectionsList: rpc('calendar.v1.admin.connections.list', admin.ListConnectionsRequestSchema, admin.ListConnectionsResponseSchema),
   calendarsSetRole: rpc('calendar.v1.admin.calendars.setRole', admin.SetCalendarRoleRequestSchema, admin.CalendarReplySchema),
 } as const;
 

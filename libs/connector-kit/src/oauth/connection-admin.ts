@@ -5,8 +5,11 @@ import {
   type CalendarReplySchema,
   type ConnectionReplySchema,
   type DisconnectRequest,
+  type ListConnectionsRequest,
+  type ListConnectionsResponseSchema,
   type SetCalendarRoleRequest,
 } from '@calldesk/contracts';
+import { Decline } from '@calldesk/messaging';
 import type { CalendarRole } from '../calendar-roles';
 import { memberOf, type ConnectorEvents } from '../connector-events';
 import { declineUnlessOwned } from '../ids';
@@ -37,6 +40,16 @@ export class OAuthConnectionAdmin<C extends OAuthCalendar> {
     private readonly provider: string,
     private readonly parts: OAuthConnectionAdminParts<C>,
   ) {}
+
+  /** The member's live connection (one at most per provider), for the owner's dashboard; other providers' requests are declined. */
+  async list(request: ListConnectionsRequest): Promise<MessageInitShape<typeof ListConnectionsResponseSchema>> {
+    const { calendars, connections, zones } = this.parts;
+    if (request.provider !== this.provider) throw new Decline();
+    const connection = await connections.forMember(request.tenantId, request.memberId);
+    if (!connection) return { connections: [] };
+    const zone = await zones.of(connection.tenantId, connection.memberId);
+    return { connections: [connectionInfo(this.provider, connection, await calendars.ofConnection(connection.id), zone)] };
+  }
 
   /** Booking, blocking or ignored; push follows (opened, or stopped for ignored). */
   async setRole(request: SetCalendarRoleRequest): Promise<MessageInitShape<typeof CalendarReplySchema>> {

@@ -6,17 +6,19 @@ import {
   RpcError,
   Rpcs,
   type DisconnectRequest,
+  type ListConnectionsRequest,
   type MemberCalendarsRequest,
   type SetCalendarRoleRequest,
 } from '@calldesk/contracts';
+import { Decline } from '@calldesk/messaging';
 import { HandleRpc } from '@calldesk/service-kit';
 import { Injectable } from '@nestjs/common';
-import { calendarInfo } from './connection-reply';
+import { calendarInfo, connectionMessage } from './connection-reply';
 import { ConnectionStore } from './connection-store';
 
 const rpcs = connectorRpcs('caldav');
 
-/** Roles, disconnection and the member's calendar list, for the calendars and connections that are ours. */
+/** Roles, disconnection and the member's connections and calendars, for the calendars and connections that are ours. */
 @Injectable()
 export class CalendarsHandler {
   constructor(
@@ -41,6 +43,14 @@ export class CalendarsHandler {
     const version = `role:${Date.now()}`;
     await Promise.all(changes.map((change) => this.events.calendarChanged(calendar, change.calendarId, version)));
     return { calendar: calendarInfo({ ...calendar, role }) };
+  }
+
+  /** calendar.v1.admin.connections.list for provider caldav, which iCloud's connections are too. */
+  @HandleRpc(Rpcs.connectionsList)
+  async list(request: ListConnectionsRequest) {
+    if (request.provider !== 'caldav') throw new Decline();
+    const connections = await this.store.memberConnections(request.tenantId, request.memberId);
+    return { connections: await Promise.all(connections.map(async (connection) => connectionMessage(connection, await this.store.calendarsOf(connection.connectionId)))) };
   }
 
   /** calendar.v1.admin.connections.disconnect, answered only for `caldav:` connection ids. */

@@ -8,6 +8,8 @@ import {
   type CalendarReplySchema,
   type ConnectionReplySchema,
   type DisconnectRequest,
+  type ListConnectionsRequest,
+  type ListConnectionsResponseSchema,
   type OAuthCallback,
   type OAuthCallbackResultSchema,
   type SetCalendarRoleRequest,
@@ -58,6 +60,11 @@ export class ConnectionsHandler {
   @HandleRpc(providerCallbackRpcs('google').oauthCallback)
   async oauthCallback(callback: OAuthCallback): Promise<MessageInitShape<typeof OAuthCallbackResultSchema>> {
     return this.connect.complete(callback);
+  }
+
+  @HandleRpc(Rpcs.connectionsList)
+  list(request: ListConnectionsRequest): Promise<MessageInitShape<typeof ListConnectionsResponseSchema>> {
+    return this.admin.list(request);
   }
 
   @HandleRpc(Rpcs.calendarsSetRole)

@@ -1,4 +1,4 @@
-import { Rpcs } from '@calldesk/contracts';
+import { PROVIDERS, Rpcs } from '@calldesk/contracts';
 import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { Forward, numbers } from './forward';
@@ -80,6 +80,16 @@ export class CatalogController {
   @Delete('services/:id')
   deleteService(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
     return this.forward.call(Rpcs.servicesDelete, scoped(request, { id }));
+  }
+
+  /** Each provider's connector is asked for its own connections of the member, at once. */
+  @Get('members/:id/connections')
+  async connections(@Req() request: AuthenticatedRequest, @Param('id') memberId: string) {
+    await this.forward.call(Rpcs.membersGet, scoped(request, { id: memberId }));
+    const lists = await Promise.all(
+      PROVIDERS.map((provider) => this.forward.call(Rpcs.connectionsList, scoped(request, { memberId, provider })) as Promise<{ connections: unknown[] }>),
+    );
+    return { connections: lists.flatMap((list) => list.connections) };
   }
 
   @Post('connections')
