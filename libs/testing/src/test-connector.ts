@@ -34,6 +34,20 @@ interface TestCalendar {
 /** How the connector answers for a member: normally, too late, or as a provider error would. */
 export type Behaviour = 'ok' | 'timeout' | 'unavailable' | 'needs_reauth';
 
+export type ProviderOperation = 'busy' | 'create' | 'update' | 'delete' | 'find';
+
+/**
+ * How the connector reaches its provider. Without one, every call is answered at once; a
+ * realistic provider (scripts/chaos/realistic-provider.ts) adds latency, faults and the retries a
+ * real connector makes around them.
+ */
+export interface ProviderCalls {
+  /** One provider call for `memberId`'s account: `work` is what the provider does when the request reaches it. */
+  call<T>(memberId: string, operation: ProviderOperation, work: () => T): Promise<T>;
+  /** Sends calendar.changed: a real connector hears of a change by push, apart from the call that made it. */
+  announce(publish: () => Promise<void>): Promise<void>;
+}
+
 /**
  * A connector that speaks the connector contract (calendar.internal.connector.<provider>.*) over
  * real NATS, with in-memory calendars. Tests add and move events as a calendar owner would;
@@ -55,6 +69,8 @@ export class TestConnector {
   afterCreate?: (write: EventWrite) => Promise<void>;
   /** Every event write, in order, to prove what was (not) sent to the provider. */
   readonly writes: EventWrite[] = [];
+  /** Set to put latency, faults and retries between the connector and its calendars. */
+  providerCalls?: ProviderCalls;
 
   private constructor(
     readonly bus: Bus,
@@ -133,13 +149,15 @@ export class TestConnector {
       await this.obey(request.memberId);
       const from = Date.parse(request.from);
       const to = Date.parse(request.to);
-      const calendars = this.calendarsOf(request.memberId).map((calendar) => ({
-        calendarId: calendar.calendarId,
-        role: calendar.role,
-        busy: this.eventsOf(calendar.calendarId)
-          .filter((e) => !e.transparent && Date.parse(e.start) < to && Date.parse(e.end) > from)
-          .map((e) => ({ start: e.start, end: e.end, bookingId: e.bookingId })),
-      }));
+      const calendars = await this.viaProvider(request.memberId, 'busy', () =>
+        this.calendarsOf(request.memberId).map((calendar) => ({
+          calendarId: calendar.calendarId,
+          role: calendar.role,
+          busy: this.eventsOf(calendar.calendarId)
+            .filter((e) => !e.transparent && Date.parse(e.start) < to && Date.parse(e.end) > from)
+            .map((e) => ({ start: e.start, end: e.end, bookingId: e.bookingId })),
+        })),
+      );
       return { calendars, asOf: new Date().toISOString() };
     });
     this.bus.serve(rpcs.calendars, async (request) => ({
@@ -155,19 +173,23 @@ export class TestConnector {
       await this.obey(calendar.memberId);
       this.writes.push(write);
       await this.beforeCreate?.(write);
-      // Ids derive from the booking id, so a retried create finds the first one (as Google's 409 duplicate does).
-      const existing = this.findByBooking(write.calendarId, write.bookingId);
-      if (existing) return reply(existing);
-      const event: TestEvent = {
-        eventId: eventIdFor(write.bookingId),
-        calendarId: write.calendarId,
-        bookingId: write.bookingId,
-        start: write.start,
-        end: write.end,
-        title: write.title,
-        description: write.description,
-      };
-      this.store(event);
+      const { event, existed } = await this.viaProvider(calendar.memberId, 'create', () => {
+        // Ids derive from the booking id, so a retried create finds the first one (as Google's 409 duplicate does).
+        const existing = this.findByBooking(write.calendarId, write.bookingId);
+        if (existing) return { event: existing, existed: true };
+        const created: TestEvent = {
+          eventId: eventIdFor(write.bookingId),
+          calendarId: write.calendarId,
+          bookingId: write.bookingId,
+          start: write.start,
+          end: write.end,
+          title: write.title,
+          description: write.description,
+        };
+        this.store(created);
+        return { event: created, existed: false };
+      });
+      if (existed) return reply(event);
       await this.afterCreate?.(write);
       // A real connector's push (or its own write) tells availability the calendar changed.
       await this.changed(write.calendarId);
@@ -176,24 +198,35 @@ export class TestConnector {
     this.bus.serve(rpcs.updateEvent, async (write) => {
       const calendar = this.writableCalendar(write.calendarId);
       await this.obey(calendar.memberId);
-      const event = this.findByBooking(write.calendarId, write.bookingId);
-      if (!event) throw new RpcError('not_found', `no event for booking ${write.bookingId}`);
-      Object.assign(event, { start: write.start, end: write.end, title: write.title, description: write.description });
+      const event = await this.viaProvider(calendar.memberId, 'update', () => {
+        const found = this.findByBooking(write.calendarId, write.bookingId);
+        if (!found) throw new RpcError('not_found', `no event for booking ${write.bookingId}`);
+        return Object.assign(found, { start: write.start, end: write.end, title: write.title, description: write.description });
+      });
       await this.changed(write.calendarId);
       return reply(event);
     });
     this.bus.serve(rpcs.deleteEvent, async (ref) => {
       const calendar = this.writableCalendar(ref.calendarId);
       await this.obey(calendar.memberId);
-      const event = this.findByBooking(ref.calendarId, ref.bookingId);
-      if (event) this.forget(event.eventId);
+      const event = await this.viaProvider(calendar.memberId, 'delete', () => {
+        const found = this.findByBooking(ref.calendarId, ref.bookingId);
+        if (found) this.forget(found.eventId);
+        return found;
+      });
       if (event) await this.changed(ref.calendarId);
       return { found: Boolean(event) };
     });
     this.bus.serve(rpcs.findEvent, async (ref) => {
-      const event = this.findByBooking(ref.calendarId, ref.bookingId);
+      const calendar = this.calendars.get(ref.calendarId);
+      if (!calendar) return { found: false };
+      const event = await this.viaProvider(calendar.memberId, 'find', () => this.findByBooking(ref.calendarId, ref.bookingId));
       return event ? reply(event) : { found: false };
     });
+  }
+
+  private viaProvider<T>(memberId: string, operation: ProviderOperation, work: () => T): Promise<T> {
+    return this.providerCalls ? this.providerCalls.call(memberId, operation, work) : Promise.resolve().then(work);
   }
 
   private store(event: TestEvent): void {
@@ -236,11 +269,14 @@ export class TestConnector {
 
   private async changed(calendarId: string): Promise<void> {
     const calendar = this.calendars.get(calendarId)!;
-    await this.bus.events.publish(
-      Events.calendarChanged,
-      { tenantId: calendar.tenantId, memberId: calendar.memberId, calendarId, provider: this.provider, changedAt: new Date().toISOString() },
-      randomUUID(),
-    );
+    const publish = async () => {
+      await this.bus.events.publish(
+        Events.calendarChanged,
+        { tenantId: calendar.tenantId, memberId: calendar.memberId, calendarId, provider: this.provider, changedAt: new Date().toISOString() },
+        randomUUID(),
+      );
+    };
+    await (this.providerCalls ? this.providerCalls.announce(publish) : publish());
   }
 
   private async publishStatus(tenantId: string, memberId: string, status: Connection_Status): Promise<void> {
