@@ -58,10 +58,14 @@ export function startCaldavServer(kind: CaldavServerKind): Promise<CaldavTestSer
   return kind === 'radicale' ? startRadicale() : startXandikos();
 }
 
-/** Radicale 3.1 with htpasswd (plain) authentication, owner-only rights and no failed-login delay. */
-export async function startRadicale(options: { username?: string; password?: string } = {}): Promise<CaldavTestServer> {
+/**
+ * Radicale 3.1 with htpasswd (plain) authentication, owner-only rights and no failed-login delay,
+ * on 127.0.0.1 or another loopback `host` (for a connector that must refuse 127.0.0.1 itself).
+ */
+export async function startRadicale(options: { username?: string; password?: string; host?: string } = {}): Promise<CaldavTestServer> {
   const username = options.username ?? 'owner';
   const password = options.password ?? 'correct horse battery staple';
+  const host = options.host ?? '127.0.0.1';
   const dir = await mkdtemp(path.join(tmpdir(), 'calldesk-radicale-'));
   const port = await freePort();
   await writeFile(path.join(dir, 'users'), `${username}:${password}\n`);
@@ -69,7 +73,7 @@ export async function startRadicale(options: { username?: string; password?: str
     path.join(dir, 'config'),
     [
       '[server]',
-      `hosts = 127.0.0.1:${port}`,
+      `hosts = ${host}:${port}`,
       'ssl = False',
       '[auth]',
       'type = htpasswd',
@@ -87,7 +91,7 @@ export async function startRadicale(options: { username?: string; password?: str
       '',
     ].join('\n'),
   );
-  const url = `http://127.0.0.1:${port}/`;
+  const url = `http://${host}:${port}/`;
   const server = await managed('radicale', ['--config', path.join(dir, 'config')], url, dir);
   const headers = getBasicAuthHeaders({ username, password });
   const homeUrl = `${url}${username}/`;

@@ -11,3 +11,4 @@ export * from './caldav-servers';
 export * from './fake-message-providers';
 export * from './connector-suite';
 export * from './oauth-sign-in-guards';
+export * from './hostile-caldav-server';

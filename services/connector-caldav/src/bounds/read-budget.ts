@@ -48,4 +48,4 @@ export class ReadBudget {
 }
 
 /** The longest the read works before letting other requests run. */
-const SLICE_MS = 5;
+const SLICE_MS = 2;

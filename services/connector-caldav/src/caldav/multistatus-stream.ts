@@ -12,12 +12,14 @@ export interface MultistatusEntry {
 }
 
 const DAV = 'DAV:';
+/** Text parsed in one step: a network chunk can be far larger than what the event loop should wait for. */
+const STEP_CHARS = 4_096;
 const CALDAV = 'urn:ietf:params:xml:ns:caldav';
 
 /**
  * Reads a multistatus body as it arrives and hands each `response` to `onEntry` as soon as it is
  * complete, so that a calendar's objects are neither held twice (text and tree) nor parsed in
- * one go that holds the event loop: each chunk is one step of the read's budget. Elements are
+ * one go that holds the event loop: every few kilobytes are one step of the read's budget. Elements are
  * matched by namespace, whatever prefixes the server chose. Not a multistatus, or not well formed:
  * `rejected` (an answer we cannot read says nothing of the calendar's free time).
  */
@@ -31,7 +33,8 @@ export async function readMultistatus(response: Response, budget: ReadBudget, on
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      await budget.step(() => parser.write(decoder.decode(value, { stream: true })));
+      const text = decoder.decode(value, { stream: true });
+      for (let at = 0; at < text.length; at += STEP_CHARS) await budget.step(() => parser.write(text.slice(at, at + STEP_CHARS)));
     }
     finished = true;
     await budget.step(() => parser.end(decoder.decode()));
