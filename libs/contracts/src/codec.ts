@@ -43,6 +43,14 @@ export function encodeJson<Desc extends DescMessage>(schema: Desc, message: Mess
   return toJsonString(schema, message, { alwaysEmitImplicit: true });
 }
 
+/** What a field's options demand: `(calendar.required)`, and its `(calendar.format)` name or ''. */
+export function fieldOptions(field: DescField): { required: boolean; format: string } {
+  return {
+    required: hasOption(field, requiredOption) && getOption(field, requiredOption),
+    format: hasOption(field, formatOption) ? getOption(field, formatOption) : '',
+  };
+}
+
 interface FieldRules {
   field: DescField;
   required: boolean;
@@ -166,10 +174,10 @@ function rulesOf(desc: DescMessage): Map<string, FieldRules> {
   if (!rules) {
     rules = new Map();
     for (const field of desc.fields) {
-      const formatName = hasOption(field, formatOption) ? getOption(field, formatOption) : '';
+      const { required, format: formatName } = fieldOptions(field);
       const rule: FieldRules = {
         field,
-        required: hasOption(field, requiredOption) && getOption(field, requiredOption),
+        required,
         multiline: formatName === MULTILINE,
         format: formatName && formatName !== MULTILINE ? formats[formatName] : undefined,
       };

@@ -9,7 +9,7 @@ export * from './gen/calendar/internal/v1/health_pb';
 export * from './gen/calendar/internal/v1/connector_pb';
 export * from './gen/calendar/internal/v1/scheduling_pb';
 export * from './gen/calendar/internal/v1/provider_webhooks_pb';
-export { decodeJson, encodeJson } from './codec';
+export { decodeJson, encodeJson, fieldOptions } from './codec';
 export { RpcError, isErrorCode, type ErrorCode } from './rpc-error';
 export { forbiddenCharacter, oneLine } from './text';
 export * from './subjects';

@@ -1,6 +1,8 @@
 import { HealthService } from '@calldesk/service-kit';
+import { HealthResponseSchema } from '@calldesk/contracts';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Operation } from './openapi/operation';
 
 /**
  * The orchestrator's probes. Readiness is this instance's own: its NATS and Postgres. Another
@@ -13,12 +15,14 @@ export class ProbesController {
 
   /** The process lives and serves HTTP. */
   @Get('healthz')
+  @Operation({ summary: 'The process lives', responses: { 200: { mediaType: 'application/json', description: '{"ok": true}' } } })
   @HttpCode(200)
   healthz() {
     return { ok: true };
   }
 
   @Get('readyz')
+  @Operation({ summary: 'This instance’s own NATS and Postgres answer', responses: { 200: HealthResponseSchema, 503: HealthResponseSchema } })
   async readyz(@Res({ passthrough: true }) response: Response) {
     const status = await this.health.status();
     response.status(status.ok ? 200 : 503);

@@ -18,6 +18,10 @@ const OPERATOR = Symbol('OPERATOR');
 /** Marks a route as the operator's (GATEWAY_ADMIN_TOKEN), not a tenant's. */
 export const OperatorOnly = () => SetMetadata(OPERATOR, true);
 
+export function isOperatorOnly(handler: Function): boolean {
+  return Reflect.getMetadata(OPERATOR, handler) === true;
+}
+
 export interface AuthenticatedRequest extends Request {
   tenantId: string;
   credentialId: string;

@@ -1,9 +1,10 @@
 import { bookingReplyWaitMs } from '@calldesk/config';
-import { Rpcs, RpcError } from '@calldesk/contracts';
+import { BookingOutcomeSchema, Rpcs, RpcError } from '@calldesk/contracts';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { GatewayConfig } from '../config';
+import { forwards, Operation } from '../openapi/operation';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { Forward, numbers } from './forward';
 import { scoped } from './scoped';
@@ -26,6 +27,9 @@ export class BookingsController {
   }
 
   @Post()
+  @Operation(
+    forwards(Rpcs.bookingsCreate, { summary: 'Book an appointment: 201 confirmed, or 409 with the conflict and alternatives', in: 'body', headers: { 'Idempotency-Key': 'idempotencyKey' }, status: 201, alsoAnswers: { 409: BookingOutcomeSchema } }),
+  )
   async create(
     @Req() request: AuthenticatedRequest,
     @Body() body: Record<string, unknown>,
@@ -40,6 +44,9 @@ export class BookingsController {
   }
 
   @Post(':id/reschedule')
+  @Operation(
+    forwards(Rpcs.bookingsReschedule, { summary: 'Move a booking: 200 confirmed, or 409 with the conflict and alternatives', in: 'body', path: { id: 'bookingId' }, headers: { 'Idempotency-Key': 'idempotencyKey' }, alsoAnswers: { 409: BookingOutcomeSchema } }),
+  )
   async reschedule(
     @Req() request: AuthenticatedRequest,
     @Param('id') bookingId: string,
@@ -57,16 +64,19 @@ export class BookingsController {
   }
 
   @Post(':id/cancel')
+  @Operation(forwards(Rpcs.bookingsCancel, { summary: 'Cancel a booking (twice answers the same)', in: 'body', path: { id: 'bookingId' } }))
   cancel(@Req() request: AuthenticatedRequest, @Param('id') bookingId: string, @Body() body: Record<string, unknown>) {
     return this.forward.call(Rpcs.bookingsCancel, scoped(request, { ...body, bookingId }));
   }
 
   @Get(':id')
+  @Operation(forwards(Rpcs.bookingsGet, { summary: 'A booking', in: 'query', path: { id: 'bookingId' } }))
   get(@Req() request: AuthenticatedRequest, @Param('id') bookingId: string) {
     return this.forward.call(Rpcs.bookingsGet, scoped(request, { bookingId }));
   }
 
   @Get()
+  @Operation(forwards(Rpcs.bookingsList, { summary: 'The bookings between two times, a page at a time', in: 'query' }))
   list(@Req() request: AuthenticatedRequest, @Query() query: Record<string, unknown>) {
     return this.forward.call(Rpcs.bookingsList, scoped(request, numbers(query, ['pageSize'])));
   }

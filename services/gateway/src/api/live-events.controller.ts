@@ -1,5 +1,6 @@
 import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
+import { Operation } from '../openapi/operation';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 import { LiveStreams } from './live-streams';
 
@@ -15,6 +16,16 @@ export class LiveEventsController {
   constructor(private readonly streams: LiveStreams) {}
 
   @Get()
+  @Operation({
+    summary: 'The tenant’s events as they happen (server-sent events)',
+    responses: {
+      200: {
+        mediaType: 'text/event-stream',
+        description:
+          'Events named booking.confirmed, booking.rescheduled, booking.cancelled and booking.flagged (data: a v1.Booking), calendar.changed (v1.CalendarChanged), connection.status (v1.ConnectionStatusChanged), availability.changed (v1.AvailabilityChanged) and calendar.booking_event_changed (v1.BookingEventChanged), each as one line of JSON.',
+      },
+    },
+  })
   stream(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
     this.streams.open({ tenantId: request.tenantId, credentialId: request.credentialId }, request, response);
   }

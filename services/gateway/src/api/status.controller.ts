@@ -1,5 +1,7 @@
+import { SystemStatusSchema } from '@calldesk/contracts';
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
+import { Operation } from '../openapi/operation';
 import { AuthGuard, OperatorOnly } from './auth.guard';
 import { ServicesStatus } from './services-status';
 
@@ -11,6 +13,7 @@ export class StatusController {
 
   @Get()
   @OperatorOnly()
+  @Operation({ summary: 'Whether every service answers healthy (503 names those that do not)', responses: { 200: SystemStatusSchema, 503: SystemStatusSchema } })
   async services(@Res({ passthrough: true }) response: Response) {
     const status = await this.status.check();
     response.status(status.ok ? 200 : 503);

@@ -5,6 +5,7 @@ import { contractBody, contractJson } from '../api/contract-json';
 import { sessionCredential } from '../api/credentials';
 import { LiveStreams } from '../api/live-streams';
 import { AddressLimitGuard } from '../edge/address-limit.guard';
+import { Operation } from '../openapi/operation';
 import { AllowedOrigins } from '../edge/allowed-origins';
 import { csrfMatches, csrfTokenOf } from './csrf';
 import { OwnerAccounts } from './owner-accounts';
@@ -29,6 +30,7 @@ export class SessionController {
 
   @Post()
   @HttpCode(200)
+  @Operation({ summary: 'Sign an owner in: the session is set as an httpOnly cookie', request: { message: SignInRequestSchema, in: 'body' }, responses: { 200: SessionReplySchema } })
   async signIn(@Req() request: Request, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     if (!this.origins.admits(request)) throw new RpcError('permission_denied', 'sign in from the dashboard’s own page');
     const { email, password } = contractBody(SignInRequestSchema, body);
@@ -40,6 +42,7 @@ export class SessionController {
   }
 
   @Get()
+  @Operation({ summary: 'The signed-in owner’s session, with its CSRF token', responses: { 200: SessionReplySchema } })
   async current(@Req() request: Request) {
     const token = sessionTokenOf(request);
     const session = token ? await this.sessions.find(token) : undefined;
@@ -49,6 +52,7 @@ export class SessionController {
 
   /** Ends the session on every instance at once (each reads it afresh) and closes its live streams here. */
   @Delete()
+  @Operation({ summary: 'Sign out: the session ends on every instance', responses: { 204: null } })
   @HttpCode(204)
   async signOut(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
     const token = sessionTokenOf(request);

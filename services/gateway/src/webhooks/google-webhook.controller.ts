@@ -3,6 +3,7 @@ import { Bus } from '@calldesk/messaging';
 import { channelOfSecret } from '@calldesk/signing';
 import { Controller, Headers, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Operation } from '../openapi/operation';
 import { WebhookSigner } from './webhook-signer';
 
 /**
@@ -19,6 +20,11 @@ export class GoogleWebhookController {
   ) {}
 
   @Post('google')
+  @Operation({
+    summary: 'Google’s push messages (headers only), forwarded to the Google connector',
+    headers: { 'X-Goog-Channel-ID': 'channel id', 'X-Goog-Channel-Token': 'channel token' },
+    responses: { 200: null },
+  })
   async google(@Headers() headers: Record<string, string | undefined>, @Res() response: Response): Promise<void> {
     const channelId = headers['x-goog-channel-id'] ?? '';
     const channelToken = headers['x-goog-channel-token'] ?? '';

@@ -3,6 +3,7 @@ import { Bus } from '@calldesk/messaging';
 import { channelOfSecret } from '@calldesk/signing';
 import { Body, Controller, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Operation } from '../openapi/operation';
 import { WebhookSigner } from './webhook-signer';
 
 interface GraphNotificationBody {
@@ -29,6 +30,10 @@ export class MicrosoftWebhookController {
   ) {}
 
   @Post('microsoft')
+  @Operation({
+    summary: 'Microsoft Graph’s change and lifecycle notifications (Graph’s own JSON), and its validation handshake (?validationToken=…, echoed)',
+    responses: { 200: { mediaType: 'text/plain', description: 'The validationToken, echoed.' }, 202: null },
+  })
   async microsoft(@Query('validationToken') validationToken: unknown, @Body() body: unknown, @Res() response: Response): Promise<void> {
     if (typeof validationToken === 'string') {
       response.status(200).type('text/plain').send(validationToken);
