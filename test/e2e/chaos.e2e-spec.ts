@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RunReport } from '../../scripts/chaos/report';
+
+/**
+ * The chaos harness's shortest scenario, so that CI catches a regression in surviving the loss
+ * of a NATS node: `npm run chaos -- --light --only nats-one-node` (the same code, its own
+ * 3-node cluster, Postgres and services, under light load), judged by its report.
+ */
+describe('chaos: one NATS node killed under light load', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'calldesk-chaos-report-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('passes every verdict: no double booking, provider and bookings agree, every caller answered, caches right again', async () => {
+    const main = path.join(__dirname, '..', '..', 'dist', 'scripts', 'chaos', 'main.js');
+    const output = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [main, '--light', '--only', 'nats-one-node', '--out', out], { timeout: 110_000 }, (_error, stdout, stderr) =>
+        resolve(`${stdout}${stderr}`),
+      ),
+    );
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as RunReport;
+    const [scenario] = report.scenarios;
+    expect(scenario?.name).toBe('nats-one-node');
+    // Every verdict and the run's own lines, should one fail.
+    expect({ failed: scenario.verdicts.filter((v) => !v.pass), output: scenario.pass ? '' : output }).toEqual({ failed: [], output: '' });
+    expect(scenario.figures.calls).toBeGreaterThan(100);
+  }, 120_000);
+});
