@@ -13,6 +13,11 @@ export const availabilityConfig = {
   CANDIDATES_CACHE_TTL_MS: setting.int(0, 600_000, 5_000),
   /** How long a connector may take to answer for busy times before its member is left out. */
   CONNECTOR_TIMEOUT_MS: setting.int(50, 60_000, 3_000),
+  /**
+   * How long the server keeps an instance's own event consumers once it stops pulling (gone, or
+   * cut off from NATS); one that comes back after this makes them again and resumes where it was.
+   */
+  INSTANCE_CONSUMER_TTL_MS: setting.int(1_000, 86_400_000, 10 * 60_000),
 };
 
 export type AvailabilityConfig = z.infer<z.ZodObject<typeof availabilityConfig>>;

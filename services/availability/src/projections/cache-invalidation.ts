@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Broadcasts, Events } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BusySource, freshReadOf } from '../busy/busy-source';
+import type { AvailabilityConfig } from '../config';
 import { MemberStore } from '../member-store';
 import { RoutingCandidates } from '../routing-candidates';
 import { applyBooking, applyConnection, isLive } from './projections';
-
-// The server deletes an instance's consumers this long after the instance is gone.
-const INSTANCE_CONSUMER_TTL_MS = 10 * 60_000;
 
 /**
  * Every instance keeps caches, so every instance needs every change: it has durable consumers of
@@ -29,12 +28,13 @@ export class CacheInvalidation implements OnApplicationBootstrap {
     private readonly members: MemberStore,
     private readonly busy: BusySource,
     private readonly candidates: RoutingCandidates,
+    @Inject(SERVICE_CONFIG) private readonly config: AvailabilityConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const options = (name: string) => ({
       durable: `availability-${this.instance}-${name}`,
-      instanceScoped: { inactiveThresholdMs: INSTANCE_CONSUMER_TTL_MS },
+      instanceScoped: { inactiveThresholdMs: this.config.INSTANCE_CONSUMER_TTL_MS },
     });
     this.bus.hear(Broadcasts.freshBusy, (read) => this.busy.takeIn(freshReadOf(read)));
     this.bus.hear(Broadcasts.bookingChanged, (booking) => {
