@@ -23,7 +23,7 @@ export function AppointmentsPage({ members, services, timeZone, generation }: Pr
   useEffect(() => {
     const from = new Date(Date.now() - DAY_MS).toISOString();
     const to = new Date(Date.now() + 90 * DAY_MS).toISOString();
-    get<{ bookings: Booking[] }>(`/v1/bookings?${query({ from, to, pageSize: '500' })}`).then(
+    get<{ bookings: Booking[] }>(`/v1/bookings?${query({ from, to, pageSize: '200' })}`).then(
       ({ bookings: listed }) => setBookings(new Map(listed.map((booking) => [booking.id, booking]))),
       (failure) => setError(failure.message),
     );

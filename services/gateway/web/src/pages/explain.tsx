@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { get, query } from '../api';
+import { ApiError, get, query } from '../api';
 import { dayIn, span, timeIn, todayIn, zonedInstant } from '../time';
 import type { BlockedTime, Member, Profile, Service } from '../types';
 import { describeBlock } from './hours';
@@ -23,7 +23,10 @@ export function ExplainPage({ members, services }: { members: Member[]; services
     try {
       const [explanation, { profile }] = await Promise.all([
         get<Explanation>(`/v1/slots/explain?${query({ memberId: member.id, serviceId: String(form.get('serviceId')), start })}`),
-        get<{ profile: Profile }>(`/v1/members/${member.id}/availability`),
+        get<{ profile: Profile }>(`/v1/members/${member.id}/availability`).catch((failure) => {
+          if (failure instanceof ApiError && failure.code === 'not_found') return { profile: { blocked: [] as BlockedTime[] } as Profile };
+          throw failure;
+        }),
       ]);
       setAnswer(inWords(explanation, start, member, profile));
     } catch (failure) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, get } from '../api';
+import { api, ApiError, get } from '../api';
 import { RRULE_DAYS, span, WEEKDAYS, zonedInstant } from '../time';
 import type { BlockedTime, Member, Profile, Rules } from '../types';
 
@@ -18,7 +18,11 @@ export function HoursPage({ member }: { member: Member }) {
 
   useEffect(() => {
     setProfile(undefined);
-    void get<{ profile: Profile }>(`/v1/members/${member.id}/availability`).then(({ profile }) => setProfile(profile), (failure) => setStatus(failure.message));
+    void get<{ profile: Profile }>(`/v1/members/${member.id}/availability`).then(
+      ({ profile }) => setProfile(profile),
+      // A member nobody has set hours for yet: start from nothing.
+      (failure) => (failure instanceof ApiError && failure.code === 'not_found' ? setProfile(emptyProfile(member)) : setStatus(failure.message)),
+    );
   }, [member.id]);
 
   if (!profile) return <p>{status || 'Loading…'}</p>;
@@ -236,6 +240,10 @@ export function describeBlock(item: BlockedTime, zone: string): string {
   }
   if (item.date) return `${label}all day ${item.date}`;
   return `${label}${item.start ? new Date(item.start).toLocaleDateString() : ''} ${item.start && item.end ? span(item.start, item.end, zone) : ''}`;
+}
+
+function emptyProfile(member: Member): Profile {
+  return { timeZone: member.timeZone, weeklyHours: [], overrides: [], rules: {}, blocked: [] };
 }
 
 function replace<T>(items: T[], index: number, item: T): T[] {
