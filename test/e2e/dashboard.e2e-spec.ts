@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startCaldavServer, startSystem, type CaldavTestServer, type RunningSystem } from '@calldesk/testing';
+import { FakeGoogle, startCaldavServer, startSystem, type CaldavTestServer, type RunningSystem } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { connect, type NatsConnection } from 'nats';
 import type { Page } from 'playwright-core';
@@ -29,6 +29,7 @@ jest.setTimeout(20_000);
 
 describe('the owner’s dashboard', () => {
   let radicale: CaldavTestServer;
+  let google: FakeGoogle;
   let system: RunningSystem;
   let nc: NatsConnection;
   let browser: TestBrowser;
@@ -57,7 +58,21 @@ describe('the owner’s dashboard', () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     radicale = await startCaldavServer('radicale');
     await radicale.makeCalendar('work', { name: 'Work', timeZone: ZONE });
-    [system, browser] = await Promise.all([startSystem({ CALDAV_ALLOW_PRIVATE_NETWORKS: 'true', CALDAV_POLL_SECONDS: '1', CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` }), launchBrowser()]);
+    google = await FakeGoogle.start({ allowInsecureWebhooks: true });
+    google.addAccount('dana@example.test', ZONE);
+    const env = {
+      CALDAV_ALLOW_PRIVATE_NETWORKS: 'true',
+      CALDAV_POLL_SECONDS: '1',
+      CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      OAUTH_STATE_SECRET: randomBytes(24).toString('base64url'),
+      GOOGLE_CLIENT_ID: google.clientId,
+      GOOGLE_CLIENT_SECRET: google.clientSecret,
+      GOOGLE_AUTH_URL: google.oauthEndpoints.oauth2AuthBaseUrl,
+      GOOGLE_TOKEN_URL: google.oauthEndpoints.oauth2TokenUrl,
+      GOOGLE_REVOKE_URL: google.oauthEndpoints.oauth2RevokeUrl,
+      GOOGLE_API_ROOT_URL: `${google.url}/`,
+    };
+    [system, browser] = await Promise.all([startSystem(env), launchBrowser()]);
     nc = await connect({ servers: system.natsUrl });
     page = await browser.context.newPage();
 
@@ -97,6 +112,7 @@ describe('the owner’s dashboard', () => {
     await nc?.close();
     await system?.stop();
     await radicale?.close();
+    await google?.close();
   }, 60_000);
 
   it('signs the owner in, who adds a team member and a service, connects a CalDAV calendar, and sets hours with a lunch block', async () => {
@@ -249,6 +265,15 @@ describe('the owner’s dashboard', () => {
     }
     expect(tried).toBeGreaterThan(30);
     expect(await tenantState(b)).toEqual(before);
+  });
+
+  it('connects Google through its consent page and back to the dashboard', async () => {
+    await nav('Calendar');
+    await page.getByRole('button', { name: 'Connect Google Calendar' }).click();
+    const connection = page.getByRole('article', { name: 'Google Calendar connection' });
+    await connection.getByText('Connected', { exact: true }).waitFor();
+    expect(page.url()).toBe(`${system.gatewayUrl}/app#/calendar`);
+    expect(await connection.getByLabel('What dana@example.test does').inputValue()).toBe('booking');
   });
 
   it('shows the Reconnect banner when the calendar refuses the password', async () => {

@@ -26,7 +26,9 @@ export async function startSystem(env: Record<string, string> = {}, services: re
   const natsUrl = await testNatsUrl();
   const port = await freePort();
   const operatorToken = env.GATEWAY_ADMIN_TOKEN ?? randomBytes(32).toString('base64url');
-  const systemEnv = { LOG_LEVEL: 'warn', ...env, GATEWAY_ADMIN_TOKEN: operatorToken, NATS_URL: natsUrl, DATABASE_URL: database.url, PORT: String(port) };
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  // The connectors send OAuth sign-ins back to the gateway, at its public address.
+  const systemEnv = { LOG_LEVEL: 'warn', PUBLIC_BASE_URL: gatewayUrl, ...env, GATEWAY_ADMIN_TOKEN: operatorToken, NATS_URL: natsUrl, DATABASE_URL: database.url, PORT: String(port) };
   const processes = new Map<ServiceName, ServiceProcess>();
   const extra: ServiceProcess[] = [];
   const stop = async () => {
@@ -35,7 +37,6 @@ export async function startSystem(env: Record<string, string> = {}, services: re
   };
   try {
     await Promise.all(services.map(async (service) => processes.set(service, await startService(service, systemEnv))));
-    const gatewayUrl = `http://127.0.0.1:${port}`;
     const status = () => fetch(`${gatewayUrl}/v1/status`, { headers: { authorization: `Bearer ${operatorToken}` } });
     await waitFor(async () => (await status()).status === 200, { timeoutMs: 60_000, intervalMs: 250 });
     return {
