@@ -267,16 +267,20 @@ describe('the owner’s dashboard', () => {
     expect(await tenantState(b)).toEqual(before);
   });
 
-  it('connects Google through its consent page and back to the dashboard', async () => {
+  it('connects Google through its consent page and back to the dashboard, and disconnects it after asking', async () => {
     await nav('Calendar');
     await page.getByRole('button', { name: 'Connect Google Calendar' }).click();
     const connection = page.getByRole('article', { name: 'Google Calendar connection' });
     await connection.getByText('Connected', { exact: true }).waitFor();
     expect(page.url()).toBe(`${system.gatewayUrl}/app#/calendar`);
     expect(await connection.getByLabel('What dana@example.test does').inputValue()).toBe('booking');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await connection.getByRole('button', { name: 'Disconnect' }).click();
+    await connection.waitFor({ state: 'detached' });
   });
 
-  it('shows the Reconnect banner when the calendar refuses the password', async () => {
+  it('shows the Reconnect banner when the calendar refuses the password, until the owner reconnects', async () => {
     await nav('Calendar');
     await radicale.setPassword('a new app-specific password');
     const banner = page.getByRole('alert').filter({ hasText: 'calendar needs reconnecting' });
@@ -285,6 +289,15 @@ describe('the owner’s dashboard', () => {
     await shot('7-needs-reauth');
     await banner.getByRole('link', { name: 'Reconnect' }).click();
     expect(page.url()).toContain('#/calendar');
+
+    await page.getByRole('radio', { name: 'Another CalDAV server' }).check();
+    await page.getByLabel('Server URL', { exact: true }).fill(radicale.url);
+    await page.getByLabel('Username', { exact: true }).fill(radicale.username);
+    await page.getByLabel('Password', { exact: true }).fill('a new app-specific password');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('article', { name: 'Apple Calendar / CalDAV connection' }).getByText('Connected', { exact: true }).waitFor();
+    await banner.waitFor({ state: 'detached' });
+    expect(await page.getByRole('article').count()).toBe(1);
   }, 30_000);
 
   /** Everything of a tenant's that a route could read or change, read over NATS. */
