@@ -186,6 +186,20 @@ describe('the owner’s dashboard', () => {
       notes: 'First visit',
     });
     await page.getByText('Grace Hopper').waitFor({ timeout: 1_000 });
+
+    // The owner drags a booking's event in their calendar app onto Grace's appointment: it is flagged.
+    const alan = await ask('calendar.v1.bookings.create', {
+      idempotencyKey: randomUUID(),
+      tenantId: a.tenantId,
+      serviceId: services[0].id,
+      start: DAY.set({ hour: 16 }).toISO(),
+      customer: { name: 'Alan Turing', phone: '+447700900789' },
+    });
+    await moveEvent(alan.booking.id, DAY.set({ hour: 14, minute: 30 }), DAY.set({ hour: 15 }));
+    const flagged = page.locator(`[data-booking-id="${alan.booking.id}"]`);
+    await flagged.getByText('Needs attention: it was moved in your calendar onto another appointment').waitFor({ timeout: 15_000 });
+    expect(await flagged.getAttribute('class')).toContain('flagged');
+    await page.getByText('1 appointment needs your attention.').waitFor();
     await shot('4-appointments');
     await page.setViewportSize({ width: 390, height: 844 });
     await shot('5-appointments-phone');
@@ -299,6 +313,16 @@ describe('the owner’s dashboard', () => {
     await banner.waitFor({ state: 'detached' });
     expect(await page.getByRole('article').count()).toBe(1);
   }, 30_000);
+
+  /** Moves a booking's event in the CalDAV calendar, as the owner's calendar app would. */
+  async function moveEvent(bookingId: string, start: DateTime, end: DateTime): Promise<void> {
+    const url = `${radicale.homeUrl}work/calldesk-${bookingId}.ics`;
+    const stored = (await radicale.client.get(url))!;
+    const utc = (time: DateTime) => time.toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
+    const [calendar, event] = stored.data.split('BEGIN:VEVENT');
+    const moved = event.replace(/^DTSTART[^\r\n]*/m, `DTSTART:${utc(start)}`).replace(/^DTEND[^\r\n]*/m, `DTEND:${utc(end)}`);
+    expect((await radicale.client.put(url, `${calendar}BEGIN:VEVENT${moved}`, { ifMatch: stored.etag })).status).toBeLessThan(300);
+  }
 
   /** Everything of a tenant's that a route could read or change, read over NATS. */
   async function tenantState(tenant: typeof b) {
