@@ -314,6 +314,18 @@ describe('the owner’s dashboard', () => {
     expect(await page.getByRole('article').count()).toBe(1);
   }, 30_000);
 
+  it('shows the API reference at /docs with nothing loaded from elsewhere', async () => {
+    const reference = await browser.context.newPage();
+    const origins = new Set<string>();
+    reference.on('request', (request) => void origins.add(new URL(request.url()).origin));
+    await reference.goto(`${system.gatewayUrl}/docs`);
+    await reference.getByText('CallDesk Calendar HTTP API').first().waitFor();
+    await reference.getByText('/v1/members/{id}/availability').first().waitFor();
+    await reference.screenshot({ path: path.join(SCREENSHOTS, '8-api-reference.png') });
+    expect([...origins]).toEqual([system.gatewayUrl]);
+    await reference.close();
+  });
+
   /** Moves a booking's event in the CalDAV calendar, as the owner's calendar app would. */
   async function moveEvent(bookingId: string, start: DateTime, end: DateTime): Promise<void> {
     const url = `${radicale.homeUrl}work/calldesk-${bookingId}.ics`;
