@@ -2,7 +2,6 @@ export { assignRoles, changeRole, parseRole, type CalendarRole, type DiscoveredC
 export { ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from './connector-events';
 export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
 export { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';
-export { PeriodicTask } from './periodic-task';
 export { ianaZoneOf } from './zone-names';
 export {
   calendarReadError,

@@ -1,7 +1,7 @@
 import type { Logger } from '@calldesk/telemetry';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { ConnectorEvents } from '../connector-events';
-import { PeriodicTask } from '../periodic-task';
+import { PeriodicTask } from '@calldesk/service-kit';
 import type { BookingEventStore } from './booking-event.store';
 import type { ListedCalendar, OAuthCalendar, OAuthCalendarStore } from './calendar.store';
 import type { OAuthConnection, OAuthConnectionStore } from './connection.store';

@@ -1,5 +1,5 @@
-import { ConnectorEvents, isAuthRejected, isUnavailable, PeriodicTask, ProviderError } from '@calldesk/connector-kit';
-import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
+import { ConnectorEvents, isAuthRejected, isUnavailable, ProviderError } from '@calldesk/connector-kit';
+import { LOGGER, PeriodicTask, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CaldavAccounts } from '../caldav/caldav-accounts';
