@@ -1,6 +1,7 @@
 export * from './gen/calendar/v1/common_pb';
 export * from './gen/calendar/v1/slots_pb';
 export * from './gen/calendar/v1/bookings_pb';
+export * from './gen/calendar/v1/holds_pb';
 export * from './gen/calendar/v1/admin_pb';
 export * from './gen/calendar/v1/events_pb';
 export * from './gen/calendar/v1/gateway_pb';

@@ -1,6 +1,7 @@
 import type { DescMessage } from '@bufbuild/protobuf';
 import * as admin from './gen/calendar/v1/admin_pb';
 import * as bookings from './gen/calendar/v1/bookings_pb';
+import * as holds from './gen/calendar/v1/holds_pb';
 import * as events from './gen/calendar/v1/events_pb';
 import * as slots from './gen/calendar/v1/slots_pb';
 import * as connector from './gen/calendar/internal/v1/connector_pb';
@@ -77,6 +78,9 @@ export const Rpcs = {
   bookingsGet: rpc('calendar.v1.bookings.get', bookings.GetBookingRequestSchema, bookings.BookingReplySchema),
   bookingsList: rpc('calendar.v1.bookings.list', bookings.ListBookingsRequestSchema, bookings.ListBookingsResponseSchema),
 
+  holdsCreate: rpc('calendar.v1.holds.create', holds.CreateHoldRequestSchema, holds.HoldOutcomeSchema),
+  holdsRelease: rpc('calendar.v1.holds.release', holds.ReleaseHoldRequestSchema, holds.HoldReplySchema),
+
   tenantsCreate: rpc('calendar.v1.admin.tenants.create', admin.CreateTenantRequestSchema, admin.TenantReplySchema),
   tenantsGet: rpc('calendar.v1.admin.tenants.get', admin.TenantRefSchema, admin.TenantReplySchema),
   tenantsList: rpc('calendar.v1.admin.tenants.list', admin.ListTenantsRequestSchema, admin.ListTenantsResponseSchema),
@@ -143,6 +147,8 @@ export const Broadcasts = {
    * stream): a time freed or taken shows in every availability instance's next answer.
    */
   bookingChanged: broadcast('calendar.internal.booking.changed', bookings.BookingSchema),
+  /** The same for a hold: a slot held or let go shows in every availability instance's next answer. */
+  holdChanged: broadcast('calendar.internal.booking.hold_changed', holds.HoldSchema),
   /** A key an operator revoked, on whichever gateway instance: all of them refuse it from now on. */
   apiKeyRevoked: broadcast('calendar.internal.gateway.api_key_revoked', gateway.ApiKeyRevokedSchema),
 } as const;
@@ -172,6 +178,11 @@ export const Events = {
   bookingFlagged: event('calendar.v1.events.booking.flagged', bookings.BookingSchema),
   /** Every booking event: they all carry the Booking. */
   bookingAny: event('calendar.v1.events.booking.>', bookings.BookingSchema),
+  holdCreated: event('calendar.v1.events.hold.created', holds.HoldSchema),
+  holdReleased: event('calendar.v1.events.hold.released', holds.HoldSchema),
+  holdExpired: event('calendar.v1.events.hold.expired', holds.HoldSchema),
+  /** Every hold event: they all carry the Hold. */
+  holdAny: event('calendar.v1.events.hold.>', holds.HoldSchema),
   calendarChanged: event('calendar.v1.events.calendar.changed', events.CalendarChangedSchema),
   connectionStatus: event('calendar.v1.events.connection.status', events.ConnectionStatusChangedSchema),
   availabilityChanged: event('calendar.v1.events.availability.changed', events.AvailabilityChangedSchema),

@@ -9,7 +9,7 @@ export interface MemberAvailability {
   now: number;
   /** Busy time from the member's booking and blocking calendars. */
   busy: readonly BusyInterval[];
-  /** The member's live (pending or confirmed) bookings. */
+  /** The member's live (pending or confirmed) bookings and holds. */
   bookings: readonly LiveBooking[];
   /** A booking being rescheduled: neither it nor its calendar event blocks anything. */
   ignoreBookingId?: string;
@@ -20,9 +20,11 @@ export interface BusyInterval extends Interval {
   bookingId?: string;
 }
 
-/** A booking's appointment [start, end), without buffers. */
+/** A booking's appointment [start, end), without buffers; a hold's too, until it expires. */
 export interface LiveBooking extends Interval {
   id: string;
+  /** A hold's end: from then on it holds nothing, whether or not anyone said so. */
+  expiresAt?: number;
 }
 
 export interface Slot extends Interval {

@@ -59,7 +59,7 @@ export class MemberStore {
   }
 
   /**
-   * Brings a cached member's live bookings up to date from a booking event, keeping the rest of
+   * Brings a cached member's live bookings (and holds) up to date from a booking or hold event, keeping the rest of
    * the record (and the schedule compiled from its profile): bookings change far more often than
    * profiles. A read racing with this is not cached (the generation moves on).
    */
@@ -84,8 +84,9 @@ export class MemberStore {
       this.db.query(`SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`, [tenantId, memberIds]),
       // Bookings that ended long ago no longer constrain anything.
       this.db.query(
-        `SELECT booking_id, member_id, starts_at, ends_at FROM booked_spans
-          WHERE tenant_id = $1 AND member_id = ANY($2) AND live AND ends_at > now() - interval '2 days'`,
+        `SELECT booking_id, member_id, starts_at, ends_at, expires_at FROM booked_spans
+          WHERE tenant_id = $1 AND member_id = ANY($2) AND live AND ends_at > now() - interval '2 days'
+            AND (expires_at IS NULL OR expires_at > now())`,
         [tenantId, memberIds],
       ),
       this.db.query(
@@ -95,7 +96,12 @@ export class MemberStore {
     ]);
     for (const row of profiles) records.get(row.member_id)!.profile = row.profile;
     for (const row of bookings) {
-      records.get(row.member_id)!.bookings.push({ id: row.booking_id, start: row.starts_at.getTime(), end: row.ends_at.getTime() });
+      records.get(row.member_id)!.bookings.push({
+        id: row.booking_id,
+        start: row.starts_at.getTime(),
+        end: row.ends_at.getTime(),
+        ...(row.expires_at ? { expiresAt: row.expires_at.getTime() } : {}),
+      });
     }
     for (const row of connections) {
       records.get(row.member_id)!.connections.push({ connectionId: row.connection_id, provider: row.provider, status: row.status });

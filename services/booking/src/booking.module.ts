@@ -7,6 +7,11 @@ import { CreateBooking } from './bookings/create-booking';
 import { ProviderChangesConsumer } from './bookings/provider-changes.consumer';
 import { Reconciler } from './bookings/reconciler';
 import { Settlement } from './bookings/settlement';
+import { SlotAttempts } from './bookings/slot-attempts';
+import { CreateHold } from './holds/create-hold';
+import { HoldExpiry } from './holds/hold-expiry';
+import { HoldRepository } from './holds/hold.repository';
+import { HoldsHandler } from './holds/holds.handler';
 import { Idempotent } from './idempotency/idempotent';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { CalendarLock } from './locks/calendar-lock';
@@ -23,7 +28,12 @@ import { OutboxRelay } from './outbox/outbox-relay';
     Idempotent,
     Settlement,
     Alternatives,
+    SlotAttempts,
+    HoldRepository,
     CreateBooking,
+    CreateHold,
+    HoldsHandler,
+    HoldExpiry,
     ChangeBooking,
     BookingsHandler,
     Reconciler,

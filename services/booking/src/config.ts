@@ -18,6 +18,8 @@ export const bookingConfig = {
   BOOKING_ALTERNATIVES: setting.int(0, 20, 3),
   /** The connector's deadline for writing a provider event. */
   PROVIDER_WRITE_TIMEOUT_MS: setting.int(100, 60_000, 10_000),
+  /** How often holds past their expiry are said to have ended (their time is free at expiry regardless). */
+  HOLD_EXPIRY_INTERVAL_MS: setting.int(100, 600_000, 5_000),
 };
 
 export type BookingConfig = z.infer<z.ZodObject<typeof bookingConfig>>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Broadcasts, Events } from '@calldesk/contracts';
+import { Broadcasts, Events, type Hold } from '@calldesk/contracts';
+import type { LiveBooking } from '@calldesk/scheduling';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
@@ -8,7 +9,7 @@ import { BusySource, freshReadOf } from '../busy/busy-source';
 import type { AvailabilityConfig } from '../config';
 import { MemberStore } from '../member-store';
 import { RoutingCandidates } from '../routing-candidates';
-import { applyBooking, applyConnection, isLive } from './projections';
+import { applyBooking, applyConnection, applyHold, isHeld, isLive } from './projections';
 
 /**
  * Every instance keeps caches, so every instance needs every change: it has durable consumers of
@@ -41,6 +42,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       this.members.applyBooking(booking.tenantId, booking.memberId, { id: booking.id, start: Date.parse(booking.start), end: Date.parse(booking.end) }, isLive(booking));
       this.candidates.invalidateTenant(booking.tenantId);
     });
+    this.bus.hear(Broadcasts.holdChanged, (hold) => this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), isHeld(hold)));
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);
@@ -55,6 +57,10 @@ export class CacheInvalidation implements OnApplicationBootstrap {
         }
         this.candidates.invalidateTenant(booking.tenantId);
       }),
+      this.bus.events.consume(Events.holdAny, options('holds'), async (hold) => {
+        const span = await applyHold(this.db, hold);
+        if (span) this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), span.live);
+      }),
       this.bus.events.consume(Events.connectionStatus, options('connections'), async (event) => {
         await applyConnection(this.db, event);
         this.members.invalidate(event.tenantId, event.memberId);
@@ -62,4 +68,9 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       }),
     ]);
   }
+}
+
+/** A hold as the schedule sees it: its appointment, until it expires. */
+function heldSpan(hold: Hold): LiveBooking {
+  return { id: hold.id, start: Date.parse(hold.start), end: Date.parse(hold.end), expiresAt: Date.parse(hold.expiresAt) };
 }

@@ -1,8 +1,8 @@
-import { Events, type Booking, type ConnectionStatusChanged } from '@calldesk/contracts';
+import { Events, type Booking, type ConnectionStatusChanged, type Hold } from '@calldesk/contracts';
 import { HandleEvent } from '@calldesk/service-kit';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { applyBooking, applyConnection } from './projections';
+import { applyBooking, applyConnection, applyHold } from './projections';
 
 /**
  * Keeps this service's tables in step with the stream, shared by all instances: each event is
@@ -15,6 +15,11 @@ export class ProjectionConsumer {
   @HandleEvent(Events.bookingAny, { durable: 'availability-bookings' })
   async onBooking(booking: Booking): Promise<void> {
     await applyBooking(this.db, booking);
+  }
+
+  @HandleEvent(Events.holdAny, { durable: 'availability-holds' })
+  async onHold(hold: Hold): Promise<void> {
+    await applyHold(this.db, hold);
   }
 
   @HandleEvent(Events.connectionStatus, { durable: 'availability-connections' })

@@ -1,4 +1,4 @@
-import { Booking_Status, Connection_Status, type Booking, type ConnectionStatusChanged } from '@calldesk/contracts';
+import { Booking_Status, Connection_Status, Hold_Status, type Booking, type ConnectionStatusChanged, type Hold } from '@calldesk/contracts';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -6,20 +6,42 @@ import type { DataSource } from 'typeorm';
  * Idempotent, and an older version of a booking never overwrites a newer one (then the answer is
  * undefined), so redelivery and reordering are harmless.
  */
-export async function applyBooking(db: DataSource, booking: Booking): Promise<{ live: boolean; start: Date; end: Date } | undefined> {
-  const live = isLive(booking);
+export function applyBooking(db: DataSource, booking: Booking): Promise<AppliedSpan | undefined> {
+  return applySpan(db, { ...booking, live: isLive(booking) });
+}
+
+/**
+ * Applies a hold event the same way: a held slot takes its time until it expires, a released or
+ * expired one none. A hold that became a booking is overwritten by the booking's newer version.
+ */
+export function applyHold(db: DataSource, hold: Hold): Promise<AppliedSpan | undefined> {
+  return applySpan(db, { ...hold, live: isHeld(hold) });
+}
+
+export interface AppliedSpan {
+  live: boolean;
+  start: Date;
+  end: Date;
+  expiresAt?: Date;
+}
+
+async function applySpan(
+  db: DataSource,
+  span: { id: string; tenantId: string; memberId: string; start: string; end: string; live: boolean; expiresAt?: string; createdAt: string; updatedAt: string },
+): Promise<AppliedSpan | undefined> {
   const rows = await db.query(
-    `INSERT INTO booked_spans (booking_id, tenant_id, member_id, starts_at, ends_at, live, version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO booked_spans (booking_id, tenant_id, member_id, starts_at, ends_at, live, version, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (booking_id) DO UPDATE
        SET member_id = excluded.member_id, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-           live = excluded.live, version = excluded.version
+           live = excluded.live, version = excluded.version, expires_at = excluded.expires_at
        WHERE booked_spans.version <= excluded.version
-     RETURNING live, starts_at, ends_at`,
-    [booking.id, booking.tenantId, booking.memberId, booking.start, booking.end, live, booking.updatedAt || booking.createdAt],
+     RETURNING live, starts_at, ends_at, expires_at`,
+    [span.id, span.tenantId, span.memberId, span.start, span.end, span.live, span.updatedAt || span.createdAt, span.expiresAt ?? null],
   );
   // Nothing comes back when a newer version of the booking was applied already.
-  return rows[0] && { live: rows[0].live, start: rows[0].starts_at, end: rows[0].ends_at };
+  const row = rows[0];
+  return row && { live: row.live, start: row.starts_at, end: row.ends_at, ...(row.expires_at ? { expiresAt: row.expires_at } : {}) };
 }
 
 /** Records which connector holds a member's calendars and whether it can be read. */
@@ -36,4 +58,9 @@ export async function applyConnection(db: DataSource, event: ConnectionStatusCha
 /** A pending or confirmed booking holds its time; a cancelled one does not. */
 export function isLive(booking: Booking): boolean {
   return booking.status === Booking_Status.confirmed || booking.status === Booking_Status.pending;
+}
+
+/** A hold holds its time while it is held (and until it expires: the schedule looks at that). */
+export function isHeld(hold: Hold): boolean {
+  return hold.status === Hold_Status.held;
 }

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import type { Fence } from '../locks/lock-fences';
 import { OutboxRelay } from '../outbox/outbox-relay';
 
-export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'failed';
+/** A booking's states, and a hold's (held, released, expired), which share the table and its constraint. */
+export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'failed' | 'held' | 'released' | 'expired';
 
 export interface BookingRow {
   id: string;
@@ -21,6 +22,8 @@ export interface BookingRow {
   status: BookingStatus;
   customerName: string;
   customerPhone: string;
+  /** A hold's end; a booking holds its time until cancelled. */
+  expiresAt?: Date;
   notes?: string;
   transcriptUrl?: string;
   eventId?: string;
@@ -31,7 +34,7 @@ export interface BookingRow {
   updatedAt: Date;
 }
 
-export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'cancelReason' | 'attention' | 'createdAt' | 'updatedAt'>;
+export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'cancelReason' | 'attention' | 'createdAt' | 'updatedAt' | 'expiresAt'>;
 
 /** The booking event a status change publishes, through the outbox. */
 export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled' | 'flagged';
@@ -42,11 +45,13 @@ const OVERLAP = 'bookings_no_overlap';
  * uses it writes only then. The share lock holds off a later grant until the write commits, and a
  * grant that got in first is seen, so no write lands after another holder was granted.
  */
-const fenceCheck = (key: string, token: string) => `fence AS (
+export const fenceCheck = (key: string, token: string) => `fence AS (
   SELECT 1 FROM lock_fences WHERE lock_key = ${key}::text AND revision = ${token}::bigint FOR SHARE)`;
-const COLUMNS = `id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at,
+export const COLUMNS = `id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at,
   lower(held) AS held_start, upper(held) AS held_end, status, customer_name, customer_phone, notes,
-  transcript_url, event_id, abandoned, cancel_reason, attention, created_at, updated_at`;
+  transcript_url, event_id, abandoned, cancel_reason, attention, created_at, updated_at, upper(alive) AS expires_at`;
+/** Rows that hold time now: live bookings, and holds not yet past their expiry. */
+const HOLDING = `(status IN ('pending', 'confirmed') OR (status = 'held' AND upper(alive) > now()))`;
 
 /** The bookings table, its outbox rows and lock fences: every write that must be atomic is here. */
 @Injectable()
@@ -69,8 +74,8 @@ export class BookingRepository {
         `WITH ${fenceCheck('$15', '$16')},
          claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM fence))
          INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
-           status, customer_name, customer_phone, notes, transcript_url, created_at, updated_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), 'pending', $11, $12, $13, $14, $19, $19
+           status, customer_name, customer_phone, notes, transcript_url, created_at, updated_at, alive)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), 'pending', $11, $12, $13, $14, $19, $19, tstzrange($19, NULL, '[)')
           WHERE EXISTS (SELECT 1 FROM fence)
          RETURNING ${COLUMNS}`,
         [
@@ -85,6 +90,33 @@ export class BookingRepository {
     }
     if (!rows.length) throw lockLost();
     return toRow(rows[0]);
+  }
+
+  /**
+   * Turns a hold into the `pending` booking, with the same id and time, while the hold is still
+   * alive, and names it in the request's idempotency record, in one statement. Answers undefined
+   * when the hold is gone (expired, released or booked); throws when the lease was lost.
+   */
+  async pendingFromHold(booking: NewBooking, fence: Fence, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
+    const now = new Date();
+    // An UPDATE answers [rows, count].
+    const [rows]: [Record<string, unknown>[], number] = await this.db.query(
+      `WITH ${fenceCheck('$11', '$12')},
+       claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $13 AND key = $14 AND EXISTS (SELECT 1 FROM fence))
+       UPDATE bookings SET status = 'pending', alive = tstzrange(lower(alive), NULL, '[)'), customer_name = $5, customer_phone = $6,
+              notes = $7, transcript_url = $8, calendar_id = $9, provider = $10, updated_at = $15
+        WHERE id = $1 AND tenant_id = $2 AND member_id = $3 AND service_id = $4 AND status = 'held' AND upper(alive) > $15
+          AND EXISTS (SELECT 1 FROM fence)
+       RETURNING ${COLUMNS}`,
+      [
+        booking.id, booking.tenantId, booking.memberId, booking.serviceId, booking.customerName, booking.customerPhone,
+        booking.notes ?? null, booking.transcriptUrl ?? null, booking.calendarId, booking.provider, fence.key, fence.token,
+        claim.tenantId, claim.key, now,
+      ],
+    );
+    if (rows.length) return toRow(rows[0]);
+    if (await this.fenceMoved(fence)) throw lockLost();
+    return undefined;
   }
 
   private async fenceMoved(fence: Fence): Promise<boolean> {
@@ -182,12 +214,12 @@ export class BookingRepository {
     return row && toRow(row);
   }
 
-  /** Whether a live booking of the member holds any of [from, to). */
-  async overlapsLive(tenantId: string, memberId: string, from: Date, to: Date): Promise<boolean> {
+  /** Whether a live booking or hold of the member, other than `except`, holds any of [from, to). */
+  async overlapsLive(tenantId: string, memberId: string, from: Date, to: Date, except?: string): Promise<boolean> {
     const rows = await this.db.query(
-      `SELECT 1 FROM bookings WHERE tenant_id = $1 AND member_id = $2 AND status IN ('pending', 'confirmed')
-         AND held && tstzrange($3, $4, '[)') LIMIT 1`,
-      [tenantId, memberId, from, to],
+      `SELECT 1 FROM bookings WHERE tenant_id = $1 AND member_id = $2 AND ${HOLDING}
+         AND held && tstzrange($3, $4, '[)') AND ($5::uuid IS NULL OR id <> $5::uuid) LIMIT 1`,
+      [tenantId, memberId, from, to, except ?? null],
     );
     return rows.length > 0;
   }
@@ -210,11 +242,11 @@ export class BookingRepository {
     }));
   }
 
-  /** Held spans of the members' live bookings that meet [from, to). */
+  /** Held spans of the members' live bookings and holds that meet [from, to). */
   async liveHeld(tenantId: string, memberIds: string[], from: Date, to: Date): Promise<{ memberId: string; start: number; end: number }[]> {
     const rows = await this.db.query(
       `SELECT member_id, lower(held) AS s, upper(held) AS e FROM bookings
-        WHERE tenant_id = $1 AND member_id = ANY($2) AND status IN ('pending', 'confirmed') AND held && tstzrange($3, $4, '[)')`,
+        WHERE tenant_id = $1 AND member_id = ANY($2) AND ${HOLDING} AND held && tstzrange($3, $4, '[)')`,
       [tenantId, memberIds, from, to],
     );
     return rows.map((r: { member_id: string; s: Date; e: Date }) => ({ memberId: r.member_id, start: r.s.getTime(), end: r.e.getTime() }));
@@ -250,6 +282,11 @@ export class BookingRepository {
   }
 }
 
+/** Whether a row is a booking as callers know it: confirmed or cancelled (pending is not yet one; holds never are). */
+export function isVisibleBooking(row: BookingRow | undefined): row is BookingRow {
+  return row?.status === 'confirmed' || row?.status === 'cancelled';
+}
+
 /** The Booking message of the public contract. */
 export function toBooking(row: BookingRow): Booking {
   return create(BookingSchema, {
@@ -271,11 +308,11 @@ export function toBooking(row: BookingRow): Booking {
   } satisfies MessageInitShape<typeof BookingSchema>);
 }
 
-function lockLost(): RpcError {
+export function lockLost(): RpcError {
   return new RpcError('unavailable', 'the calendar lock was lost to another attempt; try again', { retryable: true });
 }
 
-function toRow(r: Record<string, unknown>): BookingRow {
+export function toRow(r: Record<string, unknown>): BookingRow {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
@@ -288,8 +325,9 @@ function toRow(r: Record<string, unknown>): BookingRow {
     heldStart: r.held_start as Date,
     heldEnd: r.held_end as Date,
     status: r.status as BookingStatus,
-    customerName: r.customer_name as string,
-    customerPhone: r.customer_phone as string,
+    customerName: (r.customer_name as string | null) ?? '',
+    customerPhone: (r.customer_phone as string | null) ?? '',
+    expiresAt: (r.expires_at as Date | null) ?? undefined,
     notes: (r.notes as string | null) ?? undefined,
     transcriptUrl: (r.transcript_url as string | null) ?? undefined,
     eventId: (r.event_id as string | null) ?? undefined,
@@ -301,7 +339,7 @@ function toRow(r: Record<string, unknown>): BookingRow {
   };
 }
 
-function isOverlap(error: unknown): boolean {
+export function isOverlap(error: unknown): boolean {
   return (error as { constraint?: string; driverError?: { constraint?: string } })?.driverError?.constraint === OVERLAP ||
     (error as { constraint?: string })?.constraint === OVERLAP;
 }

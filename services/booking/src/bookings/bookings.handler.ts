@@ -15,7 +15,7 @@ import { HandleRpc, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BookingConfig } from '../config';
 import { Idempotent } from '../idempotency/idempotent';
-import { BookingRepository, toBooking } from './booking.repository';
+import { BookingRepository, isVisibleBooking, toBooking } from './booking.repository';
 import { ChangeBooking } from './change-booking';
 import { CreateBooking } from './create-booking';
 import { Deadline } from './deadline';
@@ -79,7 +79,7 @@ export class BookingsHandler {
   @HandleRpc(Rpcs.bookingsGet)
   async get(request: GetBookingRequest) {
     const booking = await this.bookings.get(request.tenantId, request.bookingId);
-    if (!booking || booking.status === 'failed' || booking.status === 'pending') throw RpcError.notFound('booking', request.bookingId);
+    if (!isVisibleBooking(booking)) throw RpcError.notFound('booking', request.bookingId);
     return { booking: toBooking(booking) };
   }
 

@@ -14,7 +14,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BookingConfig } from '../config';
 import { CalendarLock, memberLockKey } from '../locks/calendar-lock';
 import { Alternatives } from './alternatives';
-import { BookingRepository, toBooking, type BookingRow } from './booking.repository';
+import { BookingRepository, isVisibleBooking, toBooking, type BookingRow } from './booking.repository';
 import { outOfTime, type Deadline } from './deadline';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
@@ -96,7 +96,7 @@ export class ChangeBooking {
   /** Deletes the provider event, then cancels; cancelling a cancelled booking answers the same. */
   async cancel(request: CancelBookingRequest) {
     const booking = await this.bookings.get(request.tenantId, request.bookingId);
-    if (!booking || booking.status === 'failed' || booking.status === 'pending') throw RpcError.notFound('booking', request.bookingId);
+    if (!isVisibleBooking(booking)) throw RpcError.notFound('booking', request.bookingId);
     if (booking.status === 'cancelled') return { booking: toBooking(booking) };
     return this.lock.run(memberLockKey(request.tenantId, booking.memberId), async (lease) => {
       await this.bus
@@ -115,7 +115,7 @@ export class ChangeBooking {
 
   private async live(tenantId: string, bookingId: string): Promise<BookingRow> {
     const booking = await this.bookings.get(tenantId, bookingId);
-    if (!booking || booking.status === 'failed' || booking.status === 'pending') throw RpcError.notFound('booking', bookingId);
+    if (!isVisibleBooking(booking)) throw RpcError.notFound('booking', bookingId);
     if (booking.status !== 'confirmed') {
       throw new RpcError('failed_precondition', `booking ${bookingId} is ${booking.status}`, { bookingId, status: booking.status });
     }

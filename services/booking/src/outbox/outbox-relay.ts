@@ -1,5 +1,5 @@
 import { fromJson, type JsonValue, type MessageInitShape } from '@bufbuild/protobuf';
-import { BookingSchema, Broadcasts } from '@calldesk/contracts';
+import { Broadcasts, Events, type BookingSchema, type EventType, type HoldSchema } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import type { Logger } from '@calldesk/telemetry';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
@@ -49,6 +49,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.bus.broadcast(Broadcasts.bookingChanged, booking);
   }
 
+  /** The same for a hold taken or let go. */
+  announceHold(hold: MessageInitShape<typeof HoldSchema>): void {
+    this.bus.broadcast(Broadcasts.holdChanged, hold);
+  }
+
   wake(): void {
     if (this.stopped) return;
     if (this.draining) {
@@ -82,7 +87,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const published: string[] = [];
       try {
         for (const row of rows) {
-          await this.bus.events.publish({ subject: row.subject, body: BookingSchema }, fromJson(BookingSchema, row.body), row.msg_id);
+          const event = eventOf(row.subject);
+          await this.bus.events.publish(event, fromJson(event.body, row.body), row.msg_id);
           published.push(row.id);
         }
       } finally {
@@ -91,4 +97,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (rows.length < BATCH) return;
     }
   }
+}
+
+/** The event a row's subject names: a booking's or a hold's. */
+function eventOf(subject: string): EventType {
+  const event = Object.values(Events).find((e) => e.subject === subject);
+  if (!event) throw new Error(`the outbox holds an event of no known subject: ${subject}`);
+  return event;
 }
