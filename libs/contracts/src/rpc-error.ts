@@ -1,18 +1,9 @@
-const codes = [
-  'invalid_argument',
-  'not_found',
-  'failed_precondition',
-  'unavailable',
-  'deadline_exceeded',
-  'internal',
-  // The HTTP edge's own: no or an unknown key, a key without the right, too many calls.
-  'unauthenticated',
-  'permission_denied',
-  'resource_exhausted',
-] as const;
+import { RpcErrorCode } from './gen/calendar/v1/common_pb';
 
-/** The error codes of the public contract (DESIGN §2). */
-export type ErrorCode = (typeof codes)[number];
+const codes = Object.keys(RpcErrorCode).filter((name) => Number.isNaN(Number(name)) && name !== 'code_unspecified') as ErrorCode[];
+
+/** The error codes of the public contract (DESIGN §2), by name, as proto/calendar/v1/common.proto lists them. */
+export type ErrorCode = Exclude<keyof typeof RpcErrorCode, 'code_unspecified'>;
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return codes.includes(value as ErrorCode);

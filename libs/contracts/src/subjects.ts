@@ -1,9 +1,10 @@
-import type { DescMessage } from '@bufbuild/protobuf';
+import { getOption, type DescMessage, type DescMethodUnary } from '@bufbuild/protobuf';
+import { subject } from './gen/calendar/options_pb';
 import * as admin from './gen/calendar/v1/admin_pb';
+import { CalendarApi } from './gen/calendar/v1/api_pb';
 import * as bookings from './gen/calendar/v1/bookings_pb';
 import * as holds from './gen/calendar/v1/holds_pb';
 import * as events from './gen/calendar/v1/events_pb';
-import * as slots from './gen/calendar/v1/slots_pb';
 import * as connector from './gen/calendar/internal/v1/connector_pb';
 import * as gateway from './gen/calendar/internal/v1/gateway_pb';
 import * as health from './gen/calendar/internal/v1/health_pb';
@@ -39,6 +40,10 @@ const rpc = <Req extends DescMessage, Res extends DescMessage>(
   response: Res,
 ): Rpc<Req, Res> => ({ subject, request, response });
 
+/** A method of the orchestrator's API (proto/calendar/v1/api.proto), on the subject its options name. */
+const api = <Req extends DescMessage, Res extends DescMessage>(method: DescMethodUnary<Req, Res>): Rpc<Req, Res> =>
+  rpc(getOption(method, subject), method.input, method.output);
+
 const event = <Body extends DescMessage>(subject: string, body: Body): EventType<Body> => ({ subject, body });
 
 const broadcast = <Body extends DescMessage>(subject: string, body: Body): Broadcast<Body> => ({ subject, body });
@@ -65,21 +70,17 @@ export const healthRpc = (service: ServiceName) =>
 
 /** The public v1 request/reply contract (DESIGN §2). */
 export const Rpcs = {
-  slotsFind: rpc('calendar.v1.slots.find', slots.FindSlotsRequestSchema, slots.FindSlotsResponseSchema),
-  slotsExplain: rpc('calendar.v1.slots.explain', slots.ExplainSlotRequestSchema, slots.ExplainSlotResponseSchema),
+  slotsFind: api(CalendarApi.method.findSlots),
+  slotsExplain: api(CalendarApi.method.explainSlot),
 
-  bookingsCreate: rpc('calendar.v1.bookings.create', bookings.CreateBookingRequestSchema, bookings.BookingOutcomeSchema),
-  bookingsReschedule: rpc(
-    'calendar.v1.bookings.reschedule',
-    bookings.RescheduleBookingRequestSchema,
-    bookings.BookingOutcomeSchema,
-  ),
-  bookingsCancel: rpc('calendar.v1.bookings.cancel', bookings.CancelBookingRequestSchema, bookings.BookingReplySchema),
-  bookingsGet: rpc('calendar.v1.bookings.get', bookings.GetBookingRequestSchema, bookings.BookingReplySchema),
-  bookingsList: rpc('calendar.v1.bookings.list', bookings.ListBookingsRequestSchema, bookings.ListBookingsResponseSchema),
+  bookingsCreate: api(CalendarApi.method.createBooking),
+  bookingsReschedule: api(CalendarApi.method.rescheduleBooking),
+  bookingsCancel: api(CalendarApi.method.cancelBooking),
+  bookingsGet: api(CalendarApi.method.getBooking),
+  bookingsList: api(CalendarApi.method.listBookings),
 
-  holdsCreate: rpc('calendar.v1.holds.create', holds.CreateHoldRequestSchema, holds.HoldOutcomeSchema),
-  holdsRelease: rpc('calendar.v1.holds.release', holds.ReleaseHoldRequestSchema, holds.HoldReplySchema),
+  holdsCreate: api(CalendarApi.method.createHold),
+  holdsRelease: api(CalendarApi.method.releaseHold),
 
   tenantsCreate: rpc('calendar.v1.admin.tenants.create', admin.CreateTenantRequestSchema, admin.TenantReplySchema),
   tenantsGet: rpc('calendar.v1.admin.tenants.get', admin.TenantRefSchema, admin.TenantReplySchema),
