@@ -54,7 +54,8 @@ export class CalendarLeases {
           await this.reopen();
           continue;
         }
-        if (!isTaken(error)) throw error;
+        // JetStream not answering (a node down, a leader being elected) is an outage, safe to retry.
+        if (!isTaken(error)) throw new RpcError('unavailable', `the calendar lock cannot be taken now: ${(error as Error).message}`, { retryable: true });
       }
       if (Date.now() + pause > deadline) {
         throw new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
