@@ -41,17 +41,16 @@ export async function disagreements(bus: Bus, ledger: Ledger, connector: Connect
 }
 
 /**
- * Asks until every member agrees; answers when the round that agreed began (0 when the first
- * did), or nothing if none did within `limitMs`.
+ * Asks until every member agrees; answers when the round that agreed began, counted from
+ * `since` (e.g. the fault's end), or nothing if none did within `limitMs` of it.
  */
-export async function timeToAgree(check: () => Promise<Disagreement[]>, limitMs: number): Promise<{ ms?: number; last: Disagreement[] }> {
-  const began = Date.now();
+export async function timeToAgree(check: () => Promise<Disagreement[]>, since: number, limitMs: number): Promise<{ ms?: number; last: Disagreement[] }> {
   let last: Disagreement[] = [];
-  while (Date.now() - began <= limitMs) {
+  while (Date.now() - since <= limitMs) {
     const round = Date.now();
     try {
       last = await check();
-      if (!last.length) return { ms: round - began, last };
+      if (!last.length) return { ms: Math.max(0, round - since), last };
     } catch {
       // Postgres or the connector's control not answering yet counts as not agreeing.
     }

@@ -22,8 +22,13 @@ export interface Figures {
   examples: Record<string, string>;
   /** Share of calls without an outcome (errors and no answer), by when they started. */
   errorRate: { baseline: number; duringFault: number; afterFault: number };
-  /** From the fault's end until the error rate is back to the baseline's (within 2 points over 3 s); none if it did not while the load ran. */
+  /**
+   * From the fault's end until the error rate is back to the baseline's for good: the end of the
+   * last 3-second window more than 2 points above it; none if the load ended in such a window.
+   */
   recoverySeconds?: number;
+  /** Calls and calls without an outcome by 5-second step of their start, from the load's start. */
+  steps: { calls: number; errors: number; duringFault: boolean }[];
   latencyMs: Record<Operation, { baseline: Percentiles; duringFault: Percentiles; afterFault: Percentiles }>;
   /** Calls sent again because the caller's own connection dropped. */
   resent: number;
@@ -48,6 +53,7 @@ export function figures(calls: Call[], load: Window, fault: Window): Figures {
     examples,
     errorRate: { baseline: errorRate(baseline), duringFault: errorRate(during), afterFault: errorRate(after) },
     recoverySeconds: recovery(calls, fault, load.to, errorRate(baseline)),
+    steps: steps(calls, load, fault),
     latencyMs: { find: latencyOf('find'), book: latencyOf('book') },
     resent: calls.reduce((sum, c) => sum + c.resent, 0),
   };
@@ -63,11 +69,20 @@ export function percentiles(values: number[]): Percentiles {
   return { p50: at(0.5), p99: at(0.99), n: sorted.length };
 }
 
-/** The first 3-second window after the fault whose error rate is within 2 points of the baseline's. */
 function recovery(calls: Call[], fault: Window, loadEnd: number, baseline: number): number | undefined {
+  let recovered = fault.to;
   for (let from = fault.to; from + 3_000 <= loadEnd; from += 1_000) {
     const window = calls.filter((c) => c.startedAt >= from && c.startedAt < from + 3_000);
-    if (window.length && errorRate(window) <= baseline + 0.02) return (from - fault.to) / 1_000;
+    if (window.length && errorRate(window) > baseline + 0.02) recovered = from + 3_000;
   }
-  return undefined;
+  return recovered + 3_000 > loadEnd ? undefined : (recovered - fault.to) / 1_000;
+}
+
+function steps(calls: Call[], load: Window, fault: Window): Figures['steps'] {
+  const count = Math.ceil((load.to - load.from) / 5_000);
+  return Array.from({ length: count }, (_, i) => {
+    const from = load.from + i * 5_000;
+    const some = calls.filter((c) => c.startedAt >= from && c.startedAt < from + 5_000);
+    return { calls: some.length, errors: some.filter((c) => !OUTCOMES.has(c.answer)).length, duringFault: from + 5_000 > fault.from && from <= fault.to };
+  });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CACHE_RIGHT_WITHIN_MS, runScenario, type Plan, type ScenarioResult } from './run-scenario';
 import { DEADLINES } from './callers';
-import { machine, writeReport, type RunReport } from './report';
+import { machine, revision, writeReport, type RunReport } from './report';
 import { SCENARIOS } from './scenarios';
 import { soak, type SoakResult } from './soak';
 import { INSTANCE_CONSUMER_TTL_MS, startChaosSystem } from './system';
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   const soakMinutes = args.includes('--soak') ? Number(option('--soak-minutes') ?? 10) : undefined;
   const { plan, env } = args.includes('--light') ? LIGHT : FULL;
   const startedAt = new Date();
+  // Taken now: the checkout may change while the run goes on.
+  const measured = revision();
   const folder = path.resolve(option('--out') ?? path.join('chaos-report', startedAt.toISOString().replace(/[:.]/g, '-')));
   const echo = (line: string) => console.log(`[chaos] ${line}`);
   echo(`report: ${folder}`);
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: machine(),
+      revision: measured,
       settings: {
         plan: soakMinutes ? { soakMinutes } : plan,
         serviceEnv: env,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,8 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   machine: { cores: number; memoryGiB: number; node: string };
+  /** What was measured: the built checkout's commit, and how many files differed from it. */
+  revision: { commit: string; uncommittedFiles: number };
   /** What the run was set to: load, pace, thresholds. */
   settings: Record<string, unknown>;
   scenarios: ScenarioResult[];
@@ -28,11 +31,21 @@ export function machine(): RunReport['machine'] {
   return { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 }
 
+export function revision(): RunReport['revision'] {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    return { commit: git('rev-parse', 'HEAD').trim(), uncommittedFiles: git('status', '--porcelain').split('\n').filter(Boolean).length };
+  } catch {
+    return { commit: 'unknown', uncommittedFiles: 0 };
+  }
+}
+
 function markdown(report: RunReport): string {
   const lines = [
     '# Chaos run',
     '',
-    `${report.startedAt} to ${report.finishedAt}, on ${report.machine.cores} cores and ${report.machine.memoryGiB} GiB, Node ${report.machine.node}.`,
+    `${report.startedAt} to ${report.finishedAt}, on ${report.machine.cores} cores and ${report.machine.memoryGiB} GiB, Node ${report.machine.node}; ` +
+      `commit ${report.revision.commit.slice(0, 12)}${report.revision.uncommittedFiles ? ` with ${report.revision.uncommittedFiles} files changed beside it` : ''}.`,
     '',
     '| scenario | verdict | calls | error rate before / during / after | recovered after | failed verdicts |',
     '|---|---|---|---|---|---|',
@@ -75,6 +88,7 @@ function scenario(s: ScenarioResult): string[] {
     ...Object.entries(f.examples).map(([answer, message]) => `| e.g. ${answer} | ${message.replace(/\|/g, '\\|')} |`),
     `| error rate before / during / after the fault | ${rate(f.errorRate.baseline)} / ${rate(f.errorRate.duringFault)} / ${rate(f.errorRate.afterFault)} |`,
     `| time to recover (from the fault's end) | ${f.recoverySeconds === undefined ? 'not while the load ran' : `${f.recoverySeconds} s`} |`,
+    `| calls without an outcome / calls, each 5 s from the load's start (the fault's in brackets) | ${f.steps.map((s) => (s.duringFault ? `[${s.errors}/${s.calls}]` : `${s.errors}/${s.calls}`)).join(' ')} |`,
     `| slots.find before / during / after | ${latency(f.latencyMs.find.baseline)} / ${latency(f.latencyMs.find.duringFault)} / ${latency(f.latencyMs.find.afterFault)} |`,
     `| bookings.create before / during / after | ${latency(f.latencyMs.book.baseline)} / ${latency(f.latencyMs.book.duringFault)} / ${latency(f.latencyMs.book.afterFault)} |`,
     `| calls re-sent after the caller's own connection dropped | ${f.resent} |`,

@@ -51,6 +51,9 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
   await heal(system, timeline);
   const world = await seedWorld(system.admin, system.connector, plan.world);
   timeline.note(`seeded ${members(world).length} calendars in ${world.tenants.length} tenants, and ${world.witnesses.length} witnesses`);
+  // Asked now, the witnesses are in both availability instances' caches: a cache that misses their owners' edits shows.
+  const unready = await disagreements(system.admin, system.ledger, system.connector, world, world.witnesses);
+  timeline.note(`witnesses cached${unready.length ? ` (${unready.length} not right yet)` : ''}`);
   const stalledBefore = (await system.connector.tally()).stalled;
 
   const load = system.callers.start(world, plan.load);
@@ -59,8 +62,18 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
   await sleep(plan.baselineMs);
   const fault = await scenario.inject(system, timeline, plan.pace);
   timeline.note(`owners stop editing (${await owners.stop()} events added since the load began)`);
-  const witnesses = timeToAgree(() => disagreements(system.admin, system.ledger, system.connector, world, world.witnesses), CACHE_RIGHT_WITHIN_MS);
-  await sleep(plan.recoveryMs);
+  const witnessCheck = () => disagreements(system.admin, system.ledger, system.connector, world, world.witnesses);
+  const witnesses = await timeToAgree(witnessCheck, fault.to, CACHE_RIGHT_WITHIN_MS);
+  timeline.note(witnesses.ms === undefined ? 'witnesses not right yet' : `witnesses right ${(witnesses.ms / 1_000).toFixed(1)} s after the fault's end`);
+  // The witnesses are cached again by now: an edit after the fault shows whether changes still reach every cache.
+  for (const witness of world.witnesses) {
+    const { start, end } = ownerEvent(world);
+    await system.connector.ownerAdds(witness.calendarId, start, end);
+  }
+  const probedAt = timeline.note('each witness owner adds an event');
+  const probe = await timeToAgree(witnessCheck, probedAt, CACHE_RIGHT_WITHIN_MS);
+  timeline.note(probe.ms === undefined ? 'those edits not shown yet' : `those edits shown ${(probe.ms / 1_000).toFixed(1)} s later`);
+  await sleep(fault.to + plan.recoveryMs - Date.now());
   const loadTo = timeline.note('load stops');
   await load.stop();
   timeline.note(`load stopped: ${load.calls.length} calls answered or timed out`);
@@ -68,22 +81,20 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
   for (const [which, call] of failures.length ? ([['first', failures[0]], ['last', failures[failures.length - 1]]] as const) : []) {
     timeline.noteAt(call.startedAt, `${which} call without an outcome began (${call.op}: ${call.answer}; ${failures.length} in all)`);
   }
-  const witnessesRight = await witnesses;
-  timeline.note(witnessesRight.ms === undefined ? 'witnesses not right yet' : `witnesses right ${(witnessesRight.ms / 1_000).toFixed(1)} s after the fault's end`);
 
   // Calls the storm stalled are still carried out up to 30 s on: wait for them before comparing.
   if ((await system.connector.tally()).stalled > stalledBefore) await sleep(fault.to + STALL_MS + 1_000 - Date.now());
   await settle(system, world, timeline);
   const tenants = tenantIds(world);
   const [overlaps, bookings, events] = await Promise.all([system.ledger.overlaps(tenants), system.ledger.bookings(tenants), system.connector.events(tenants)]);
-  const everyone = await timeToAgree(() => disagreements(system.admin, system.ledger, system.connector, world, members(world)), CACHE_RIGHT_WITHIN_MS);
+  const everyone = await timeToAgree(() => disagreements(system.admin, system.ledger, system.connector, world, members(world)), Date.now(), CACHE_RIGHT_WITHIN_MS);
   timeline.note('verdicts taken');
 
   const verdicts = [
     noDoubleBooking(overlaps),
     providerAgrees(events, bookings),
     everyCallerAnswered(load.calls),
-    cachesRight(witnessesRight, everyone, CACHE_RIGHT_WITHIN_MS),
+    cachesRight({ afterFault: witnesses, afterEdit: probe, afterSettling: everyone }, CACHE_RIGHT_WITHIN_MS),
   ];
   return {
     name: scenario.name,

@@ -38,6 +38,7 @@ export interface World {
 export interface WorldShape {
   tenants: number;
   membersPerTenant: number;
+  /** At least one. */
   witnesses: number;
   days: number;
 }
@@ -88,8 +89,9 @@ export function members(world: World): Member[] {
   return world.tenants.flatMap((tenant) => tenant.members);
 }
 
+/** The world's tenants, the witnesses' included. */
 export function tenantIds(world: World): string[] {
-  return [...world.tenants.map((t) => t.tenantId), world.witnesses[0]?.tenantId].filter(Boolean);
+  return [...world.tenants.map((t) => t.tenantId), world.witnesses[0].tenantId];
 }
 
 async function seedTenant(bus: Bus, connector: ConnectorControl, world: Pick<World, 'from' | 'days'>, size: number): Promise<Tenant> {
