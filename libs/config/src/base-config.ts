@@ -23,6 +23,16 @@ export const baseConfig = {
   SHUTDOWN_GRACE_MS: milliseconds(10_000),
   /** Copies JetStream keeps of each stream and bucket: 1 on one server, 3 on a 3-node cluster. */
   JETSTREAM_REPLICAS: setting.int(1, 5, 1),
+  /**
+   * How long and how many bytes CALENDAR_EVENTS keeps (the oldest events go first). Every service
+   * brings the stream to these at start, so set them alike everywhere. A projection whose events
+   * aged out is rebuilt from its owner's data.
+   */
+  EVENT_STREAM_MAX_AGE_HOURS: setting.int(1, 87_600, 168),
+  EVENT_STREAM_MAX_BYTES: setting.int(1_048_576, 2 ** 50, 1_073_741_824),
+  /** The same for CALENDAR_DEAD_LETTERS, where events no handler could take wait for an operator. */
+  DEAD_LETTER_STREAM_MAX_AGE_HOURS: setting.int(1, 87_600, 720),
+  DEAD_LETTER_STREAM_MAX_BYTES: setting.int(1_048_576, 2 ** 50, 268_435_456),
   /** Connections each instance keeps to Postgres. */
   DATABASE_POOL_SIZE: setting.int(1, 200, 10),
   HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).optional(),

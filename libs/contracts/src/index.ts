@@ -5,6 +5,7 @@ export * from './gen/calendar/v1/holds_pb';
 export * from './gen/calendar/v1/admin_pb';
 export * from './gen/calendar/v1/events_pb';
 export * from './gen/calendar/v1/gateway_pb';
+export * from './gen/calendar/internal/v1/booking_pb';
 export * from './gen/calendar/internal/v1/gateway_pb';
 export * from './gen/calendar/internal/v1/health_pb';
 export * from './gen/calendar/internal/v1/connector_pb';

@@ -103,18 +103,24 @@ const ROLE_RULES: Record<NatsRole, RoleRules> = {
   },
   routing: {
     serves: [admin('tenants'), admin('members'), admin('services'), InternalRpcs.routingCandidates.subject],
-    calls: [],
+    calls: [InternalRpcs.currentBookings.subject],
     jetStream: { consumes: true },
   },
   availability: {
     serves: [Rpcs.slotsFind.subject, Rpcs.slotsExplain.subject, admin('availability'), InternalRpcs.availabilityCheck.subject],
-    calls: [InternalRpcs.routingCandidates.subject, Rpcs.membersGet.subject, `${connector('*')}.busy`],
+    calls: [
+      InternalRpcs.routingCandidates.subject,
+      InternalRpcs.currentBookings.subject,
+      Rpcs.membersGet.subject,
+      `${connector('*')}.busy`,
+      `${connector('*')}.connections`,
+    ],
     emits: [Events.availabilityChanged.subject, Broadcasts.freshBusy.subject],
     hears: [Broadcasts.freshBusy.subject, Broadcasts.bookingChanged.subject, Broadcasts.holdChanged.subject],
     jetStream: { consumes: true },
   },
   booking: {
-    serves: ['calendar.v1.bookings.*', 'calendar.v1.holds.*'],
+    serves: ['calendar.v1.bookings.*', 'calendar.v1.holds.*', InternalRpcs.currentBookings.subject],
     calls: [InternalRpcs.availabilityCheck.subject, InternalRpcs.routingCandidates.subject, Rpcs.slotsFind.subject, `${connector('*')}.events.*`],
     emits: ['calendar.v1.events.booking.>', 'calendar.v1.events.hold.>', Broadcasts.bookingChanged.subject, Broadcasts.holdChanged.subject],
     jetStream: { consumes: true, leases: true },

@@ -1,6 +1,7 @@
 import { getOption, type DescMessage, type DescMethodUnary } from '@bufbuild/protobuf';
 import { subject } from './gen/calendar/options_pb';
 import * as admin from './gen/calendar/v1/admin_pb';
+import * as booking from './gen/calendar/internal/v1/booking_pb';
 import { CalendarApi } from './gen/calendar/v1/api_pb';
 import * as bookings from './gen/calendar/v1/bookings_pb';
 import * as holds from './gen/calendar/v1/holds_pb';
@@ -139,6 +140,8 @@ export const InternalRpcs = {
     scheduling.CandidatesRequestSchema,
     scheduling.CandidatesResponseSchema,
   ),
+  /** The bookings as they stand, for projections of booking events to be rebuilt from. */
+  currentBookings: rpc('calendar.internal.booking.current', booking.CurrentBookingsRequestSchema, booking.CurrentBookingsResponseSchema),
 } as const;
 
 export const Broadcasts = {
@@ -164,6 +167,8 @@ export const connectorRpcs = (provider: string) => {
     updateEvent: rpc(`${base}.events.update`, connector.EventWriteSchema, connector.EventReplySchema),
     deleteEvent: rpc(`${base}.events.delete`, connector.EventRefSchema, connector.EventReplySchema),
     findEvent: rpc(`${base}.events.find`, connector.EventRefSchema, connector.EventReplySchema),
+    /** Every connection and its status now, for availability to be rebuilt from. */
+    connections: rpc(`${base}.connections`, connector.ConnectionsRequestSchema, connector.ConnectionsResponseSchema),
   } as const;
 };
 

@@ -4,7 +4,7 @@ import { createLogger, type Logger, withSpan } from '@calldesk/telemetry';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, ErrorCode, Events, NatsError, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from 'nats';
-import { EventStreams } from './event-streams';
+import { EventStreams, type StreamLimits } from './event-streams';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
 
 export interface BusOptions {
@@ -15,6 +15,8 @@ export interface BusOptions {
   requestTimeoutMs: number;
   /** Copies JetStream keeps of the streams this bus creates (default 1). */
   replicas?: number;
+  /** How long and how much the event streams keep (services set it; without it they are left as they are). */
+  streamLimits?: StreamLimits;
   logger?: Logger;
   /** Who this connection is; without it the connection is anonymous (a server without auth). */
   identity?: NatsIdentity;
@@ -67,7 +69,7 @@ export class Bus {
     private readonly options: BusOptions,
   ) {
     this.logger = options.logger ?? createLogger(options.service);
-    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1);
+    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1, options.streamLimits);
   }
 
   static async connect(options: BusOptions): Promise<Bus> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEAD_LETTER_STREAM, Events, STREAM } from '@calldesk/contracts';
 import { testNatsUrl } from '@calldesk/testing';
-import { connect, type NatsConnection } from 'nats';
+import { connect, DiscardPolicy, nanos, type NatsConnection } from 'nats';
 import { Bus } from './bus';
 import { backoff } from './event-streams';
 
@@ -37,6 +37,37 @@ describe('EventStreams (real NATS JetStream)', () => {
     const manager = await raw.jetstreamManager();
     expect((await manager.streams.info(STREAM.name)).config.subjects).toEqual([STREAM.subjects]);
     expect((await manager.streams.info(DEAD_LETTER_STREAM.name)).config.subjects).toEqual([DEAD_LETTER_STREAM.subjects]);
+  });
+
+  it('bounds both streams by age and size with the bus’s limits, the oldest events going first', async () => {
+    const limits = { events: { maxAgeMs: 7 * 86_400_000, maxBytes: 2 ** 30 }, deadLetters: { maxAgeMs: 30 * 86_400_000, maxBytes: 2 ** 28 } };
+    const bounded = await Bus.connect({ url: await testNatsUrl(), service: 'notifications', requestTimeoutMs: 2_000, streamLimits: limits });
+    try {
+      await bounded.events.ensureStreams();
+    } finally {
+      await bounded.drain();
+    }
+    const manager = await raw.jetstreamManager();
+    const events = (await manager.streams.info(STREAM.name)).config;
+    expect(events).toMatchObject({ max_age: nanos(limits.events.maxAgeMs), max_bytes: limits.events.maxBytes, discard: DiscardPolicy.Old, duplicate_window: nanos(3_600_000) });
+    const deadLetters = (await manager.streams.info(DEAD_LETTER_STREAM.name)).config;
+    expect(deadLetters).toMatchObject({ max_age: nanos(limits.deadLetters.maxAgeMs), max_bytes: limits.deadLetters.maxBytes, discard: DiscardPolicy.Old });
+    // A bus without limits leaves them as they are.
+    await bus.events.ensureStreams();
+    expect((await manager.streams.info(STREAM.name)).config).toMatchObject({ max_age: nanos(limits.events.maxAgeMs), max_bytes: limits.events.maxBytes });
+  });
+
+  it('tells each delivery when the stream stored its event', async () => {
+    const source = privateSource();
+    const stored: number[] = [];
+    const before = Date.now() * 1_000;
+    await bus.events.publish(source, { tenantId: 't1', memberId: 'm1', calendarId: 'c1', provider: 'google', changedAt: '2026-11-25T10:00:00Z' }, randomUUID());
+    await bus.events.consume(source, { durable: durable() }, async (_event, delivery) => {
+      stored.push(delivery.storedAtMicros);
+    });
+    await waitUntil(() => stored.length === 1);
+    expect(stored[0]).toBeGreaterThanOrEqual(before - 1_000_000);
+    expect(stored[0]).toBeLessThanOrEqual(Date.now() * 1_000 + 1_000_000);
   });
 
   it('consumes an event published twice with one Nats-Msg-Id once', async () => {

@@ -6,6 +6,7 @@ import {
   AckPolicy,
   ConsumerEvents,
   DeliverPolicy,
+  DiscardPolicy,
   nanos,
   StorageType,
   type ConsumerMessages,
@@ -15,6 +16,7 @@ import {
   type NatsConnection,
   type StreamConfig,
 } from 'nats';
+import { microsOf } from './stream-time';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
 
 export interface ConsumeOptions {
@@ -37,12 +39,40 @@ export interface ConsumeOptions {
    * consumer once the instance has been gone this long.
    */
   instanceScoped?: { inactiveThresholdMs: number };
+  /**
+   * For a projection of another service's data (a consumer that starts at the first event): the
+   * stream keeps events only so long and so many bytes, so when events this consumer never
+   * settled are gone from it (it is new and the stream no longer starts at its first event, or
+   * it fell behind the stream's start), this runs before the consumer pulls: it takes the current
+   * state from the owner. Retried until it succeeds, the consumer waiting meanwhile; a new
+   * consumer then starts after the stream's last event at `mark`.
+   */
+  rebuild?: (mark: StreamMark) => Promise<void>;
+}
+
+/** Where the stream stood before a projection asked its owner for the current state. */
+export interface StreamMark {
+  /** Its newest event then. */
+  lastSequence: number;
+  /**
+   * When the stream stored that event, in µs since the epoch: the owner's answer, read after it,
+   * holds everything up to it, and an event stored later is newer than the answer.
+   */
+  storedAtMicros: number;
+}
+
+/** How many bytes and how long each stream keeps; the oldest events go first. */
+export interface StreamLimits {
+  events: { maxAgeMs: number; maxBytes: number };
+  deadLetters: { maxAgeMs: number; maxBytes: number };
 }
 
 export interface Delivery {
   subject: string;
   msgId?: string;
   attempt: number;
+  /** When the stream stored the event, in µs since the epoch: later events have larger values. */
+  storedAtMicros: number;
 }
 
 /** Events may be a whole family with one body, e.g. `calendar.v1.events.booking.>`. */
@@ -65,14 +95,26 @@ export class EventStreams {
     private readonly service: string,
     private readonly logger: Logger,
     private readonly replicas: number,
+    private readonly limits?: StreamLimits,
   ) {
     this.js = connection.jetstream();
   }
 
-  /** Creates or updates the event and dead-letter streams; safe to call from every instance. */
+  /**
+   * Creates or updates the event and dead-letter streams, bounded by this bus's limits (without
+   * them, a stream is made unbounded and an existing one keeps its bounds); safe to call from
+   * every instance.
+   */
   async ensureStreams(): Promise<void> {
-    await this.ensureStream({ name: STREAM.name, subjects: [STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
-    await this.ensureStream({ name: DEAD_LETTER_STREAM.name, subjects: [DEAD_LETTER_STREAM.subjects] });
+    const events = this.limits?.events;
+    await this.ensureStream({
+      name: STREAM.name,
+      subjects: [STREAM.subjects],
+      // The server refuses a window longer than the stream keeps events.
+      duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, events?.maxAgeMs ?? DUPLICATE_WINDOW_MS)),
+      ...bounds(events),
+    });
+    await this.ensureStream({ name: DEAD_LETTER_STREAM.name, subjects: [DEAD_LETTER_STREAM.subjects], ...bounds(this.limits?.deadLetters) });
   }
 
   /** Publishes once per `msgId`: a second publish with the same id within the window is dropped. */
@@ -100,17 +142,22 @@ export class EventStreams {
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<void> {
     const position = new Position();
-    await this.ensureConsumer(source, options, position);
     const policy = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 60_000, ...options };
     const run: ConsumerRun = { stopped: false, loop: Promise.resolve() };
-    const first = await this.js.consumers.get(STREAM.name, options.durable);
-    run.messages = await first.consume({ max_messages: 64 });
+    // A projection to rebuild waits for its owner in the background, so the service starts meanwhile.
+    const missed = await this.missedEvents(options, position);
+    if (!missed) {
+      await this.ensureConsumer(source, options, position);
+      run.messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume({ max_messages: 64 });
+    }
     run.loop = (async () => {
-      while (!run.stopped) {
-        const lost = await this.pullUntilLost(run.messages!, (message) => this.deliver(source, policy, message, handler), position);
+      if (missed) run.messages = await this.prepare(source, options, position, run, { streamLost: false });
+      while (!run.stopped && run.messages) {
+        const lost = await this.pullUntilLost(run.messages, (message) => this.deliver(source, policy, message, handler), position);
         if (run.stopped || !lost) return;
         // The pull loop would wait for missed heartbeats before asking again: start a new one.
-        run.messages = await this.makeAgain(source, options, position, lost, run);
+        this.logger.warn('event consumer was lost and is made again', { consumer: options.durable, resumeAt: position.resumeAt() });
+        run.messages = await this.prepare(source, options, position, run, { streamLost: lost === ConsumerEvents.StreamNotFound });
       }
     })();
     this.running.push(run);
@@ -136,26 +183,64 @@ export class EventStreams {
     return lost;
   }
 
-  /** The consumer (and, if it went too, the streams) made again, retried until it works or this stops. */
-  private async makeAgain<Body extends DescMessage>(
+  /**
+   * The consumer made (again, after it was lost; with the streams if they went too), its
+   * projection first rebuilt where events it never settled are gone; retried until it works or
+   * this stops.
+   */
+  private async prepare<Body extends DescMessage>(
     source: EventSource<Body>,
     options: ConsumeOptions,
     position: Position,
-    lost: ConsumerEvents,
     run: ConsumerRun,
+    { streamLost }: { streamLost: boolean },
   ): Promise<ConsumerMessages | undefined> {
     for (let attempt = 1; !run.stopped; attempt++) {
       try {
-        if (lost === ConsumerEvents.StreamNotFound) await this.ensureStreams();
+        if (streamLost) await this.ensureStreams();
+        const missed = await this.missedEvents(options, position);
+        if (missed) {
+          await options.rebuild!(missed);
+          position.rebuiltTo(missed.lastSequence);
+          this.logger.info('projection rebuilt from its owner: events it had not seen were gone from the stream', { consumer: options.durable });
+        }
         await this.ensureConsumer(source, options, position);
-        this.logger.warn('event consumer was lost and is made again', { consumer: options.durable, resumeAt: position.resumeAt() });
-        return await (await this.js.consumers.get(STREAM.name, options.durable)).consume({ max_messages: 64 });
+        const messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume({ max_messages: 64 });
+        if (!run.stopped) return messages;
+        messages.stop();
       } catch (error) {
-        this.logger.error('event consumer could not be made again', { consumer: options.durable, error: (error as Error).message });
+        this.logger.warn('event consumer not ready yet; trying again', { consumer: options.durable, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 250, 10_000)));
       }
     }
     return undefined;
+  }
+
+  /**
+   * Where the stream stands when events this projection never settled are gone from it, else
+   * undefined. A stream made again (its sequence started over, behind this instance's position)
+   * holds nothing this instance handled: the position is forgotten.
+   */
+  private async missedEvents(options: ConsumeOptions, position: Position): Promise<StreamMark | undefined> {
+    if (!options.rebuild || options.instanceScoped || options.startAt === 'new') return undefined;
+    const { state } = await (await this.jsm()).streams.info(STREAM.name);
+    if ((position.resumeAt() ?? 0) > state.last_seq + 1) position.forget();
+    const next = position.resumeAt() ?? (await this.nextOfConsumer(options.durable)) ?? 1;
+    if (next >= state.first_seq) return undefined;
+    return { lastSequence: state.last_seq, storedAtMicros: microsOf(state.last_ts) };
+  }
+
+  /** The first event the durable consumer has not settled, or undefined when there is no such consumer. */
+  private async nextOfConsumer(durable: string): Promise<number | undefined> {
+    try {
+      const info = await (await this.jsm()).consumers.info(STREAM.name, durable);
+      // Past the ack floor, unless nothing awaits an ack: then past the last delivered (which
+      // moves over events of other subjects too).
+      return (info.num_ack_pending ? info.ack_floor.stream_seq : info.delivered.stream_seq) + 1;
+    } catch (error) {
+      if ((error as { api_error?: { err_code?: number } }).api_error?.err_code === CONSUMER_NOT_FOUND) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -193,7 +278,7 @@ export class EventStreams {
 
   private async deliver<Body extends DescMessage>(
     source: EventSource<Body>,
-    policy: Required<Omit<ConsumeOptions, 'instanceScoped' | 'startAt'>>,
+    policy: Required<Omit<ConsumeOptions, 'instanceScoped' | 'startAt' | 'rebuild'>>,
     message: JsMsg,
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<Settled> {
@@ -201,6 +286,7 @@ export class EventStreams {
       subject: message.subject,
       msgId: message.headers?.get('Nats-Msg-Id') || undefined,
       attempt: message.info.redeliveryCount,
+      storedAtMicros: Math.floor(message.info.timestampNanos / 1_000),
     };
     return context.with(contextFromHeaders(message.headers), () =>
       withSpan(`${message.subject} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': message.subject, 'messaging.consumer.group.name': policy.durable } }, async (): Promise<Settled> => {
@@ -261,6 +347,12 @@ export class EventStreams {
 
 /** What the server says when a consumer is gone. */
 const LOST = [ConsumerEvents.ConsumerNotFound, ConsumerEvents.ConsumerDeleted, ConsumerEvents.StreamNotFound];
+/** The JetStream API's error code for a consumer that does not exist. */
+const CONSUMER_NOT_FOUND = 10014;
+
+function bounds(limits: { maxAgeMs: number; maxBytes: number } | undefined): Partial<StreamConfig> {
+  return limits ? { max_age: nanos(limits.maxAgeMs), max_bytes: limits.maxBytes, discard: DiscardPolicy.Old } : {};
+}
 
 /** One consumer's pull loop: the messages it pulls now (a new set after it was made again). */
 interface ConsumerRun {
@@ -287,6 +379,16 @@ class Position {
     }
     this.unsettled.delete(sequence);
     this.last = Math.max(this.last, sequence);
+  }
+
+  /** The projection was rebuilt with everything up to `sequence`. */
+  rebuiltTo(sequence: number): void {
+    this.last = Math.max(this.last, sequence);
+  }
+
+  forget(): void {
+    this.last = 0;
+    this.unsettled.clear();
   }
 
   /** Undefined until this instance has handled an event. */

@@ -1,5 +1,5 @@
 import type { ServiceName } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
+import { Bus, type StreamLimits } from '@calldesk/messaging';
 import { openDataSource } from '@calldesk/persistence';
 import { createLogger } from '@calldesk/telemetry';
 import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
@@ -40,6 +40,7 @@ export class ServiceKitModule {
             service: options.service,
             requestTimeoutMs: options.config.NATS_REQUEST_TIMEOUT_MS,
             replicas: options.config.JETSTREAM_REPLICAS,
+            streamLimits: streamLimitsOf(options.config),
             logger,
             identity: {
               user: options.config.NATS_USER,
@@ -84,4 +85,13 @@ export function serviceRoot(options: ServiceKitOptions & { module: Type }): Type
   @Module({ imports: [ServiceKitModule.forRoot(options), options.module] })
   class ServiceRoot {}
   return ServiceRoot;
+}
+
+const HOUR_MS = 3_600_000;
+
+function streamLimitsOf(config: BaseConfig): StreamLimits {
+  return {
+    events: { maxAgeMs: config.EVENT_STREAM_MAX_AGE_HOURS * HOUR_MS, maxBytes: config.EVENT_STREAM_MAX_BYTES },
+    deadLetters: { maxAgeMs: config.DEAD_LETTER_STREAM_MAX_AGE_HOURS * HOUR_MS, maxBytes: config.DEAD_LETTER_STREAM_MAX_BYTES },
+  };
 }

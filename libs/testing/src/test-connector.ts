@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import {
   Connection_Status,
+  ConnectionStatusChangedSchema,
   connectorRpcs,
   Events,
   RpcError,
+  type ConnectionStatusChanged,
   type EventReplySchema,
   type EventWrite,
 } from '@calldesk/contracts';
@@ -61,6 +63,8 @@ export class TestConnector {
   /** Every busy request, so tests can tell cached answers from fresh ones. */
   readonly busyRequests: { memberId: string; fresh: boolean }[] = [];
   private readonly behaviour = new Map<string, Behaviour>();
+  /** Each connection's status as last said on the stream, by connection id: what `.connections` answers. */
+  private readonly connections = new Map<string, ConnectionStatusChanged>();
   /** Answers held back by 'timeout', released at close so the connector can drain. */
   private readonly heldBack = new Set<() => void>();
   /** Runs before an event is written, e.g. to make the provider slow or failing. */
@@ -217,6 +221,11 @@ export class TestConnector {
       if (event) await this.changed(ref.calendarId);
       return { found: Boolean(event) };
     });
+    this.bus.serve(rpcs.connections, async (request) => {
+      const ids = [...this.connections.keys()].sort().filter((id) => !request.pageToken || id > request.pageToken);
+      const page = ids.slice(0, request.pageSize ?? 100);
+      return { connections: page.map((id) => this.connections.get(id)!), nextPageToken: ids.length > page.length ? page[page.length - 1] : undefined };
+    });
     this.bus.serve(rpcs.findEvent, async (ref) => {
       const calendar = this.calendars.get(ref.calendarId);
       if (!calendar) return { found: false };
@@ -280,11 +289,9 @@ export class TestConnector {
   }
 
   private async publishStatus(tenantId: string, memberId: string, status: Connection_Status): Promise<void> {
-    await this.bus.events.publish(
-      Events.connectionStatus,
-      { tenantId, memberId, connectionId: `conn-${memberId}`, provider: this.provider, status },
-      randomUUID(),
-    );
+    const connection = create(ConnectionStatusChangedSchema, { tenantId, memberId, connectionId: `conn-${memberId}`, provider: this.provider, status });
+    this.connections.set(connection.connectionId, connection);
+    await this.bus.events.publish(Events.connectionStatus, connection, randomUUID());
   }
 }
 

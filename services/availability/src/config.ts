@@ -18,6 +18,21 @@ export const availabilityConfig = {
    * cut off from NATS); one that comes back after this makes them again and resumes where it was.
    */
   INSTANCE_CONSUMER_TTL_MS: setting.int(1_000, 86_400_000, 10 * 60_000),
+  /**
+   * The connectors this deployment runs (their providers, comma-separated): when connection.status
+   * events availability never saw have aged out of the stream, it asks each for its connections,
+   * and waits for each that does not answer.
+   */
+  CONNECTOR_PROVIDERS: z
+    .string()
+    .default('google,microsoft,caldav')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((provider) => provider.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/, 'must be provider names, comma-separated'))),
 };
 
 export type AvailabilityConfig = z.infer<z.ZodObject<typeof availabilityConfig>>;

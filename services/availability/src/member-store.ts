@@ -13,6 +13,9 @@ export interface MemberConnection {
   status: string;
 }
 
+/** Bookings that ended longer ago than this no longer constrain anything. */
+export const ENDED_BOOKINGS_MATTER_MS = 2 * 86_400_000;
+
 /** What this service knows of a member, apart from calendar busy times. */
 export interface MemberRecord {
   profile?: StoredProfile;
@@ -82,12 +85,11 @@ export class MemberStore {
     const records = new Map<string, MemberRecord>(memberIds.map((id) => [id, { bookings: [], connections: [] }]));
     const [profiles, bookings, connections] = await Promise.all([
       this.db.query(`SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`, [tenantId, memberIds]),
-      // Bookings that ended long ago no longer constrain anything.
       this.db.query(
         `SELECT booking_id, member_id, starts_at, ends_at, expires_at FROM booked_spans
-          WHERE tenant_id = $1 AND member_id = ANY($2) AND live AND ends_at > now() - interval '2 days'
+          WHERE tenant_id = $1 AND member_id = ANY($2) AND live AND ends_at > now() - $3 * interval '1 millisecond'
             AND (expires_at IS NULL OR expires_at > now())`,
-        [tenantId, memberIds],
+        [tenantId, memberIds, ENDED_BOOKINGS_MATTER_MS],
       ),
       this.db.query(
         `SELECT connection_id, member_id, provider, status FROM member_connections WHERE tenant_id = $1 AND member_id = ANY($2)`,

@@ -14,6 +14,7 @@ import { DateTime } from 'luxon';
 import { availabilityConfig } from '../../availability/src/config';
 import { AvailabilityModule } from '../../availability/src/availability.module';
 import { migrations as availabilityMigrations } from '../../availability/src/migrations';
+import { routingConfig } from '../../routing/src/config';
 import { routingMigrations } from '../../routing/src/migrations';
 import { RoutingModule } from '../../routing/src/routing.module';
 import { BookingModule } from './booking.module';
@@ -38,7 +39,13 @@ export interface Stack {
 /** Routing, availability and `instances` booking services on one fresh database, with a test connector. */
 export async function startStack(instances = 1, env: Record<string, string> = {}): Promise<Stack> {
   const database = await createTestDatabase();
-  const routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
+  const routing = await startInProcessService({
+    service: 'routing',
+    module: RoutingModule,
+    migrations: routingMigrations,
+    databaseUrl: database.url,
+    configShape: routingConfig,
+  });
   const availability = await startInProcessService({
     service: 'availability',
     module: AvailabilityModule,
@@ -54,22 +61,24 @@ export async function startStack(instances = 1, env: Record<string, string> = {}
   }
   const connector = await TestConnector.start('test');
   const client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 30_000 });
-  return {
+  const stack: Stack = {
     database,
     routing,
     availability,
     bookings,
     connector,
     client,
+    // Closes the services the stack holds now: a test may have replaced one.
     async stop() {
       await client.drain();
       await connector.close();
-      for (const booking of bookings) await booking.close();
-      await availability.close();
-      await routing.close();
+      for (const booking of stack.bookings) await booking.close();
+      await stack.availability.close();
+      await stack.routing.close();
       await database.drop();
     },
   };
+  return stack;
 }
 
 /** A tenant whose members work 9 to 5 every day, connected to the test connector. */

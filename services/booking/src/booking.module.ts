@@ -4,6 +4,7 @@ import { BookingRepository } from './bookings/booking.repository';
 import { BookingsHandler } from './bookings/bookings.handler';
 import { ChangeBooking } from './bookings/change-booking';
 import { CreateBooking } from './bookings/create-booking';
+import { CurrentBookingsHandler } from './bookings/current-bookings.handler';
 import { ProviderChangesConsumer } from './bookings/provider-changes.consumer';
 import { Reconciler } from './bookings/reconciler';
 import { Settlement } from './bookings/settlement';
@@ -36,6 +37,7 @@ import { OutboxRelay } from './outbox/outbox-relay';
     HoldExpiry,
     ChangeBooking,
     BookingsHandler,
+    CurrentBookingsHandler,
     Reconciler,
     ProviderChangesConsumer,
   ],

@@ -12,6 +12,7 @@ import { CalendarsHandler } from './connections/calendars.handler';
 import { ConnectHandler } from './connections/connect.handler';
 import { ConnectionHealth } from './connections/connection-health';
 import { ConnectionStore } from './connections/connection-store';
+import { ConnectionsPageHandler } from './connections/connections-page.handler';
 import { BookingEventStore } from './events/booking-event-store';
 import { BookingEventsHandler } from './events/booking-events.handler';
 import { CalendarPoller } from './sync/calendar-poller';
@@ -34,6 +35,7 @@ import { OwnEventWatch } from './sync/own-event-watch';
     BookingEventStore,
     ConnectHandler,
     CalendarsHandler,
+    ConnectionsPageHandler,
     BusyHandler,
     RecurringSeries,
     BookingEventsHandler,

@@ -6,6 +6,7 @@ import type { MicrosoftConfig } from './config';
 import { ConnectFlow } from './connections/connect-flow';
 import { ConnectionStatusPublisher } from './connections/connection-status';
 import { ConnectionsHandler } from './connections/connections.handler';
+import { ConnectionsPageHandler } from './connections/connections-page.handler';
 import { ConnectorHandler } from './contract/connector.handler';
 import { GraphClient } from './graph/graph-client';
 import { MicrosoftOAuth } from './graph/microsoft-oauth';
@@ -36,6 +37,7 @@ import { WebhookHandler } from './sync/webhook.handler';
     CalendarSync,
     ConnectFlow,
     ConnectionsHandler,
+    ConnectionsPageHandler,
     ConnectorHandler,
     WebhookHandler,
   ],

@@ -61,8 +61,8 @@ export class CacheInvalidation implements OnApplicationBootstrap {
         const span = await applyHold(this.db, hold);
         if (span) this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), span.live);
       }),
-      this.bus.events.consume(Events.connectionStatus, options('connections'), async (event) => {
-        await applyConnection(this.db, event);
+      this.bus.events.consume(Events.connectionStatus, options('connections'), async (event, delivery) => {
+        await applyConnection(this.db, event, delivery.storedAtMicros);
         this.members.invalidate(event.tenantId, event.memberId);
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);
       }),

@@ -44,14 +44,21 @@ async function applySpan(
   return row && { live: row.live, start: row.starts_at, end: row.ends_at, ...(row.expires_at ? { expiresAt: row.expires_at } : {}) };
 }
 
-/** Records which connector holds a member's calendars and whether it can be read. */
-export async function applyConnection(db: DataSource, event: ConnectionStatusChanged): Promise<void> {
+/**
+ * Records which connector holds a member's calendars and whether it can be read, as of `version`:
+ * when the stream stored the event (µs), or, rebuilt from a connector, when it stored the last
+ * event before the connector was asked. An older version never overwrites a newer one, so the
+ * two consumers that apply events, redelivery and a rebuild racing with events are harmless.
+ */
+export async function applyConnection(db: DataSource, event: ConnectionStatusChanged, version: number): Promise<void> {
   await db.query(
-    `INSERT INTO member_connections (connection_id, tenant_id, member_id, provider, status, updated_at)
-     VALUES ($1, $2, $3, $4, $5, now())
+    `INSERT INTO member_connections (connection_id, tenant_id, member_id, provider, status, updated_at, version)
+     VALUES ($1, $2, $3, $4, $5, now(), $6)
      ON CONFLICT (connection_id) DO UPDATE
-       SET status = excluded.status, provider = excluded.provider, member_id = excluded.member_id, updated_at = now()`,
-    [event.connectionId, event.tenantId, event.memberId, event.provider, Connection_Status[event.status]],
+       SET status = excluded.status, provider = excluded.provider, member_id = excluded.member_id, updated_at = now(),
+           version = excluded.version
+       WHERE member_connections.version IS NULL OR member_connections.version < excluded.version`,
+    [event.connectionId, event.tenantId, event.memberId, event.provider, Connection_Status[event.status], version],
   );
 }
 

@@ -271,6 +271,20 @@ export class BookingRepository {
     return rows.map(toRow);
   }
 
+  /**
+   * Bookings that have had an event (confirmed, or cancelled after) and end after `endsAfter`, in
+   * id order after `afterId`: what projections of booking events are rebuilt from.
+   */
+  async current(endsAfter: Date, limit: number, afterId?: string): Promise<BookingRow[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM bookings
+        WHERE status IN ('confirmed', 'cancelled') AND ends_at > $1 AND ($2::uuid IS NULL OR id > $2)
+        ORDER BY id LIMIT $3`,
+      [endsAfter, afterId ?? null, limit],
+    );
+    return rows.map(toRow);
+  }
+
   /** Pending bookings not touched for `graceMs`: left by a crash. */
   async abandoned(graceMs: number, limit: number): Promise<BookingRow[]> {
     const rows = await this.db.query(
@@ -344,6 +358,6 @@ export function isOverlap(error: unknown): boolean {
     (error as { constraint?: string })?.constraint === OVERLAP;
 }
 
-function isUuid(id: string): boolean {
+export function isUuid(id: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
