@@ -18,6 +18,7 @@ import { IdempotencyStore } from './idempotency/idempotency.store';
 import { CalendarLock } from './locks/calendar-lock';
 import { OutboxHealth } from './outbox/outbox-health';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { RetentionPurge } from './retention/retention-purge';
 
 @Module({
   providers: [
@@ -40,6 +41,7 @@ import { OutboxRelay } from './outbox/outbox-relay';
     CurrentBookingsHandler,
     Reconciler,
     ProviderChangesConsumer,
+    RetentionPurge,
   ],
 })
 export class BookingModule {}

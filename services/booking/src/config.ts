@@ -20,6 +20,15 @@ export const bookingConfig = {
   PROVIDER_WRITE_TIMEOUT_MS: setting.int(100, 60_000, 10_000),
   /** How often holds past their expiry are said to have ended (their time is free at expiry regardless). */
   HOLD_EXPIRY_INTERVAL_MS: setting.int(100, 600_000, 5_000),
+  /**
+   * How long a request's answer is kept for repeats of its idempotencyKey: a repeat after that is
+   * a new request (and may book again).
+   */
+  IDEMPOTENCY_RETENTION_HOURS: setting.int(1, 87_600, 72),
+  /** How long a published outbox row is kept, to look into what was sent; rows not yet published stay. */
+  OUTBOX_RETENTION_HOURS: setting.int(1, 87_600, 24),
+  /** How often idempotency records and published outbox rows past their retention are deleted. */
+  RETENTION_PURGE_INTERVAL_MS: setting.int(1_000, 86_400_000, 600_000),
 };
 
 export type BookingConfig = z.infer<z.ZodObject<typeof bookingConfig>>;

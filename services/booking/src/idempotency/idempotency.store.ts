@@ -51,7 +51,7 @@ export class IdempotencyStore {
     return taken[0] ? { kind: 'run', claim: { tenantId, key, bookingId: taken[0].booking_id ?? undefined } } : { kind: 'busy' };
   }
 
-  /** The answer, kept forever for repeats. */
+  /** The answer, kept for repeats for IDEMPOTENCY_RETENTION_HOURS (RetentionPurge). */
   async complete(claim: Claim, reply: unknown): Promise<void> {
     await this.db.query(`UPDATE idempotency SET reply = $3, lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2`, [
       claim.tenantId,
