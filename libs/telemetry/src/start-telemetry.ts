@@ -15,17 +15,24 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { startMetrics, type ProcessMetrics } from './metrics';
 
 export interface Telemetry {
   /** Present when started with `inMemory`: every finished span, for tests. */
   readonly memory?: InMemorySpanExporter;
+  readonly metrics: ProcessMetrics;
   shutdown(): Promise<void>;
 }
 
 let started: Telemetry | undefined;
 
+/** This process's metrics as Prometheus text; empty before startTelemetry. */
+export async function prometheusText(): Promise<string> {
+  return started ? started.metrics.prometheusText() : '';
+}
+
 /**
- * Starts tracing for this process. Call it before anything loads `pg` or `http` (a service's
+ * Starts tracing and metrics for this process. Call it before anything loads `pg` or `http` (a service's
  * main.ts imports its telemetry.ts first), or their calls are not traced. Spans go to OTLP/HTTP
  * when OTEL_EXPORTER_OTLP_ENDPOINT is set and to memory when asked; otherwise none are recorded,
  * which costs nothing on the hot path, while trace context still passes from caller to callee.
@@ -33,11 +40,14 @@ let started: Telemetry | undefined;
 export function startTelemetry(serviceName: string, options: { inMemory?: boolean } = {}): Telemetry {
   if (started) return started;
   if (process.env.OTEL_LOG_LEVEL === 'debug') diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.DEBUG);
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName });
+  // Metrics are always kept: a scrape of /metrics reads them whether or not spans go anywhere.
+  const metrics = startMetrics(resource);
   if (!options.inMemory && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     // Nowhere to send spans: record none, but still carry callers' trace context through.
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    started = { shutdown: async () => undefined };
+    started = { metrics, shutdown: () => metrics.shutdown() };
     return started;
   }
 
@@ -50,7 +60,7 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
   }
 
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    resource,
     spanProcessors: processors,
   });
   provider.register();
@@ -72,6 +82,12 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     ],
   });
 
-  started = { memory, shutdown: () => provider.shutdown() };
+  started = {
+    memory,
+    metrics,
+    shutdown: async () => {
+      await Promise.all([provider.shutdown(), metrics.shutdown()]);
+    },
+  };
   return started;
 }

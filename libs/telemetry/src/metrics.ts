@@ -1,0 +1,44 @@
+import { metrics, type Meter } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+
+/**
+ * The meter every instrument comes from. The metrics API has no proxy provider as tracing has,
+ * so an instrument made before startTelemetry would stay a no-op: classes take their instruments
+ * in their constructors, which run after it.
+ */
+export function meter(): Meter {
+  return metrics.getMeter('calldesk');
+}
+
+export interface ProcessMetrics {
+  /** This process's metrics in the Prometheus text format, read when asked (a scrape). */
+  prometheusText(): Promise<string>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts this process's MeterProvider: always readable as Prometheus text (served by the health
+ * port's /metrics), and pushed over OTLP/HTTP too when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ */
+export function startMetrics(resource: Resource): ProcessMetrics {
+  // Its own server stays off: the service's health server answers /metrics with its text.
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const readers: IMetricReader[] = [prometheus];
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    // The exporter reads the endpoint and OTEL_METRIC_EXPORT_* settings from the environment.
+    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
+  }
+  const provider = new MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(provider);
+  const serializer = new PrometheusSerializer();
+  return {
+    async prometheusText() {
+      const { resourceMetrics } = await prometheus.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}
