@@ -13,15 +13,16 @@ export interface Logger {
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /**
- * One JSON line per entry on stdout, with the active trace id so an SRE can go from a log line
- * to its trace. Fields are for ids and counts; callers never pass event details or customer data.
+ * One JSON line per entry on stdout, with the active trace and span ids so an SRE can go from a
+ * log line to its trace and to the very step within it that wrote the line. Fields are for ids
+ * and counts; callers never pass event details or customer data.
  */
 export function createLogger(service: string, level: LogLevel = 'info'): Logger {
   const write = (entryLevel: LogLevel, message: string, fields?: LogFields) => {
     if (rank[entryLevel] < rank[level]) return;
-    const traceId = trace.getActiveSpan()?.spanContext().traceId;
+    const { traceId, spanId } = trace.getActiveSpan()?.spanContext() ?? {};
     process.stdout.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: entryLevel, service, message, traceId, ...fields })}\n`,
+      `${JSON.stringify({ time: new Date().toISOString(), level: entryLevel, service, message, traceId, spanId, ...fields })}\n`,
     );
   };
   return {
