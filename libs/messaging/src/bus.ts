@@ -5,6 +5,7 @@ import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, ErrorCode, Events, NatsError, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { EventStreams, type StreamLimits } from './event-streams';
+import { RpcMetrics } from './rpc-metrics';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
 
 export interface BusOptions {
@@ -63,6 +64,7 @@ export class Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly logger: Logger;
+  private readonly metrics = new RpcMetrics();
 
   private constructor(
     readonly connection: NatsConnection,
@@ -121,15 +123,25 @@ export class Bus {
   ): Promise<MessageShape<Res>> {
     const subject = options.subject ?? rpc.subject;
     const timeout = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const startedAt = performance.now();
     return withSpan(`${subject} request`, { kind: SpanKind.CLIENT, attributes: natsAttributes(subject) }, async () => {
       const body = encoder.encode(encodeJson(rpc.request, create(rpc.request, request)));
       let reply: Msg;
       try {
         reply = await this.connection.request(subject, body, { timeout, headers: headersWithTrace() });
       } catch (error) {
-        throw transportError(error, subject, timeout);
+        const failure = transportError(error, subject, timeout);
+        this.metrics.called(rpc.subject, startedAt, failure.code);
+        throw failure;
       }
-      return decodeReply(rpc.response, reply.data);
+      try {
+        const response = decodeReply(rpc.response, reply.data);
+        this.metrics.called(rpc.subject, startedAt, 'ok');
+        return response;
+      } catch (error) {
+        this.metrics.called(rpc.subject, startedAt, error instanceof RpcError ? error.code : 'internal');
+        throw error;
+      }
     });
   }
 
@@ -181,13 +193,16 @@ export class Bus {
     msg: Msg,
   ): Promise<void> {
     const parent = contextFromHeaders(msg.headers);
+    const startedAt = performance.now();
     await context.with(parent, () =>
       withSpan(`${msg.subject} process`, { kind: SpanKind.SERVER, attributes: natsAttributes(msg.subject) }, async (span) => {
         let reply: string;
+        let result = 'ok';
         try {
           const request = decodeJson(rpc.request, msg.data);
           reply = encodeJson(rpc.response, create(rpc.response, await handler(request)));
         } catch (error) {
+          // A declined request is another service's to answer, and its time is counted there.
           if (error instanceof Decline) {
             span.setAttribute('rpc.declined', true);
             return;
@@ -196,8 +211,10 @@ export class Bus {
           span.setStatus({ code: SpanStatusCode.ERROR, message: rpcError.code });
           span.setAttribute('rpc.error_code', rpcError.code);
           reply = JSON.stringify(rpcError.toJSON());
+          result = rpcError.code;
         }
         if (msg.reply) msg.respond(encoder.encode(reply));
+        this.metrics.served(rpc.subject, startedAt, result);
       }),
     );
   }
