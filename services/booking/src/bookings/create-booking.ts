@@ -15,6 +15,7 @@ import type { BookingConfig } from '../config';
 import { HoldRepository } from '../holds/hold.repository';
 import type { Claim } from '../idempotency/idempotency.store';
 import { Alternatives } from './alternatives';
+import { BookingMetrics } from './booking-metrics';
 import { BookingRepository, type BookingRow } from './booking.repository';
 import type { Deadline } from './deadline';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
@@ -32,6 +33,8 @@ import { SlotAttempts, type Attempt, type CheckedSlot } from './slot-attempts';
  */
 @Injectable()
 export class CreateBooking {
+  private readonly metrics = new BookingMetrics();
+
   constructor(
     private readonly bus: Bus,
     private readonly attempts: SlotAttempts,
@@ -47,10 +50,29 @@ export class CreateBooking {
   }
 
   async create(request: CreateBookingRequest, claim: Claim, candidates: Promise<CandidatesResponse>, deadline: Deadline): Promise<JsonObject> {
+    const startedAt = performance.now();
+    try {
+      return await this.decide(request, claim, candidates, deadline, startedAt);
+    } catch (error) {
+      this.metrics.failed(startedAt, error);
+      throw error;
+    }
+  }
+
+  private async decide(
+    request: CreateBookingRequest,
+    claim: Claim,
+    candidates: Promise<CandidatesResponse>,
+    deadline: Deadline,
+    startedAt: number,
+  ): Promise<JsonObject> {
     if (claim.bookingId) {
       // A run before this one died after holding a booking: finish that one first.
       const earlier = await this.settlement.settle(request.tenantId, claim.bookingId);
-      if (earlier?.status === 'confirmed') return confirmed(earlier);
+      if (earlier?.status === 'confirmed') {
+        this.metrics.confirmed(startedAt);
+        return confirmed(earlier);
+      }
       // Unsettled (the provider cannot be asked now): a second booking for this request could
       // end up beside the first. The caller retries later.
       if (earlier?.status === 'pending') {
@@ -62,11 +84,15 @@ export class CreateBooking {
     const tried = hold ? routing.candidates.filter((c) => c.memberId === hold.memberId) : routing.candidates;
     if (hold && !tried.length) throw RpcError.invalidArgument('holdId', 'the hold is for a member who no longer serves this service');
     const outcome = await this.attempts.first(request, routing, tried, deadline, (slot) => this.book(request, claim, routing, slot, hold?.id), hold?.id);
-    if (outcome.kind === 'taken') return confirmed(outcome.value);
+    if (outcome.kind === 'taken') {
+      this.metrics.confirmed(startedAt);
+      return confirmed(outcome.value);
+    }
     // Only when no candidate could even be checked is the answer an error rather than a conflict.
     if (!outcome.refusals.length && outcome.failure) throw outcome.failure;
     const reason = outcome.refusals[0]?.reason ?? ConflictReason.slot_taken;
     const alternatives = await this.alternatives.near(request, Date.parse(request.start), outcome.refusals);
+    this.metrics.conflict(startedAt, reason);
     return outcomeJson({ outcome: BookingOutcome_Outcome.conflict, reason, alternatives });
   }
 

@@ -1,0 +1,35 @@
+import { ConflictReason, RpcError } from '@calldesk/contracts';
+import { meter } from '@calldesk/telemetry';
+import type { Counter, Histogram } from '@opentelemetry/api';
+
+/**
+ * What new bookings came to and how long they took, per outcome (`confirmed`, `conflict`, or the
+ * error code a create failed with) and, for conflicts, the reason the first candidate gave.
+ * Replays of an idempotency key are not counted: only the run that decided the answer is.
+ */
+export class BookingMetrics {
+  private readonly outcomes: Counter;
+  private readonly duration: Histogram;
+
+  constructor() {
+    this.outcomes = meter().createCounter('booking.outcomes', { description: 'New bookings by outcome and conflict reason' });
+    this.duration = meter().createHistogram('booking.create.duration', { unit: 'ms', description: 'Time to decide a new booking, by outcome and conflict reason' });
+  }
+
+  confirmed(startedAt: number): void {
+    this.record(startedAt, { outcome: 'confirmed' });
+  }
+
+  conflict(startedAt: number, reason: ConflictReason): void {
+    this.record(startedAt, { outcome: 'conflict', reason: ConflictReason[reason] ?? 'unknown' });
+  }
+
+  failed(startedAt: number, error: unknown): void {
+    this.record(startedAt, { outcome: error instanceof RpcError ? error.code : 'internal' });
+  }
+
+  private record(startedAt: number, attributes: { outcome: string; reason?: string }): void {
+    this.outcomes.add(1, attributes);
+    this.duration.record(performance.now() - startedAt, attributes);
+  }
+}
