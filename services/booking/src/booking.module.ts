@@ -17,6 +17,7 @@ import { Idempotent } from './idempotency/idempotent';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { CalendarLock } from './locks/calendar-lock';
 import { OutboxHealth } from './outbox/outbox-health';
+import { OutboxMetrics } from './outbox/outbox-metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { RetentionPurge } from './retention/retention-purge';
 
@@ -24,6 +25,7 @@ import { RetentionPurge } from './retention/retention-purge';
   providers: [
     OutboxRelay,
     OutboxHealth,
+    OutboxMetrics,
     BookingRepository,
     CalendarLock,
     IdempotencyStore,
