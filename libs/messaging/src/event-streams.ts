@@ -1,7 +1,7 @@
 import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { DEAD_LETTER_STREAM, encodeJson, STREAM, type EventType } from '@calldesk/contracts';
 import { withSpan, type Logger } from '@calldesk/telemetry';
-import { context, SpanKind } from '@opentelemetry/api';
+import { context, SpanKind, type Context } from '@opentelemetry/api';
 import {
   AckPolicy,
   ConsumerEvents,
@@ -117,18 +117,24 @@ export class EventStreams {
     await this.ensureStream({ name: DEAD_LETTER_STREAM.name, subjects: [DEAD_LETTER_STREAM.subjects], ...bounds(this.limits?.deadLetters) });
   }
 
-  /** Publishes once per `msgId`: a second publish with the same id within the window is dropped. */
+  /**
+   * Publishes once per `msgId`: a second publish with the same id within the window is dropped.
+   * `parent` is the trace the event belongs to when that is not the active one (an outbox row
+   * published by whichever request woke the relay belongs to the booking that wrote it).
+   */
   async publish<Body extends DescMessage>(
     event: EventSource<Body>,
     body: MessageInitShape<Body>,
     msgId: string,
     subject = event.subject,
+    parent: Context = context.active(),
   ): Promise<{ duplicate: boolean }> {
-    return withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } }, async () => {
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': msgId };
+    return context.with(parent, () => withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, attributes }, async () => {
       const data = encoder.encode(encodeJson(event.body, create(event.body, body)));
       const ack = await this.js.publish(subject, data, { msgID: msgId, headers: headersWithTrace() });
       return { duplicate: ack.duplicate };
-    });
+    }));
   }
 
   /**

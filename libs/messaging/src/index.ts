@@ -3,3 +3,4 @@ export { EventStreams, backoff, type ConsumeOptions, type Delivery, type EventSo
 export { natsAnswers } from './nats-answers';
 export { forEachPage } from './pages';
 export { deployedNatsAuthorization, natsServerAuthorization, passwordVariable, type PasswordSource } from './nats-server-auth';
+export { contextFromTraceContext, traceContextNow } from './trace-headers';

@@ -18,3 +18,15 @@ export function contextFromHeaders(headers: MsgHdrs | undefined): Context {
     keys: (carrier) => carrier.keys(),
   });
 }
+
+/** W3C traceparent/tracestate of the active context, to keep beside work done later (an outbox row). */
+export function traceContextNow(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+/** The trace context kept by traceContextNow, so later work joins the trace that asked for it. */
+export function contextFromTraceContext(carrier: Record<string, string> | null | undefined): Context {
+  return carrier ? propagation.extract(context.active(), carrier) : context.active();
+}

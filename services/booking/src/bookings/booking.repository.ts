@@ -1,5 +1,6 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Booking_Status, BookingSchema, Events, encodeJson, RpcError, type Booking } from '@calldesk/contracts';
+import { traceContextNow } from '@calldesk/messaging';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Fence } from '../locks/lock-fences';
@@ -164,6 +165,8 @@ export class BookingRepository {
       }[event].subject,
       msgId: `booking:${row.id}:${event}:${next.updatedAt.getTime()}`,
       body: encodeJson(BookingSchema, toBooking(next)),
+      // The relay publishes the event inside this booking's trace, whoever wakes it.
+      traceContext: JSON.stringify(traceContextNow()),
     };
     let changed: number;
     try {
@@ -174,7 +177,7 @@ export class BookingRepository {
                   cancel_reason = $15, attention = $16
             WHERE id = $10 AND updated_at = $11 AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM fence))
            RETURNING id),
-         queued AS (INSERT INTO outbox (subject, msg_id, body) SELECT $12, $13, $14::jsonb FROM changed WHERE $12::text IS NOT NULL),
+         queued AS (INSERT INTO outbox (subject, msg_id, body, trace_context) SELECT $12, $13, $14::jsonb, $20::jsonb FROM changed WHERE $12::text IS NOT NULL),
          answered AS (
            UPDATE idempotency SET reply = $19::jsonb, lease_until = now()
             WHERE $17::text IS NOT NULL AND tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM changed))
@@ -184,6 +187,7 @@ export class BookingRepository {
           next.heldStart, next.heldEnd, next.updatedAt, row.id, row.updatedAt,
           outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null, next.cancelReason ?? null, next.attention ?? null,
           answer?.claim.tenantId ?? null, answer?.claim.key ?? null, answer ? JSON.stringify(answer.reply(next)) : null,
+          outbox?.traceContext ?? null,
         ],
       );
     } catch (error) {

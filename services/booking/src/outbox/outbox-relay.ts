@@ -1,6 +1,6 @@
 import { fromJson, type JsonValue, type MessageInitShape } from '@bufbuild/protobuf';
 import { Broadcasts, Events, type BookingSchema, type EventType, type HoldSchema } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
+import { Bus, contextFromTraceContext } from '@calldesk/messaging';
 import type { Logger } from '@calldesk/telemetry';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -8,6 +8,14 @@ import { DataSource } from 'typeorm';
 import type { BookingConfig } from '../config';
 
 const BATCH = 100;
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  msg_id: string;
+  body: JsonValue;
+  trace_context: Record<string, string> | null;
+}
 const CLAIM_S = 30;
 
 /**
@@ -75,12 +83,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     for (;;) {
       // One statement claims a batch for CLAIM_S; a relay that dies mid-batch leaves its rows to
       // the next claim after that, and JetStream drops what it had already published.
-      const [rows]: [{ id: string; subject: string; msg_id: string; body: JsonValue }[], number] = await this.db.query(
+      const [rows]: [OutboxRow[], number] = await this.db.query(
         `UPDATE outbox SET claimed_until = now() + $2 * interval '1 second'
           WHERE id IN (SELECT id FROM outbox
                         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING id, subject, msg_id, body`,
+          RETURNING id, subject, msg_id, body, trace_context`,
         [BATCH, CLAIM_S],
       );
       rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -88,7 +96,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       try {
         for (const row of rows) {
           const event = eventOf(row.subject);
-          await this.bus.events.publish(event, fromJson(event.body, row.body), row.msg_id);
+          await this.bus.events.publish(event, fromJson(event.body, row.body), row.msg_id, row.subject, contextFromTraceContext(row.trace_context));
           published.push(row.id);
         }
       } finally {

@@ -1,0 +1,93 @@
+import { startTelemetry, withSpan } from '@calldesk/telemetry';
+import { BookingOutcome_Outcome, Rpcs, RpcError } from '@calldesk/contracts';
+import { waitFor } from '@calldesk/testing';
+import { SpanKind } from '@opentelemetry/api';
+import { DataSource } from 'typeorm';
+import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
+import { OutboxRelay } from './outbox/outbox-relay';
+
+const telemetry = startTelemetry('booking-observability-int', { inMemory: true });
+
+describe('what SREs see of bookings: metrics and traces (real NATS, Postgres, test connector)', () => {
+  let stack: Stack;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    stack = await startStack(1);
+    db = stack.bookings[0].app.get(DataSource);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await telemetry.shutdown();
+  });
+
+  const create = (body: Record<string, unknown>) => stack.client.request(Rpcs.bookingsCreate, body as never);
+  const outboxDrained = () => waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM booking.outbox WHERE published_at IS NULL`))[0].n === 0);
+
+  it('counts outcomes, RPC durations per subject and error code, and the outbox backlog in the Prometheus text', async () => {
+    const { tenantId, serviceId } = await team(stack, { size: 1 });
+    expect((await create({ idempotencyKey: key(), tenantId, serviceId, start: at(10), customer })).outcome).toBe(BookingOutcome_Outcome.confirmed);
+    expect((await create({ idempotencyKey: key(), tenantId, serviceId, start: at(11), customer })).outcome).toBe(BookingOutcome_Outcome.confirmed);
+    expect((await create({ idempotencyKey: key(), tenantId, serviceId, start: at(10), customer })).outcome).toBe(BookingOutcome_Outcome.conflict);
+    stack.connector.beforeCreate = async () => {
+      throw new RpcError('unavailable', 'the provider did not answer');
+    };
+    try {
+      await expect(create({ idempotencyKey: key(), tenantId, serviceId, start: at(14), customer })).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      stack.connector.beforeCreate = undefined;
+    }
+    await outboxDrained();
+
+    const text = await telemetry.metrics.prometheusText();
+    const value = (name: string, labels = '') => sample(text, name, labels);
+    expect(value('booking_outcomes_total', 'outcome="confirmed"')).toBe(2);
+    expect(value('booking_outcomes_total', 'outcome="conflict",reason="slot_taken"')).toBe(1);
+    expect(value('booking_outcomes_total', 'outcome="unavailable"')).toBe(1);
+    expect(value('rpc_server_duration_count', 'subject="calendar.v1.bookings.create",error_code="ok"')).toBe(3);
+    expect(value('rpc_server_duration_count', 'subject="calendar.v1.bookings.create",error_code="unavailable"')).toBe(1);
+    expect(value('rpc_client_duration_count', 'subject="calendar.v1.bookings.create",error_code="ok"')).toBe(3);
+    expect(value('rpc_client_duration_count', 'subject="calendar.v1.bookings.create",error_code="unavailable"')).toBe(1);
+    expect(value('outbox_backlog')).toBe(0);
+    expect(value('outbox_oldest_age')).toBe(0);
+  }, 60_000);
+
+  it('publishes each booking event inside the trace of the booking that wrote it, not of the request that woke the relay', async () => {
+    const teams = [await team(stack, { size: 1 }), await team(stack, { size: 1 })];
+    telemetry.memory!.reset();
+    // The relay sleeps through both bookings, so that neither of them is the one that wakes it.
+    const relay = stack.bookings[0].app.get(OutboxRelay);
+    const asleep = jest.spyOn(relay, 'wake').mockImplementation(() => undefined);
+    const calls = await Promise.all(
+      teams.map(({ tenantId, serviceId }) =>
+        withSpan('caller', {}, async (span) => ({
+          traceId: span.spanContext().traceId,
+          reply: await create({ idempotencyKey: key(), tenantId, serviceId, start: at(12), customer }),
+        })),
+      ),
+    );
+    asleep.mockRestore();
+    const waker = await withSpan('a later request', {}, async (span) => {
+      relay.wake();
+      return span.spanContext().traceId;
+    });
+    await outboxDrained();
+    const publishes = () => telemetry.memory!.getFinishedSpans().filter((span) => span.kind === SpanKind.PRODUCER && span.name.startsWith('calendar.v1.events.booking.'));
+    await waitFor(async () => publishes().length >= 2);
+    expect(new Set([waker, ...calls.map((call) => call.traceId)]).size).toBe(3);
+    for (const { traceId, reply } of calls) {
+      const own = publishes().filter((span) => String(span.attributes['messaging.message.id']).startsWith(`booking:${reply.booking!.id}:`));
+      expect(own).toHaveLength(1);
+      expect(publishes().filter((span) => span.spanContext().traceId === traceId)).toEqual(own);
+    }
+    expect(publishes().filter((span) => span.spanContext().traceId === waker)).toEqual([]);
+  }, 60_000);
+});
+
+/** The value of the one series of `name` whose labels begin with `labels` (the exporter adds its own after them). */
+function sample(text: string, name: string, labels: string): number {
+  const start = labels ? `${name}{${labels}` : `${name}{`;
+  const lines = text.split('\n').filter((line) => line.startsWith(start) && (!labels || /^[,}]/.test(line.slice(start.length))));
+  expect(lines).toHaveLength(1);
+  return Number(lines[0].slice(lines[0].lastIndexOf(' ') + 1));
+}
