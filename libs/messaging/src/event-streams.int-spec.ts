@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DEAD_LETTER_STREAM, Events, STREAM } from '@calldesk/contracts';
+import { startTelemetry } from '@calldesk/telemetry';
 import { testNatsUrl } from '@calldesk/testing';
 import { connect, DiscardPolicy, nanos, type NatsConnection } from 'nats';
 import { Bus } from './bus';
 import { backoff } from './event-streams';
 
 const changed = Events.calendarChanged;
+const telemetry = startTelemetry('event-streams-int');
 
 describe('EventStreams (real NATS JetStream)', () => {
   let bus: Bus;
@@ -30,6 +32,7 @@ describe('EventStreams (real NATS JetStream)', () => {
     const manager = await raw.jetstreamManager();
     for (const name of durables) await manager.consumers.delete(STREAM.name, name).catch(() => undefined);
     await raw.close();
+    await telemetry.shutdown();
   });
 
   it('creates the streams idempotently', async () => {
@@ -143,6 +146,9 @@ describe('EventStreams (real NATS JetStream)', () => {
     expect(times[2] - times[1]).toBeGreaterThanOrEqual(200);
     expect(deadLetters[0]).toMatchObject({ original: source.subject, error: 'downstream refused' });
     expect(JSON.parse(deadLetters[0].body)).toMatchObject({ calendarId: 'c9' });
+    const metrics = await telemetry.metrics.prometheusText();
+    expect(metrics).toMatch(new RegExp(`^events_redeliveries_total\\{consumer="${name}",[^}]*\\} 2$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^events_dead_letters_total\\{consumer="${name}",cause="failed",[^}]*\\} 1$`, 'm'));
   });
 
   it('gives an instance-scoped consumer only the events published after it started', async () => {

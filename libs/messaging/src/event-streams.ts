@@ -17,6 +17,7 @@ import {
   type StreamConfig,
 } from 'nats';
 import { microsOf } from './stream-time';
+import { EventMetrics } from './event-metrics';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
 
 export interface ConsumeOptions {
@@ -89,6 +90,7 @@ export class EventStreams {
   private readonly js: JetStreamClient;
   private manager?: JetStreamManager;
   private readonly running: ConsumerRun[] = [];
+  private readonly metrics = new EventMetrics();
 
   constructor(
     private readonly connection: NatsConnection,
@@ -149,6 +151,7 @@ export class EventStreams {
   ): Promise<void> {
     const position = new Position();
     const policy = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 60_000, ...options };
+    const consumer = options.instanceScoped ? `${this.service}:per-instance` : options.durable;
     const run: ConsumerRun = { stopped: false, loop: Promise.resolve() };
     // A projection to rebuild waits for its owner in the background, so the service starts meanwhile.
     const missed = await this.missedEvents(options, position);
@@ -159,7 +162,7 @@ export class EventStreams {
     run.loop = (async () => {
       if (missed) run.messages = await this.prepare(source, options, position, run, { streamLost: false });
       while (!run.stopped && run.messages) {
-        const lost = await this.pullUntilLost(run.messages, (message) => this.deliver(source, policy, message, handler), position);
+        const lost = await this.pullUntilLost(run.messages, (message) => this.deliver(source, policy, consumer, message, handler), position);
         if (run.stopped || !lost) return;
         // The pull loop would wait for missed heartbeats before asking again: start a new one.
         this.logger.warn('event consumer was lost and is made again', { consumer: options.durable, resumeAt: position.resumeAt() });
@@ -285,6 +288,7 @@ export class EventStreams {
   private async deliver<Body extends DescMessage>(
     source: EventSource<Body>,
     policy: Required<Omit<ConsumeOptions, 'instanceScoped' | 'startAt' | 'rebuild'>>,
+    consumer: string,
     message: JsMsg,
     handler: (body: MessageShape<Body>, delivery: Delivery) => Promise<void>,
   ): Promise<Settled> {
@@ -294,6 +298,7 @@ export class EventStreams {
       attempt: message.info.redeliveryCount,
       storedAtMicros: Math.floor(message.info.timestampNanos / 1_000),
     };
+    if (delivery.attempt > 1) this.metrics.redelivered(consumer);
     return context.with(contextFromHeaders(message.headers), () =>
       withSpan(`${message.subject} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': message.subject, 'messaging.consumer.group.name': policy.durable } }, async (): Promise<Settled> => {
         let body: MessageShape<Body>;
@@ -301,6 +306,7 @@ export class EventStreams {
           body = fromJson(source.body, JSON.parse(decoder.decode(message.data)) as JsonValue, { ignoreUnknownFields: true });
         } catch (error) {
           await this.deadLetter(policy.durable, message, `undecodable: ${(error as Error).message}`);
+          this.metrics.deadLettered(consumer, 'undecodable');
           return 'settled';
         }
         try {
@@ -310,6 +316,7 @@ export class EventStreams {
         } catch (error) {
           if (delivery.attempt >= policy.maxAttempts) {
             await this.deadLetter(policy.durable, message, (error as Error).message);
+            this.metrics.deadLettered(consumer, 'failed');
             return 'settled';
           }
           message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
