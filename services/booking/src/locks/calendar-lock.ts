@@ -6,6 +6,7 @@ import type { BookingConfig } from '../config';
 import { CalendarLeases } from './calendar-lease';
 import { KeyedMutex } from './keyed-mutex';
 import { LockFences, type Fence } from './lock-fences';
+import { LockMetrics } from './lock-metrics';
 
 /**
  * Serializes booking attempts per calendar: first in this process (an actor per key, so
@@ -18,6 +19,7 @@ export class CalendarLock implements OnModuleInit {
   private readonly mailboxes = new KeyedMutex();
   private leases!: CalendarLeases;
   private readonly fences: LockFences;
+  private readonly metrics = new LockMetrics();
 
   constructor(
     private readonly bus: Bus,
@@ -43,6 +45,7 @@ export class CalendarLock implements OnModuleInit {
     work: (fence: Fence, contended: boolean) => Promise<T>,
     settled?: () => Promise<T | undefined>,
   ): Promise<T> {
+    const startedAt = performance.now();
     if (settled && this.mailboxes.isBusy(lockKey)) {
       await this.mailboxes.passed(lockKey);
       const answer = await settled();
@@ -55,6 +58,7 @@ export class CalendarLock implements OnModuleInit {
         if (answer !== undefined) return answer;
       }
       const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
+      this.metrics.acquired(startedAt, lease.waited);
       try {
         return await work(await this.fences.grant(lease.key), lease.waited);
       } finally {
