@@ -38,6 +38,8 @@ describe('what SREs see of bookings: metrics and traces (real NATS, Postgres, te
       stack.connector.beforeCreate = undefined;
     }
     await outboxDrained();
+    // The same question twice: the second is answered from the busy cache.
+    for (let i = 0; i < 2; i++) await stack.client.request(Rpcs.slotsFind, { tenantId, serviceId, from: at(15), to: at(16) });
 
     const text = await telemetry.metrics.prometheusText();
     const value = (name: string, labels = '') => sample(text, name, labels);
@@ -48,6 +50,10 @@ describe('what SREs see of bookings: metrics and traces (real NATS, Postgres, te
     expect(value('rpc_server_duration_count', 'subject="calendar.v1.bookings.create",error_code="unavailable"')).toBe(1);
     expect(value('rpc_client_duration_count', 'subject="calendar.v1.bookings.create",error_code="ok"')).toBe(3);
     expect(value('rpc_client_duration_count', 'subject="calendar.v1.bookings.create",error_code="unavailable"')).toBe(1);
+    expect(value('booking_lock_wait_count', 'contended="false"')).toBe(3);
+    expect(value('availability_live_check_duration_count', 'provider="test",outcome="verified"')).toBe(3);
+    expect(value('availability_busy_cache_hits_total', 'provider="test"')).toBeGreaterThanOrEqual(1);
+    expect(value('availability_busy_cache_misses_total', 'provider="test"')).toBeGreaterThanOrEqual(1);
     expect(value('outbox_backlog')).toBe(0);
     expect(value('outbox_oldest_age')).toBe(0);
   }, 60_000);

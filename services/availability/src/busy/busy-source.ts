@@ -6,6 +6,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AvailabilityConfig } from '../config';
 import type { MemberConnection } from '../member-store';
 import { BusyCache, busyKey, type BusySnapshot } from './busy-cache';
+import { BusyMetrics } from './busy-metrics';
 
 /** Why a member's busy time could not be verified; such a member is offered nothing. */
 export type UnverifiedReason = 'not_connected' | 'needs_reauth' | 'calendar_unavailable';
@@ -34,6 +35,7 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class BusySource {
   readonly cache: BusyCache;
+  private readonly metrics = new BusyMetrics();
 
   constructor(
     private readonly bus: Bus,
@@ -76,10 +78,25 @@ export class BusySource {
     window: Interval,
     fresh: boolean,
   ): Promise<BusySnapshot | { failed: UnverifiedReason }> {
+    if (!fresh) return this.read(tenantId, memberId, provider, window, false);
+    const startedAt = performance.now();
+    const snapshot = await this.read(tenantId, memberId, provider, window, true);
+    this.metrics.liveRead(provider, startedAt, 'failed' in snapshot ? snapshot.failed : 'verified');
+    return snapshot;
+  }
+
+  private async read(
+    tenantId: string,
+    memberId: string,
+    provider: string,
+    window: Interval,
+    fresh: boolean,
+  ): Promise<BusySnapshot | { failed: UnverifiedReason }> {
     const key = busyKey(tenantId, memberId, provider);
     const now = Date.now();
     if (!fresh) {
       const cached = this.cache.get(key, window.start, window.end, now);
+      this.metrics.cacheLookup(provider, cached !== undefined);
       if (cached) return cached;
     }
     const generation = this.cache.generation(tenantId, memberId);
