@@ -68,7 +68,8 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => request.url === '/healthz',
+        // Liveness probes and metric scrapes come every few seconds and tell nothing of a request.
+        ignoreIncomingRequestHook: (request) => request.url === '/healthz' || request.url === '/metrics',
         // Query strings carry OAuth codes and states: spans keep paths only.
         requestHook: (span, request) => {
           if (!(request instanceof IncomingMessage) || !request.url?.includes('?')) return;

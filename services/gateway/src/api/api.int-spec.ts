@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Rpcs } from '@calldesk/contracts';
+import { startTelemetry } from '@calldesk/telemetry';
 import { startInProcessHttpService, waitFor, type InProcessHttpService } from '@calldesk/testing';
 import { at, startStack, ZONE, type Stack } from '../../../booking/src/booking-under-test';
 import { gatewayConfig } from '../config';
@@ -7,6 +8,7 @@ import { GatewayModule } from '../gateway.module';
 import { migrations } from '../migrations';
 
 const OPERATOR = `op-${'x'.repeat(40)}`;
+const telemetry = startTelemetry('gateway-api-int');
 
 describe('the gateway HTTP API over the real services', () => {
   let stack: Stack;
@@ -26,6 +28,7 @@ describe('the gateway HTTP API over the real services', () => {
   afterAll(async () => {
     await gateway?.close();
     await stack?.stop();
+    await telemetry.shutdown();
   }, 30_000);
 
   const call = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -58,6 +61,14 @@ describe('the gateway HTTP API over the real services', () => {
   it('keeps operator routes for the operator', async () => {
     expect((await call('POST', '/v1/tenants', 'wrong', { name: 'x', timeZone: ZONE })).status).toBe(401);
     expect((await fetch(`${gateway.url}/v1/tenant`)).status).toBe(401);
+  });
+
+  it('serves its metrics for Prometheus at /metrics, without a key', async () => {
+    expect((await call('POST', '/v1/tenants', OPERATOR, { name: `t-${randomUUID()}`, timeZone: ZONE })).status).toBe(201);
+    const scrape = await fetch(`${gateway.url}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await scrape.text()).toMatch(/^rpc_client_duration_count\{subject="calendar\.v1\.admin\.tenants\.create",error_code="ok",[^}]*\} [1-9]/m);
   });
 
   it('is ready on its own NATS and Postgres while connector-microsoft is away, books all the same, and tells the operator', async () => {
