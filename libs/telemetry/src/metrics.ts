@@ -28,7 +28,8 @@ export function startMetrics(resource: Resource): ProcessMetrics {
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const readers: IMetricReader[] = [prometheus];
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-    // The exporter reads the endpoint and OTEL_METRIC_EXPORT_* settings from the environment.
+    // The exporter reads the endpoint (and OTEL_EXPORTER_OTLP_* tuning) from the environment;
+    // the reader pushes once a minute.
     readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
   }
   const provider = new MeterProvider({ resource, readers });
