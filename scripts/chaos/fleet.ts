@@ -57,11 +57,14 @@ export class Fleet {
     await current.stop();
   }
 
-  /** Starts an instance again (stopping it first if it still runs), with its environment and its NATS node. */
-  async restart(name: string): Promise<void> {
+  /**
+   * Starts an instance again (stopping it first if it still runs), with its environment and its
+   * NATS node, and `env` over them for this life only.
+   */
+  async restart(name: string, env: Record<string, string> = {}): Promise<void> {
     const member = this.member(name);
     await member.current.stop();
-    member.current = await launch(name, member.kind, member.env);
+    member.current = await launch(name, member.kind, { ...member.env, ...env });
     member.lives.push(member.current);
   }
 

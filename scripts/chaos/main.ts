@@ -4,9 +4,9 @@ import path from 'node:path';
 import { CACHE_RIGHT_WITHIN_MS, runScenario, type Plan, type ScenarioResult } from './run-scenario';
 import { DEADLINES } from './callers';
 import { machine, revision, writeReport, type RunReport } from './report';
-import { SCENARIOS } from './scenarios';
+import { INSTANCE_CONSUMER_TTL_MS, SCENARIOS } from './scenarios';
 import { soak, type SoakResult } from './soak';
-import { INSTANCE_CONSUMER_TTL_MS, startChaosSystem } from './system';
+import { startChaosSystem } from './system';
 import { Timeline } from './timeline';
 import { REALISTIC_LATENCY } from './realistic-provider';
 
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
         callerDeadlinesMs: DEADLINES,
         providerLatency: REALISTIC_LATENCY,
         cacheRightWithinMs: CACHE_RIGHT_WITHIN_MS,
-        availabilityInstanceConsumerTtlMs: INSTANCE_CONSUMER_TTL_MS,
+        frozenAvailabilityInstanceConsumerTtlMs: INSTANCE_CONSUMER_TTL_MS,
         services: system.fleet.names(),
       },
       scenarios,

@@ -92,6 +92,7 @@ function scenario(s: ScenarioResult): string[] {
     `| slots.find before / during / after | ${latency(f.latencyMs.find.baseline)} / ${latency(f.latencyMs.find.duringFault)} / ${latency(f.latencyMs.find.afterFault)} |`,
     `| bookings.create before / during / after | ${latency(f.latencyMs.book.baseline)} / ${latency(f.latencyMs.book.duringFault)} / ${latency(f.latencyMs.book.afterFault)} |`,
     `| calls re-sent after the caller's own connection dropped | ${f.resent} |`,
+    `| provider calls (429 / 500 / stalled; the connector gave up) | ${s.provider.calls} (${s.provider.throttled} / ${s.provider.failed} / ${s.provider.stalled}; ${s.provider.gaveUp}) |`,
     '',
     'Timeline:',
     '',

@@ -2,7 +2,7 @@ import { OUTCOMES, type Load } from './callers';
 import { disagreements, timeToAgree } from './caches';
 import type { ConnectorControl } from './connector-control';
 import { figures, type Figures } from './figures';
-import { STALL_MS } from './realistic-provider';
+import { STALL_MS, type ProviderTally } from './realistic-provider';
 import type { Pace, Scenario } from './scenarios';
 import { LEASE_BUCKET_STREAM, type ChaosSystem } from './system';
 import { Timeline, type Moment } from './timeline';
@@ -31,6 +31,8 @@ export interface ScenarioResult {
   pass: boolean;
   verdicts: Verdict[];
   figures: Figures;
+  /** The provider's calls during the scenario, and their faults. */
+  provider: ProviderTally;
   /** The fault's window, as on the timeline. */
   fault: { from: number; to: number };
   timeline: Moment[];
@@ -49,12 +51,13 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
   const timeline = new Timeline(origin, (line) => echo(`[${scenario.name}] ${line}`));
   timeline.note(scenario.title);
   await heal(system, timeline);
+  await scenario.prepare?.(system, timeline);
   const world = await seedWorld(system.admin, system.connector, plan.world);
   timeline.note(`seeded ${members(world).length} calendars in ${world.tenants.length} tenants, and ${world.witnesses.length} witnesses`);
   // Asked now, the witnesses are in both availability instances' caches: a cache that misses their owners' edits shows.
   const unready = await disagreements(system.admin, system.ledger, system.connector, world, world.witnesses);
   timeline.note(`witnesses cached${unready.length ? ` (${unready.length} not right yet)` : ''}`);
-  const stalledBefore = (await system.connector.tally()).stalled;
+  const providerBefore = await system.connector.tally();
 
   const load = system.callers.start(world, plan.load);
   const loadFrom = timeline.note(`load: ${plan.load.callers ? `${plan.load.callers} callers` : `${plan.load.perSecond} sessions/s`} of slots.find then bookings.create`);
@@ -83,12 +86,14 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
   }
 
   // Calls the storm stalled are still carried out up to 30 s on: wait for them before comparing.
-  if ((await system.connector.tally()).stalled > stalledBefore) await sleep(fault.to + STALL_MS + 1_000 - Date.now());
+  if ((await system.connector.tally()).stalled > providerBefore.stalled) await sleep(fault.to + STALL_MS + 1_000 - Date.now());
   await settle(system, world, timeline);
   const tenants = tenantIds(world);
   const [overlaps, bookings, events] = await Promise.all([system.ledger.overlaps(tenants), system.ledger.bookings(tenants), system.connector.events(tenants)]);
+  const providerAfter = await system.connector.tally();
   const everyone = await timeToAgree(() => disagreements(system.admin, system.ledger, system.connector, world, members(world)), Date.now(), CACHE_RIGHT_WITHIN_MS);
   timeline.note('verdicts taken');
+  await scenario.restore?.(system, timeline);
 
   const verdicts = [
     noDoubleBooking(overlaps),
@@ -102,6 +107,13 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
     pass: verdicts.every((v) => v.pass),
     verdicts,
     figures: figures(load.calls, { from: loadFrom, to: loadTo }, fault),
+    provider: {
+      calls: providerAfter.calls - providerBefore.calls,
+      throttled: providerAfter.throttled - providerBefore.throttled,
+      failed: providerAfter.failed - providerBefore.failed,
+      stalled: providerAfter.stalled - providerBefore.stalled,
+      gaveUp: providerAfter.gaveUp - providerBefore.gaveUp,
+    },
     fault,
     timeline: timeline.moments,
     origin,

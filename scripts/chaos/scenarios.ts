@@ -2,7 +2,7 @@ import { STREAM } from '@calldesk/contracts';
 import { waitFor } from '@calldesk/testing';
 import type { Window } from './figures';
 import { CALM, STORM } from './realistic-provider';
-import { INSTANCE_CONSUMER_TTL_MS, LEASE_BUCKET_STREAM, type ChaosSystem } from './system';
+import { LEASE_BUCKET_STREAM, type ChaosSystem } from './system';
 import type { Timeline } from './timeline';
 
 export interface Pace {
@@ -16,10 +16,19 @@ export interface Pace {
 export interface Scenario {
   name: string;
   title: string;
+  /** Sets the system up for this scenario before its calendars and load (e.g. a setting of one instance). */
+  prepare?(system: ChaosSystem, timeline: Timeline): Promise<void>;
   /** Injects the fault and undoes what an operator (or Kubernetes) would; answers the fault's window. */
   inject(system: ChaosSystem, timeline: Timeline, pace: Pace): Promise<Window>;
+  /** Puts back what `prepare` changed, once the verdicts are taken. */
+  restore?(system: ChaosSystem, timeline: Timeline): Promise<void>;
 }
 
+/**
+ * availability's INSTANCE_CONSUMER_TTL_MS for the frozen instance (the default is 10 minutes), so
+ * that a freeze outlives its consumers in seconds.
+ */
+export const INSTANCE_CONSUMER_TTL_MS = 10_000;
 // nats.js pulls with 30 s expiries: a frozen instance's last pull keeps its consumers alive that long.
 const PULL_EXPIRY_MS = 30_000;
 const FREEZE_MS = PULL_EXPIRY_MS + INSTANCE_CONSUMER_TTL_MS + 10_000;
@@ -85,6 +94,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'availability-frozen',
     title: `an availability instance cut off past its consumers' inactivity threshold (SIGSTOP ${FREEZE_MS / 1_000} s), then back`,
+    async prepare({ fleet }, timeline) {
+      await fleet.restart('availability-2', { INSTANCE_CONSUMER_TTL_MS: String(INSTANCE_CONSUMER_TTL_MS) });
+      timeline.note(`availability-2 restarted with INSTANCE_CONSUMER_TTL_MS=${INSTANCE_CONSUMER_TTL_MS} (the default is 10 minutes)`);
+    },
     async inject({ fleet, jetstream }, timeline) {
       const consumers = async () => {
         const names: string[] = [];
@@ -109,6 +122,10 @@ export const SCENARIOS: Scenario[] = [
         () => timeline.note('availability-2 did not say it made lost consumers again within 90 s'),
       );
       return { from, to };
+    },
+    async restore({ fleet }, timeline) {
+      await fleet.restart('availability-2');
+      timeline.note('availability-2 restarted with the default INSTANCE_CONSUMER_TTL_MS');
     },
   },
   {

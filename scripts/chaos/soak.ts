@@ -28,7 +28,7 @@ export interface SoakResult {
 }
 
 /** 50 days of calendars: room for the soak's bookings without filling them. */
-export const SOAK_WORLD: WorldShape = { tenants: 10, membersPerTenant: 10, witnesses: 1, days: 50 };
+const SOAK_WORLD: WorldShape = { tenants: 10, membersPerTenant: 10, witnesses: 1, days: 50 };
 
 /**
  * Capacity first (sessions a second the system completes with 48 callers that never pause),

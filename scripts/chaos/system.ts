@@ -11,9 +11,6 @@ import { Ledger } from './ledger';
 import { freeLoopbackPorts } from './ports';
 import { ChaosPostgres } from './postgres';
 
-/** availability's INSTANCE_CONSUMER_TTL_MS in the chaos run: short, so that a frozen instance outlives its consumers in seconds. */
-export const INSTANCE_CONSUMER_TTL_MS = 10_000;
-
 export const LEASE_BUCKET_STREAM = 'KV_booking_calendar_leases';
 
 /** Everything the chaos run starts, and the handles the scenarios act through. */
@@ -67,7 +64,6 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
         JETSTREAM_REPLICAS: '3',
         LOG_LEVEL: 'info',
         BOOKING_DEADLINE_MS: String(BOOKING_DEADLINE_MS),
-        INSTANCE_CONSUMER_TTL_MS: String(INSTANCE_CONSUMER_TTL_MS),
         SMS_API_URL: messages.smsUrl,
         EMAIL_API_URL: messages.emailUrl,
         ...env,
@@ -107,4 +103,4 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
   }
 }
 
-export const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -73,7 +73,7 @@ export function horizonEnd(world: Pick<World, 'from' | 'days'>): DateTime {
 }
 
 /** A random time on the slot grid of the horizon (or a quarter past, so owners' events need not line up). */
-export function randomTime(world: Pick<World, 'from' | 'days'>, gridMinutes = SLOT_MINUTES): DateTime {
+function randomTime(world: Pick<World, 'from' | 'days'>, gridMinutes = SLOT_MINUTES): DateTime {
   const day = world.from.plus({ days: Math.floor(Math.random() * world.days) });
   const steps = ((OPEN_HOURS.to - OPEN_HOURS.from) * 60) / gridMinutes;
   return day.plus({ hours: OPEN_HOURS.from, minutes: Math.floor(Math.random() * steps) * gridMinutes });
