@@ -57,7 +57,7 @@ describe('the OpenAPI document', () => {
     const create = document.paths['/v1/bookings'].post;
     expect(create.parameters).toEqual([{ name: 'Idempotency-Key', in: 'header', required: true, description: 'the idempotencyKey', schema: { type: 'string' } }]);
     const body = create.requestBody.content['application/json'].schema;
-    expect(Object.keys(body.properties).sort()).toEqual(['customer', 'memberId', 'notes', 'serviceId', 'start', 'transcriptUrl']);
+    expect(Object.keys(body.properties).sort()).toEqual(['customer', 'holdId', 'memberId', 'notes', 'serviceId', 'start', 'transcriptUrl']);
     expect(body.required.sort()).toEqual(['customer', 'serviceId', 'start']);
     expect(body.properties.start).toEqual({ type: 'string', format: 'date-time' });
     expect(create.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/v1.BookingOutcome' });
