@@ -51,11 +51,12 @@ export class CalendarLeases {
         if (isBucketGone(error) && !reopened) {
           // Every lease went with the bucket: the first create in the new one is granted.
           reopened = true;
-          await this.reopen();
+          await this.reopen().catch((failure: Error) => {
+            throw lockUnavailable(failure);
+          });
           continue;
         }
-        // JetStream not answering (a node down, a leader being elected) is an outage, safe to retry.
-        if (!isTaken(error)) throw new RpcError('unavailable', `the calendar lock cannot be taken now: ${(error as Error).message}`, { retryable: true });
+        if (!isTaken(error)) throw lockUnavailable(error as Error);
       }
       if (Date.now() + pause > deadline) {
         throw new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
@@ -101,4 +102,9 @@ function isTaken(error: unknown): boolean {
 function isBucketGone(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   return code === '503' || String(message).includes('stream not found');
+}
+
+/** JetStream not answering (a node down, a leader being elected) is an outage, safe to retry. */
+function lockUnavailable(error: Error): RpcError {
+  return new RpcError('unavailable', `the calendar lock cannot be taken now: ${error.message}`, { retryable: true });
 }
