@@ -40,23 +40,28 @@ export async function disagreements(bus: Bus, ledger: Ledger, connector: Connect
   return found;
 }
 
-/**
- * Asks until every member agrees; answers when the round that agreed began, counted from
- * `since` (e.g. the fault's end), or nothing if none did within `limitMs` of it.
- */
-export async function timeToAgree(check: () => Promise<Disagreement[]>, since: number, limitMs: number): Promise<{ ms?: number; last: Disagreement[] }> {
-  let last: Disagreement[] = [];
-  while (Date.now() - since <= limitMs) {
+export interface Agreement {
+  /** When the round that agreed began, counted from `since`; none if no round did within the watch. */
+  ms?: number;
+  /** What the last round that did not agree found. */
+  wrong: Disagreement[];
+}
+
+/** Asks until every member agrees, for at most `watchMs` from `since` (e.g. the fault's end). */
+export async function timeToAgree(check: () => Promise<Disagreement[]>, since: number, watchMs: number): Promise<Agreement> {
+  let wrong: Disagreement[] = [];
+  while (Date.now() - since <= watchMs) {
     const round = Date.now();
     try {
-      last = await check();
-      if (!last.length) return { ms: Math.max(0, round - since), last };
+      const found = await check();
+      if (!found.length) return { ms: Math.max(0, round - since), wrong };
+      wrong = found;
     } catch {
       // Postgres or the connector's control not answering yet counts as not agreeing.
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  return { last };
+  return { wrong };
 }
 
 async function disagreement(bus: Bus, world: World, member: Member, expected: Set<number>): Promise<Disagreement | undefined> {

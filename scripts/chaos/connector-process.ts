@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { TestConnector } from '@calldesk/testing';
-import { RealisticProvider, type Weather } from './realistic-provider';
+import { REALISTIC_LATENCY, RealisticProvider, type Weather } from './realistic-provider';
 
 /**
  * The chaos run's provider connector, a process of its own like the real connectors: the test
@@ -11,7 +11,7 @@ import { RealisticProvider, type Weather } from './realistic-provider';
  */
 async function main(): Promise<void> {
   const connector = await TestConnector.start('chaos');
-  const provider = new RealisticProvider();
+  const provider = new RealisticProvider(REALISTIC_LATENCY, (message, fields) => log('warn', message, fields));
   connector.providerCalls = provider;
   const hold = new WriteHold();
   connector.afterCreate = (write) => hold.pass(write.bookingId);
@@ -47,12 +47,17 @@ async function main(): Promise<void> {
 
   const server = createServer((request, response) => void answer(routes, request, response));
   await new Promise<void>((resolve) => server.listen(Number(process.env.CONTROL_PORT), '127.0.0.1', resolve));
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'connector-chaos', message: 'started', pid: process.pid })}\n`);
+  log('info', 'started', { pid: process.pid });
   process.on('SIGTERM', () => {
     hold.open();
     server.close();
     void connector.close().finally(() => process.exit(0));
   });
+}
+
+/** One JSON line on stdout, as the services log. */
+function log(level: string, message: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: 'connector-chaos', message, ...fields })}\n`);
 }
 
 /**

@@ -38,6 +38,8 @@ export interface ProviderTally {
   stalled: number;
   /** Calls the connector gave up on (unavailable to its caller). */
   gaveUp: number;
+  /** Pushes (calendar.changed) that did not go through at first and were sent again. */
+  pushRetries: number;
 }
 
 /**
@@ -48,11 +50,14 @@ export interface ProviderTally {
  */
 export class RealisticProvider implements ProviderCalls {
   weather: Weather = CALM;
-  readonly tally: ProviderTally = { calls: 0, throttled: 0, failed: 0, stalled: 0, gaveUp: 0 };
+  readonly tally: ProviderTally = { calls: 0, throttled: 0, failed: 0, stalled: 0, gaveUp: 0, pushRetries: 0 };
   private readonly policy = new RetryPolicy({ maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2_000, budgetMs: 4_000, attemptTimeoutMs: 2_500 });
   private readonly breakers = new CircuitBreakers({ failureThreshold: 5, openMs: 15_000 });
 
-  constructor(private readonly latency: Latency = REALISTIC_LATENCY) {}
+  constructor(
+    private readonly latency: Latency = REALISTIC_LATENCY,
+    private readonly log: (message: string, fields: Record<string, unknown>) => void = () => undefined,
+  ) {}
 
   async call<T>(memberId: string, _operation: ProviderOperation, work: () => T): Promise<T> {
     try {
@@ -71,7 +76,9 @@ export class RealisticProvider implements ProviderCalls {
       for (let attempt = 1; Date.now() < giveUpAt; attempt++) {
         try {
           return await publish();
-        } catch {
+        } catch (error) {
+          this.tally.pushRetries++;
+          this.log('push not taken; sending it again', { attempt, error: (error as Error).message });
           await sleep(Math.min(250 * 2 ** attempt, 5_000));
         }
       }

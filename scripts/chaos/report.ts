@@ -93,6 +93,7 @@ function scenario(s: ScenarioResult): string[] {
     `| bookings.create before / during / after | ${latency(f.latencyMs.book.baseline)} / ${latency(f.latencyMs.book.duringFault)} / ${latency(f.latencyMs.book.afterFault)} |`,
     `| calls re-sent after the caller's own connection dropped | ${f.resent} |`,
     `| provider calls (429 / 500 / stalled; the connector gave up) | ${s.provider.calls} (${s.provider.throttled} / ${s.provider.failed} / ${s.provider.stalled}; ${s.provider.gaveUp}) |`,
+    `| calendar.changed pushes sent again (NATS did not take them) | ${s.provider.pushRetries} |`,
     '',
     'Timeline:',
     '',
