@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import { isKnownZone } from '@calldesk/scheduling';
 import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
 
 /**
@@ -20,7 +20,7 @@ function ianaSuffix(name: string): string | undefined {
   const parts = name.split('/');
   for (let first = 0; first < parts.length; first++) {
     const candidate = parts.slice(first).join('/');
-    if (candidate && IANAZone.isValidZone(candidate)) return candidate;
+    if (candidate && isKnownZone(candidate)) return candidate;
   }
   return undefined;
 }
@@ -33,7 +33,7 @@ function windowsZone(name: string): string | undefined {
 const WINDOWS_ZONES = new Map<string, string>();
 for (const { windowsName, iana } of WINDOWS_TO_IANA_MAP) {
   const key = windowsName.toLowerCase();
-  const known = iana.find((zone) => IANAZone.isValidZone(zone));
+  const known = iana.find((zone) => isKnownZone(zone));
   if (!WINDOWS_ZONES.has(key) && known) WINDOWS_ZONES.set(key, known);
 }
 

@@ -25,9 +25,22 @@ export function zoneClock(zone: string, span: Interval): ZoneClock {
   return new OffsetTable(iana, span);
 }
 
+/**
+ * Whether the time zone database knows `zone`. Asking it builds a formatter (tens of
+ * microseconds), and every request names a zone, so names found are remembered; unknown ones are
+ * not, as anyone can send any string.
+ */
 export function isKnownZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
+  if (knownZones.has(zone)) return true;
+  if (!IANAZone.isValidZone(zone)) return false;
+  if (knownZones.size < MAX_REMEMBERED_ZONES) knownZones.add(zone);
+  return true;
 }
+
+const knownZones = new Set<string>();
+// Some 600 zones and their aliases, in the spellings callers actually use; letter-case variants are
+// not worth remembering without bound.
+const MAX_REMEMBERED_ZONES = 5_000;
 
 // Asking the time zone database costs microseconds per call, so the table samples it sparsely and
 // bisects only where the offset changed. A week between samples is safe because no zone changes

@@ -18,6 +18,12 @@ export const caldavConfig = {
    * is dropped at once and the read fails (calendar_too_large).
    */
   CALDAV_MAX_RESPONSE_BYTES: setting.int(65_536, 1_073_741_824, 10 * 1_048_576),
+  /**
+   * The largest calendar object a busy read takes, in characters (no more than its bytes): a
+   * meeting with every override of a long series is some tens of KiB; past it the read stops at
+   * once and fails (calendar_too_large), without waiting for the rest of the answer.
+   */
+  CALDAV_MAX_OBJECT_BYTES: setting.int(4_096, 1_073_741_824, 1_048_576),
   /** Calendar objects one busy read of a calendar may take; past it the read fails (calendar_too_large). */
   CALDAV_MAX_OBJECTS: setting.int(1, 1_000_000, 5_000),
   /**

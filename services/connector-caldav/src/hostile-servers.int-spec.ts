@@ -32,7 +32,6 @@ const MIB = 1_048_576;
 const DEADLINE_MS = 3_000;
 const MEMORY_MIB = 100;
 const P99_MS = 50;
-const NOT_STALLED_MS = 250;
 const CALLERS = 4;
 const MIN_SAMPLES = 100;
 
@@ -46,8 +45,6 @@ const EXPECTED: Record<HostileBehaviour, RefusalReason> = {
 };
 
 const figures: string[] = [];
-/** The neighbour's p99 before any attack, on this machine as it is now. */
-let quietP99 = 0;
 
 /**
  * A tenant who points the CalDAV connector at a hostile server stalls no one else: for each
@@ -100,8 +97,15 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
     await radicale.client.put(`${calendarUrl}standup.ics`, standup());
     await connect(radicale, neighbour);
     await slotsOf(neighbour, 0);
+    // A process's first refusal compiles the paths it takes and loads the source maps its stacks
+    // name: tens of milliseconds, once per process, which no tenant pays twice. Paid before measuring.
+    for (const behaviour of ['huge', 'many-objects'] as const) {
+      const server = await startHostileCaldavServer(behaviour);
+      const who = await member();
+      await connect(server, who);
+      await busyOf(who).finally(() => server.close());
+    }
     const quiet = await neighbourLoop(Promise.resolve());
-    quietP99 = percentile(quiet.latencies, 0.99);
     figures.push(`  quiet                 neighbour ${quiet.latencies.length} slots.find, p50 ${percentile(quiet.latencies, 0.5).toFixed(1)} ms, p99 ${percentile(quiet.latencies, 0.99).toFixed(1)} ms`);
   }, 60_000);
 
@@ -140,6 +144,12 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
       username: server.username,
       password: server.password,
     });
+
+  /** The member's busy times tomorrow, read afresh from the connector. */
+  const busyOf = (who: { tenantId: string; memberId: string }) => {
+    const day = DateTime.now().setZone(ZONE).plus({ days: 1 }).startOf('day');
+    return client.request(rpcs.busy, { tenantId: who.tenantId, memberId: who.memberId, from: day.toISO()!, to: day.plus({ days: 1 }).toISO()!, fresh: true });
+  };
 
   /** slots.find over one whole day, `offset` days after the day after tomorrow: another day each time misses the busy cache. */
   const slotsOf = (who: { tenantId: string; memberId: string; serviceId: string }, offset: number) => {
@@ -191,13 +201,10 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
         collectGarbage();
         const before = process.memoryUsage();
 
-        const day = DateTime.now().setZone(ZONE).plus({ days: 1 }).startOf('day');
         const loopDelay = monitorEventLoopDelay({ resolution: 1 });
         loopDelay.enable();
         const started = performance.now();
-        const read = client
-          .request(rpcs.busy, { tenantId: who.tenantId, memberId: who.memberId, from: day.toISO()!, to: day.plus({ days: 1 }).toISO()!, fresh: true })
-          .then((answer) => ({ answer, ms: performance.now() - started }));
+        const read = busyOf(who).then((answer) => ({ answer, ms: performance.now() - started }));
         const { latencies, peakRss } = await neighbourLoop(read);
         const { answer, ms } = await read;
         loopDelay.disable();
@@ -227,10 +234,7 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
         );
         expect(rssGrowth).toBeLessThan(MEMORY_MIB);
         expect(heapGrowth).toBeLessThan(MEMORY_MIB);
-        // No tenant is stalled (a stall is seconds). Issue 12's target, P99_MS, is the figure printed
-        // above: the 200 MB answer still holds the event loop for up to ~160 ms while it is cut off,
-        // so it is not asserted until that is mended.
-        expect(p99).toBeLessThanOrEqual(Math.max(NOT_STALLED_MS, 2 * quietP99));
+        expect(p99).toBeLessThanOrEqual(P99_MS);
       } finally {
         await server.close();
       }

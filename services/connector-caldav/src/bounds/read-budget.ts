@@ -5,6 +5,11 @@ import { ReadRefused } from './read-refused';
 export interface ReadLimits {
   /** Calendar objects one read may take. */
   maxObjects: number;
+  /**
+   * Characters of one object's calendar data (or any other value read from the XML), at most.
+   * A UTF-8 object has no more characters than bytes, so this refuses no object within as many bytes.
+   */
+  maxObjectChars: number;
   /** Milliseconds of our own work (reading the XML, parsing and expanding objects) one read may take. */
   parseBudgetMs: number;
 }
@@ -19,6 +24,7 @@ export interface ReadLimits {
 export class ReadBudget {
   private spentMs = 0;
   private sliceMs = 0;
+  private objectsRead = 0;
 
   constructor(private readonly limits: ReadLimits) {}
 
@@ -37,6 +43,21 @@ export class ReadBudget {
       await nextTurn();
     }
     return result;
+  }
+
+  /** Refuses a value (one object's data) longer than maxObjectChars, as soon as it grows past it. */
+  checkObjectSize(chars: number): void {
+    if (chars > this.limits.maxObjectChars) {
+      throw new ReadRefused('calendar_too_large', `the calendar has an object of more than ${Math.round(this.limits.maxObjectChars / 1024)} KiB`);
+    }
+  }
+
+  /**
+   * Counts one object read from the server, whichever query of the read it came in: the cap is
+   * on the work, so a server answering every query with thousands is refused at maxObjects in all.
+   */
+  objectRead(): void {
+    this.countObjects(++this.objectsRead);
   }
 
   /** Refuses a read of more than maxObjects objects. */

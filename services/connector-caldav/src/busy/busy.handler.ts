@@ -73,7 +73,11 @@ export class BusyHandler {
     fresh: boolean,
   ): Promise<{ busy: CalendarBusy } | { busy: CalendarBusy; failure: unknown }> {
     const base = { calendarId: calendar.calendarId, role: calendar.role };
-    const budget = new ReadBudget({ maxObjects: this.config.CALDAV_MAX_OBJECTS, parseBudgetMs: this.config.CALDAV_PARSE_BUDGET_MS });
+    const budget = new ReadBudget({
+      maxObjects: this.config.CALDAV_MAX_OBJECTS,
+      maxObjectChars: this.config.CALDAV_MAX_OBJECT_BYTES,
+      parseBudgetMs: this.config.CALDAV_PARSE_BUDGET_MS,
+    });
     try {
       const fetch = this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_BUSY_BUDGET_MS, ids: { calendarId: calendar.calendarId } });
       const [ranged, series] = await Promise.all([

@@ -32,8 +32,8 @@ export function sameResource(a: string, b: string): boolean {
   return decodedPath(a) === decodedPath(b);
 }
 
-export function decodedPath(url: string): string {
-  const path = new URL(url, 'http://x/').pathname;
+export function decodedPath(url: string | URL): string {
+  const path = (typeof url === 'string' ? new URL(url, 'http://x/') : url).pathname;
   try {
     return decodeURIComponent(path).replace(/\/+$/, '');
   } catch {

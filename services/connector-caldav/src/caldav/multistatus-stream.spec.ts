@@ -17,13 +17,14 @@ const answer = (xml: string, chunk = 7) => {
   return { response: new Response(body, { status: 207 }), state };
 };
 
-const read = async (xml: string, budget = new ReadBudget({ maxObjects: 100, parseBudgetMs: 1_000 })) => {
+const read = async (xml: string, budget = new ReadBudget({ maxObjects: 100, maxObjectChars: 100_000, parseBudgetMs: 1_000 })) => {
   const entries: MultistatusEntry[] = [];
   await readMultistatus(answer(xml).response, budget, (entry) => entries.push(entry));
   return entries;
 };
 
 describe('readMultistatus', () => {
+  // Line ends are normalised as XML requires (CRLF to LF, CDATA too); iCalendar readers take either.
   it('reads hrefs, etags and calendar data by namespace, whatever the prefixes, with CDATA and entities, in chunks of any size', async () => {
     const xml = `<?xml version="1.0"?>
       <multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -35,7 +36,7 @@ SUMMARY:a &amp; b
 END:VCALENDAR</x:calendar-data></D:prop></D:propstat></D:response>
       </multistatus>`;
     expect(await read(xml)).toEqual([
-      { href: '/cal/a.ics', ok: true, etag: '"1"', data: 'BEGIN:VCALENDAR\r\nUID:a\r\nEND:VCALENDAR' },
+      { href: '/cal/a.ics', ok: true, etag: '"1"', data: 'BEGIN:VCALENDAR\nUID:a\nEND:VCALENDAR' },
       { href: '/cal/b%20c.ics', ok: true, data: 'BEGIN:VCALENDAR\r\nSUMMARY:a & b\nEND:VCALENDAR' },
     ]);
   });
@@ -71,8 +72,30 @@ END:VCALENDAR</x:calendar-data></D:prop></D:propstat></D:response>
     const refuse = (): void => {
       if (++seen > 3) throw new Error('enough');
     };
-    await expect(readMultistatus(response, new ReadBudget({ maxObjects: 10, parseBudgetMs: 1_000 }), refuse)).rejects.toThrow('enough');
+    await expect(readMultistatus(response, new ReadBudget({ maxObjects: 10, maxObjectChars: 100_000, parseBudgetMs: 1_000 }), refuse)).rejects.toThrow('enough');
     expect(seen).toBe(4);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('stops reading an object at the size cap, whatever the server still has to send: calendar_too_large', async () => {
+    let sent = 0;
+    const state = { cancelled: false };
+    const filler = new TextEncoder().encode('x'.repeat(16_384));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/a</d:href><d:propstat><d:prop><c:calendar-data>'));
+      },
+      pull(controller) {
+        sent += filler.length;
+        controller.enqueue(filler);
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    const budget = new ReadBudget({ maxObjects: 10, maxObjectChars: 200_000, parseBudgetMs: 10_000 });
+    await expect(readMultistatus(new Response(body, { status: 207 }), budget, () => undefined)).rejects.toMatchObject({ details: { reason: 'calendar_too_large' } });
+    expect(sent).toBeLessThan(400_000);
     expect(state.cancelled).toBe(true);
   });
 });

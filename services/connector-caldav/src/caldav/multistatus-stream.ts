@@ -1,5 +1,5 @@
 import { ProviderError } from '@calldesk/connector-kit';
-import sax from 'sax';
+import { SaxesParser } from 'saxes';
 import type { ReadBudget } from '../bounds/read-budget';
 
 /** One `response` of a multistatus: its href, whether it is a success, and the properties we read. */
@@ -19,14 +19,15 @@ const CALDAV = 'urn:ietf:params:xml:ns:caldav';
 /**
  * Reads a multistatus body as it arrives and hands each `response` to `onEntry` as soon as it is
  * complete, so that a calendar's objects are neither held twice (text and tree) nor parsed in
- * one go that holds the event loop: every few kilobytes are one step of the read's budget. Elements are
+ * one go that holds the event loop: every few kilobytes are one step of the read's budget, and a
+ * value longer than the budget allows for one object ends the read at once. Elements are
  * matched by namespace, whatever prefixes the server chose. Not a multistatus, or not well formed:
  * `rejected` (an answer we cannot read says nothing of the calendar's free time).
  */
 export async function readMultistatus(response: Response, budget: ReadBudget, onEntry: (entry: MultistatusEntry) => void): Promise<void> {
   const reader = response.body?.getReader();
   if (!reader) throw new ProviderError('rejected', response.status);
-  const parser = entryParser(response.status >= 200 && response.status < 300, onEntry);
+  const parser = entryParser(response.status >= 200 && response.status < 300, onEntry, budget);
   const decoder = new TextDecoder();
   let finished = false;
   try {
@@ -56,8 +57,8 @@ interface PropStat {
   data?: string;
 }
 
-function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void): EntryParser {
-  const parser = sax.parser(true, { xmlns: true, position: false });
+function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void, budget: ReadBudget): EntryParser {
+  const parser = new SaxesParser({ xmlns: true, position: false });
   const path: string[] = [];
   let failed: Error | undefined;
   // Whether the root is a multistatus: unknown until it opens.
@@ -66,12 +67,15 @@ function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void
   let propstat: PropStat | undefined;
   let capturing: Captured | undefined;
   let text = '';
+  // Characters given to the parser, and how many of them had been when the captured element opened:
+  // the parser holds a text until its end, so a value's size is checked on what arrived since.
+  let written = 0;
+  let capturedFrom = 0;
 
-  parser.onerror = (error) => {
-    failed = error;
-  };
-  parser.onopentag = (node) => {
-    const tag = node as sax.QualifiedTag;
+  parser.on('error', (error) => {
+    failed ??= error;
+  });
+  parser.on('opentag', (tag) => {
     const name = `${tag.uri} ${tag.local}`;
     if (!path.length) rooted = name === `${DAV} multistatus`;
     path.push(name);
@@ -80,12 +84,15 @@ function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void
     if (name === `${DAV} response` && path.length === 2) entry = { propstats: [] };
     else if (name === `${DAV} propstat` && entry && parent === `${DAV} response`) propstat = {};
     capturing = captured(name, parent, entry !== undefined, propstat !== undefined);
+    capturedFrom = written;
     text = '';
-  };
-  parser.ontext = parser.oncdata = (chunk) => {
+  });
+  const onText = (chunk: string): void => {
     if (capturing) text += chunk;
   };
-  parser.onclosetag = () => {
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => {
     const name = path.pop();
     if (capturing && entry) {
       const value = text.trim();
@@ -103,12 +110,14 @@ function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void
       onEntry(entryOf(entry, httpOk));
       entry = undefined;
     }
-  };
+  });
 
   return {
     write(chunk) {
       parser.write(chunk);
+      written += chunk.length;
       if (failed || rooted === false) throw new ProviderError('rejected');
+      if (capturing) budget.checkObjectSize(written - capturedFrom);
     },
     end(chunk) {
       parser.write(chunk).close();

@@ -1,7 +1,7 @@
 import { ProviderError } from '@calldesk/connector-kit';
 import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from './caldav-http';
-import { absoluteHref, sameResource } from './dav-values';
+import { decodedPath } from './dav-values';
 import { readMultistatus } from './multistatus-stream';
 
 export interface CalendarObject {
@@ -45,15 +45,17 @@ async function query(fetch: Fetch, calendarUrl: string, eventFilter: string, bud
     throw ProviderError.fromStatus(response.status);
   }
   const objects: CalendarObject[] = [];
+  const calendarPath = decodedPath(calendarUrl);
   let named = 0;
   await readMultistatus(response, budget, (entry) => {
     if (!entry.href || !entry.ok) return;
-    const url = absoluteHref(entry.href, calendarUrl);
-    if (sameResource(url, calendarUrl)) return;
+    // One URL per entry: thousands of them may come, each parsed once.
+    const url = new URL(entry.href, calendarUrl);
+    if (decodedPath(url) === calendarPath) return;
     named++;
     if (!entry.data) return;
-    objects.push({ url, etag: entry.etag, data: entry.data });
-    budget.countObjects(objects.length);
+    budget.objectRead();
+    objects.push({ url: url.href, etag: entry.etag, data: entry.data });
   });
   // An object named without its data cannot be read: the calendar is unreadable, not free.
   if (objects.length < named) throw new ProviderError('rejected');
