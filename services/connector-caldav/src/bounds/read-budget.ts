@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { CaldavConfig } from '../config';
 import { ReadRefused } from './read-refused';
 
 export interface ReadLimits {
@@ -66,6 +67,15 @@ export class ReadBudget {
       throw new ReadRefused('calendar_too_large', `the calendar has more than ${this.limits.maxObjects} objects to read`);
     }
   }
+}
+
+/** A budget for one read of a calendar (or a connection's calendar list) under the connector's settings. */
+export function readBudget(config: Pick<CaldavConfig, 'CALDAV_MAX_OBJECTS' | 'CALDAV_MAX_OBJECT_BYTES' | 'CALDAV_PARSE_BUDGET_MS'>): ReadBudget {
+  return new ReadBudget({
+    maxObjects: config.CALDAV_MAX_OBJECTS,
+    maxObjectChars: config.CALDAV_MAX_OBJECT_BYTES,
+    parseBudgetMs: config.CALDAV_PARSE_BUDGET_MS,
+  });
 }
 
 /** The longest the read works before letting other requests run. */

@@ -4,7 +4,7 @@ import { connectorRpcs, type BusyRequest, type CalendarBusySchema } from '@calld
 import { HandleRpc, LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { ReadBudget } from '../bounds/read-budget';
+import { readBudget, type ReadBudget } from '../bounds/read-budget';
 import type { RefusalReason } from '../bounds/read-refused';
 import { CaldavAccounts } from '../caldav/caldav-accounts';
 import { decodedPath } from '../caldav/dav-values';
@@ -73,11 +73,7 @@ export class BusyHandler {
     fresh: boolean,
   ): Promise<{ busy: CalendarBusy } | { busy: CalendarBusy; failure: unknown }> {
     const base = { calendarId: calendar.calendarId, role: calendar.role };
-    const budget = new ReadBudget({
-      maxObjects: this.config.CALDAV_MAX_OBJECTS,
-      maxObjectChars: this.config.CALDAV_MAX_OBJECT_BYTES,
-      parseBudgetMs: this.config.CALDAV_PARSE_BUDGET_MS,
-    });
+    const budget = readBudget(this.config);
     try {
       const fetch = this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_BUSY_BUDGET_MS, ids: { calendarId: calendar.calendarId } });
       const [ranged, series] = await Promise.all([

@@ -32,6 +32,8 @@ export interface HttpOptions {
   breakerKey: string;
   /** The most one call may take, retries and the response's body included. */
   budgetMs?: number;
+  /** The most bytes one answer may have, if fewer than CALDAV_MAX_RESPONSE_BYTES (answers parsed whole). */
+  maxBytes?: number;
   ids?: CallIds;
 }
 
@@ -93,7 +95,7 @@ export class CaldavHttp {
           provider: 'caldav',
         });
         span.setAttribute('http.response.status_code', response.status);
-        return boundedBody(response, { maxBytes: this.config.CALDAV_MAX_RESPONSE_BYTES, deadline });
+        return boundedBody(response, { maxBytes: Math.min(options.maxBytes ?? Infinity, this.config.CALDAV_MAX_RESPONSE_BYTES), deadline });
       });
     }) as Fetch;
   }

@@ -1,7 +1,8 @@
 import { ProviderError } from '@calldesk/connector-kit';
-import { propfind } from 'tsdav';
+import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from './caldav-http';
-import { checkMultistatus, textOf } from './dav-values';
+import { davXml, multistatusRequest } from './multistatus-request';
+import { CALENDARSERVER, DAV, propText, type MultistatusEntry } from './multistatus-stream';
 
 export interface CollectionState {
   ctag?: string;
@@ -10,13 +11,16 @@ export interface CollectionState {
 }
 
 /** The calendar's change markers, in one PROPFIND of depth 0. A calendar gone is `not_found`. */
-export async function collectionState(fetch: Fetch, calendarUrl: string): Promise<CollectionState> {
-  const responses = checkMultistatus(
-    await propfind({ url: calendarUrl, depth: '0', fetch, props: { 'cs:getctag': {}, 'd:sync-token': {} } }),
-  );
-  const own = responses.find((response) => response.ok) ?? responses[0];
+export async function collectionState(fetch: Fetch, calendarUrl: string, budget: ReadBudget): Promise<CollectionState> {
+  const entries: MultistatusEntry[] = [];
+  const body = davXml('<d:propfind><d:prop><cs:getctag/><d:sync-token/></d:prop></d:propfind>');
+  await multistatusRequest(fetch, calendarUrl, { method: 'PROPFIND', depth: '0', body }, budget, (entry) => {
+    budget.objectRead();
+    entries.push(entry);
+  });
+  const own = entries.find((entry) => entry.ok) ?? entries[0];
   if (!own || !own.ok) throw ProviderError.fromStatus(own?.status ?? 404);
-  return { ctag: textOf(own.props?.getctag), syncToken: textOf(own.props?.syncToken) };
+  return { ctag: propText(own, `${CALENDARSERVER} getctag`), syncToken: propText(own, `${DAV} sync-token`) };
 }
 
 /** The marker that says "something changed": the sync-token where there is one, else the ctag. */

@@ -1,7 +1,9 @@
-import { propfind } from 'tsdav';
-import type { Fetch } from './caldav-http';
-import { absoluteHref, checkMultistatus, sameResource, textOf } from './dav-values';
+import type { ReadBudget } from '../bounds/read-budget';
 import { zoneOfCalendarTimezone } from '../ical/calendar-zone';
+import type { Fetch } from './caldav-http';
+import { decodedPath } from './dav-values';
+import { davXml, multistatusRequest } from './multistatus-request';
+import { CALDAV, CALENDARSERVER, DAV, propText, type MultistatusEntry } from './multistatus-stream';
 
 export interface CaldavCalendar {
   url: string;
@@ -13,56 +15,44 @@ export interface CaldavCalendar {
   syncToken?: string;
 }
 
-const WRITE_PRIVILEGES = ['all', 'write', 'writeContent', 'bind'];
+const WRITE_PRIVILEGES = ['all', 'write', 'write-content', 'bind'].map((name) => `${DAV} ${name}`);
 
-/** The calendars under the home that can hold events, with what we need to know of each. */
-export async function listCalendars(fetch: Fetch, homeUrl: string): Promise<CaldavCalendar[]> {
-  const responses = checkMultistatus(
-    await propfind({
-      url: homeUrl,
-      depth: '1',
-      fetch,
-      props: {
-        'd:displayname': {},
-        'd:resourcetype': {},
-        'd:current-user-privilege-set': {},
-        'c:supported-calendar-component-set': {},
-        'c:calendar-timezone': {},
-        'cs:getctag': {},
-        'd:sync-token': {},
-      },
-    }),
-  );
-  return responses
-    .filter((response) => response.href && !sameResource(absoluteHref(response.href, homeUrl), homeUrl))
-    .filter((response) => response.props?.resourcetype && 'calendar' in response.props.resourcetype)
-    .filter((response) => holdsEvents(response.props?.supportedCalendarComponentSet))
-    .map((response) => {
-      const props = response.props!;
-      const url = absoluteHref(response.href!, homeUrl);
-      return {
-        url: url.endsWith('/') ? url : `${url}/`,
-        name: textOf(props.displayname) ?? decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? 'calendar'),
-        writable: writable(props.currentUserPrivilegeSet),
-        timeZone: zoneOfCalendarTimezone(textOf(props.calendarTimezone)),
-        ctag: textOf(props.getctag),
-        syncToken: textOf(props.syncToken),
-      };
+const LIST_BODY = davXml(
+  '<d:propfind><d:prop><d:displayname/><d:resourcetype/><d:current-user-privilege-set/>' +
+    '<c:supported-calendar-component-set/><c:calendar-timezone/><cs:getctag/><d:sync-token/></d:prop></d:propfind>',
+);
+
+/** The calendars under the home that can hold events, with what we need to know of each, read as they stream within `budget`. */
+export async function listCalendars(fetch: Fetch, homeUrl: string, budget: ReadBudget): Promise<CaldavCalendar[]> {
+  const calendars: CaldavCalendar[] = [];
+  const homePath = decodedPath(homeUrl);
+  await multistatusRequest(fetch, homeUrl, { method: 'PROPFIND', depth: '1', body: LIST_BODY }, budget, (entry) => {
+    if (!entry.href || !entry.ok) return;
+    budget.objectRead();
+    const url = new URL(entry.href, homeUrl);
+    if (decodedPath(url) === homePath || !entry.props.get(`${DAV} resourcetype`)?.elements.has(`${CALDAV} calendar`)) return;
+    if (!holdsEvents(entry)) return;
+    const href = url.href.endsWith('/') ? url.href : `${url.href}/`;
+    calendars.push({
+      url: href,
+      name: propText(entry, `${DAV} displayname`) ?? (decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '') || 'calendar'),
+      writable: writable(entry),
+      timeZone: zoneOfCalendarTimezone(propText(entry, `${CALDAV} calendar-timezone`)),
+      ctag: propText(entry, `${CALENDARSERVER} getctag`),
+      syncToken: propText(entry, `${DAV} sync-token`),
     });
+  });
+  return calendars;
 }
 
-function holdsEvents(componentSet: unknown): boolean {
-  if (!componentSet || typeof componentSet !== 'object') return true;
-  const comps = (componentSet as { comp?: unknown }).comp;
-  const list = Array.isArray(comps) ? comps : comps ? [comps] : [];
-  const names = list.map((comp) => (comp as { _attributes?: { name?: string } })?._attributes?.name?.toUpperCase());
-  return names.length === 0 || names.includes('VEVENT');
+/** No component set: any component, events included. */
+function holdsEvents(entry: MultistatusEntry): boolean {
+  const names = entry.props.get(`${CALDAV} supported-calendar-component-set`)?.names ?? [];
+  return names.length === 0 || names.some((name) => name.toUpperCase() === 'VEVENT');
 }
 
 /** No privilege set at all: assume writable, and let a write's 403 say otherwise. */
-function writable(privilegeSet: unknown): boolean {
-  if (!privilegeSet || typeof privilegeSet !== 'object') return true;
-  const privileges = (privilegeSet as { privilege?: unknown }).privilege;
-  const list = Array.isArray(privileges) ? privileges : privileges ? [privileges] : [];
-  return list.some((privilege) => privilege && typeof privilege === 'object' && WRITE_PRIVILEGES.some((name) => name in privilege));
+function writable(entry: MultistatusEntry): boolean {
+  const privileges = entry.props.get(`${DAV} current-user-privilege-set`);
+  return !privileges || WRITE_PRIVILEGES.some((name) => privileges.elements.has(name));
 }

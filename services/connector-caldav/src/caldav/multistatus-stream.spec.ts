@@ -1,5 +1,5 @@
 import { ReadBudget } from '../bounds/read-budget';
-import { readMultistatus, type MultistatusEntry } from './multistatus-stream';
+import { CALDAV, DAV, propText, readMultistatus, type MultistatusEntry } from './multistatus-stream';
 
 const answer = (xml: string, chunk = 7) => {
   const bytes = new TextEncoder().encode(xml);
@@ -17,11 +17,21 @@ const answer = (xml: string, chunk = 7) => {
   return { response: new Response(body, { status: 207 }), state };
 };
 
-const read = async (xml: string, budget = new ReadBudget({ maxObjects: 100, maxObjectChars: 100_000, parseBudgetMs: 1_000 })) => {
+const budget = () => new ReadBudget({ maxObjects: 100, maxObjectChars: 100_000, parseBudgetMs: 1_000 });
+
+const readAll = async (xml: string) => {
   const entries: MultistatusEntry[] = [];
-  await readMultistatus(answer(xml).response, budget, (entry) => entries.push(entry));
-  return entries;
+  const summary = await readMultistatus(answer(xml).response, budget(), (entry) => entries.push(entry));
+  return { entries, summary };
 };
+
+/** Each entry with the etag and calendar data it holds, as a caller of a calendar query reads them. */
+const read = async (xml: string) =>
+  (await readAll(xml)).entries.map(({ props, ...entry }) => {
+    const etag = propText({ ...entry, props }, `${DAV} getetag`);
+    const data = propText({ ...entry, props }, `${CALDAV} calendar-data`);
+    return { ...entry, ...(etag ? { etag } : {}), ...(data ? { data } : {}) };
+  });
 
 describe('readMultistatus', () => {
   // Line ends are normalised as XML requires (CRLF to LF, CDATA too); iCalendar readers take either.
@@ -50,10 +60,31 @@ END:VCALENDAR</x:calendar-data></D:prop></D:propstat></D:response>
       <d:response><d:href>/cal/calendar-data-elsewhere.ics</d:href><d:propstat><d:prop><d:displayname><c:calendar-data>no</c:calendar-data></d:displayname></d:prop></d:propstat></d:response>
     </d:multistatus>`;
     expect(await read(xml)).toEqual([
-      { href: '/cal/gone.ics', ok: false },
+      { href: '/cal/gone.ics', ok: false, status: 404 },
       { href: '/cal/x.ics', ok: true, etag: '"2"' },
       { href: '/cal/calendar-data-elsewhere.ics', ok: true },
     ]);
+  });
+
+  it('reads any property: its text, the elements and names inside it, its hrefs; and the sync-token of the answer', async () => {
+    const xml = `<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/">
+      <d:response><d:href>/home/work/</d:href><d:propstat><d:prop>
+        <d:resourcetype><d:collection/><c:calendar/></d:resourcetype>
+        <d:current-user-privilege-set><d:privilege><d:read/></d:privilege><d:privilege><d:write-content/></d:privilege></d:current-user-privilege-set>
+        <c:supported-calendar-component-set><c:comp name="VEVENT"/><c:comp name="VTODO"/></c:supported-calendar-component-set>
+        <d:current-user-principal><d:href>/principals/me/</d:href></d:current-user-principal>
+        <cs:getctag>"42"</cs:getctag>
+      </d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+      <d:sync-token>http://server/sync/7</d:sync-token>
+    </d:multistatus>`;
+    const { entries, summary } = await readAll(xml);
+    expect(summary).toEqual({ syncToken: 'http://server/sync/7' });
+    const props = entries[0].props;
+    expect([...props.get(`${DAV} resourcetype`)!.elements]).toEqual([`${DAV} collection`, `${CALDAV} calendar`]);
+    expect(props.get(`${DAV} current-user-privilege-set`)!.elements.has(`${DAV} write-content`)).toBe(true);
+    expect(props.get(`${CALDAV} supported-calendar-component-set`)!.names).toEqual(['VEVENT', 'VTODO']);
+    expect(props.get(`${DAV} current-user-principal`)!.hrefs).toEqual(['/principals/me/']);
+    expect(propText(entries[0], 'http://calendarserver.org/ns/ getctag')).toBe('"42"');
   });
 
   it.each([
@@ -77,13 +108,17 @@ END:VCALENDAR</x:calendar-data></D:prop></D:propstat></D:response>
     expect(state.cancelled).toBe(true);
   });
 
-  it('stops reading an object at the size cap, whatever the server still has to send: calendar_too_large', async () => {
+  it.each([
+    ['calendar data', '<d:response><d:href>/a</d:href><d:propstat><d:prop><c:calendar-data>'],
+    ['an href', '<d:response><d:href>'],
+    ['a nested property', '<d:response><d:href>/a</d:href><d:propstat><d:prop><d:resourcetype><d:x>'],
+  ])('stops reading %s at the size cap, whatever the server still has to send: calendar_too_large', async (_what, opening) => {
     let sent = 0;
     const state = { cancelled: false };
     const filler = new TextEncoder().encode('x'.repeat(16_384));
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(new TextEncoder().encode('<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/a</d:href><d:propstat><d:prop><c:calendar-data>'));
+        controller.enqueue(new TextEncoder().encode(`<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${opening}`));
       },
       pull(controller) {
         sent += filler.length;

@@ -2,7 +2,8 @@ import { ProviderError } from '@calldesk/connector-kit';
 import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from './caldav-http';
 import { decodedPath } from './dav-values';
-import { readMultistatus } from './multistatus-stream';
+import { multistatusRequest, davXml } from './multistatus-request';
+import { CALDAV, DAV, propText } from './multistatus-stream';
 
 export interface CalendarObject {
   url: string;
@@ -35,27 +36,19 @@ export function queryRecurring(fetch: Fetch, calendarUrl: string, budget: ReadBu
  * stops at once, whatever the server still has to send.
  */
 async function query(fetch: Fetch, calendarUrl: string, eventFilter: string, budget: ReadBudget): Promise<CalendarObject[]> {
-  const response = await fetch(calendarUrl, {
-    method: 'REPORT',
-    headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
-    body: calendarQuery(eventFilter),
-  });
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw ProviderError.fromStatus(response.status);
-  }
   const objects: CalendarObject[] = [];
   const calendarPath = decodedPath(calendarUrl);
   let named = 0;
-  await readMultistatus(response, budget, (entry) => {
+  await multistatusRequest(fetch, calendarUrl, { method: 'REPORT', depth: '1', body: calendarQuery(eventFilter) }, budget, (entry) => {
     if (!entry.href || !entry.ok) return;
     // One URL per entry: thousands of them may come, each parsed once.
     const url = new URL(entry.href, calendarUrl);
     if (decodedPath(url) === calendarPath) return;
     named++;
-    if (!entry.data) return;
+    const data = propText(entry, `${CALDAV} calendar-data`);
+    if (!data) return;
     budget.objectRead();
-    objects.push({ url: url.href, etag: entry.etag, data: entry.data });
+    objects.push({ url: url.href, etag: propText(entry, `${DAV} getetag`), data });
   });
   // An object named without its data cannot be read: the calendar is unreadable, not free.
   if (objects.length < named) throw new ProviderError('rejected');
@@ -63,13 +56,10 @@ async function query(fetch: Fetch, calendarUrl: string, eventFilter: string, bud
 }
 
 function calendarQuery(eventFilter: string): string {
-  return [
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">',
-    '<d:prop><d:getetag/><c:calendar-data/></d:prop>',
-    `<c:filter><c:comp-filter name="VCALENDAR">${eventFilter}</c:comp-filter></c:filter>`,
-    '</c:calendar-query>',
-  ].join('');
+  return davXml(
+    '<c:calendar-query><d:prop><d:getetag/><c:calendar-data/></d:prop>' +
+      `<c:filter><c:comp-filter name="VCALENDAR">${eventFilter}</c:comp-filter></c:filter></c:calendar-query>`,
+  );
 }
 
 /** RFC 4791 time-range form: UTC, YYYYMMDDTHHMMSSZ. */

@@ -3,6 +3,7 @@ import { LOGGER } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from '../caldav/caldav-http';
 import { listCalendars, type CaldavCalendar } from '../caldav/list-calendars';
 import { BookingEventStore } from '../events/booking-event-store';
@@ -54,9 +55,9 @@ export class CalendarDirectory {
    * Lists the calendars again (one was deleted on the server, or it is time to look for new ones)
    * and, when the list changed, says that the member's calendars changed.
    */
-  async refresh(connection: ConnectionRow, fetch: Fetch): Promise<void> {
+  async refresh(connection: ConnectionRow, fetch: Fetch, budget: ReadBudget): Promise<void> {
     if (!connection.homeUrl) return;
-    const listed = await listCalendars(fetch, connection.homeUrl);
+    const listed = await listCalendars(fetch, connection.homeUrl, budget);
     const before = await this.store.calendarsOf(connection.connectionId);
     // Our events in a calendar that is gone are gone with it.
     for (const gone of before.filter((calendar) => !listed.some((l) => l.url === calendar.url))) {

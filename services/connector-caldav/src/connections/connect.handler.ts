@@ -4,8 +4,9 @@ import type { EncryptedSecret } from '@calldesk/credentials';
 import { Bus, Decline } from '@calldesk/messaging';
 import { HandleRpc, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
+import { readBudget } from '../bounds/read-budget';
 import { CaldavHttp, type CaldavCredentials } from '../caldav/caldav-http';
-import { discoverAccount, type CaldavAccount } from '../caldav/discover-account';
+import { DISCOVERY_MAX_BYTES, discoverAccount, type CaldavAccount } from '../caldav/discover-account';
 import { listCalendars, type CaldavCalendar } from '../caldav/list-calendars';
 import type { CaldavConfig } from '../config';
 import { CalendarDirectory } from './calendar-directory';
@@ -81,10 +82,11 @@ export class ConnectHandler {
 
   /** Discovery and a calendar listing, with the provider's answer in our terms. */
   private async verify(serverUrl: string, credentials: CaldavCredentials): Promise<{ account: CaldavAccount; calendars: CaldavCalendar[] }> {
-    const fetch = this.http.fetchFor({ credentials, breakerKey: `server:${new URL(serverUrl).origin}`, budgetMs: this.config.CALDAV_CALL_BUDGET_MS });
+    const options = { credentials, breakerKey: `server:${new URL(serverUrl).origin}`, budgetMs: this.config.CALDAV_CALL_BUDGET_MS };
+    const fetch = this.http.fetchFor(options);
     try {
-      const account = await discoverAccount(fetch, serverUrl);
-      return { account, calendars: await listCalendars(fetch, account.homeUrl) };
+      const account = await discoverAccount(this.http.fetchFor({ ...options, maxBytes: DISCOVERY_MAX_BYTES }), serverUrl);
+      return { account, calendars: await listCalendars(fetch, account.homeUrl, readBudget(this.config)) };
     } catch (error) {
       if (error instanceof ProviderError && error.kind === 'auth_rejected') {
         throw new RpcError('invalid_argument', REJECTED_PASSWORD_MESSAGE, { field: 'password', reason: 'auth_rejected' });

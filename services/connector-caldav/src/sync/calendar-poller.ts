@@ -5,6 +5,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { CaldavAccounts } from '../caldav/caldav-accounts';
 import type { Fetch } from '../caldav/caldav-http';
 import { changeMarker, collectionState } from '../caldav/collection-state';
+import { readBudget } from '../bounds/read-budget';
 import type { CaldavConfig } from '../config';
 import { CalendarDirectory } from '../connections/calendar-directory';
 import { ConnectionHealth } from '../connections/connection-health';
@@ -70,7 +71,7 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
   /** New calendars on the server: the list is read again now and then (CalDAV tells no one). */
   private async relist(connection: ConnectionRow): Promise<void> {
     try {
-      await this.directory.refresh(connection, this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_CALL_BUDGET_MS }));
+      await this.directory.refresh(connection, this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_CALL_BUDGET_MS }), readBudget(this.config));
     } catch (error) {
       // The polls find an outage and report it; the list is read again next round.
       this.logger.warn('calendar list not read', { connectionId: connection.connectionId, error: (error as Error).message });
@@ -100,16 +101,17 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
     }
     await this.health.succeeded(connection);
     // A calendar deleted on the server: take the list again rather than leave the member unverifiable.
-    if (listChanged) await this.directory.refresh(connection, fetch);
+    if (listChanged) await this.directory.refresh(connection, fetch, readBudget(this.config));
   }
 
   private async pollCalendar(calendar: ConnectedCalendar, fetch: Fetch): Promise<void> {
     const checkedAt = new Date();
-    const now = await collectionState(fetch, calendar.url);
+    const budget = readBudget(this.config);
+    const now = await collectionState(fetch, calendar.url, budget);
     const marker = changeMarker(now);
     if (marker !== undefined && marker === changeMarker(calendar)) return;
     // Our events first: a change to one of them must be seen before the marker moves past it.
-    const watched = await this.store.forCalendar(calendar.calendarId, () => this.watch.check(calendar, fetch, now), { tryOnly: true });
+    const watched = await this.store.forCalendar(calendar.calendarId, () => this.watch.check(calendar, fetch, now, budget), { tryOnly: true });
     if (!watched.ran) {
       // A write holds the calendar: announce the change, and look at it again next time.
       await this.events.calendarChanged(calendar, calendar.calendarId, marker ?? `${Date.now()}`);

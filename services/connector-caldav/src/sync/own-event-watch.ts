@@ -2,6 +2,7 @@ import { ConnectorEvents } from '@calldesk/connector-kit';
 import { LOGGER } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
+import type { ReadBudget } from '../bounds/read-budget';
 import type { Fetch } from '../caldav/caldav-http';
 import { changesSince } from '../caldav/changes-since';
 import type { CollectionState } from '../caldav/collection-state';
@@ -26,12 +27,12 @@ export class OwnEventWatch {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async check(calendar: ConnectedCalendar, fetch: Fetch, now: CollectionState): Promise<void> {
+  async check(calendar: ConnectedCalendar, fetch: Fetch, now: CollectionState, budget: ReadBudget): Promise<void> {
     const watched = await this.bookingEvents.watched(calendar.calendarId);
     if (!watched.length) return;
-    const candidates = await this.touched(calendar, fetch, now, watched);
+    const candidates = await this.touched(calendar, fetch, now, watched, budget);
     if (!candidates.length) return;
-    const found = await multiget(fetch, calendar.url, candidates.map((row) => row.href));
+    const found = await multiget(fetch, calendar.url, candidates.map((row) => row.href), budget);
     for (const row of candidates) {
       const fetched = found.get(decodedPath(row.href)) ?? 'unknown';
       if (fetched === 'unknown') continue;
@@ -59,9 +60,15 @@ export class OwnEventWatch {
     await this.bookingEvents.remove(row.calendarId, row.bookingId);
   }
 
-  private async touched(calendar: ConnectedCalendar, fetch: Fetch, now: CollectionState, watched: BookingEventRow[]): Promise<BookingEventRow[]> {
+  private async touched(
+    calendar: ConnectedCalendar,
+    fetch: Fetch,
+    now: CollectionState,
+    watched: BookingEventRow[],
+    budget: ReadBudget,
+  ): Promise<BookingEventRow[]> {
     if (!calendar.syncToken || !now.syncToken) return watched;
-    const changes = await changesSince(fetch, calendar.url, calendar.syncToken).catch(() => ({ kind: 'resync' as const }));
+    const changes = await changesSince(fetch, calendar.url, calendar.syncToken, budget);
     if (changes.kind === 'resync') return watched;
     const paths = new Set([...changes.changed, ...changes.removed].map(decodedPath));
     // Written by us since the token was taken: a server may not name an object both created and
