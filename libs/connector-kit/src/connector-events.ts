@@ -1,5 +1,5 @@
 import { Connection_Status, Events } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
+import type { Bus } from '@calldesk/messaging';
 
 export type ConnectionStatus = 'connected' | 'needs_reauth' | 'disconnected';
 

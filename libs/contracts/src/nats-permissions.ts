@@ -5,7 +5,7 @@ import {
   Events,
   healthRpc,
   InternalRpcs,
-  PROVIDERS,
+  type PROVIDERS,
   providerCallbackRpcs,
   ProviderWebhookRpcs,
   Rpcs,

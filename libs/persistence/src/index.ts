@@ -1,1 +1,1 @@
-export { openDataSource, type DataSourceOptions } from './open-data-source';
+export { openDataSource, type DataSourceOptions, type Entities, type Migrations } from './open-data-source';

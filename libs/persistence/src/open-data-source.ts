@@ -1,11 +1,15 @@
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions as TypeormOptions } from 'typeorm';
+
+/** What TypeORM takes as migrations and as entities: classes, schemas or paths. */
+export type Migrations = NonNullable<TypeormOptions['migrations']>;
+export type Entities = NonNullable<TypeormOptions['entities']>;
 
 export interface DataSourceOptions {
   url: string;
   /** The service's own schema: its tables live here and nowhere else. */
   schema: string;
-  migrations: MixedList<Function | string>;
-  entities?: MixedList<Function | string | EntitySchema>;
+  migrations: Migrations;
+  entities?: Entities;
   /** Shown in pg_stat_activity, so a DBA can tell the services apart. */
   applicationName: string;
   poolSize?: number;

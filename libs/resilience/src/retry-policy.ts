@@ -1,4 +1,4 @@
-import { CircuitBreaker } from './circuit-breaker';
+import type { CircuitBreaker } from './circuit-breaker';
 import { systemClock, type Clock } from './clock';
 import { ProviderUnavailable } from './provider-unavailable';
 

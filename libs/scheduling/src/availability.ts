@@ -1,5 +1,5 @@
-import { Interval } from './interval';
-import { MemberSchedule } from './profile';
+import type { Interval } from './interval';
+import type { MemberSchedule } from './profile';
 
 /** Everything that decides which starts one member can take for one service. */
 export interface MemberAvailability {

@@ -1,7 +1,7 @@
-import { BusyInterval, MemberAvailability } from './availability';
+import type { BusyInterval, MemberAvailability } from './availability';
 import { compileProfile } from './compile-profile';
-import { Interval } from './interval';
-import { MemberSchedule } from './profile';
+import type { Interval } from './interval';
+import type { MemberSchedule } from './profile';
 import { rankSlots } from './rank';
 import { parseInstant } from './rfc3339';
 import { bookableStarts } from './slots';

@@ -1,6 +1,6 @@
 import { blockedIntervals } from './blocked-times';
 import { compileProfile } from './compile-profile';
-import { BlockedTime, MemberSchedule } from './profile';
+import type { BlockedTime, MemberSchedule } from './profile';
 import { formatInstant } from './rfc3339';
 import { DEFAULT_RULES } from './rules';
 import { DAY_MS } from './time-units';

@@ -1,10 +1,10 @@
 import { toInstants } from './business-hours';
-import { byStart, Interval, overlaps } from './interval';
+import { byStart, type Interval, overlaps } from './interval';
 import { dayOfWall } from './local-time';
-import { CompiledBlock, MemberSchedule } from './profile';
+import type { CompiledBlock, MemberSchedule } from './profile';
 import { recurrenceDays } from './recurrence';
 import { DAY_MS, MINUTES_PER_DAY } from './time-units';
-import { ZoneClock } from './zone-clock';
+import type { ZoneClock } from './zone-clock';
 
 /** Enough for a daily rule over the longest maximum advance (3650 days). */
 const MAX_RECURRING_DAYS = 4000;

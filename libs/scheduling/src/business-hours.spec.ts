@@ -1,6 +1,6 @@
 import { businessWindows } from './business-hours';
 import { compileProfile } from './compile-profile';
-import { AvailabilityProfile, MemberSchedule } from './profile';
+import type { AvailabilityProfile, MemberSchedule } from './profile';
 import { formatInstant } from './rfc3339';
 import { DEFAULT_RULES } from './rules';
 import { zoneClock } from './zone-clock';

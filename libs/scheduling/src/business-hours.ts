@@ -1,8 +1,8 @@
-import { Interval } from './interval';
+import type { Interval } from './interval';
 import { dayOfWall, isoWeekday } from './local-time';
-import { LocalSpan, MemberSchedule } from './profile';
+import type { LocalSpan, MemberSchedule } from './profile';
 import { DAY_MS, MINUTE_MS } from './time-units';
-import { ZoneClock } from './zone-clock';
+import type { ZoneClock } from './zone-clock';
 
 /**
  * The member's business-hours windows that share time with `span`, as instants, sorted by start.

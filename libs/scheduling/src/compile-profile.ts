@@ -1,5 +1,5 @@
 import { parseLocalDate, parseLocalTime } from './local-time';
-import { AvailabilityProfile, BlockedTime, CompiledBlock, LocalSpan, LocalWindow, MemberSchedule } from './profile';
+import type { AvailabilityProfile, BlockedTime, CompiledBlock, LocalSpan, LocalWindow, MemberSchedule } from './profile';
 import { parseRecurrence } from './recurrence';
 import { parseInstant } from './rfc3339';
 import { compileRules } from './rules';

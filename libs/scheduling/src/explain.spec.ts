@@ -1,6 +1,6 @@
-import { MemberAvailability } from './availability';
+import type { MemberAvailability } from './availability';
 import { compileProfile } from './compile-profile';
-import { Explanation, explainStart } from './explain';
+import { type Explanation, explainStart } from './explain';
 import { formatInstant, parseInstant } from './rfc3339';
 import { validateProfile } from './validate-profile';
 

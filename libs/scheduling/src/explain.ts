@@ -1,7 +1,7 @@
-import { MemberAvailability } from './availability';
+import type { MemberAvailability } from './availability';
 import { blockedIntervals } from './blocked-times';
 import { businessWindows } from './business-hours';
-import { byStart, Interval, overlaps } from './interval';
+import { byStart, type Interval, overlaps } from './interval';
 import { allowedStarts, heldSpan, serviceDurationMs, slotStepMs } from './rules';
 import { takenIntervals } from './taken-times';
 import { DAY_MS } from './time-units';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { clip, firstEndingAfter, intersect, Interval, normalize, overlaps, subtract } from './interval';
+import { clip, firstEndingAfter, intersect, type Interval, normalize, overlaps, subtract } from './interval';
 
 const span = (start: number, end: number): Interval => ({ start, end });
 

@@ -1,5 +1,5 @@
-import { Interval } from './interval';
-import { Recurrence } from './recurrence';
+import type { Interval } from './interval';
+import type { Recurrence } from './recurrence';
 
 /**
  * A member's availability as `calendar.v1.admin.availability.set` carries it (DESIGN §2), after

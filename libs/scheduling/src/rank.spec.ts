@@ -1,4 +1,4 @@
-import { Slot } from './availability';
+import type { Slot } from './availability';
 import { rankSlots } from './rank';
 import { formatInstant, parseInstant } from './rfc3339';
 

@@ -1,4 +1,4 @@
-import { Interval } from './interval';
+import type { Interval } from './interval';
 import { dayOfWall } from './local-time';
 import { zoneClock } from './zone-clock';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { RRule } from 'rrule';
 import { formatLocalDate, parseLocalDate } from './local-time';
-import { parseRecurrence, Recurrence, recurrenceDays } from './recurrence';
+import { parseRecurrence, type Recurrence, recurrenceDays } from './recurrence';
 import { DAY_MS } from './time-units';
 
 function rule(text: string): Recurrence {

@@ -1,4 +1,4 @@
-import { Frequency, Options, RRule } from 'rrule';
+import { Frequency, type Options, RRule } from 'rrule';
 import { isoWeekday } from './local-time';
 import { DAY_MS } from './time-units';
 

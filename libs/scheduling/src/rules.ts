@@ -1,5 +1,5 @@
-import { Interval } from './interval';
-import { BookingRules, SchedulingRules } from './profile';
+import type { Interval } from './interval';
+import type { BookingRules, SchedulingRules } from './profile';
 import { DAY_MS, MINUTE_MS } from './time-units';
 
 /** What a rule left out of an availability profile means. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { IANAZone } from 'luxon';
-import { MemberAvailability } from './availability';
+import type { MemberAvailability } from './availability';
 import { compileProfile } from './compile-profile';
 import { explainStart } from './explain';
-import { AvailabilityProfile, BlockedTime } from './profile';
+import type { AvailabilityProfile, BlockedTime } from './profile';
 import { bookableStarts } from './slots';
 
 /*

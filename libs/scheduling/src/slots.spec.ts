@@ -1,6 +1,6 @@
-import { MemberAvailability } from './availability';
+import type { MemberAvailability } from './availability';
 import { compileProfile } from './compile-profile';
-import { MemberSchedule } from './profile';
+import type { MemberSchedule } from './profile';
 import { formatInstant, parseInstant } from './rfc3339';
 import { bookableStarts } from './slots';
 import { validateProfile } from './validate-profile';

@@ -1,7 +1,7 @@
-import { MemberAvailability } from './availability';
+import type { MemberAvailability } from './availability';
 import { blockedIntervals } from './blocked-times';
 import { businessWindows } from './business-hours';
-import { firstEndingAfter, Interval, normalize } from './interval';
+import { firstEndingAfter, type Interval, normalize } from './interval';
 import { allowedStarts, serviceDurationMs, slotStepMs } from './rules';
 import { takenIntervals } from './taken-times';
 import { zoneClock } from './zone-clock';

@@ -1,4 +1,4 @@
-import { MemberAvailability } from './availability';
+import type { MemberAvailability } from './availability';
 import { compileProfile } from './compile-profile';
 import { takenIntervals } from './taken-times';
 

@@ -1,5 +1,5 @@
-import { MemberAvailability } from './availability';
-import { Interval } from './interval';
+import type { MemberAvailability } from './availability';
+import type { Interval } from './interval';
 import { heldSpan } from './rules';
 
 /**

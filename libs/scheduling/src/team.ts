@@ -1,4 +1,4 @@
-import { Slot } from './availability';
+import type { Slot } from './availability';
 import { MINUTE_MS } from './time-units';
 
 /** One member's bookable starts (see bookableStarts). */

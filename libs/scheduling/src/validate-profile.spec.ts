@@ -1,4 +1,4 @@
-import { FieldError, validateProfile, validateServiceDuration } from './validate-profile';
+import { type FieldError, validateProfile, validateServiceDuration } from './validate-profile';
 
 const valid = {
   timeZone: 'America/New_York',

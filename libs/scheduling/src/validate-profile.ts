@@ -1,5 +1,5 @@
 import { isoWeekday, parseLocalDate, parseLocalTime } from './local-time';
-import {
+import type {
   AvailabilityProfile,
   BlockedTime,
   BookingRules,

@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { Interval } from './interval';
+import type { Interval } from './interval';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time-units';
 
 /** Converts between instants and wall times (see local-time.ts) in one IANA zone. */

@@ -1,9 +1,9 @@
-import { baseConfig, ConfigError, loadConfig, type BaseConfig } from '@calldesk/config';
+import { type baseConfig, ConfigError, loadConfig, type BaseConfig } from '@calldesk/config';
 import type { ServiceName } from '@calldesk/contracts';
 import { createLogger } from '@calldesk/telemetry';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { MixedList } from 'typeorm';
+import type { Entities, Migrations } from '@calldesk/persistence';
 import type { z } from 'zod';
 import { startHealthServer } from './health-server';
 import { HealthService } from './health';
@@ -18,8 +18,8 @@ export interface ServiceDefinition<Shape extends typeof baseConfig> {
   config: Shape;
   /** Rules across variables, which a shape cannot say: throws a ConfigError naming the variable. */
   checkConfig?: (config: z.infer<z.ZodObject<Shape>>) => void;
-  migrations?: MixedList<Function | string>;
-  entities?: MixedList<Function | string>;
+  migrations?: Migrations;
+  entities?: Entities;
   /** Only the gateway: serve HTTP on this port (NATS handlers run either way). */
   httpPort?: (config: z.infer<z.ZodObject<Shape>>) => number;
 }

@@ -4,7 +4,7 @@ import { openDataSource } from '@calldesk/persistence';
 import { createLogger } from '@calldesk/telemetry';
 import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { MixedList } from 'typeorm';
+import type { Entities, Migrations } from '@calldesk/persistence';
 import { DataSource } from 'typeorm';
 import type { BaseConfig } from '@calldesk/config';
 import { HandlerRegistry } from './handler-registry';
@@ -15,8 +15,8 @@ import { LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 export interface ServiceKitOptions {
   service: ServiceName;
   config: BaseConfig;
-  migrations: MixedList<Function | string>;
-  entities?: MixedList<Function | string>;
+  migrations: Migrations;
+  entities?: Entities;
 }
 
 /**

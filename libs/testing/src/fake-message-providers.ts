@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeText {
@@ -33,7 +33,7 @@ export async function startFakeMessageProviders(): Promise<FakeMessageProviders>
   const texts: FakeText[] = [];
   const mails: FakeMail[] = [];
   let failures = 0;
-  const server = createServer(async (request, response) => {
+  const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const body = await read(request);
     if (failures > 0) {
       failures--;
@@ -55,6 +55,10 @@ export async function startFakeMessageProviders(): Promise<FakeMessageProviders>
       return;
     }
     response.writeHead(404).end();
+  };
+  // A body it cannot read is the client's mistake: 400, as the providers answer.
+  const server = createServer((request, response) => {
+    answer(request, response).catch(() => (response.headersSent ? response.destroy() : response.writeHead(400).end()));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

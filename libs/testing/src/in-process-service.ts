@@ -4,7 +4,7 @@ import { Bus } from '@calldesk/messaging';
 import { serviceRoot } from '@calldesk/service-kit';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { MixedList } from 'typeorm';
+import type { Entities, Migrations } from '@calldesk/persistence';
 import { testNatsUrl } from './nats';
 
 export interface InProcessService {
@@ -18,8 +18,8 @@ export interface InProcessOptions {
   service: ServiceName;
   module: Type;
   databaseUrl: string;
-  migrations?: MixedList<Function | string>;
-  entities?: MixedList<Function | string>;
+  migrations?: Migrations;
+  entities?: Entities;
   /** The service's config shape when it has variables beyond baseConfig. */
   configShape?: typeof baseConfig;
   /** Extra environment for the service's config, over process.env. */

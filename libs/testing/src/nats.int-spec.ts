@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { natsAnswers } from '@calldesk/messaging';
-import { JetStreamManager, connect } from 'nats';
+import { type JetStreamManager, connect } from 'nats';
 import { startPrivateNatsServer, testNatsUrl } from './nats';
 
 describe('startPrivateNatsServer', () => {

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { natsAnswers } from '@calldesk/messaging';
-import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
-import { ExitResult, freePort, trackChild } from './processes';
+import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
+import { type ExitResult, freePort, trackChild } from './processes';
 import { containerRuntimeAnswers } from './container-runtime';
 
 export interface PrivateNatsServer {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { OtlpReceiver, startOtlpReceiver } from './otlp-receiver';
+import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
 import { baseConfig, bookingDeadlineConfig, ConfigError, setting } from '@calldesk/config';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export const bookingConfig = {
   ...baseConfig,

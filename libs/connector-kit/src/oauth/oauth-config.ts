@@ -1,5 +1,5 @@
 import { baseConfig, setting } from '@calldesk/config';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { credentialsConfig } from '../credential-vault';
 
 /**

@@ -1,4 +1,4 @@
-import type { MixedList } from 'typeorm';
+import type { Migrations } from '@calldesk/persistence';
 import type { baseConfig } from '@calldesk/config';
 import type { ServiceName } from '@calldesk/contracts';
 import type { INestApplication, Type } from '@nestjs/common';
@@ -22,7 +22,7 @@ export async function startInProcessHttpService(options: {
   module: Type;
   databaseUrl: string;
   configShape?: typeof baseConfig;
-  migrations?: MixedList<Function | string>;
+  migrations?: Migrations;
   env?: Record<string, string>;
 }): Promise<InProcessHttpService> {
   const root = await testServiceRoot(options);

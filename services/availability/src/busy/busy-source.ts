@@ -1,6 +1,6 @@
 import { Broadcasts, connectorRpcs, RpcError, type BusyResponse, type FreshBusy } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { type BusyInterval, type Interval } from '@calldesk/scheduling';
+import type { BusyInterval, Interval } from '@calldesk/scheduling';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AvailabilityConfig } from '../config';

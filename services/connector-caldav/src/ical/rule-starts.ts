@@ -1,5 +1,5 @@
 import type ICAL from 'ical.js';
-import { Frequency, RRule, Weekday, type Options } from 'rrule';
+import { Frequency, RRule, type Weekday, type Options } from 'rrule';
 import type { WallClock } from './wall-clock';
 
 export interface RuleWalk {

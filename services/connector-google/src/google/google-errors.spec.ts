@@ -1,5 +1,5 @@
 import { classifyProviderError } from '@calldesk/connector-kit';
-import { googleErrorOf, GoogleError } from './google-errors';
+import { googleErrorOf, type GoogleError } from './google-errors';
 
 const answer = (status: number, reason?: string, retryAfter?: string) => ({
   response: { status, headers: new Headers(retryAfter ? { 'retry-after': retryAfter } : {}), data: reason ? { error: { code: status, errors: [{ reason }] } } : {} },

@@ -18,7 +18,7 @@ const OPERATOR = Symbol('OPERATOR');
 /** Marks a route as the operator's (GATEWAY_ADMIN_TOKEN), not a tenant's. */
 export const OperatorOnly = () => SetMetadata(OPERATOR, true);
 
-export function isOperatorOnly(handler: Function): boolean {
+export function isOperatorOnly(handler: object): boolean {
   return Reflect.getMetadata(OPERATOR, handler) === true;
 }
 

@@ -57,7 +57,7 @@ export function openApiDocument(controllers: Type[]): Record<string, unknown> {
 
 type Access = 'tenant' | 'operator' | 'anyone';
 
-function accessOf(controller: Type, handler: Function): Access {
+function accessOf(controller: Type, handler: object): Access {
   if (isOperatorOnly(handler)) return 'operator';
   const guards: unknown[] = [...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []), ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? [])];
   return guards.includes(AuthGuard) ? 'tenant' : 'anyone';
