@@ -1,4 +1,4 @@
-import { meter } from '@calldesk/telemetry';
+import { counter, METRICS } from '@calldesk/telemetry';
 import type { Counter } from '@opentelemetry/api';
 
 /**
@@ -11,8 +11,8 @@ export class EventMetrics {
   private readonly deadLetters: Counter;
 
   constructor() {
-    this.redeliveries = meter().createCounter('events.redeliveries', { description: 'Events delivered to a consumer again, per consumer' });
-    this.deadLetters = meter().createCounter('events.dead_letters', { description: 'Events a consumer gave up on and dead-lettered, per consumer and cause' });
+    this.redeliveries = counter(METRICS.eventRedeliveries);
+    this.deadLetters = counter(METRICS.eventDeadLetters);
   }
 
   redelivered(consumer: string): void {

@@ -1,8 +1,9 @@
-import { metrics, type Meter } from '@opentelemetry/api';
+import { metrics, type Counter, type Histogram, type Meter, type MetricOptions, type ObservableGauge, type UpDownCounter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricDefinition, MetricKind } from './metric-catalog';
 
 /**
  * The meter every instrument comes from. The metrics API has no proxy provider as tracing has,
@@ -11,6 +12,33 @@ import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from
  */
 export function meter(): Meter {
   return metrics.getMeter('calldesk');
+}
+
+type Definition<Kind extends MetricKind> = MetricDefinition & { kind: Kind };
+
+/** The instruments of the catalogue (METRICS), the only names instruments are made with. */
+export function counter(definition: Definition<'counter'>): Counter {
+  return meter().createCounter(definition.name, optionsOf(definition));
+}
+
+export function upDownCounter(definition: Definition<'up_down_counter'>): UpDownCounter {
+  return meter().createUpDownCounter(definition.name, optionsOf(definition));
+}
+
+export function histogram(definition: Definition<'histogram'>): Histogram {
+  return meter().createHistogram(definition.name, optionsOf(definition));
+}
+
+export function observableGauge(definition: Definition<'gauge'>): ObservableGauge {
+  return meter().createObservableGauge(definition.name, optionsOf(definition));
+}
+
+function optionsOf(definition: MetricDefinition): MetricOptions {
+  return {
+    description: definition.description,
+    ...(definition.unit ? { unit: definition.unit } : {}),
+    ...(definition.buckets ? { advice: { explicitBucketBoundaries: [...definition.buckets] } } : {}),
+  };
 }
 
 export interface ProcessMetrics {

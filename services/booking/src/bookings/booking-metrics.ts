@@ -1,5 +1,5 @@
 import { ConflictReason, RpcError } from '@calldesk/contracts';
-import { meter } from '@calldesk/telemetry';
+import { counter, histogram, METRICS } from '@calldesk/telemetry';
 import type { Counter, Histogram } from '@opentelemetry/api';
 
 /**
@@ -12,8 +12,8 @@ export class BookingMetrics {
   private readonly duration: Histogram;
 
   constructor() {
-    this.outcomes = meter().createCounter('booking.outcomes', { description: 'New bookings by outcome and conflict reason' });
-    this.duration = meter().createHistogram('booking.create.duration', { unit: 'ms', description: 'Time to decide a new booking, by outcome and conflict reason' });
+    this.outcomes = counter(METRICS.bookingOutcomes);
+    this.duration = histogram(METRICS.bookingCreateDuration);
   }
 
   confirmed(startedAt: number): void {
