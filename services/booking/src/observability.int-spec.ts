@@ -56,6 +56,10 @@ describe('what SREs see of bookings: metrics and traces (real NATS, Postgres, te
     expect(value('availability_busy_cache_misses_total', 'provider="test"')).toBeGreaterThanOrEqual(1);
     expect(value('outbox_backlog')).toBe(0);
     expect(value('outbox_oldest_age')).toBe(0);
+
+    const creates = telemetry.memory!.getFinishedSpans().filter((span) => span.name === 'calendar.v1.bookings.create process');
+    const said = creates.map((span) => [span.attributes['calldesk.booking.outcome'], span.attributes['calldesk.booking.conflict_reason']]);
+    expect(said.sort()).toEqual([['confirmed', undefined], ['confirmed', undefined], ['conflict', 'slot_taken'], ['unavailable', undefined]]);
   }, 60_000);
 
   it('publishes each booking event inside the trace of the booking that wrote it, not of the request that woke the relay', async () => {
