@@ -91,6 +91,7 @@ export class CaldavHttp {
           breaker,
           budgetMs: options.budgetMs,
           provider: 'caldav',
+          operation: method,
         });
         span.setAttribute('http.response.status_code', response.status);
         return boundedBody(response, { maxBytes: this.config.CALDAV_MAX_RESPONSE_BYTES, deadline });
