@@ -33,6 +33,11 @@ export function observableGauge(definition: Definition<'gauge'>): ObservableGaug
   return meter().createObservableGauge(definition.name, optionsOf(definition));
 }
 
+/** OTEL_METRICS_EXPORTER is a comma-separated list of exporters; unset means `otlp`. */
+function pushesOtlp(exporters = 'otlp'): boolean {
+  return exporters.split(',').some((name) => name.trim() === 'otlp');
+}
+
 function optionsOf(definition: MetricDefinition): MetricOptions {
   return {
     description: definition.description,
@@ -49,13 +54,15 @@ export interface ProcessMetrics {
 
 /**
  * Starts this process's MeterProvider: always readable as Prometheus text (served by the health
- * port's /metrics), and pushed over OTLP/HTTP too when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ * port's /metrics), and pushed over OTLP/HTTP too when OTEL_EXPORTER_OTLP_ENDPOINT is set, unless
+ * OTEL_METRICS_EXPORTER leaves `otlp` out (e.g. `prometheus` where Prometheus scrapes every
+ * instance, so the same numbers do not arrive twice).
  */
 export function startMetrics(resource: Resource): ProcessMetrics {
   // Its own server stays off: the service's health server answers /metrics with its text.
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const readers: IMetricReader[] = [prometheus];
-  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT && pushesOtlp(process.env.OTEL_METRICS_EXPORTER)) {
     // The exporter reads the endpoint (and OTEL_EXPORTER_OTLP_* tuning) from the environment;
     // the reader pushes once a minute.
     readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
