@@ -59,10 +59,10 @@ export class RealisticProvider implements ProviderCalls {
     private readonly log: (message: string, fields: Record<string, unknown>) => void = () => undefined,
   ) {}
 
-  async call<T>(memberId: string, _operation: ProviderOperation, work: () => T): Promise<T> {
+  async call<T>(memberId: string, operation: ProviderOperation, work: () => T): Promise<T> {
     try {
       // A member's connection is its account: the breaker is per member, as real ones are per connection.
-      return await this.policy.run(() => this.roundTrip(work), { classify: classifyProviderError, breaker: this.breakers.for(memberId), provider: PROVIDER });
+      return await this.policy.run(() => this.roundTrip(work), { classify: classifyProviderError, breaker: this.breakers.for(memberId), provider: PROVIDER, operation });
     } catch (error) {
       if (error instanceof ProviderUnavailable) this.tally.gaveUp++;
       throw toRpcError(error, PROVIDER);

@@ -69,7 +69,7 @@ describe('the eight services, started as processes', () => {
     const spans = inTrace(
       await otlp.waitForSpans((all) => {
         const services = new Set(inTrace(all).filter((s) => s.kind === 'SERVER' && s.name.endsWith('.health process')).map((s) => s.serviceName));
-        const httpServer = inTrace(all).some((s) => s.serviceName === 'gateway' && s.kind === 'SERVER' && s.name === 'GET');
+        const httpServer = inTrace(all).some((s) => s.serviceName === 'gateway' && s.kind === 'SERVER' && s.name === 'GET /v1/status');
         return httpServer && services.size === SERVICES.length;
       }, 15_000),
     );

@@ -1,5 +1,6 @@
 export { assignRoles, changeRole, parseRole, type CalendarRole, type DiscoveredCalendar, type MemberCalendarRole } from './calendar-roles';
 export { ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from './connector-events';
+export { ConnectionMetrics } from './connection-metrics';
 export { connectionsPage } from './connections-page';
 export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
 export { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEAD_LETTER_STREAM, Events, STREAM } from '@calldesk/contracts';
 import { startTelemetry } from '@calldesk/telemetry';
-import { testNatsUrl } from '@calldesk/testing';
+import { metricValue, testNatsUrl, waitFor } from '@calldesk/testing';
 import { connect, DiscardPolicy, nanos, type NatsConnection } from 'nats';
 import { Bus } from './bus';
 import { backoff } from './event-streams';
@@ -164,6 +164,19 @@ describe('EventStreams (real NATS JetStream)', () => {
     expect(seen).toEqual(['after']);
     const manager = await raw.jetstreamManager();
     expect((await manager.consumers.info(STREAM.name, name)).config.inactive_threshold).toBe(60_000 * 1_000_000);
+  });
+
+  it('reports the events a consumer has not settled yet, asked of the server at each scrape', async () => {
+    const source = privateSource();
+    const name = durable();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await bus.events.consume(source, { durable: name }, () => held);
+    for (let i = 0; i < 3; i++) await bus.events.publish(source, { tenantId: 't1', calendarId: `c${i}` }, randomUUID());
+    const pending = async () => metricValue(await telemetry.metrics.prometheusText(), 'events_consumer_pending', { consumer: name });
+    await waitFor(async () => (await pending()) === 3);
+    release();
+    await waitFor(async () => (await pending()) === 0);
   });
 
   it('backs off exponentially within bounds', () => {

@@ -170,6 +170,7 @@ export class EventStreams {
       }
     })();
     this.running.push(run);
+    this.metrics.watch(consumer, async () => (await this.jsm()).consumers.info(STREAM.name, options.durable));
   }
 
   /**
@@ -278,6 +279,7 @@ export class EventStreams {
 
   /** Stops every consumer after the message it is handling. */
   async stop(): Promise<void> {
+    this.metrics.stop();
     for (const run of this.running) {
       run.stopped = true;
       run.messages?.stop();

@@ -1,4 +1,4 @@
-import { meter } from '@calldesk/telemetry';
+import { histogram, METRICS } from '@calldesk/telemetry';
 import type { Histogram } from '@opentelemetry/api';
 
 /** What a call came to: `ok`, or the contract's error code it was answered with. */
@@ -14,8 +14,8 @@ export class RpcMetrics {
   private readonly client: Histogram;
 
   constructor() {
-    this.server = meter().createHistogram('rpc.server.duration', { unit: 'ms', description: 'Time to answer a NATS request, per subject and error code' });
-    this.client = meter().createHistogram('rpc.client.duration', { unit: 'ms', description: 'Time until a NATS request was answered or failed, per subject and error code' });
+    this.server = histogram(METRICS.rpcServerDuration);
+    this.client = histogram(METRICS.rpcClientDuration);
   }
 
   served(subject: string, startedAt: number, result: RpcResult): void {

@@ -1,3 +1,5 @@
+import { prometheusText, startTelemetry } from '@calldesk/telemetry';
+import { metricValue } from '@calldesk/testing';
 import { CircuitBreaker, CircuitBreakers } from './circuit-breaker';
 import type { Clock } from './clock';
 import { ProviderUnavailable } from './provider-unavailable';
@@ -33,6 +35,9 @@ const classify = (error: unknown): Verdict => {
   if (error instanceof Error && error.name === 'AttemptTimeout') return { retry: true };
   return { retry: false };
 };
+
+const telemetry = startTelemetry('retry-policy-spec');
+afterAll(() => telemetry.shutdown());
 
 const options = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 5_000, attemptTimeoutMs: 1_000 };
 
@@ -201,5 +206,52 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(60_000).toUTCString(), 0)).toBe(60_000);
     expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('RetryPolicy metrics', () => {
+  const text = () => prometheusText();
+
+  it('times every attempt per provider, operation and status', async () => {
+    const policy = new RetryPolicy(options, fakeClock());
+    const { work } = failing(new Failure(500), new Failure(429));
+    await policy.run(work, { classify, provider: 'spec-a', operation: 'events.insert' });
+    const gone = async () => {
+      throw new Failure(404);
+    };
+    await expect(policy.run(gone, { classify, provider: 'spec-a', operation: 'events.get' })).rejects.toThrow('status 404');
+    const attempts = async (labels: Record<string, string>) => metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-a', ...labels });
+    expect(await attempts({ operation: 'events.insert', status: '500' })).toBe(1);
+    expect(await attempts({ operation: 'events.insert', status: '429' })).toBe(1);
+    expect(await attempts({ operation: 'events.insert', status: 'ok' })).toBe(1);
+    expect(await attempts({ operation: 'events.get', status: '404' })).toBe(1);
+  });
+
+  it('calls an attempt past its timeout `timeout` and one without any answer `no_answer`', async () => {
+    const policy = new RetryPolicy({ ...options, maxAttempts: 1, attemptTimeoutMs: 5 });
+    const stalled = () => new Promise<string>(() => undefined);
+    await expect(policy.run(stalled, { classify, provider: 'spec-b', operation: 'op' })).rejects.toBeInstanceOf(ProviderUnavailable);
+    const reset = async () => {
+      throw new TypeError('fetch failed');
+    };
+    await expect(policy.run(reset, { classify: () => ({ retry: true }), provider: 'spec-b', operation: 'op' })).rejects.toBeInstanceOf(ProviderUnavailable);
+    expect(metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-b', status: 'timeout' })).toBe(1);
+    expect(metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-b', status: 'no_answer' })).toBe(1);
+  });
+
+  it('counts the breakers open per provider, each once, until a success closes them', async () => {
+    const clock = fakeClock();
+    const policy = new RetryPolicy({ ...options, maxAttempts: 1 }, clock);
+    const breakers = new CircuitBreakers({ failureThreshold: 2, openMs: 1_000 }, clock);
+    const open = async () => metricValue(await text(), 'provider_breakers_open', { provider: 'spec-c' });
+    const call = (key: string, ...failures: Failure[]) =>
+      policy.run(failing(...failures).work, { classify, provider: 'spec-c', operation: 'op', breaker: breakers.for(key) }).catch(() => 'failed');
+    for (let i = 0; i < 3; i++) await call('one', new Failure(500));
+    await call('two', new Failure(500));
+    await call('two', new Failure(500));
+    expect(await open()).toBe(2);
+    await clock.sleep(1_000);
+    await call('one');
+    expect(await open()).toBe(1);
   });
 });

@@ -1,5 +1,7 @@
+import { RpcError } from '@calldesk/contracts';
 import type { CircuitBreaker } from './circuit-breaker';
 import { systemClock, type Clock } from './clock';
+import { ProviderMetrics } from './provider-metrics';
 import { ProviderUnavailable } from './provider-unavailable';
 
 export interface RetryPolicyOptions {
@@ -29,8 +31,10 @@ export interface CallOptions {
   breaker?: CircuitBreaker;
   /** A shorter budget for this call, e.g. what is left of the caller's deadline. */
   budgetMs?: number;
-  /** Named in the error callers see. */
+  /** Named in the error callers see, and in the metrics. */
   provider?: string;
+  /** What the call does (e.g. `events.insert`), for the metrics. */
+  operation?: string;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicyOptions = {
@@ -46,9 +50,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicyOptions = {
  * exponential backoff with full jitter, Retry-After honoured (and shared with other calls of the
  * connection through its breaker), a circuit breaker per connection. Giving up is
  * ProviderUnavailable (`unavailable`: safe for the caller to retry later); an answer that stands
- * is rethrown unchanged. Every attempt gets an AbortSignal that fires at its timeout.
+ * is rethrown unchanged. Every attempt gets an AbortSignal that fires at its timeout, and is
+ * timed in the metrics with what it came to, as is each breaker's opening and closing.
  */
 export class RetryPolicy {
+  private readonly metrics = new ProviderMetrics();
+
   constructor(
     readonly options: RetryPolicyOptions = DEFAULT_RETRY_POLICY,
     private readonly clock: Clock = systemClock,
@@ -63,20 +70,23 @@ export class RetryPolicy {
       await this.waitForBreaker(call, deadline, attempt, lastError);
       const remaining = deadline - this.clock.now();
       if (remaining <= 0) throw this.giveUp('budget_exhausted', attempt - 1, call, lastError, lastRetryAfter);
+      const startedAt = performance.now();
       try {
         const result = await this.attempt(work, attempt, Math.min(this.options.attemptTimeoutMs, remaining));
-        call.breaker?.success();
+        this.metrics.attempted(call.provider ?? 'unknown', call.operation ?? 'unknown', startedAt, 'ok');
+        this.tell(call, (breaker) => breaker.success());
         return result;
       } catch (error) {
+        this.metrics.attempted(call.provider ?? 'unknown', call.operation ?? 'unknown', startedAt, failureStatus(error));
         const verdict = call.classify(error);
         if (!verdict.retry) {
           // The provider answered: it is up, and its answer is the caller's to handle.
-          call.breaker?.success();
+          this.tell(call, (breaker) => breaker.success());
           throw error;
         }
         lastError = error;
         lastRetryAfter = verdict.retryAfterMs;
-        call.breaker?.failure(verdict.retryAfterMs);
+        this.tell(call, (breaker) => breaker.failure(verdict.retryAfterMs));
         if (attempt === this.options.maxAttempts) break;
         const delay = verdict.retryAfterMs ?? this.backoff(attempt);
         if (this.clock.now() + delay >= deadline) {
@@ -93,6 +103,15 @@ export class RetryPolicy {
   backoff(attempt: number): number {
     const step = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(this.clock.random() * step);
+  }
+
+  /** Tells the call's breaker what an attempt came to, counting it when that opens or closes it. */
+  private tell(call: CallOptions, report: (breaker: CircuitBreaker) => void): void {
+    if (!call.breaker) return;
+    const wasOpen = call.breaker.state !== 'closed';
+    report(call.breaker);
+    const open = call.breaker.state !== 'closed';
+    if (open !== wasOpen) this.metrics.breakerChanged(call.provider ?? 'unknown', open);
   }
 
   private async attempt<T>(
@@ -136,6 +155,18 @@ export class RetryPolicy {
   ): ProviderUnavailable {
     return new ProviderUnavailable(reason, attempts, retryAfterMs, { cause, provider: call.provider });
   }
+}
+
+/**
+ * The status of a failed attempt in the metrics: the HTTP status the provider answered with
+ * (connector-kit's ProviderError carries it), `timeout`, our own error's code, or `no_answer` (a
+ * refused or reset connection, a DNS failure).
+ */
+function failureStatus(error: unknown): string {
+  if (error instanceof AttemptTimeout) return 'timeout';
+  if (error instanceof RpcError) return error.code;
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status > 0 ? String(status) : 'no_answer';
 }
 
 /** An attempt that took longer than the policy allows; a provider failure, so retryable. */

@@ -1,4 +1,5 @@
 export { prometheusText, startTelemetry, type Telemetry } from './start-telemetry';
-export { meter, type ProcessMetrics } from './metrics';
+export { counter, histogram, meter, observableGauge, upDownCounter, type ProcessMetrics } from './metrics';
+export { METRICS, type MetricDefinition, type MetricKind } from './metric-catalog';
 export { tracer, withSpan, spanAttributes } from './spans';
 export { createLogger, type Logger, type LogFields, type LogLevel } from './logger';

@@ -1,8 +1,9 @@
-import { metrics, type Meter } from '@opentelemetry/api';
+import { metrics, type Counter, type Histogram, type Meter, type MetricOptions, type ObservableGauge, type UpDownCounter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricDefinition, MetricKind } from './metric-catalog';
 
 /**
  * The meter every instrument comes from. The metrics API has no proxy provider as tracing has,
@@ -13,6 +14,38 @@ export function meter(): Meter {
   return metrics.getMeter('calldesk');
 }
 
+type Definition<Kind extends MetricKind> = MetricDefinition & { kind: Kind };
+
+/** The instruments of the catalogue (METRICS), the only names instruments are made with. */
+export function counter(definition: Definition<'counter'>): Counter {
+  return meter().createCounter(definition.name, optionsOf(definition));
+}
+
+export function upDownCounter(definition: Definition<'up_down_counter'>): UpDownCounter {
+  return meter().createUpDownCounter(definition.name, optionsOf(definition));
+}
+
+export function histogram(definition: Definition<'histogram'>): Histogram {
+  return meter().createHistogram(definition.name, optionsOf(definition));
+}
+
+export function observableGauge(definition: Definition<'gauge'>): ObservableGauge {
+  return meter().createObservableGauge(definition.name, optionsOf(definition));
+}
+
+/** OTEL_METRICS_EXPORTER is a comma-separated list of exporters; unset means `otlp`. */
+function pushesOtlp(exporters = 'otlp'): boolean {
+  return exporters.split(',').some((name) => name.trim() === 'otlp');
+}
+
+function optionsOf(definition: MetricDefinition): MetricOptions {
+  return {
+    description: definition.description,
+    ...(definition.unit ? { unit: definition.unit } : {}),
+    ...(definition.buckets ? { advice: { explicitBucketBoundaries: [...definition.buckets] } } : {}),
+  };
+}
+
 export interface ProcessMetrics {
   /** This process's metrics in the Prometheus text format, read when asked (a scrape). */
   prometheusText(): Promise<string>;
@@ -21,13 +54,15 @@ export interface ProcessMetrics {
 
 /**
  * Starts this process's MeterProvider: always readable as Prometheus text (served by the health
- * port's /metrics), and pushed over OTLP/HTTP too when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ * port's /metrics), and pushed over OTLP/HTTP too when OTEL_EXPORTER_OTLP_ENDPOINT is set, unless
+ * OTEL_METRICS_EXPORTER leaves `otlp` out (e.g. `prometheus` where Prometheus scrapes every
+ * instance, so the same numbers do not arrive twice).
  */
 export function startMetrics(resource: Resource): ProcessMetrics {
   // Its own server stays off: the service's health server answers /metrics with its text.
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const readers: IMetricReader[] = [prometheus];
-  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT && pushesOtlp(process.env.OTEL_METRICS_EXPORTER)) {
     // The exporter reads the endpoint (and OTEL_EXPORTER_OTLP_* tuning) from the environment;
     // the reader pushes once a minute.
     readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));

@@ -6,6 +6,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -14,7 +15,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { startMetrics, type ProcessMetrics } from './metrics';
 
 export interface Telemetry {
@@ -78,6 +79,19 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
           span.setAttribute('http.url', `http://${request.headers.host ?? 'localhost'}${path}`);
           span.setAttribute('url.query', 'redacted');
         },
+        // The route Express matched (`/v1/bookings/:id`), so that requests group by what they asked.
+        applyCustomAttributesOnSpan: (span, request) => {
+          const route = request instanceof IncomingMessage ? routeOf(request) : undefined;
+          if (!route) return;
+          span.setAttribute(ATTR_HTTP_ROUTE, route);
+          span.updateName(`${request.method} ${route}`);
+        },
+      }),
+      // fetch (Google's and Microsoft's clients) and undici (CalDAV): a span per provider request.
+      new UndiciInstrumentation({
+        // Provider URLs name people (a Google calendar id is often an address, a CalDAV path a
+        // user name) and their queries carry dates: spans keep the server only.
+        startSpanHook: (request) => ({ 'url.full': request.origin, 'url.path': 'redacted', 'url.query': 'redacted' }),
       }),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
     ],
@@ -91,4 +105,10 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     },
   };
   return started;
+}
+
+/** Express sets `route` on a request it matched to a route; its path is relative to the router's mount point. */
+function routeOf(request: IncomingMessage): string | undefined {
+  const { route, baseUrl } = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  return typeof route?.path === 'string' ? `${baseUrl ?? ''}${route.path}` : undefined;
 }

@@ -11,6 +11,8 @@ export interface RunningSystem {
   database: TestDatabase;
   natsUrl: string;
   processes: Map<ServiceName, ServiceProcess>;
+  /** Where a service's first instance serves its metrics (Prometheus text). */
+  metricsUrl(service: ServiceName): string;
   /** Starts one more instance of a service with the system's environment. */
   startInstance(service: ServiceName): Promise<ServiceProcess>;
   /** SIGTERMs every process, then drops the database. */
@@ -19,7 +21,8 @@ export interface RunningSystem {
 
 /**
  * All eight services as child processes (built code, as `npm start` runs them) on a fresh
- * database and the test NATS, ready when the gateway's /v1/status says all of them answer.
+ * database and the test NATS, ready when the gateway's /v1/status says all of them answer. Each
+ * serves its health and metrics on a port of its own (the gateway on its HTTP port).
  */
 export async function startSystem(env: Record<string, string> = {}, services: readonly ServiceName[] = SERVICES): Promise<RunningSystem> {
   const database = await createTestDatabase();
@@ -30,13 +33,20 @@ export async function startSystem(env: Record<string, string> = {}, services: re
   // The connectors send OAuth sign-ins back to the gateway, at its public address.
   const systemEnv = { LOG_LEVEL: 'warn', PUBLIC_BASE_URL: gatewayUrl, ...env, GATEWAY_ADMIN_TOKEN: operatorToken, NATS_URL: natsUrl, DATABASE_URL: database.url, PORT: String(port) };
   const processes = new Map<ServiceName, ServiceProcess>();
+  const healthPorts = new Map<ServiceName, number>();
   const extra: ServiceProcess[] = [];
   const stop = async () => {
     await Promise.all([...processes.values(), ...extra].map((p) => p.stop()));
     await database.drop();
   };
   try {
-    await Promise.all(services.map(async (service) => processes.set(service, await startService(service, systemEnv))));
+    await Promise.all(
+      services.map(async (service) => {
+        if (service !== 'gateway') healthPorts.set(service, await freePort());
+        const healthPort = healthPorts.get(service);
+        processes.set(service, await startService(service, healthPort ? { ...systemEnv, HEALTH_PORT: String(healthPort) } : systemEnv));
+      }),
+    );
     const status = () => fetch(`${gatewayUrl}/v1/status`, { headers: { authorization: `Bearer ${operatorToken}` } });
     await waitFor(async () => (await status()).status === 200, { timeoutMs: 60_000, intervalMs: 250 });
     return {
@@ -45,6 +55,7 @@ export async function startSystem(env: Record<string, string> = {}, services: re
       database,
       natsUrl,
       processes,
+      metricsUrl: (service) => (service === 'gateway' ? `${gatewayUrl}/metrics` : `http://127.0.0.1:${healthPorts.get(service)}/metrics`),
       startInstance: async (service) => {
         const instance = await startService(service, systemEnv);
         extra.push(instance);

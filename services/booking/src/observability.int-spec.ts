@@ -1,6 +1,6 @@
 import { startTelemetry, withSpan } from '@calldesk/telemetry';
 import { BookingOutcome_Outcome, Rpcs, RpcError } from '@calldesk/contracts';
-import { waitFor } from '@calldesk/testing';
+import { metricValue, waitFor } from '@calldesk/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { DataSource } from 'typeorm';
 import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
@@ -41,21 +41,27 @@ describe('what SREs see of bookings: metrics and traces (real NATS, Postgres, te
     // The same question twice: the second is answered from the busy cache.
     for (let i = 0; i < 2; i++) await stack.client.request(Rpcs.slotsFind, { tenantId, serviceId, from: at(15), to: at(16) });
 
+    // Each booking's event changed its calendar: availability dropped it from its cache.
+    await waitFor(async () => (metricValue(await telemetry.metrics.prometheusText(), 'availability_sync_lag_count', { provider: 'test' }) ?? 0) >= 2);
     const text = await telemetry.metrics.prometheusText();
-    const value = (name: string, labels = '') => sample(text, name, labels);
-    expect(value('booking_outcomes_total', 'outcome="confirmed"')).toBe(2);
-    expect(value('booking_outcomes_total', 'outcome="conflict",reason="slot_taken"')).toBe(1);
-    expect(value('booking_outcomes_total', 'outcome="unavailable"')).toBe(1);
-    expect(value('rpc_server_duration_count', 'subject="calendar.v1.bookings.create",error_code="ok"')).toBe(3);
-    expect(value('rpc_server_duration_count', 'subject="calendar.v1.bookings.create",error_code="unavailable"')).toBe(1);
-    expect(value('rpc_client_duration_count', 'subject="calendar.v1.bookings.create",error_code="ok"')).toBe(3);
-    expect(value('rpc_client_duration_count', 'subject="calendar.v1.bookings.create",error_code="unavailable"')).toBe(1);
-    expect(value('booking_lock_wait_count', 'contended="false"')).toBe(3);
-    expect(value('availability_live_check_duration_count', 'provider="test",outcome="verified"')).toBe(3);
-    expect(value('availability_busy_cache_hits_total', 'provider="test"')).toBeGreaterThanOrEqual(1);
-    expect(value('availability_busy_cache_misses_total', 'provider="test"')).toBeGreaterThanOrEqual(1);
+    const value = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, labels);
+    expect(value('booking_outcomes_total', { outcome: 'confirmed' })).toBe(2);
+    expect(value('booking_outcomes_total', { outcome: 'conflict', reason: 'slot_taken' })).toBe(1);
+    expect(value('booking_outcomes_total', { outcome: 'unavailable' })).toBe(1);
+    expect(value('rpc_server_duration_count', { subject: 'calendar.v1.bookings.create', error_code: 'ok' })).toBe(3);
+    expect(value('rpc_server_duration_count', { subject: 'calendar.v1.bookings.create', error_code: 'unavailable' })).toBe(1);
+    expect(value('rpc_client_duration_count', { subject: 'calendar.v1.bookings.create', error_code: 'ok' })).toBe(3);
+    expect(value('rpc_client_duration_count', { subject: 'calendar.v1.bookings.create', error_code: 'unavailable' })).toBe(1);
+    expect(value('booking_lock_wait_count', { contended: 'false' })).toBe(3);
+    expect(value('availability_live_check_duration_count', { provider: 'test', outcome: 'verified' })).toBe(3);
+    expect(value('availability_busy_cache_hits_total', { provider: 'test' })).toBeGreaterThanOrEqual(1);
+    expect(value('availability_busy_cache_misses_total', { provider: 'test' })).toBeGreaterThanOrEqual(1);
     expect(value('outbox_backlog')).toBe(0);
     expect(value('outbox_oldest_age')).toBe(0);
+
+    const creates = telemetry.memory!.getFinishedSpans().filter((span) => span.name === 'calendar.v1.bookings.create process');
+    const said = creates.map((span) => [span.attributes['calldesk.booking.outcome'], span.attributes['calldesk.booking.conflict_reason']]);
+    expect(said.sort()).toEqual([['confirmed', undefined], ['confirmed', undefined], ['conflict', 'slot_taken'], ['unavailable', undefined]]);
   }, 60_000);
 
   it('publishes each booking event inside the trace of the booking that wrote it, not of the request that woke the relay', async () => {
@@ -89,11 +95,3 @@ describe('what SREs see of bookings: metrics and traces (real NATS, Postgres, te
     expect(publishes().filter((span) => span.spanContext().traceId === waker)).toEqual([]);
   }, 60_000);
 });
-
-/** The value of the one series of `name` whose labels begin with `labels` (the exporter adds its own after them). */
-function sample(text: string, name: string, labels: string): number {
-  const start = labels ? `${name}{${labels}` : `${name}{`;
-  const lines = text.split('\n').filter((line) => line.startsWith(start) && (!labels || /^[,}]/.test(line.slice(start.length))));
-  expect(lines).toHaveLength(1);
-  return Number(lines[0].slice(lines[0].lastIndexOf(' ') + 1));
-}

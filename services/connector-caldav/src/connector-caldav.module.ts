@@ -1,4 +1,4 @@
-import { ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
+import { ConnectionMetrics, ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
@@ -27,6 +27,7 @@ import { OwnEventWatch } from './sync/own-event-watch';
   providers: [
     { provide: CredentialVault, useFactory: (config: CaldavConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
     { provide: ConnectorEvents, useFactory: (bus: Bus) => new ConnectorEvents(bus, 'caldav'), inject: [Bus] },
+    ConnectionMetrics,
     CaldavHttp,
     CaldavAccounts,
     ConnectionStore,

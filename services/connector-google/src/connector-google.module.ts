@@ -1,4 +1,4 @@
-import { BookingEventStore, ConnectorEvents, CredentialVault, MemberCheck, MemberZone, OAuthSigners, OAuthStateStore } from '@calldesk/connector-kit';
+import { BookingEventStore, ConnectionMetrics, ConnectorEvents, CredentialVault, MemberCheck, MemberZone, OAuthSigners, OAuthStateStore } from '@calldesk/connector-kit';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
@@ -22,6 +22,7 @@ import { WebhookHandler } from './sync/webhook.handler';
   providers: [
     { provide: CredentialVault, useFactory: (config: GoogleConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
     { provide: ConnectorEvents, useFactory: (bus: Bus) => new ConnectorEvents(bus, 'google'), inject: [Bus] },
+    ConnectionMetrics,
     OAuthSigners,
     OAuthStateStore,
     ConnectionStore,

@@ -29,7 +29,7 @@ export class OAuthConnectionStore {
   constructor(
     private readonly db: DataSource,
     private readonly vault: CredentialVault,
-    private readonly provider: string,
+    readonly provider: string,
   ) {}
 
   async find(id: string): Promise<OAuthConnection | undefined> {

@@ -60,6 +60,7 @@ export abstract class OAuthClient<Api> {
         classify: classifyProviderError,
         breaker: this.breakers.for(connection.id),
         provider: this.provider,
+        operation,
         budgetMs: options.budgetMs,
       }),
     );

@@ -1,3 +1,4 @@
+import { TokenMetrics } from '../connection-metrics';
 import type { OAuthConnection, OAuthConnectionStore } from './connection.store';
 
 /** An access token and when it expires (epoch ms). */
@@ -14,11 +15,14 @@ export interface AccessToken {
 export abstract class OAuthTokens {
   private readonly cache = new Map<string, AccessToken>();
   private readonly refreshing = new Map<string, Promise<string>>();
+  private readonly metrics: TokenMetrics;
 
   constructor(
     protected readonly connections: OAuthConnectionStore,
     protected readonly marginMs: number,
-  ) {}
+  ) {
+    this.metrics = new TokenMetrics(connections.provider);
+  }
 
   async accessToken(connection: OAuthConnection): Promise<string> {
     const cached = this.cache.get(connection.id);
@@ -50,7 +54,10 @@ export abstract class OAuthTokens {
 
   private async refreshNow(connection: OAuthConnection, rejected?: string): Promise<string> {
     this.cache.delete(connection.id);
-    const token = await this.obtain(connection, rejected);
+    const token = await this.obtain(connection, rejected).catch((error: unknown) => {
+      this.metrics.refreshFailed(error);
+      throw error;
+    });
     this.cache.set(connection.id, token);
     return token.accessToken;
   }

@@ -1,4 +1,4 @@
-import { meter } from '@calldesk/telemetry';
+import { counter, histogram, METRICS } from '@calldesk/telemetry';
 import type { Counter, Histogram } from '@opentelemetry/api';
 
 /**
@@ -12,12 +12,9 @@ export class BusyMetrics {
   private readonly liveCheck: Histogram;
 
   constructor() {
-    this.hits = meter().createCounter('availability.busy_cache.hits', { description: 'Busy-time reads answered from the cache, per provider' });
-    this.misses = meter().createCounter('availability.busy_cache.misses', { description: 'Busy-time reads the cache could not answer, per provider' });
-    this.liveCheck = meter().createHistogram('availability.live_check.duration', {
-      unit: 'ms',
-      description: "Time of a booking check's live read of the provider, per provider and outcome",
-    });
+    this.hits = counter(METRICS.busyCacheHits);
+    this.misses = counter(METRICS.busyCacheMisses);
+    this.liveCheck = histogram(METRICS.liveCheckDuration);
   }
 
   cacheLookup(provider: string, hit: boolean): void {

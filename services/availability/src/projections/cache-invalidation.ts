@@ -10,6 +10,7 @@ import type { AvailabilityConfig } from '../config';
 import { MemberStore } from '../member-store';
 import { RoutingCandidates } from '../routing-candidates';
 import { applyBooking, applyConnection, applyHold, isHeld, isLive } from './projections';
+import { SyncMetrics } from './sync-metrics';
 
 /**
  * Every instance keeps caches, so every instance needs every change: it has durable consumers of
@@ -22,6 +23,7 @@ import { applyBooking, applyConnection, applyHold, isHeld, isLive } from './proj
 @Injectable()
 export class CacheInvalidation implements OnApplicationBootstrap {
   private readonly instance = randomUUID().slice(0, 8);
+  private readonly sync = new SyncMetrics();
 
   constructor(
     private readonly bus: Bus,
@@ -46,6 +48,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);
+        this.sync.invalidated(event.provider, event.changedAt);
       }),
       this.bus.events.consume(Events.availabilityChanged, options('profiles'), async (event) => {
         this.members.invalidate(event.tenantId, event.memberId);

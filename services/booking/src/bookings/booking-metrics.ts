@@ -1,19 +1,20 @@
 import { ConflictReason, RpcError } from '@calldesk/contracts';
-import { meter } from '@calldesk/telemetry';
-import type { Counter, Histogram } from '@opentelemetry/api';
+import { counter, histogram, METRICS } from '@calldesk/telemetry';
+import { trace, type Counter, type Histogram } from '@opentelemetry/api';
 
 /**
  * What new bookings came to and how long they took, per outcome (`confirmed`, `conflict`, or the
  * error code a create failed with) and, for conflicts, the reason the first candidate gave.
- * Replays of an idempotency key are not counted: only the run that decided the answer is.
+ * Replays of an idempotency key are not counted: only the run that decided the answer is. The
+ * request's span carries the same outcome and reason, so a trace says what its booking came to.
  */
 export class BookingMetrics {
   private readonly outcomes: Counter;
   private readonly duration: Histogram;
 
   constructor() {
-    this.outcomes = meter().createCounter('booking.outcomes', { description: 'New bookings by outcome and conflict reason' });
-    this.duration = meter().createHistogram('booking.create.duration', { unit: 'ms', description: 'Time to decide a new booking, by outcome and conflict reason' });
+    this.outcomes = counter(METRICS.bookingOutcomes);
+    this.duration = histogram(METRICS.bookingCreateDuration);
   }
 
   confirmed(startedAt: number): void {
@@ -31,5 +32,9 @@ export class BookingMetrics {
   private record(startedAt: number, attributes: { outcome: string; reason?: string }): void {
     this.outcomes.add(1, attributes);
     this.duration.record(performance.now() - startedAt, attributes);
+    trace.getActiveSpan()?.setAttributes({
+      'calldesk.booking.outcome': attributes.outcome,
+      ...(attributes.reason ? { 'calldesk.booking.conflict_reason': attributes.reason } : {}),
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { meter } from '@calldesk/telemetry';
+import { histogram, METRICS } from '@calldesk/telemetry';
 import type { Histogram } from '@opentelemetry/api';
 
 /**
@@ -10,7 +10,7 @@ export class LockMetrics {
   private readonly wait: Histogram;
 
   constructor() {
-    this.wait = meter().createHistogram('booking.lock.wait', { unit: 'ms', description: 'Time a booking attempt waited for its calendar lock' });
+    this.wait = histogram(METRICS.bookingLockWait);
   }
 
   acquired(startedAt: number, contended: boolean): void {

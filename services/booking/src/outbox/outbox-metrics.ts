@@ -1,4 +1,4 @@
-import { meter } from '@calldesk/telemetry';
+import { meter, METRICS, observableGauge } from '@calldesk/telemetry';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { BatchObservableCallback, ObservableGauge } from '@opentelemetry/api';
 import { DataSource } from 'typeorm';
@@ -15,8 +15,8 @@ export class OutboxMetrics implements OnApplicationShutdown {
   private readonly observe: BatchObservableCallback;
 
   constructor(private readonly db: DataSource) {
-    this.backlog = meter().createObservableGauge('outbox.backlog', { description: 'Booking events not yet published to the stream' });
-    this.oldestAge = meter().createObservableGauge('outbox.oldest_age', { unit: 's', description: 'Age of the oldest booking event not yet published' });
+    this.backlog = observableGauge(METRICS.outboxBacklog);
+    this.oldestAge = observableGauge(METRICS.outboxOldestAge);
     this.observe = async (result) => {
       const [row] = await this.db.query(
         `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest

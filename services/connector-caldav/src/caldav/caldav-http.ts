@@ -93,6 +93,7 @@ export class CaldavHttp {
           breaker,
           budgetMs: options.budgetMs,
           provider: 'caldav',
+          operation: method,
         });
         span.setAttribute('http.response.status_code', response.status);
         return boundedBody(response, { maxBytes: Math.min(options.maxBytes ?? Infinity, this.config.CALDAV_MAX_RESPONSE_BYTES), deadline });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { STREAM } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import { waitFor } from '@calldesk/testing';
+import { startTelemetry } from '@calldesk/telemetry';
+import { metricValue, waitFor } from '@calldesk/testing';
 import { startGateways, OPERATOR, type Gateways } from './gateway-under-test';
 
 /** A dashboard reading its live stream, everything it was sent kept as text. */
@@ -13,13 +14,18 @@ interface Reader {
   close(): void;
 }
 
+const telemetry = startTelemetry('live-events-int');
+
 describe('live events', () => {
   let edge: Gateways;
 
   beforeAll(async () => {
     edge = await startGateways(1, { LIVE_EVENTS_DRAIN_TIMEOUT_MS: '1000', API_KEY_CACHE_TTL_MS: '1000' });
   }, 60_000);
-  afterAll(() => edge?.stop(), 30_000);
+  afterAll(async () => {
+    await edge?.stop();
+    await telemetry.shutdown();
+  }, 30_000);
 
   async function read(key: string): Promise<Reader> {
     const controller = new AbortController();
@@ -132,6 +138,24 @@ describe('live events', () => {
     await waitFor(() => doomed.ended(), { timeoutMs: 3_000 });
     expect(kept.ended()).toBe(false);
     kept.close();
+  });
+
+  it('counts the streams open, each closed one once, whether the client left or was dropped', async () => {
+    const open = async () => metricValue(await telemetry.metrics.prometheusText(), 'gateway_live_streams');
+    // Streams of the tests before may still be closing.
+    await waitFor(async () => (await open()) === 0, { timeoutMs: 5_000 });
+    const { keyId, key } = await edge.tenantKey();
+    const other = await edge.tenantKey();
+    const readers = [await read(key), await read(key), await read(other.key)];
+    await waitFor(async () => (await open()) === 3);
+    readers[2].close();
+    await waitFor(async () => (await open()) === 2);
+    // Revoked: the gateway drops both, and their requests close after.
+    await edge.database.query('UPDATE gateway.api_keys SET revoked_at = now() WHERE id = $1', [keyId]);
+    await waitFor(() => readers[0].ended() && readers[1].ended(), { timeoutMs: 3_000 });
+    await waitFor(async () => (await open()) === 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await open()).toBe(0);
   });
 
   /** A client that asks for its stream, reads the head, and then reads nothing more. */

@@ -1,7 +1,9 @@
 import { STREAM } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { METRICS, upDownCounter } from '@calldesk/telemetry';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { UpDownCounter } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import type { Msg, Subscription } from 'nats';
 import { LiveCredentials, type CredentialOwner } from './credentials';
@@ -28,7 +30,7 @@ interface LiveStream {
  * LIVE_EVENTS_MAX_BUFFERED_BYTES, or not drained within LIVE_EVENTS_DRAIN_TIMEOUT_MS) is dropped,
  * to reconnect and read the current state through the API. Streams of a revoked key or an ended
  * session are closed: at once when told (KeyRevocations, signing out), else when the credentials
- * of open streams are read again every API_KEY_CACHE_TTL_MS.
+ * of open streams are read again every API_KEY_CACHE_TTL_MS. Open streams are counted in the metrics.
  */
 @Injectable()
 export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -36,6 +38,7 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly byCredential = new Map<string, Set<LiveStream>>();
   private subscription?: Subscription;
   private timers: NodeJS.Timeout[] = [];
+  private readonly streamsOpen: UpDownCounter = upDownCounter(METRICS.liveStreams);
 
   constructor(
     private readonly bus: Bus,
@@ -70,6 +73,7 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
     const stream: LiveStream = { owner, response };
     add(this.byTenant, owner.tenantId, stream);
     add(this.byCredential, owner.credentialId, stream);
+    this.streamsOpen.add(1);
     request.on('close', () => this.forget(stream));
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     this.write(stream, ': connected\n\n');
@@ -121,7 +125,8 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
   private forget(stream: LiveStream): void {
     clearTimeout(stream.slow);
     remove(this.byTenant, stream.owner.tenantId, stream);
-    remove(this.byCredential, stream.owner.credentialId, stream);
+    // Dropping a stream forgets it, and so does its request closing after: counted once.
+    if (remove(this.byCredential, stream.owner.credentialId, stream)) this.streamsOpen.add(-1);
   }
 
   private everyStream(each: (stream: LiveStream) => void): void {
@@ -135,8 +140,10 @@ function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   map.set(key, set);
 }
 
-function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+/** Whether `value` was there to remove. */
+function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean {
   const set = map.get(key);
-  if (!set?.delete(value)) return;
+  if (!set?.delete(value)) return false;
   if (!set.size) map.delete(key);
+  return true;
 }
