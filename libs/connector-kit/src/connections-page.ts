@@ -1,6 +1,8 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Connection_Status, type ConnectionsRequest, type ConnectionsResponseSchema } from '@calldesk/contracts';
-import type { DataSource } from 'typeorm';
+import { Connection_Status, connectorRpcs, type ConnectionsRequest, type ConnectionsResponseSchema } from '@calldesk/contracts';
+import { HandleRpc } from '@calldesk/service-kit';
+import { Injectable, type Type } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { ConnectionStatus } from './connector-events';
 
 const MAX_PAGE = 500;
@@ -34,4 +36,18 @@ export async function connectionsPage(
     })),
     nextPageToken: rows.length > pageSize ? page[page.length - 1].id : undefined,
   };
+}
+
+/** The handler of calendar.internal.connector.<provider>.connections, over the connector's own table. */
+export function connectionsPageHandler(provider: string, idColumn: 'id' | 'connection_id'): Type {
+  @Injectable()
+  class ConnectionsPageHandler {
+    constructor(private readonly db: DataSource) {}
+
+    @HandleRpc(connectorRpcs(provider).connections)
+    page(request: ConnectionsRequest) {
+      return connectionsPage(this.db, provider, idColumn, request);
+    }
+  }
+  return ConnectionsPageHandler;
 }

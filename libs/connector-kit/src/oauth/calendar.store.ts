@@ -1,7 +1,9 @@
-import type { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { assignRoles, changeRole, type CalendarRole } from '../calendar-roles';
 import type { ConnectionStatus } from '../connector-events';
 import { newProviderId } from '../ids';
+import { OAUTH_CONNECTOR, type OAuthConnectorOptions } from './oauth-connector-options';
 
 export interface OAuthCalendar {
   id: string;
@@ -29,49 +31,38 @@ export interface ListedCalendar {
   isPrimary: boolean;
 }
 
-export interface OAuthCalendarStoreOptions {
-  provider: string;
-  /** The provider's push table (channels, subscriptions), each row with a calendar_id, state and expires_at. */
-  pushTable: string;
-  /** The provider's own sync state: SELECT expressions of `c.` columns, placed after the sync token. */
-  syncStateColumns?: string[];
-}
-
 const FROM = `calendars c JOIN connections n ON n.id = c.connection_id`;
+const COLUMNS = `c.id, c.connection_id AS "connectionId", c.tenant_id AS "tenantId", c.member_id AS "memberId",
+  c.provider_calendar_id AS "providerCalendarId", c.name, c.time_zone AS "timeZone", c.writable, c.is_primary AS "isPrimary",
+  c.role, c.sync_token AS "syncToken", c.next_sync_at AS "nextSyncAt", n.status AS "connectionStatus"`;
 
 /** A connection's calendars, their role, and each one's sync state. */
-export class OAuthCalendarStore<C extends OAuthCalendar = OAuthCalendar> {
-  private readonly columns: string;
-
+@Injectable()
+export class OAuthCalendarStore {
   constructor(
-    protected readonly db: DataSource,
-    private readonly options: OAuthCalendarStoreOptions,
-  ) {
-    const syncState = ['c.sync_token AS "syncToken"', ...(options.syncStateColumns ?? []), 'c.next_sync_at AS "nextSyncAt"'].join(', ');
-    this.columns = `c.id, c.connection_id AS "connectionId", c.tenant_id AS "tenantId", c.member_id AS "memberId",
-  c.provider_calendar_id AS "providerCalendarId", c.name, c.time_zone AS "timeZone", c.writable, c.is_primary AS "isPrimary",
-  c.role, ${syncState}, n.status AS "connectionStatus"`;
-  }
+    private readonly db: DataSource,
+    @Inject(OAUTH_CONNECTOR) private readonly options: OAuthConnectorOptions,
+  ) {}
 
-  async get(tenantId: string, id: string): Promise<C | undefined> {
-    const [row] = await this.db.query(`SELECT ${this.columns} FROM ${FROM} WHERE c.tenant_id = $1 AND c.id = $2`, [tenantId, id]);
+  async get(tenantId: string, id: string): Promise<OAuthCalendar | undefined> {
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE c.tenant_id = $1 AND c.id = $2`, [tenantId, id]);
     return row;
   }
 
-  async byId(id: string): Promise<C | undefined> {
-    const [row] = await this.db.query(`SELECT ${this.columns} FROM ${FROM} WHERE c.id = $1`, [id]);
+  async byId(id: string): Promise<OAuthCalendar | undefined> {
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE c.id = $1`, [id]);
     return row;
   }
 
-  async ofMember(tenantId: string, memberId: string): Promise<C[]> {
+  async ofMember(tenantId: string, memberId: string): Promise<OAuthCalendar[]> {
     return this.db.query(
-      `SELECT ${this.columns} FROM ${FROM} WHERE c.tenant_id = $1 AND c.member_id = $2 AND n.status <> 'disconnected' ORDER BY c.is_primary DESC, c.name, c.id`,
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE c.tenant_id = $1 AND c.member_id = $2 AND n.status <> 'disconnected' ORDER BY c.is_primary DESC, c.name, c.id`,
       [tenantId, memberId],
     );
   }
 
-  async ofConnection(connectionId: string): Promise<C[]> {
-    return this.db.query(`SELECT ${this.columns} FROM ${FROM} WHERE c.connection_id = $1 ORDER BY c.is_primary DESC, c.name, c.id`, [connectionId]);
+  async ofConnection(connectionId: string): Promise<OAuthCalendar[]> {
+    return this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE c.connection_id = $1 ORDER BY c.is_primary DESC, c.name, c.id`, [connectionId]);
   }
 
   /**
@@ -79,7 +70,7 @@ export class OAuthCalendarStore<C extends OAuthCalendar = OAuthCalendar> {
    * calendars keep their role; on first connect the primary (or first writable) one books and
    * every other one blocks.
    */
-  async replace(connection: { id: string; tenantId: string; memberId: string }, listed: ListedCalendar[]): Promise<C[]> {
+  async replace(connection: { id: string; tenantId: string; memberId: string }, listed: ListedCalendar[]): Promise<OAuthCalendar[]> {
     await this.db.transaction(async (tx) => {
       const known: { id: string; providerCalendarId: string; role: CalendarRole }[] = await tx.query(
         `SELECT id, provider_calendar_id AS "providerCalendarId", role FROM calendars WHERE connection_id = $1 FOR UPDATE`,
@@ -121,7 +112,7 @@ export class OAuthCalendarStore<C extends OAuthCalendar = OAuthCalendar> {
   }
 
   /** Applies a role change (connector-kit's changeRole: one writable booking calendar per member). */
-  async setRole(calendar: C, role: CalendarRole): Promise<C> {
+  async setRole(calendar: OAuthCalendar, role: CalendarRole): Promise<OAuthCalendar> {
     await this.db.transaction(async (tx) => {
       const siblings: { calendarId: string; role: CalendarRole; writable: boolean }[] = await tx.query(
         `SELECT id AS "calendarId", role, writable FROM calendars WHERE connection_id = $1 FOR UPDATE`,
@@ -175,9 +166,9 @@ export class OAuthCalendarStore<C extends OAuthCalendar = OAuthCalendar> {
    * is due, or (with push on) they have no open channel or subscription (in the push table) that
    * outlives `renewWithinMs`.
    */
-  async needingWork(push: boolean, renewWithinMs: number, limit: number): Promise<C[]> {
+  async needingWork(push: boolean, renewWithinMs: number, limit: number): Promise<OAuthCalendar[]> {
     return this.db.query(
-      `SELECT ${this.columns} FROM ${FROM}
+      `SELECT ${COLUMNS} FROM ${FROM}
        WHERE n.status = 'connected' AND c.role <> 'ignored'
          AND (c.sync_lease_until IS NULL OR c.sync_lease_until < clock_timestamp())
          AND (c.next_sync_at <= now() OR ($1 AND NOT EXISTS (

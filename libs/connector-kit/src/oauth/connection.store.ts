@@ -1,7 +1,9 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ConnectionStatus } from '../connector-events';
-import type { CredentialVault } from '../credential-vault';
+import { CredentialVault } from '../credential-vault';
 import { newProviderId } from '../ids';
+import { OAUTH_CONNECTOR, type OAuthConnectorOptions } from './oauth-connector-options';
 
 export interface OAuthConnection {
   id: string;
@@ -25,11 +27,12 @@ const COLUMNS = `id, tenant_id AS "tenantId", member_id AS "memberId", status, s
 type Row = Omit<OAuthConnection, 'scopes'> & { scopes: string };
 
 /** Connections (one live connection to the provider per member) and their sealed tokens. */
+@Injectable()
 export class OAuthConnectionStore {
   constructor(
     private readonly db: DataSource,
     private readonly vault: CredentialVault,
-    private readonly provider: string,
+    @Inject(OAUTH_CONNECTOR) private readonly options: OAuthConnectorOptions,
   ) {}
 
   async find(id: string): Promise<OAuthConnection | undefined> {
@@ -52,7 +55,7 @@ export class OAuthConnectionStore {
         `SELECT id FROM connections WHERE tenant_id = $1 AND member_id = $2 AND status <> 'disconnected' FOR UPDATE`,
         [tenantId, memberId],
       );
-      const id: string = existing?.id ?? newProviderId(this.provider);
+      const id: string = existing?.id ?? newProviderId(this.options.provider);
       const sealed = this.vault.seal(credentials, id);
       const [row] = await tx.query(
         `INSERT INTO connections (id, tenant_id, member_id, status, scopes, credentials_key_id, credentials_sealed)

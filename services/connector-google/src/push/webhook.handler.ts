@@ -1,13 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, memberOf, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, memberOf, OAuthCalendarSync, OAuthCalendarStore, OAuthSigners } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GoogleChannelNotification, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { CalendarStore } from '../store/calendar.store';
-import { ChannelStore } from '../store/channel.store';
-import { CalendarSync } from './calendar-sync';
+import { ChannelStore } from './channel.store';
 
 /**
  * A Google push message, forwarded by the gateway (which checked the token's signature): the
@@ -20,9 +18,9 @@ export class WebhookHandler {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly signers: OAuthSigners,
     private readonly channels: ChannelStore,
-    private readonly calendars: CalendarStore,
+    private readonly calendars: OAuthCalendarStore,
     private readonly events: ConnectorEvents,
-    private readonly sync: CalendarSync,
+    private readonly sync: OAuthCalendarSync,
   ) {}
 
   @HandleRpc(ProviderWebhookRpcs.google)

@@ -1,0 +1,13 @@
+/** The OAuth providers whose connectors are built on this kit. */
+export type OAuthProvider = 'google' | 'microsoft';
+
+/** What the kit's classes know of the provider they serve (injected as OAUTH_CONNECTOR). */
+export interface OAuthConnectorOptions {
+  provider: OAuthProvider;
+  /** The provider's name as the owner reads it in a message: Google, Microsoft. */
+  displayName: string;
+  /** The provider's push table (channels, subscriptions), each row with a calendar_id, state and expires_at. */
+  pushTable: string;
+}
+
+export const OAUTH_CONNECTOR = Symbol('OAUTH_CONNECTOR');
