@@ -11,18 +11,7 @@ import {
 } from '@calldesk/contracts';
 import { connectorSuite, FakeGoogle, oauthSignInGuards, signInSecretsSeen, waitFor } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { gatewayConfig } from '../../gateway/src/config';
-import { GatewayModule } from '../../gateway/src/gateway.module';
-import { routingConfig } from '../../routing/src/config';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { googleConfig } from './config';
-import { ConnectorGoogleModule } from './connector-google.module';
 import { eventIdOf } from './google/event-id';
-import { migrations } from './migrations';
 
 // Every span of this process, in memory: the privacy check reads them all.
 const telemetry = startTelemetry('connector-google-int', { inMemory: true });
@@ -40,16 +29,10 @@ const CREDENTIALS_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 describe('connector-google against the fake Google (real NATS, Postgres, gateway, availability)', () => {
   const suite = connectorSuite({
-    routing: { module: RoutingModule, migrations: routingMigrations, configShape: routingConfig },
-    availability: { module: AvailabilityModule, migrations: availabilityMigrations, configShape: availabilityConfig },
-    gateway: { module: GatewayModule, configShape: gatewayConfig },
     fake: () => FakeGoogle.start({ allowInsecureWebhooks: true }),
     env: { WEBHOOK_SECRET },
     connector: (fake, gatewayUrl) => ({
       service: 'connector-google',
-      module: ConnectorGoogleModule,
-      migrations,
-      configShape: googleConfig,
       env: {
         LOG_LEVEL: 'debug',
         CREDENTIALS_ENCRYPTION_KEYS,

@@ -3,18 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, Service_Strategy, type Connection } from '@calldesk/contracts';
 import { connectorSuite, FakeMicrosoft, oauthSignInGuards, signInSecretsSeen, waitFor, type GraphEventInput } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { gatewayConfig } from '../../gateway/src/config';
-import { GatewayModule } from '../../gateway/src/gateway.module';
-import { routingConfig } from '../../routing/src/config';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { microsoftConfig } from './config';
-import { ConnectorMicrosoftModule } from './connector-microsoft.module';
 import { BOOKING_PROPERTY } from './graph/event-writes';
-import { migrations } from './migrations';
 
 // Every span of this process, in memory: the privacy check reads them all.
 const telemetry = startTelemetry('connector-microsoft-int', { inMemory: true });
@@ -32,16 +21,10 @@ const CREDENTIALS_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 describe('connector-microsoft against the fake Graph (real NATS, Postgres, gateway, availability)', () => {
   const suite = connectorSuite({
-    routing: { module: RoutingModule, migrations: routingMigrations, configShape: routingConfig },
-    availability: { module: AvailabilityModule, migrations: availabilityMigrations, configShape: availabilityConfig },
-    gateway: { module: GatewayModule, configShape: gatewayConfig },
     fake: () => FakeMicrosoft.start({ allowInsecureWebhooks: true, maxPageSize: 3 }),
     env: { WEBHOOK_SECRET },
     connector: (fake, gatewayUrl) => ({
       service: 'connector-microsoft',
-      module: ConnectorMicrosoftModule,
-      migrations,
-      configShape: microsoftConfig,
       env: {
         LOG_LEVEL: 'debug',
         CREDENTIALS_ENCRYPTION_KEYS,

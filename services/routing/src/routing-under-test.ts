@@ -5,8 +5,6 @@ import { createTestDatabase, startInProcessService, testNatsUrl, type InProcessS
 import type { Type } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { routingConfig } from './config';
-import { routingMigrations } from './migrations';
 
 /** The routing service booted in the test process on a fresh database, with ways to call it. */
 export interface RoutingUnderTest {
@@ -56,8 +54,6 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
       service: 'routing',
       module,
       databaseUrl: database.url,
-      migrations: routingMigrations,
-      configShape: routingConfig,
     });
     raw = await connect({ servers: await testNatsUrl() });
   } catch (error) {
