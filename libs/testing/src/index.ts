@@ -14,3 +14,4 @@ export * from './oauth-sign-in-guards';
 export * from './hostile-caldav-server';
 export * from './booking-stack';
 export * from './services';
+export * from './oauth-connector-scenarios';
