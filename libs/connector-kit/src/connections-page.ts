@@ -1,5 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Connection_Status, connectorRpcs, type ConnectionsRequest, type ConnectionsResponseSchema } from '@calldesk/contracts';
+import { query } from '@calldesk/persistence';
 import { HandleRpc } from '@calldesk/service-kit';
 import { Injectable, type Type } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -20,7 +21,8 @@ export async function connectionsPage(
   request: ConnectionsRequest,
 ): Promise<MessageInitShape<typeof ConnectionsResponseSchema>> {
   const pageSize = Math.min(Math.max(request.pageSize ?? MAX_PAGE, 1), MAX_PAGE);
-  const rows: { id: string; tenant_id: string; member_id: string; status: ConnectionStatus }[] = await db.query(
+  const rows = await query<{ id: string; tenant_id: string; member_id: string; status: ConnectionStatus }>(
+    db,
     `SELECT ${idColumn} AS id, tenant_id, member_id, status FROM connections
       WHERE $1::text IS NULL OR ${idColumn} > $1 ORDER BY ${idColumn} LIMIT $2`,
     [request.pageToken ?? null, pageSize + 1],

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -20,7 +21,7 @@ export class SubscriptionStore {
   constructor(private readonly db: DataSource) {}
 
   async add(id: string, calendarId: string, clientState: string): Promise<void> {
-    await this.db.query(`INSERT INTO subscriptions (id, calendar_id, client_state_sha256, state) VALUES ($1, $2, $3, 'opening')`, [
+    await execute(this.db, `INSERT INTO subscriptions (id, calendar_id, client_state_sha256, state) VALUES ($1, $2, $3, 'opening')`, [
       id,
       calendarId,
       sha256(clientState),
@@ -28,31 +29,32 @@ export class SubscriptionStore {
   }
 
   async opened(id: string, subscriptionId: string, expiresAt: Date): Promise<void> {
-    await this.db.query(`UPDATE subscriptions SET subscription_id = $2, expires_at = $3, state = 'open' WHERE id = $1`, [id, subscriptionId, expiresAt]);
+    await execute(this.db, `UPDATE subscriptions SET subscription_id = $2, expires_at = $3, state = 'open' WHERE id = $1`, [id, subscriptionId, expiresAt]);
   }
 
   async renewed(id: string, expiresAt: Date): Promise<void> {
-    await this.db.query(`UPDATE subscriptions SET expires_at = $2 WHERE id = $1`, [id, expiresAt]);
+    await execute(this.db, `UPDATE subscriptions SET expires_at = $2 WHERE id = $1`, [id, expiresAt]);
   }
 
   async remove(id: string): Promise<void> {
-    await this.db.query(`DELETE FROM subscriptions WHERE id = $1`, [id]);
+    await execute(this.db, `DELETE FROM subscriptions WHERE id = $1`, [id]);
   }
 
   async ofCalendar(calendarId: string): Promise<Subscription[]> {
-    return this.db.query(`SELECT ${COLUMNS} FROM subscriptions WHERE calendar_id = $1 ORDER BY created_at`, [calendarId]);
+    return query<Subscription>(this.db, `SELECT ${COLUMNS} FROM subscriptions WHERE calendar_id = $1 ORDER BY created_at`, [calendarId]);
   }
 
   /** The subscription, when the clientState is its own (compared in constant time). */
   async verify(id: string, clientState: string): Promise<Subscription | undefined> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS}, client_state_sha256 AS hash FROM subscriptions WHERE id = $1`, [id]);
+    const row = await queryOne<Subscription & { hash: Buffer }>(this.db, `SELECT ${COLUMNS}, client_state_sha256 AS hash FROM subscriptions WHERE id = $1`, [id]);
     if (!row) return undefined;
-    const { hash, ...subscription } = row as Subscription & { hash: Buffer };
+    const { hash, ...subscription } = row;
     return timingSafeEqual(hash, sha256(clientState)) ? subscription : undefined;
   }
 
   async stale(olderThanMs: number): Promise<Subscription[]> {
-    return this.db.query(
+    return query<Subscription>(
+      this.db,
       `SELECT ${COLUMNS} FROM subscriptions WHERE state = 'opening' AND created_at < now() - make_interval(secs => $1::double precision / 1000)`,
       [olderThanMs],
     );
