@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Rpcs, Service_Strategy, type Member, type NotificationChannel, type Service, type Tenant } from '@calldesk/contracts';
 import type { Bus } from '@calldesk/messaging';
+import { query } from '@calldesk/persistence';
 import { createTestDatabase, startInProcessService, testNatsUrl, type InProcessService, type TestDatabase } from '@calldesk/testing';
 import type { Type } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
@@ -66,7 +67,8 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
   const nc = raw;
   const running = service;
   const counts = async (): Promise<Record<string, number>> => {
-    const [row] = await db.query(
+    const [row] = await query<Record<string, number>>(
+      db,
       `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM members)::int AS members,
               (SELECT count(*) FROM services)::int AS services, (SELECT count(*) FROM service_members)::int AS service_members`,
     );
