@@ -38,4 +38,5 @@ export { OAuthSignIn, type SignInTokens } from './oauth/oauth-sign-in';
 export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
 export { OAuthCalendarSync } from './oauth/oauth-calendar-sync';
 export { OAuthSigners } from './oauth/signers';
-export { PushChannels } from './oauth/push-channels';
+export { PushChannelStore, type PushChannel } from './oauth/push-channel.store';
+export { PushChannels, type PushTarget } from './oauth/push-channels';

@@ -5,7 +5,6 @@ import { GoogleClient } from './google/google-client';
 import { GoogleOAuth } from './google/google-oauth';
 import { GoogleSignIn } from './google/google-sign-in';
 import { GoogleTokens } from './google/google-tokens';
-import { ChannelStore } from './push/channel.store';
 import { GoogleChannels } from './push/google-channels';
 import { WebhookHandler } from './push/webhook.handler';
 
@@ -15,12 +14,12 @@ import { WebhookHandler } from './push/webhook.handler';
     OAuthConnectorModule.register({
       provider: 'google',
       displayName: 'Google',
-      pushTable: 'channels',
+      pushTable: { name: 'channels', providerIdColumn: 'resource_id', secretColumn: 'token_sha256' },
       calendar: GoogleCalendar,
       push: GoogleChannels,
       signIn: GoogleSignIn,
       tokens: GoogleTokens,
-      providers: [GoogleOAuth, GoogleClient, ChannelStore, WebhookHandler],
+      providers: [GoogleOAuth, GoogleClient, WebhookHandler],
     }),
   ],
 })

@@ -6,7 +6,6 @@ import { MicrosoftOAuth } from './graph/microsoft-oauth';
 import { MicrosoftSignIn } from './graph/microsoft-sign-in';
 import { MicrosoftTokens } from './graph/microsoft-tokens';
 import { GraphSubscriptions } from './push/graph-subscriptions';
-import { SubscriptionStore } from './push/subscription.store';
 import { WebhookHandler } from './push/webhook.handler';
 
 /** The Microsoft Graph (Outlook) calendar connector: connector-kit's OAuth connector over Graph, push by subscriptions. */
@@ -15,12 +14,12 @@ import { WebhookHandler } from './push/webhook.handler';
     OAuthConnectorModule.register({
       provider: 'microsoft',
       displayName: 'Microsoft',
-      pushTable: 'subscriptions',
+      pushTable: { name: 'subscriptions', providerIdColumn: 'subscription_id', secretColumn: 'client_state_sha256' },
       calendar: GraphCalendar,
       push: GraphSubscriptions,
       signIn: MicrosoftSignIn,
       tokens: MicrosoftTokens,
-      providers: [MicrosoftOAuth, GraphClient, SubscriptionStore, WebhookHandler],
+      providers: [MicrosoftOAuth, GraphClient, WebhookHandler],
     }),
   ],
 })

@@ -4,7 +4,7 @@ import { BookingEventStore } from './booking-event.store';
 import { CalendarProvider } from './calendar-provider';
 import { OAuthCalendarStore, type OAuthCalendar } from './calendar.store';
 import type { OAuthConnection } from './connection.store';
-import { PushChannels } from './push-channels';
+import { OAuthPush } from './oauth-push';
 
 /**
  * Makes a connection's stored calendars those the provider lists now (the owner may have made or
@@ -17,7 +17,7 @@ import { PushChannels } from './push-channels';
 export class CalendarRelisting {
   constructor(
     private readonly provider: CalendarProvider,
-    private readonly push: PushChannels,
+    private readonly push: OAuthPush,
     private readonly calendars: OAuthCalendarStore,
     private readonly bookingEvents: BookingEventStore,
     private readonly events: ConnectorEvents,

@@ -179,7 +179,7 @@ export class OAuthCalendarStore {
        WHERE n.status = 'connected' AND c.role <> 'ignored'
          AND (c.sync_lease_until IS NULL OR c.sync_lease_until < clock_timestamp())
          AND (c.next_sync_at <= now() OR ($1 AND NOT EXISTS (
-           SELECT 1 FROM ${this.options.pushTable} h WHERE h.calendar_id = c.id AND h.state = 'open'
+           SELECT 1 FROM ${this.options.pushTable.name} h WHERE h.calendar_id = c.id AND h.state = 'open'
              AND h.expires_at > now() + make_interval(secs => $2::double precision / 1000))))
        ORDER BY c.next_sync_at LIMIT $3`,
       [push, renewWithinMs, limit],

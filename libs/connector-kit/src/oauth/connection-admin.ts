@@ -23,7 +23,7 @@ import { OAuthCalendarSync } from './oauth-calendar-sync';
 import { OAUTH_CONNECTOR, type OAuthConnectorOptions } from './oauth-connector-options';
 import { OAuthSignIn } from './oauth-sign-in';
 import { OAuthTokens } from './oauth-tokens';
-import { PushChannels } from './push-channels';
+import { OAuthPush } from './oauth-push';
 
 /**
  * The admin requests an OAuth connector answers the same way whatever the provider, for its own
@@ -40,7 +40,7 @@ export class OAuthConnectionAdmin {
     private readonly tokens: OAuthTokens,
     private readonly status: OAuthConnectionStatusPublisher,
     private readonly sync: OAuthCalendarSync,
-    private readonly push: PushChannels,
+    private readonly push: OAuthPush,
     private readonly signIn: OAuthSignIn,
     private readonly events: ConnectorEvents,
     private readonly zones: MemberZone,

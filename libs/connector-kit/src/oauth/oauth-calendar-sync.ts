@@ -8,7 +8,7 @@ import { OAuthConnectionStore, type OAuthConnection } from './connection.store';
 import type { OAuthConnectorConfig } from './oauth-config';
 import { OAUTH_CONNECTOR, type OAuthConnectorOptions } from './oauth-connector-options';
 import { OurEventChanges } from './our-event-changes';
-import { PushChannels } from './push-channels';
+import { OAuthPush } from './oauth-push';
 import { CalendarRelisting } from './calendar-relisting';
 import { OAuthSigners } from './signers';
 
@@ -40,7 +40,7 @@ export class OAuthCalendarSync implements OnApplicationBootstrap, BeforeApplicat
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(OAUTH_CONNECTOR) private readonly options: OAuthConnectorOptions,
     private readonly provider: CalendarProvider,
-    private readonly push: PushChannels,
+    private readonly push: OAuthPush,
     private readonly calendars: OAuthCalendarStore,
     private readonly connections: OAuthConnectionStore,
     private readonly signers: OAuthSigners,

@@ -6,8 +6,11 @@ export interface OAuthConnectorOptions {
   provider: OAuthProvider;
   /** The provider's name as the owner reads it in a message: Google, Microsoft. */
   displayName: string;
-  /** The provider's push table (channels, subscriptions), each row with a calendar_id, state and expires_at. */
-  pushTable: string;
+  /**
+   * The provider's push table (channels, subscriptions): each row with an id, calendar_id, state,
+   * expires_at and created_at, the provider's name for the channel and the SHA-256 of its secret.
+   */
+  pushTable: { name: string; providerIdColumn: string; secretColumn: string };
 }
 
 export const OAUTH_CONNECTOR = Symbol('OAUTH_CONNECTOR');

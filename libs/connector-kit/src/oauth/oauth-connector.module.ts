@@ -21,6 +21,8 @@ import { OAuthSignIn } from './oauth-sign-in';
 import { OAuthStateStore } from './oauth-state.store';
 import { OAuthTokens } from './oauth-tokens';
 import { OurEventChanges } from './our-event-changes';
+import { OAuthPush } from './oauth-push';
+import { PushChannelStore } from './push-channel.store';
 import { PushChannels } from './push-channels';
 import { CalendarRelisting } from './calendar-relisting';
 import { OAuthSigners } from './signers';
@@ -31,7 +33,7 @@ export interface OAuthConnectorDefinition extends OAuthConnectorOptions {
   push: Type<PushChannels>;
   signIn: Type<OAuthSignIn>;
   tokens: Type<OAuthTokens>;
-  /** What those classes use and the kit does not know: the API client, the push store, the webhook handler. */
+  /** What those classes use and the kit does not know: the API client, the webhook handler. */
   providers: Provider[];
 }
 
@@ -58,6 +60,7 @@ export class OAuthConnectorModule {
         OAuthStateStore,
         OAuthConnectionStore,
         OAuthCalendarStore,
+        PushChannelStore,
         BookingEventStore,
         OAuthConnectionStatusPublisher,
         MemberCheck,
@@ -67,6 +70,7 @@ export class OAuthConnectorModule {
         OAuthBookingEvents,
         OurEventChanges,
         CalendarRelisting,
+        OAuthPush,
         OAuthCalendarSync,
         OAuthConnectFlow,
         OAuthConnectionAdmin,

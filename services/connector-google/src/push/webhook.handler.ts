@@ -1,11 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, memberOf, OAuthCalendarSync, OAuthCalendarStore, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, memberOf, OAuthCalendarStore, OAuthCalendarSync, OAuthSigners, PushChannelStore } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GoogleChannelNotification, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { ChannelStore } from './channel.store';
 
 /**
  * A Google push message, forwarded by the gateway (which checked the token's signature): the
@@ -17,7 +16,7 @@ export class WebhookHandler {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly signers: OAuthSigners,
-    private readonly channels: ChannelStore,
+    private readonly channels: PushChannelStore,
     private readonly calendars: OAuthCalendarStore,
     private readonly events: ConnectorEvents,
     private readonly sync: OAuthCalendarSync,
@@ -28,7 +27,7 @@ export class WebhookHandler {
     const signer = this.signers.webhook;
     if (!signer || channelOfSecret(signer, message.channelToken) !== message.channelId) return { accepted: false };
     const channel = await this.channels.verify(message.channelId, message.channelToken);
-    if (!channel || (channel.resourceId && message.resourceId && channel.resourceId !== message.resourceId)) {
+    if (!channel || (channel.providerId && message.resourceId && channel.providerId !== message.resourceId)) {
       this.logger.warn('push for an unknown channel refused', { channelId: message.channelId.slice(0, 64) });
       return { accepted: false };
     }

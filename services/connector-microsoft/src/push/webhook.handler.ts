@@ -1,12 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, memberOf, OAuthCalendarStore, OAuthCalendarSync, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, memberOf, OAuthCalendarStore, OAuthCalendarSync, OAuthSigners, PushChannelStore, type PushChannel } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GraphNotificationBatch, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { SubscriptionStore, type Subscription } from './subscription.store';
 
 /**
  * Graph notifications, forwarded by the gateway (which checked each clientState's signature):
@@ -19,7 +18,7 @@ export class WebhookHandler {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly signers: OAuthSigners,
-    private readonly subscriptions: SubscriptionStore,
+    private readonly subscriptions: PushChannelStore,
     private readonly calendars: OAuthCalendarStore,
     private readonly events: ConnectorEvents,
     private readonly sync: OAuthCalendarSync,
@@ -29,11 +28,11 @@ export class WebhookHandler {
   async notify(batch: GraphNotificationBatch): Promise<MessageInitShape<typeof WebhookAckSchema>> {
     const signer = this.signers.webhook;
     if (!signer) return { accepted: false };
-    const genuine: { subscription: Subscription; lifecycleEvent: string }[] = [];
+    const genuine: { subscription: PushChannel; lifecycleEvent: string }[] = [];
     for (const note of batch.notifications) {
       const ours = channelOfSecret(signer, note.clientState);
       const subscription = ours ? await this.subscriptions.verify(ours, note.clientState) : undefined;
-      if (!subscription || (subscription.subscriptionId && note.subscriptionId && subscription.subscriptionId !== note.subscriptionId)) {
+      if (!subscription || (subscription.providerId && note.subscriptionId && subscription.providerId !== note.subscriptionId)) {
         this.logger.warn('notification for an unknown subscription refused', { subscriptionId: note.subscriptionId.slice(0, 64) });
         continue;
       }
@@ -43,7 +42,7 @@ export class WebhookHandler {
     return { accepted: genuine.length > 0 };
   }
 
-  private async process(notes: { subscription: Subscription; lifecycleEvent: string }[]): Promise<void> {
+  private async process(notes: { subscription: PushChannel; lifecycleEvent: string }[]): Promise<void> {
     const changed = new Set<string>();
     for (const { subscription, lifecycleEvent } of notes) {
       if (lifecycleEvent) await this.lifecycle(subscription, lifecycleEvent);
@@ -62,7 +61,7 @@ export class WebhookHandler {
    * missed: nothing to the subscription. Each is followed by a sync, since changes may have gone
    * untold.
    */
-  private async lifecycle(subscription: Subscription, event: string): Promise<void> {
+  private async lifecycle(subscription: PushChannel, event: string): Promise<void> {
     if (event === 'subscriptionRemoved') await this.subscriptions.remove(subscription.id);
     // Renewing is reauthorizing: marked expired here, the calendar's work renews it in place.
     if (event === 'reauthorizationRequired') await this.subscriptions.renewed(subscription.id, new Date(0));
