@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, type QueryResultRow } from 'pg';
 
 /** A live booking's hold as booking's table has it (pending and confirmed rows hold time). */
 export interface Hold {
@@ -20,7 +20,7 @@ export class Ledger {
 
   /** Every booking of these tenants with its status and held span. */
   async bookings(tenantIds: string[]): Promise<Hold[]> {
-    const rows = await this.query(
+    const rows = await this.query<{ id: string; member_id: string; calendar_id: string; status: string; start: Date; end: Date }>(
       `SELECT id, member_id, calendar_id, status, lower(held) AS start, upper(held) AS "end"
          FROM booking.bookings WHERE tenant_id = ANY($1)`,
       [tenantIds],
@@ -30,26 +30,26 @@ export class Ledger {
 
   /** Pairs of live bookings on one calendar whose held spans overlap: a double booking. */
   async overlaps(tenantIds: string[]): Promise<{ a: string; b: string }[]> {
-    return this.query(
+    return this.query<{ a: string; b: string }>(
       `SELECT x.id AS a, y.id AS b FROM booking.bookings x JOIN booking.bookings y
           ON x.calendar_id = y.calendar_id AND x.id < y.id AND x.held && y.held
        WHERE x.tenant_id = ANY($1) AND x.status IN ('pending', 'confirmed') AND y.status IN ('pending', 'confirmed')`,
       [tenantIds],
-    ) as Promise<{ a: string; b: string }[]>;
+    );
   }
 
   /** What is still moving: pending bookings of these tenants, and outbox rows not yet published. */
   async unsettled(tenantIds: string[]): Promise<{ pending: number; unpublished: number }> {
-    const [{ pending }] = await this.query(`SELECT count(*)::int AS pending FROM booking.bookings WHERE tenant_id = ANY($1) AND status = 'pending'`, [tenantIds]);
-    const [{ unpublished }] = await this.query(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
+    const [{ pending }] = await this.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM booking.bookings WHERE tenant_id = ANY($1) AND status = 'pending'`, [tenantIds]);
+    const [{ unpublished }] = await this.query<{ unpublished: number }>(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
     return { pending, unpublished };
   }
 
-  private async query(sql: string, params: unknown[] = []): Promise<Record<string, any>[]> {
+  private async query<Row extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<Row[]> {
     const client = new Client({ connectionString: this.url });
     await client.connect();
     try {
-      return (await client.query(sql, params)).rows;
+      return (await client.query<Row>(sql, params)).rows;
     } finally {
       await client.end();
     }

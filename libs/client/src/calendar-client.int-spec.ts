@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
-import { testNatsUrl } from '@calldesk/testing';
-import { at, customer, startStack, team, type Stack } from '../../../services/booking/src/booking-under-test';
+import { at, customer, startStack, team, testNatsUrl, type Stack } from '@calldesk/testing';
 import { BookingOutcome_Outcome, Booking_Status, CalendarError, calendarClient, Hold_Status, HoldOutcome_Outcome, type CalendarApiClient } from '.';
 
 /** The orchestrator's typed client against the real services: the whole call, start to end. */

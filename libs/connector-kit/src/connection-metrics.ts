@@ -1,3 +1,4 @@
+import { query } from '@calldesk/persistence';
 import { counter, meter, METRICS, observableGauge } from '@calldesk/telemetry';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { BatchObservableCallback, Counter, ObservableGauge } from '@opentelemetry/api';
@@ -20,7 +21,7 @@ export class ConnectionMetrics implements OnApplicationShutdown {
   constructor(db: DataSource, events: ConnectorEvents) {
     this.connections = observableGauge(METRICS.connections);
     this.observe = async (result) => {
-      const rows: { status: ConnectionStatus; count: number }[] = await db.query(`SELECT status, count(*)::int AS count FROM connections GROUP BY status`);
+      const rows = await query<{ status: ConnectionStatus; count: number }>(db, `SELECT status, count(*)::int AS count FROM connections GROUP BY status`);
       for (const status of STATUSES) {
         result.observe(this.connections, rows.find((row) => row.status === status)?.count ?? 0, { provider: events.provider, status });
       }

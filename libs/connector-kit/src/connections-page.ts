@@ -1,6 +1,9 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Connection_Status, type ConnectionsRequest, type ConnectionsResponseSchema } from '@calldesk/contracts';
-import type { DataSource } from 'typeorm';
+import { Connection_Status, connectorRpcs, type ConnectionsRequest, type ConnectionsResponseSchema } from '@calldesk/contracts';
+import { query } from '@calldesk/persistence';
+import { HandleRpc } from '@calldesk/service-kit';
+import { Injectable, type Type } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { ConnectionStatus } from './connector-events';
 
 const MAX_PAGE = 500;
@@ -18,7 +21,8 @@ export async function connectionsPage(
   request: ConnectionsRequest,
 ): Promise<MessageInitShape<typeof ConnectionsResponseSchema>> {
   const pageSize = Math.min(Math.max(request.pageSize ?? MAX_PAGE, 1), MAX_PAGE);
-  const rows: { id: string; tenant_id: string; member_id: string; status: ConnectionStatus }[] = await db.query(
+  const rows = await query<{ id: string; tenant_id: string; member_id: string; status: ConnectionStatus }>(
+    db,
     `SELECT ${idColumn} AS id, tenant_id, member_id, status FROM connections
       WHERE $1::text IS NULL OR ${idColumn} > $1 ORDER BY ${idColumn} LIMIT $2`,
     [request.pageToken ?? null, pageSize + 1],
@@ -34,4 +38,18 @@ export async function connectionsPage(
     })),
     nextPageToken: rows.length > pageSize ? page[page.length - 1].id : undefined,
   };
+}
+
+/** The handler of calendar.internal.connector.<provider>.connections, over the connector's own table. */
+export function connectionsPageHandler(provider: string, idColumn: 'id' | 'connection_id'): Type {
+  @Injectable()
+  class ConnectionsPageHandler {
+    constructor(private readonly db: DataSource) {}
+
+    @HandleRpc(connectorRpcs(provider).connections)
+    page(request: ConnectionsRequest) {
+      return connectionsPage(this.db, provider, idColumn, request);
+    }
+  }
+  return ConnectionsPageHandler;
 }

@@ -1,5 +1,9 @@
 import { Connection_Status, Events } from '@calldesk/contracts';
-import type { Bus } from '@calldesk/messaging';
+import { Bus } from '@calldesk/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+
+/** The provider a connector serves (`caldav`, `google`, `microsoft`): the module provides it. */
+export const CONNECTOR_PROVIDER = Symbol('CONNECTOR_PROVIDER');
 
 export type ConnectionStatus = 'connected' | 'needs_reauth' | 'disconnected';
 
@@ -18,10 +22,11 @@ export function memberOf(owner: MemberRef): MemberRef {
  * happened (and a `version` naming that occurrence), so that a republish after a crash or by a
  * second instance is dropped by the stream.
  */
+@Injectable()
 export class ConnectorEvents {
   constructor(
     private readonly bus: Bus,
-    readonly provider: string,
+    @Inject(CONNECTOR_PROVIDER) readonly provider: string,
   ) {}
 
   /** Availability asks this provider for the member's busy times while the connection is `connected`. */

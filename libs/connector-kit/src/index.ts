@@ -1,7 +1,7 @@
 export { assignRoles, changeRole, parseRole, type CalendarRole, type DiscoveredCalendar, type MemberCalendarRole } from './calendar-roles';
-export { ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from './connector-events';
+export { CONNECTOR_PROVIDER, ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from './connector-events';
 export { ConnectionMetrics } from './connection-metrics';
-export { connectionsPage } from './connections-page';
+export { connectionsPage, connectionsPageHandler } from './connections-page';
 export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
 export { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';
 export { ianaZoneOf } from './zone-names';
@@ -17,19 +17,27 @@ export {
 } from './provider-error';
 export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
 export { addCalendarsListedAt, createBookingEventsTable, createCalendarsTable, createConnectionsTable, createOAuthStatesTable } from './oauth/connector-tables';
-export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar, type OAuthCalendarStoreOptions } from './oauth/calendar.store';
+export { mergeSpans } from './oauth/busy-times';
+export {
+  CalendarProvider,
+  type BusyRead,
+  type CalendarChanges,
+  type CalendarTarget,
+  type ChangedEvent,
+  type OurEventRef,
+  type ProviderEvent,
+  type Span,
+} from './oauth/calendar-provider';
+export { OAuthCalendarStore, type ListedCalendar, type OAuthCalendar } from './oauth/calendar.store';
 export { OAuthConnectionStore, type OAuthConnection, type OAuthCredentials } from './oauth/connection.store';
-export { calendarInfo, connectionInfo } from './oauth/calendar-info';
-export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
-export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
 export { OAuthConnectionStatusPublisher } from './oauth/connection-status';
-export { MemberZone } from './oauth/member-zone';
-export { MemberCheck } from './oauth/member-check';
-export { OAuthStateStore } from './oauth/oauth-state.store';
+export { usedSignInCode } from './oauth/connect-flow';
+export { OAuthClient, type CallTarget, type ProviderCallConfig } from './oauth/oauth-client';
 export { oauthConnectorConfig, type OAuthConnectorConfig } from './oauth/oauth-config';
+export { OAuthConnectorModule, type OAuthConnectorDefinition } from './oauth/oauth-connector.module';
+export { OAuthSignIn, type SignInTokens } from './oauth/oauth-sign-in';
+export { OAuthTokens, type AccessToken } from './oauth/oauth-tokens';
+export { OAuthCalendarSync } from './oauth/oauth-calendar-sync';
 export { OAuthSigners } from './oauth/signers';
-export { relistCalendars, type Relisted } from './oauth/relist-calendars';
-export { OAuthCalendarSync, type OAuthCalendarSyncParts } from './oauth/oauth-calendar-sync';
-export { OAuthConnectionAdmin, type OAuthConnectionAdminParts } from './oauth/connection-admin';
-export { OAuthConnectFlow, usedSignInCode, type OAuthConnectFlowParts, type SignInTokens } from './oauth/connect-flow';
-export { OAuthCalendarAccess } from './oauth/calendar-access';
+export { PushChannelStore, type PushChannel } from './oauth/push-channel.store';
+export { PushChannels, type PushTarget } from './oauth/push-channels';

@@ -1,5 +1,6 @@
 import { healthRpc, type ServiceName } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
+import { execute } from '@calldesk/persistence';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -51,7 +52,7 @@ export class HealthService implements OnApplicationBootstrap {
   async status(checkTimeoutMs = DEFAULT_CHECK_TIMEOUT_MS): Promise<{ service: string; ok: boolean; instance: string; dependencies: DependencyStatus[] }> {
     const dependencies = await Promise.all([
       { name: 'nats', check: async () => ({ ok: !this.bus.connection.isClosed() }) },
-      { name: 'postgres', check: async () => (await this.dataSource.query('SELECT 1'), { ok: true }) },
+      { name: 'postgres', check: async () => (await execute(this.dataSource, 'SELECT 1'), { ok: true }) },
       ...this.checks,
     ].map((dependency) => runCheck(dependency, Math.min(Math.max(checkTimeoutMs, 10), MAX_CHECK_TIMEOUT_MS))));
     return { service: this.service, ok: dependencies.every((d) => d.ok), instance: this.instance, dependencies };

@@ -7,13 +7,7 @@ import { startInProcessHttpService, type InProcessHttpService } from './fakes/in
 import { startInProcessService, type InProcessOptions, type InProcessService } from './in-process-service';
 import { testNatsUrl } from './nats';
 
-type HttpOptions = Parameters<typeof startInProcessHttpService>[0];
-
 export interface ConnectorSuiteOptions<Fake> {
-  /** The services a connector works with, each booted in-process on the suite's database. */
-  routing: Omit<InProcessOptions, 'service' | 'databaseUrl'>;
-  availability: Omit<InProcessOptions, 'service' | 'databaseUrl'>;
-  gateway: Omit<HttpOptions, 'service' | 'databaseUrl'>;
   fake: () => Promise<Fake>;
   /** The connector under test, pointed at the fake and at the gateway's URL. */
   connector: (fake: Fake, gatewayUrl: string) => Omit<InProcessOptions, 'databaseUrl'>;
@@ -60,9 +54,9 @@ export function connectorSuite<Fake extends { close(): Promise<void> }>(options:
       },
     });
     Object.assign(process.env, options.env);
-    suite.routing = await startInProcessService({ service: 'routing', ...options.routing, databaseUrl });
-    suite.availability = await startInProcessService({ service: 'availability', ...options.availability, databaseUrl });
-    suite.gateway = await startInProcessHttpService({ service: 'gateway', ...options.gateway, databaseUrl });
+    suite.routing = await startInProcessService({ service: 'routing', databaseUrl });
+    suite.availability = await startInProcessService({ service: 'availability', databaseUrl });
+    suite.gateway = await startInProcessHttpService({ service: 'gateway', databaseUrl });
     suite.connector = await startInProcessService({ ...options.connector(suite.fake, suite.gateway.url), databaseUrl });
     suite.client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 10_000 });
   }, 60_000);

@@ -1,11 +1,11 @@
-import { baseConfig, loadConfig } from '@calldesk/config';
+import { loadConfig } from '@calldesk/config';
 import type { ServiceName } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { serviceRoot } from '@calldesk/service-kit';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Entities, Migrations } from '@calldesk/persistence';
 import { testNatsUrl } from './nats';
+import { serviceParts } from './services';
 
 export interface InProcessService {
   app: INestApplicationContext;
@@ -16,12 +16,9 @@ export interface InProcessService {
 
 export interface InProcessOptions {
   service: ServiceName;
-  module: Type;
   databaseUrl: string;
-  migrations?: Migrations;
-  entities?: Entities;
-  /** The service's config shape when it has variables beyond baseConfig. */
-  configShape?: typeof baseConfig;
+  /** A part of the service's module in its place, for a spec of the service that needs no more. */
+  module?: Type;
   /** Extra environment for the service's config, over process.env. */
   env?: Record<string, string>;
 }
@@ -38,7 +35,8 @@ export async function startInProcessService(options: InProcessOptions): Promise<
 
 /** A service's root module as runService builds it, configured for the test servers. */
 export async function testServiceRoot(options: InProcessOptions): Promise<Type> {
-  const config = loadConfig(options.configShape ?? baseConfig, {
+  const { module, migrations, configShape } = await serviceParts(options.service);
+  const config = loadConfig(configShape, {
     ...process.env,
     // Tests say what failed; services' warnings about other tests' events on the shared stream are noise.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
@@ -46,5 +44,5 @@ export async function testServiceRoot(options: InProcessOptions): Promise<Type> 
     NATS_URL: await testNatsUrl(),
     DATABASE_URL: options.databaseUrl,
   });
-  return serviceRoot({ ...options, config, migrations: options.migrations ?? [] });
+  return serviceRoot({ service: options.service, module: options.module ?? module, config, migrations });
 }

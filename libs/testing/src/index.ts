@@ -13,3 +13,6 @@ export * from './connector-suite';
 export * from './oauth-sign-in-guards';
 export * from './hostile-caldav-server';
 export * from './prometheus-text';
+export * from './booking-stack';
+export * from './services';
+export * from './oauth-connector-scenarios';

@@ -5,7 +5,7 @@ import type { ConnectorSuite } from './connector-suite';
 import type { FakeProvider } from './fakes/fake-provider';
 
 /** A fake OAuth provider whose consent screen the test answers. */
-export type ConsentingFake = FakeProvider & { consent: { account?: string } };
+export type ConsentingFake = FakeProvider & { consent: { account?: string; deny?: boolean } };
 
 export interface OAuthSignInGuardsOptions<Fake extends ConsentingFake> {
   suite: ConnectorSuite<Fake>;

@@ -12,11 +12,6 @@ import {
 } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DateTime } from 'luxon';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { AvailabilityModule } from './availability.module';
-import { availabilityConfig } from './config';
-import { migrations } from './migrations';
 
 const ZONE = 'America/New_York';
 const everyDay = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
@@ -34,13 +29,10 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
+    routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
     availability = await startInProcessService({
       service: 'availability',
-      module: AvailabilityModule,
-      migrations,
       databaseUrl: database.url,
-      configShape: availabilityConfig,
       env: { CONNECTOR_TIMEOUT_MS: '400' },
     });
     connector = await TestConnector.start('test');

@@ -15,20 +15,6 @@ import {
   type TestDatabase,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { BookingModule } from '../../booking/src/booking.module';
-import { bookingConfig } from '../../booking/src/config';
-import { migrations as bookingMigrations } from '../../booking/src/migrations';
-import { caldavConfig } from '../../connector-caldav/src/config';
-import { ConnectorCaldavModule } from '../../connector-caldav/src/connector-caldav.module';
-import { migrations as caldavMigrations } from '../../connector-caldav/src/migrations';
-import { googleConfig } from '../../connector-google/src/config';
-import { ConnectorGoogleModule } from '../../connector-google/src/connector-google.module';
-import { migrations as googleMigrations } from '../../connector-google/src/migrations';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { AvailabilityModule } from './availability.module';
-import { availabilityConfig } from './config';
-import { migrations } from './migrations';
 import { FindSlotsHandler } from './slots/find-slots.handler';
 
 jest.setTimeout(60_000);
@@ -65,24 +51,18 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
       return service;
     };
     const credentials = { CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, CREDENTIALS_ACTIVE_KEY_ID: 'k1' };
-    await start({ service: 'routing', module: RoutingModule, migrations: routingMigrations });
+    await start({ service: 'routing' });
     availability = [];
     for (let i = 0; i < 2; i++) {
-      availability.push(await start({ service: 'availability', module: AvailabilityModule, migrations, configShape: availabilityConfig }));
+      availability.push(await start({ service: 'availability' }));
     }
-    await start({ service: 'booking', module: BookingModule, migrations: bookingMigrations, configShape: bookingConfig });
+    await start({ service: 'booking' });
     await start({
       service: 'connector-caldav',
-      module: ConnectorCaldavModule,
-      migrations: caldavMigrations,
-      configShape: caldavConfig as never,
       env: { ...credentials, CALDAV_POLL_SECONDS: '3600', CALDAV_ALLOW_PRIVATE_NETWORKS: 'true' },
     });
     await start({
       service: 'connector-google',
-      module: ConnectorGoogleModule,
-      migrations: googleMigrations,
-      configShape: googleConfig,
       env: {
         ...credentials,
         GOOGLE_CLIENT_ID: google.clientId,

@@ -1,3 +1,4 @@
+import { query } from '@calldesk/persistence';
 import type { AvailabilityProfile, LiveBooking } from '@calldesk/scheduling';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
@@ -84,14 +85,16 @@ export class MemberStore {
   private async read(tenantId: string, memberIds: string[]): Promise<Map<string, MemberRecord>> {
     const records = new Map<string, MemberRecord>(memberIds.map((id) => [id, { bookings: [], connections: [] }]));
     const [profiles, bookings, connections] = await Promise.all([
-      this.db.query(`SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`, [tenantId, memberIds]),
-      this.db.query(
+      query<{ member_id: string; profile: StoredProfile }>(this.db, `SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`, [tenantId, memberIds]),
+      query<{ booking_id: string; member_id: string; starts_at: Date; ends_at: Date; expires_at: Date | null }>(
+        this.db,
         `SELECT booking_id, member_id, starts_at, ends_at, expires_at FROM booked_spans
           WHERE tenant_id = $1 AND member_id = ANY($2) AND live AND ends_at > now() - $3 * interval '1 millisecond'
             AND (expires_at IS NULL OR expires_at > now())`,
         [tenantId, memberIds, ENDED_BOOKINGS_MATTER_MS],
       ),
-      this.db.query(
+      query<{ connection_id: string; member_id: string; provider: string; status: string }>(
+        this.db,
         `SELECT connection_id, member_id, provider, status FROM member_connections WHERE tenant_id = $1 AND member_id = ANY($2)`,
         [tenantId, memberIds],
       ),

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BookingOutcome_Outcome, Booking_Status, Events, healthRpc, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
-import { testNatsUrl, waitFor } from '@calldesk/testing';
+import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
 
 describe('booking service (real NATS, Postgres, test connector; two instances)', () => {
   let stack: Stack;

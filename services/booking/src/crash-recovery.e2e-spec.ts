@@ -1,7 +1,6 @@
 import { BookingOutcome_Outcome, Rpcs } from '@calldesk/contracts';
-import { startService, testNatsUrl, waitFor, type ServiceProcess } from '@calldesk/testing';
+import { at, customer, key, startService, startStack, team, testNatsUrl, waitFor, type ServiceProcess, type Stack } from '@calldesk/testing';
 import { Client } from 'pg';
-import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
 
 /** The booking service as a real process, killed with SIGKILL at the worst moments. */
 describe('a booking process killed mid-booking', () => {

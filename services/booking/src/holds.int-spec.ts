@@ -1,8 +1,7 @@
 import { BookingOutcome_Outcome, Events, Hold_Status, HoldOutcome_Outcome, Rpcs } from '@calldesk/contracts';
-import { testNatsUrl, waitFor } from '@calldesk/testing';
+import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
 
 /**
  * Holds (issue 17): a slot held while the caller gives their details, checked live and kept under

@@ -1,9 +1,8 @@
 import { startTelemetry, withSpan } from '@calldesk/telemetry';
 import { BookingOutcome_Outcome, Rpcs, RpcError } from '@calldesk/contracts';
-import { metricValue, waitFor } from '@calldesk/testing';
+import { at, customer, key, metricValue, startStack, team, waitFor, type Stack } from '@calldesk/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { DataSource } from 'typeorm';
-import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
 import { OutboxRelay } from './outbox/outbox-relay';
 
 const telemetry = startTelemetry('booking-observability-int', { inMemory: true });

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BookingOutcome_Outcome, Events, Rpcs, STREAM } from '@calldesk/contracts';
 import { Bus, type StreamMark } from '@calldesk/messaging';
-import { startInProcessService, testNatsUrl, waitFor } from '@calldesk/testing';
+import { at, customer, key, startInProcessService, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { nanos } from 'nats';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { routingConfig } from '../../routing/src/config';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { at, customer, key, startStack, team, type Stack } from './booking-under-test';
 
 describe('projections rebuilt from their owners when their events aged out of the stream (real NATS, Postgres, test connector)', () => {
   let stack: Stack;
@@ -56,17 +49,11 @@ describe('projections rebuilt from their owners when their events aged out of th
 
     stack.routing = await startInProcessService({
       service: 'routing',
-      module: RoutingModule,
-      migrations: routingMigrations,
       databaseUrl: stack.database.url,
-      configShape: routingConfig,
     });
     stack.availability = await startInProcessService({
       service: 'availability',
-      module: AvailabilityModule,
-      migrations: availabilityMigrations,
       databaseUrl: stack.database.url,
-      configShape: availabilityConfig,
       env: { CONNECTOR_PROVIDERS: stack.connector.provider },
     });
     await waitFor(async () => (await span(booked.id))?.live === false);

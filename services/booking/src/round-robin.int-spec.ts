@@ -1,5 +1,5 @@
 import { BookingOutcome_Outcome, Rpcs } from '@calldesk/contracts';
-import { customer, day, key, startStack, team, type Stack } from './booking-under-test';
+import { customer, day, key, startStack, team, type Stack } from '@calldesk/testing';
 
 describe('round robin over real services', () => {
   let stack: Stack;

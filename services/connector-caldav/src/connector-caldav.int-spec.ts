@@ -28,17 +28,6 @@ import {
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { connect, type NatsConnection } from 'nats';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { BookingModule } from '../../booking/src/booking.module';
-import { bookingConfig } from '../../booking/src/config';
-import { migrations as bookingMigrations } from '../../booking/src/migrations';
-import { caldavConfig } from './config';
-import { ConnectorCaldavModule } from './connector-caldav.module';
-import { migrations } from './migrations';
 
 // Spans of everything in this process, from the start (the connector runs in-process).
 const telemetry = startTelemetry('connector-caldav-test', { inMemory: true });
@@ -94,21 +83,12 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
     ]);
     void kinds;
     for (const server of servers.values()) passwords.push(server.password);
-    routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
-    availability = await startInProcessService({
-      service: 'availability',
-      module: AvailabilityModule,
-      migrations: availabilityMigrations,
-      databaseUrl: database.url,
-      configShape: availabilityConfig,
-    });
-    booking = await startInProcessService({ service: 'booking', module: BookingModule, migrations: bookingMigrations, databaseUrl: database.url, configShape: bookingConfig });
+    routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
+    availability = await startInProcessService({ service: 'availability', databaseUrl: database.url });
+    booking = await startInProcessService({ service: 'booking', databaseUrl: database.url });
     connector = await startInProcessService({
       service: 'connector-caldav',
-      module: ConnectorCaldavModule,
-      migrations,
       databaseUrl: database.url,
-      configShape: caldavConfig as never,
       env: {
         LOG_LEVEL: 'debug',
         CALDAV_POLL_SECONDS: String(POLL_SECONDS),

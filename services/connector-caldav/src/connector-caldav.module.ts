@@ -1,5 +1,4 @@
-import { ConnectionMetrics, ConnectorEvents, CredentialVault } from '@calldesk/connector-kit';
-import { Bus } from '@calldesk/messaging';
+import { CONNECTOR_PROVIDER, ConnectionMetrics, ConnectorEvents, connectionsPageHandler, CredentialVault } from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
 import { BusyHandler } from './busy/busy.handler';
@@ -12,7 +11,6 @@ import { CalendarsHandler } from './connections/calendars.handler';
 import { ConnectHandler } from './connections/connect.handler';
 import { ConnectionHealth } from './connections/connection-health';
 import { ConnectionStore } from './connections/connection-store';
-import { ConnectionsPageHandler } from './connections/connections-page.handler';
 import { BookingEventStore } from './events/booking-event-store';
 import { BookingEventsHandler } from './events/booking-events.handler';
 import { CalendarPoller } from './sync/calendar-poller';
@@ -26,7 +24,8 @@ import { OwnEventWatch } from './sync/own-event-watch';
 @Module({
   providers: [
     { provide: CredentialVault, useFactory: (config: CaldavConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
-    { provide: ConnectorEvents, useFactory: (bus: Bus) => new ConnectorEvents(bus, 'caldav'), inject: [Bus] },
+    { provide: CONNECTOR_PROVIDER, useValue: 'caldav' },
+    ConnectorEvents,
     ConnectionMetrics,
     CaldavHttp,
     CaldavAccounts,
@@ -36,7 +35,7 @@ import { OwnEventWatch } from './sync/own-event-watch';
     BookingEventStore,
     ConnectHandler,
     CalendarsHandler,
-    ConnectionsPageHandler,
+    connectionsPageHandler('caldav', 'connection_id'),
     BusyHandler,
     RecurringSeries,
     BookingEventsHandler,

@@ -15,15 +15,7 @@ import {
   type TestDatabase,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
 import type { RefusalReason } from './bounds/read-refused';
-import { caldavConfig } from './config';
-import { ConnectorCaldavModule } from './connector-caldav.module';
-import { migrations } from './migrations';
 
 const rpcs = connectorRpcs('caldav');
 const ZONE = 'Europe/London';
@@ -68,20 +60,11 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
 
   beforeAll(async () => {
     [database, radicale] = await Promise.all([createTestDatabase(), startRadicale({ host: '127.0.0.3' })]);
-    routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
-    availability = await startInProcessService({
-      service: 'availability',
-      module: AvailabilityModule,
-      migrations: availabilityMigrations,
-      databaseUrl: database.url,
-      configShape: availabilityConfig,
-    });
+    routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
+    availability = await startInProcessService({ service: 'availability', databaseUrl: database.url });
     connector = await startInProcessService({
       service: 'connector-caldav',
-      module: ConnectorCaldavModule,
-      migrations,
       databaseUrl: database.url,
-      configShape: caldavConfig as never,
       env: {
         CALDAV_ALLOW_PRIVATE_NETWORKS: 'false',
         CALDAV_PRIVATE_SERVERS: '127.0.0.2,127.0.0.3',

@@ -1,30 +1,16 @@
 import { startTelemetry } from '@calldesk/telemetry';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, Service_Strategy, type Connection } from '@calldesk/contracts';
-import { connectorSuite, FakeMicrosoft, oauthSignInGuards, signInSecretsSeen, waitFor, type GraphEventInput } from '@calldesk/testing';
-import { DateTime } from 'luxon';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { gatewayConfig } from '../../gateway/src/config';
-import { GatewayModule } from '../../gateway/src/gateway.module';
-import { routingConfig } from '../../routing/src/config';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { microsoftConfig } from './config';
-import { ConnectorMicrosoftModule } from './connector-microsoft.module';
+import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs } from '@calldesk/contracts';
+import { connectorSuite, FakeMicrosoft, oauthConnectorEnv, oauthConnectorScenarios, waitFor, type GraphEventInput } from '@calldesk/testing';
 import { BOOKING_PROPERTY } from './graph/event-writes';
-import { migrations } from './migrations';
 
 // Every span of this process, in memory: the privacy check reads them all.
 const telemetry = startTelemetry('connector-microsoft-int', { inMemory: true });
 
 jest.setTimeout(60_000);
 
+/** Put in the subject, body, location and attendees of every event the owner makes. */
 const MARKER = `MARKER${randomBytes(6).toString('hex')}`;
-const ZONE = 'America/New_York';
-const day = DateTime.now().setZone(ZONE).plus({ days: 2 }).startOf('day');
-const at = (hour: number, minute = 0) => day.set({ hour, minute }).toISO({ suppressMilliseconds: true })!;
 const utc = (iso: string) => ({ dateTime: new Date(iso).toISOString().replace(/\.\d{3}Z$/, ''), timeZone: 'UTC' });
 const rpcs = connectorRpcs('microsoft');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-only';
@@ -32,86 +18,23 @@ const CREDENTIALS_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 describe('connector-microsoft against the fake Graph (real NATS, Postgres, gateway, availability)', () => {
   const suite = connectorSuite({
-    routing: { module: RoutingModule, migrations: routingMigrations, configShape: routingConfig },
-    availability: { module: AvailabilityModule, migrations: availabilityMigrations, configShape: availabilityConfig },
-    gateway: { module: GatewayModule, configShape: gatewayConfig },
     fake: () => FakeMicrosoft.start({ allowInsecureWebhooks: true, maxPageSize: 3 }),
     env: { WEBHOOK_SECRET },
     connector: (fake, gatewayUrl) => ({
       service: 'connector-microsoft',
-      module: ConnectorMicrosoftModule,
-      migrations,
-      configShape: microsoftConfig,
       env: {
-        LOG_LEVEL: 'debug',
-        CREDENTIALS_ENCRYPTION_KEYS,
-        CREDENTIALS_ACTIVE_KEY_ID: 'k1',
+        ...oauthConnectorEnv(gatewayUrl, CREDENTIALS_ENCRYPTION_KEYS, WEBHOOK_SECRET),
         MICROSOFT_CLIENT_ID: fake.clientId,
         MICROSOFT_CLIENT_SECRET: fake.clientSecret,
-        OAUTH_STATE_SECRET: 'state-secret-for-tests-only',
-        WEBHOOK_SECRET,
-        PUBLIC_BASE_URL: gatewayUrl,
         MICROSOFT_AUTHORIZE_URL: fake.authorizeUrl,
         MICROSOFT_TOKEN_URL: fake.tokenUrl,
         MICROSOFT_GRAPH_URL: fake.graphUrl,
-        SYNC_INTERVAL_MS: '600000',
-        MAINTENANCE_INTERVAL_MS: '250',
-        PROVIDER_BUDGET_MS: '3000',
-        PROVIDER_ATTEMPT_TIMEOUT_MS: '700',
-        PROVIDER_BACKOFF_MS: '50',
-        CIRCUIT_OPEN_MS: '500',
       },
     }),
   });
-  const pushLatencies: number[] = [];
-  const eventsChanged: { bookingId: string; change: string; start?: string; end?: string; tenantId: string }[] = [];
 
-  beforeAll(() => {
-    suite.raw.subscribe('calendar.v1.events.calendar.booking_event_changed', {
-      callback: (_error, msg) => eventsChanged.push(JSON.parse(new TextDecoder().decode(msg.data))),
-    });
-  });
-
-  afterAll(() => {
-    if (pushLatencies.length) process.stdout.write(`microsoft push-to-slots latency (ms): ${pushLatencies.join(', ')}\n`);
-  });
-
-  async function member(mailboxZone = 'Eastern Standard Time') {
-    const { tenant } = await suite.client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: ZONE });
-    const tenantId = tenant!.id;
-    const { member } = await suite.client.request(Rpcs.membersCreate, { tenantId, name: 'Robin', timeZone: ZONE });
-    const memberId = member!.id;
-    const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
-    await suite.client.request(Rpcs.availabilitySet, { tenantId, memberId, weeklyHours });
-    const { service } = await suite.client.request(Rpcs.servicesCreate, { tenantId, name: 'Visit', durationMinutes: 60, memberIds: [memberId], strategy: Service_Strategy.specific });
-    const email = `${randomUUID().slice(0, 8)}@example.com`;
-    const primary = suite.fake.addAccount(email, mailboxZone);
-    return { tenantId, memberId, serviceId: service!.id, email, primary: primary.id };
-  }
-
-  type Member = Awaited<ReturnType<typeof member>>;
-
-  async function connect(m: Member): Promise<Connection> {
-    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'microsoft' });
-    suite.fake.consent = { account: m.email };
-    const consent = await fetch(authorizationUrl, { redirect: 'manual' });
-    const callback = await fetch(consent.headers.get('location')!);
-    const body = (await callback.json()) as { connection: Connection };
-    if (callback.status !== 200) throw new Error(`callback answered ${callback.status}: ${JSON.stringify(body)}`);
-    return body.connection;
-  }
-
-  async function connected(m: Member) {
-    const connection = await connect(m);
-    await waitFor(async () => (await slots(m)).length > 0, { timeoutMs: 5_000 });
-    return { connection, bookingCalendarId: connection.calendars.find((c) => c.role === CalendarInfo_Role.booking)!.calendarId };
-  }
-
-  const find = (m: Member) =>
-    suite.client.request(Rpcs.slotsFind, { tenantId: m.tenantId, serviceId: m.serviceId, memberId: m.memberId, from: at(0), to: at(23, 59), limit: 50, timeZone: ZONE });
-  const slots = async (m: Member) => (await find(m)).slots.map((s) => s.start);
-
-  const ownerEvent = (calendarId: string, start: string, end: string, extra: Partial<GraphEventInput> = {}) =>
+  /** An event the owner makes in Outlook, with the marker everywhere it can be. */
+  const graphEvent = (calendarId: string, start: string, end: string, extra: Partial<GraphEventInput> = {}) =>
     suite.fake.ownerCreate(calendarId, {
       start: utc(start),
       end: utc(end),
@@ -122,18 +45,32 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
       ...extra,
     });
 
-  const write = (m: Member, calendarId: string, bookingId: string, start: string, end: string) => ({
-    tenantId: m.tenantId,
-    calendarId,
-    bookingId,
-    start,
-    end,
-    title: 'Visit with Sam',
-    description: 'Booked by phone',
-  });
+  const ourEvents = (calendarId: string, bookingId: string) =>
+    suite.fake.events(calendarId).filter((e) => e.singleValueExtendedProperties?.some((p) => p.id === BOOKING_PROPERTY && p.value === bookingId));
 
-  const ourEvents = (m: Member, bookingId: string) =>
-    suite.fake.events(m.primary).filter((e) => e.singleValueExtendedProperties?.some((p) => p.id === BOOKING_PROPERTY && p.value === bookingId));
+  const scenarios = oauthConnectorScenarios({
+    suite,
+    provider: 'microsoft',
+    schema: 'connector_microsoft',
+    credentialKeys: CREDENTIALS_ENCRYPTION_KEYS,
+    marker: MARKER,
+    spans: () => telemetry.memory!.getFinishedSpans(),
+    calendars: {
+      addAccount: (email, zone) => suite.fake.addAccount(email, zone ?? 'Eastern Standard Time').id,
+      addCalendar: (email, calendar) => suite.fake.addCalendar(email, { name: calendar.name, canEdit: calendar.writable }).id,
+      primaryName: () => 'Calendar',
+      ownerEvent: (calendarId, start, end) => void graphEvent(calendarId, start, end),
+      ownerMove: (calendarId, eventId, start, end) => void suite.fake.ownerUpdate(calendarId, eventId, { start: utc(start), end: utc(end) }),
+      ownerDelete: (calendarId, eventId) => suite.fake.ownerDelete(calendarId, eventId),
+      ownerDeleteCalendar: (calendarId) => suite.fake.ownerDeleteCalendar(calendarId),
+      livePush: (calendarId) => suite.fake.liveSubscriptions(calendarId),
+      ourEvents,
+      creates: (bookingId) => suite.fake.requestsTo('POST', /\/events$/).filter((r) => (r.body as { transactionId?: string }).transactionId === bookingId),
+      // Graph has no revocation of one grant: the user removes the app in their account.
+      revokesOnDisconnect: false,
+    },
+  });
+  const { at, member, connect, connected, write, slots, ownerEvent, eventsChanged } = scenarios;
 
   it('connects through the gateway callback: scopes, roles, the mailbox zone, sealed tokens, validated subscriptions', async () => {
     const m = await member('Pacific Standard Time');
@@ -164,31 +101,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     await waitFor(async () => (await slots(m)).length === 8, { timeoutMs: 5_000 });
   });
 
-  it('refuses a declined consent and a used code, connecting nothing', async () => {
-    const m = await member();
-    const signIn = async (consent: FakeMicrosoft['consent']) => {
-      const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'microsoft' });
-      suite.fake.consent = consent;
-      const callbackUrl = (await fetch(authorizationUrl, { redirect: 'manual' })).headers.get('location')!;
-      return { callbackUrl, answer: await fetch(callbackUrl) };
-    };
-    const refusal = async (answer: Response) => ({ status: answer.status, ...((await answer.json()) as { error: { code: string; details: { reason?: string } } }).error });
-
-    const declined = await signIn({ account: m.email, deny: true });
-    expect(await refusal(declined.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'consent_declined' } });
-
-    const used = await signIn({ account: m.email });
-    expect(used.answer.status).toBe(200);
-    await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id });
-    // The used code with a fresh state: its own state would be refused before the code is looked at.
-    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'microsoft' });
-    const replay = new URL(used.callbackUrl);
-    replay.searchParams.set('state', new URL(authorizationUrl).searchParams.get('state')!);
-    expect(await refusal(await fetch(replay))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
-    expect(await suite.database.query(`SELECT status FROM connector_microsoft.connections WHERE member_id = $1`, [m.memberId])).toEqual([{ status: 'disconnected' }]);
-  });
-
-  oauthSignInGuards({ suite, provider: 'microsoft', schema: 'connector_microsoft', credentialKeys: CREDENTIALS_ENCRYPTION_KEYS, member });
+  scenarios.shared();
 
   it('answers the validation handshake with the token as text/plain', async () => {
     const token = 'Validation: Testing client application reachability for subscription Request-Id: 1 & <b>';
@@ -198,17 +111,17 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     expect(await answer.text()).toBe(token);
   });
 
-  it('lets the owner choose calendars; busy from calendarView (paged, times and showAs only), errors per calendar', async () => {
+  it('reads busy from calendarView (paged, times and showAs only), errors per calendar', async () => {
     const m = await member();
     const team = suite.fake.addCalendar(m.email, { name: 'Team', canEdit: true });
     const { connection } = await connected(m);
     const teamId = connection.calendars.find((c) => c.name === 'Team')!.calendarId;
     const mainId = connection.calendars.find((c) => c.name === 'Calendar')!.calendarId;
     for (const hour of [9, 10, 11]) ownerEvent(m.primary, at(hour), at(hour, 30));
-    ownerEvent(m.primary, at(12), at(13), { showAs: 'free' });
-    ownerEvent(m.primary, at(13), at(14), { isCancelled: true });
-    ownerEvent(m.primary, at(14), at(15), { showAs: 'tentative' });
-    ownerEvent(team.id, at(15), at(16), { showAs: 'oof' });
+    graphEvent(m.primary, at(12), at(13), { showAs: 'free' });
+    graphEvent(m.primary, at(13), at(14), { isCancelled: true });
+    graphEvent(m.primary, at(14), at(15), { showAs: 'tentative' });
+    graphEvent(team.id, at(15), at(16), { showAs: 'oof' });
 
     const before = suite.fake.requests.length;
     const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true });
@@ -225,16 +138,6 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     suite.fake.clearFaults();
     expect(partial.calendars.find((c) => c.calendarId === teamId)!.error).toMatchObject({ code: 'unavailable' });
     expect(partial.calendars.find((c) => c.calendarId === mainId)!.error).toBeUndefined();
-
-    await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: teamId, role: CalendarInfo_Role.booking });
-    await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: mainId, role: CalendarInfo_Role.ignored });
-    await waitFor(() => suite.fake.liveSubscriptions(m.primary).length === 0);
-    const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
-    expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(new Map([[teamId, 'booking'], [mainId, 'ignored']]));
-    const other = await suite.client
-      .request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: `google:${randomUUID()}`, role: CalendarInfo_Role.blocking }, { timeoutMs: 300 })
-      .catch((e) => e);
-    expect(other).toMatchObject({ code: 'deadline_exceeded' });
   });
 
   it('books, moves and cancels: transactionId and the extended property, If-Match, one event per booking', async () => {
@@ -243,11 +146,11 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     const bookingId = randomUUID();
     const created = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
     expect(created).toMatchObject({ found: true, event: { calendarId: bookingCalendarId, bookingId } });
-    const [event] = ourEvents(m, bookingId);
-    expect(event).toMatchObject({ id: created.event!.eventId, transactionId: bookingId, subject: 'Visit with Sam' });
+    const [event] = ourEvents(m.primary, bookingId);
+    expect(event).toMatchObject({ id: created.event!.eventId, transactionId: bookingId, subject: 'Consultation with Sam' });
 
     await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
-    expect(ourEvents(m, bookingId)).toHaveLength(1);
+    expect(ourEvents(m.primary, bookingId)).toHaveLength(1);
 
     suite.fake.ownerUpdate(m.primary, event.id, { categories: ['x'] } as never);
     const moved = await suite.client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(14), at(15)));
@@ -257,81 +160,15 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     // A create retried after the move: Graph refuses the transaction id with other content; the event is found.
     const retried = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
     expect(retried.event?.eventId).toBe(event.id);
-    expect(ourEvents(m, bookingId)).toHaveLength(1);
+    expect(ourEvents(m.primary, bookingId)).toHaveLength(1);
 
     expect(await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: true });
     expect(await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: true });
-    expect(ourEvents(m, bookingId)).toHaveLength(0);
+    expect(ourEvents(m.primary, bookingId)).toHaveLength(0);
     expect(await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
     expect(await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(eventsChanged.filter((e) => e.bookingId === bookingId)).toEqual([]);
-  });
-
-  it('shows a change made in Outlook in slots.find within 2 s, through the subscription alone', async () => {
-    const m = await member();
-    await connected(m);
-    const latencies: number[] = [];
-    for (const hour of [11, 13, 15]) {
-      expect(await slots(m)).toContain(at(hour));
-      const started = Date.now();
-      ownerEvent(m.primary, at(hour, 15), at(hour, 45));
-      await waitFor(async () => !(await slots(m)).includes(at(hour)), { timeoutMs: 2_000, intervalMs: 20 });
-      latencies.push(Date.now() - started);
-    }
-    pushLatencies.push(...latencies);
-    expect(Math.max(...latencies)).toBeLessThan(2_000);
-  });
-
-  it('tells the booking service when the owner deletes or moves one of our events (calendar view sync)', async () => {
-    const m = await member();
-    const { bookingCalendarId } = await connected(m);
-    const deleted = randomUUID();
-    const moved = randomUUID();
-    const a = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, deleted, at(9), at(10)));
-    const b = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, moved, at(11), at(12)));
-    await suite.fake.settled();
-    suite.fake.ownerDelete(m.primary, a.event!.eventId);
-    suite.fake.ownerUpdate(m.primary, b.event!.eventId, { start: utc(at(13)), end: utc(at(14)) });
-    await waitFor(() => eventsChanged.filter((e) => e.bookingId === deleted || e.bookingId === moved).length === 2, { timeoutMs: 3_000 });
-    expect(eventsChanged.find((e) => e.bookingId === deleted)).toMatchObject({ tenantId: m.tenantId, change: 'deleted' });
-    const change = eventsChanged.find((e) => e.bookingId === moved)!;
-    expect([change.change, Date.parse(change.start!), Date.parse(change.end!)]).toEqual(['moved', Date.parse(at(13)), Date.parse(at(14))]);
-    // Delta would send whole events: the sync reads the view, times only.
-    expect(suite.fake.requestsTo('GET', /\/delta$/)).toEqual([]);
-  });
-
-  it('reads the calendar list again: a calendar made since blocks time, a deleted one takes our events with it', async () => {
-    const m = await member();
-    const workAtGraph = suite.fake.addCalendar(m.email, { name: 'Work', canEdit: true });
-    const connection = await connect(m);
-    const work = connection.calendars.find((c) => c.name === 'Work')!.calendarId;
-    const main = connection.calendars.find((c) => c.name === 'Calendar')!.calendarId;
-    await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: work, role: CalendarInfo_Role.booking });
-    const bookingId = randomUUID();
-    await suite.client.request(rpcs.createEvent, write(m, work, bookingId, at(9), at(10)));
-    const side = suite.fake.addCalendar(m.email, { name: 'Side' });
-    ownerEvent(side.id, at(11, 15), at(11, 45));
-    await waitFor(async () => (await slots(m)).includes(at(11)), { timeoutMs: 5_000 });
-    // Until the list is read again, the deleted calendar cannot be read: the member is left out.
-    suite.fake.ownerDeleteCalendar(workAtGraph.id);
-
-    // Due now, as if the last reading were long ago: the next maintenance round reads the list.
-    await suite.database.query(`UPDATE connector_microsoft.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
-    await waitFor(
-      async () => {
-        const offered = await slots(m);
-        return offered.includes(at(13)) && !offered.includes(at(11));
-      },
-      { timeoutMs: 5_000 },
-    );
-    await waitFor(() => eventsChanged.some((e) => e.bookingId === bookingId), { timeoutMs: 3_000 });
-    expect(eventsChanged.find((e) => e.bookingId === bookingId)).toMatchObject({ tenantId: m.tenantId, calendarId: work, change: 'deleted' });
-    const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
-    const sideId = calendars.find((c) => c.calendarId !== main)!.calendarId;
-    // The member still has a booking calendar: the default one, the one writable calendar left.
-    expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(new Map([[main, 'booking'], [sideId, 'blocking']]));
-    await waitFor(() => suite.fake.liveSubscriptions(side.id).length === 1);
   });
 
   it('renews subscriptions before they expire and handles lifecycle notifications', async () => {
@@ -371,60 +208,6 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     }
   });
 
-  it('marks the connection needs_reauth on invalid_grant, tells the owner, and offers no slots for the member', async () => {
-    const m = await member();
-    const { connection } = await connected(m);
-    const statuses: { status: string; connectionId: string }[] = [];
-    const subscription = suite.raw.subscribe('calendar.v1.events.connection.status', {
-      callback: (_error, msg) => statuses.push(JSON.parse(new TextDecoder().decode(msg.data))),
-    });
-    suite.fake.revokeGrants(m.email);
-    const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true }).catch((e) => e);
-    const reason = busy instanceof RpcError ? busy.details.reason : busy.calendars[0].error?.details?.reason;
-    expect(reason).toBe('needs_reauth');
-    await waitFor(() => statuses.some((s) => s.connectionId === connection.id && s.status === 'needs_reauth'), { timeoutMs: 3_000 });
-    subscription.unsubscribe();
-    await waitFor(async () => (await find(m)).skipped[0]?.reason === 'needs_reauth', { timeoutMs: 3_000 });
-    expect((await find(m)).slots).toEqual([]);
-    // The owner connects again: the same connection, connected, and the member is offered again.
-    const again = await connect(m);
-    expect(again).toMatchObject({ id: connection.id, status: Connection_Status.connected });
-    await waitFor(async () => (await slots(m)).length === 8, { timeoutMs: 5_000 });
-  });
-
-  it('completes bookings through 429 bursts (fractional Retry-After honoured) and fails cleanly on 500s, never with two events', async () => {
-    const m = await member();
-    const { bookingCalendarId } = await connected(m);
-    suite.fake.inject({ status: 429, retryAfter: '0.4', times: 2, match: (r) => r.method === 'POST' && r.path.endsWith('/events') });
-    const throttled = randomUUID();
-    let started = Date.now();
-    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, throttled, at(9), at(10)));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
-    expect(ourEvents(m, throttled)).toHaveLength(1);
-
-    suite.fake.inject({ status: 503, times: 1_000, match: (r) => r.method === 'POST' && r.path.endsWith('/events') });
-    const failing = randomUUID();
-    started = Date.now();
-    const error = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12))).catch((e) => e);
-    expect(error).toMatchObject({ code: 'unavailable' });
-    expect(Date.now() - started).toBeLessThan(4_000);
-    suite.fake.clearFaults();
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12)));
-    expect(ourEvents(m, failing)).toHaveLength(1);
-
-    const slow = randomUUID();
-    suite.fake.delayMs = 900;
-    try {
-      await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14))).catch((e) => e);
-    } finally {
-      suite.fake.delayMs = 0;
-    }
-    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14)));
-    expect(ourEvents(m, slow)).toHaveLength(1);
-    expect(suite.fake.requestsTo('POST', /\/events$/).filter((r) => (r.body as { transactionId?: string }).transactionId === slow).length).toBeGreaterThan(1);
-  });
-
   it('refuses notifications with a wrong clientState, and they change nothing', async () => {
     const m = await member();
     await connected(m);
@@ -436,8 +219,8 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
         if (JSON.parse(new TextDecoder().decode(msg.data)).tenantId === m.tenantId) changes.push(msg.subject);
       },
     });
-    const reads = () => suite.fake.requestsTo('GET', /calendarView\/delta$/).filter((r) => r.path.includes(m.primary)).length;
-    const deltas = reads();
+    const reads = () => suite.fake.requestsTo('GET', /calendarView$/).filter((r) => r.path.includes(m.primary)).length;
+    const views = reads();
     const post = (clientState?: string) =>
       fetch(`${suite.gateway.url}/v1/webhooks/microsoft`, {
         method: 'POST',
@@ -453,17 +236,7 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     await new Promise((resolve) => setTimeout(resolve, 300));
     watch.unsubscribe();
     expect(changes).toEqual([]);
-    expect(reads()).toBe(deltas);
-  });
-
-  it('disconnects: subscriptions deleted, credentials deleted', async () => {
-    const m = await member();
-    const { connection } = await connected(m);
-    const reply = await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: connection.id });
-    expect(reply.connection).toMatchObject({ id: connection.id, status: Connection_Status.disconnected });
-    expect(suite.fake.liveSubscriptions(m.primary)).toEqual([]);
-    const [row] = await suite.database.query(`SELECT status, credentials_sealed, credentials_key_id FROM connector_microsoft.connections WHERE id = $1`, [connection.id]);
-    expect(row).toEqual({ status: 'disconnected', credentials_sealed: null, credentials_key_id: null });
+    expect(reads()).toBe(views);
   });
 
   it('is never sent an event detail: the marker in every field of the owner\'s events is in nothing Graph answered us', async () => {
@@ -481,40 +254,8 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     expect(sent.toLowerCase()).not.toContain(MARKER.toLowerCase());
   });
 
-  it('leaves no trace of event details: not in Postgres, logs, NATS messages or spans', async () => {
-    const m = await member();
-    const { bookingCalendarId } = await connected(m);
-    ownerEvent(m.primary, at(12), at(13));
-    await waitFor(async () => !(await slots(m)).includes(at(12)), { timeoutMs: 2_000 });
-    const bookingId = randomUUID();
-    await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(15), at(16)));
-    await suite.client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(16), at(17)));
-    await suite.fake.settled();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-
+  scenarios.noTrace(() => {
     // Graph's delta ignores $select and would have sent the marker: it is never asked.
     expect(suite.fake.requestsTo('GET', /\/delta$/)).toEqual([]);
-    const dump = await suite.database.dump();
-    expect(dump.length).toBeGreaterThan(1_000);
-    expect(dump.toLowerCase()).not.toContain(MARKER.toLowerCase());
-    expect(suite.output.text().length).toBeGreaterThan(0);
-    expect(suite.output.text()).not.toContain(MARKER);
-    expect(suite.natsMessages.length).toBeGreaterThan(50);
-    expect(suite.natsMessages.join('\n')).not.toContain(MARKER);
-    const spans = telemetry.memory!.getFinishedSpans();
-    expect(spans.some((s) => s.name.startsWith('microsoft '))).toBe(true);
-    const spanText = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })));
-    expect(spanText).not.toContain(MARKER);
-
-    // Sign-in secrets: no state, code or PKCE verifier in a log or span; none but codes and states on NATS (to the connector); none in clear in Postgres.
-    const { states, codes, verifiers } = signInSecretsSeen(suite.fake);
-    expect([states.length, codes.length, verifiers.length].every((n) => n > 5)).toBe(true);
-    const nats = suite.natsMessages.join('\n');
-    for (const secret of [...states, ...codes, ...verifiers]) {
-      expect(suite.output.text()).not.toContain(secret);
-      expect(spanText).not.toContain(secret);
-      expect(dump).not.toContain(secret);
-    }
-    for (const verifier of verifiers) expect(nats).not.toContain(verifier);
   });
 });

@@ -1,46 +1,26 @@
-import { BookingEventStore, ConnectionMetrics, ConnectorEvents, CredentialVault, MemberCheck, MemberZone, OAuthSigners, OAuthStateStore } from '@calldesk/connector-kit';
-import { Bus } from '@calldesk/messaging';
-import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { OAuthConnectorModule } from '@calldesk/connector-kit';
 import { Module } from '@nestjs/common';
-import type { MicrosoftConfig } from './config';
-import { ConnectFlow } from './connections/connect-flow';
-import { ConnectionStatusPublisher } from './connections/connection-status';
-import { ConnectionsHandler } from './connections/connections.handler';
-import { ConnectionsPageHandler } from './connections/connections-page.handler';
-import { ConnectorHandler } from './contract/connector.handler';
+import { GraphCalendar } from './graph/graph-calendar';
 import { GraphClient } from './graph/graph-client';
 import { MicrosoftOAuth } from './graph/microsoft-oauth';
+import { MicrosoftSignIn } from './graph/microsoft-sign-in';
 import { MicrosoftTokens } from './graph/microsoft-tokens';
-import { CalendarStore } from './store/calendar.store';
-import { SubscriptionStore } from './store/subscription.store';
-import { ConnectionStore } from './store/connection.store';
-import { CalendarSync } from './sync/calendar-sync';
-import { WebhookHandler } from './sync/webhook.handler';
+import { GraphSubscriptions } from './push/graph-subscriptions';
+import { WebhookHandler } from './push/webhook.handler';
 
-/** The Microsoft Graph (Outlook) calendar connector: connections, the connector contract, subscriptions and delta sync. */
+/** The Microsoft Graph (Outlook) calendar connector: connector-kit's OAuth connector over Graph, push by subscriptions. */
 @Module({
-  providers: [
-    { provide: CredentialVault, useFactory: (config: MicrosoftConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
-    { provide: ConnectorEvents, useFactory: (bus: Bus) => new ConnectorEvents(bus, 'microsoft'), inject: [Bus] },
-    ConnectionMetrics,
-    OAuthSigners,
-    OAuthStateStore,
-    ConnectionStore,
-    CalendarStore,
-    SubscriptionStore,
-    BookingEventStore,
-    MicrosoftOAuth,
-    MicrosoftTokens,
-    GraphClient,
-    ConnectionStatusPublisher,
-    MemberZone,
-    MemberCheck,
-    CalendarSync,
-    ConnectFlow,
-    ConnectionsHandler,
-    ConnectionsPageHandler,
-    ConnectorHandler,
-    WebhookHandler,
+  imports: [
+    OAuthConnectorModule.register({
+      provider: 'microsoft',
+      displayName: 'Microsoft',
+      pushTable: { name: 'subscriptions', providerIdColumn: 'subscription_id', secretColumn: 'client_state_sha256' },
+      calendar: GraphCalendar,
+      push: GraphSubscriptions,
+      signIn: MicrosoftSignIn,
+      tokens: MicrosoftTokens,
+      providers: [MicrosoftOAuth, GraphClient, WebhookHandler],
+    }),
   ],
 })
 export class ConnectorMicrosoftModule {}

@@ -1,3 +1,4 @@
+import { execute, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -16,7 +17,8 @@ export class Deliveries {
 
   /** False when this delivery already went out. */
   async begin(delivery: Delivery): Promise<boolean> {
-    const [row] = await this.db.query(
+    const row = await queryOne<{ key: string }>(
+      this.db,
       `INSERT INTO deliveries (key, tenant_id, booking_id, channel, recipient_kind, status)
        VALUES ($1, $2, $3, $4, $5, 'sending')
        ON CONFLICT (key) DO UPDATE SET attempts = deliveries.attempts + 1, updated_at = now()
@@ -28,13 +30,13 @@ export class Deliveries {
   }
 
   async sent(key: string, providerMessageId?: string): Promise<void> {
-    await this.db.query(`UPDATE deliveries SET status = 'sent', provider_message_id = $2, error = NULL, updated_at = now() WHERE key = $1`, [
+    await execute(this.db, `UPDATE deliveries SET status = 'sent', provider_message_id = $2, error = NULL, updated_at = now() WHERE key = $1`, [
       key,
       providerMessageId ?? null,
     ]);
   }
 
   async failed(key: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE deliveries SET status = 'failed', error = $2, updated_at = now() WHERE key = $1`, [key, error]);
+    await execute(this.db, `UPDATE deliveries SET status = 'failed', error = $2, updated_at = now() WHERE key = $1`, [key, error]);
   }
 }

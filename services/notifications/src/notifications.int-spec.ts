@@ -12,11 +12,6 @@ import {
   type TestDatabase,
 } from '@calldesk/testing';
 import { DataSource } from 'typeorm';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { notificationsConfig } from './config';
-import { migrations } from './migrations';
-import { NotificationsModule } from './notifications.module';
 
 jest.setTimeout(30_000);
 
@@ -30,13 +25,10 @@ describe('notifications (real NATS, Postgres, fake SMS and mail APIs)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     providers = await startFakeMessageProviders();
-    routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
+    routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
     notifications = await startInProcessService({
       service: 'notifications',
-      module: NotificationsModule,
-      migrations,
       databaseUrl: database.url,
-      configShape: notificationsConfig,
       env: { SMS_API_URL: providers.smsUrl, EMAIL_API_URL: providers.emailUrl, SMS_FROM: '+15550001111' },
     });
     client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 10_000 });

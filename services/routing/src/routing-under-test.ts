@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Rpcs, Service_Strategy, type Member, type NotificationChannel, type Service, type Tenant } from '@calldesk/contracts';
 import type { Bus } from '@calldesk/messaging';
+import { query } from '@calldesk/persistence';
 import { createTestDatabase, startInProcessService, testNatsUrl, type InProcessService, type TestDatabase } from '@calldesk/testing';
 import type { Type } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { routingConfig } from './config';
-import { routingMigrations } from './migrations';
 
 /** The routing service booted in the test process on a fresh database, with ways to call it. */
 export interface RoutingUnderTest {
@@ -56,8 +55,6 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
       service: 'routing',
       module,
       databaseUrl: database.url,
-      migrations: routingMigrations,
-      configShape: routingConfig,
     });
     raw = await connect({ servers: await testNatsUrl() });
   } catch (error) {
@@ -70,7 +67,8 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
   const nc = raw;
   const running = service;
   const counts = async (): Promise<Record<string, number>> => {
-    const [row] = await db.query(
+    const [row] = await query<Record<string, number>>(
+      db,
       `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM members)::int AS members,
               (SELECT count(*) FROM services)::int AS services, (SELECT count(*) FROM service_members)::int AS service_members`,
     );

@@ -1,3 +1,4 @@
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -24,12 +25,12 @@ export class BookingEventStore {
   constructor(private readonly db: DataSource) {}
 
   async get(bookingId: string): Promise<BookingEvent | undefined> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM booking_events WHERE booking_id = $1`, [bookingId]);
-    return row;
+    return queryOne<BookingEvent>(this.db, `SELECT ${COLUMNS} FROM booking_events WHERE booking_id = $1`, [bookingId]);
   }
 
   async save(event: Omit<BookingEvent, 'etag'> & { etag?: string | null }): Promise<void> {
-    await this.db.query(
+    await execute(
+      this.db,
       `INSERT INTO booking_events (booking_id, calendar_id, event_id, starts_at, ends_at, etag, state)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (booking_id) DO UPDATE SET calendar_id = excluded.calendar_id, event_id = excluded.event_id,
@@ -40,7 +41,7 @@ export class BookingEventStore {
   }
 
   async setState(bookingId: string, state: BookingEventState, etag?: string | null): Promise<void> {
-    await this.db.query(`UPDATE booking_events SET state = $2, etag = COALESCE($3, etag), updated_at = now() WHERE booking_id = $1`, [
+    await execute(this.db, `UPDATE booking_events SET state = $2, etag = COALESCE($3, etag), updated_at = now() WHERE booking_id = $1`, [
       bookingId,
       state,
       etag ?? null,
@@ -48,12 +49,13 @@ export class BookingEventStore {
   }
 
   async ofCalendar(calendarId: string): Promise<BookingEvent[]> {
-    return this.db.query(`SELECT ${COLUMNS} FROM booking_events WHERE calendar_id = $1`, [calendarId]);
+    return query<BookingEvent>(this.db, `SELECT ${COLUMNS} FROM booking_events WHERE calendar_id = $1`, [calendarId]);
   }
 
   /** Live events of these calendars overlapping [from, to): counted by their booking, not as busy. */
   async liveIn(calendarIds: string[], from: Date, to: Date): Promise<BookingEvent[]> {
-    return this.db.query(
+    return query<BookingEvent>(
+      this.db,
       `SELECT ${COLUMNS} FROM booking_events WHERE calendar_id = ANY($1) AND state = 'live' AND starts_at < $3 AND ends_at > $2`,
       [calendarIds, from, to],
     );

@@ -1,20 +1,27 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { RpcError, type MemberCalendarsResponseSchema } from '@calldesk/contracts';
+import { Inject, Injectable } from '@nestjs/common';
 import { ProviderError, toRpcError } from '../provider-error';
-import type { OAuthCalendar, OAuthCalendarStore } from './calendar.store';
-import type { OAuthConnection, OAuthConnectionStore } from './connection.store';
+import { OAuthCalendarStore, type OAuthCalendar } from './calendar.store';
+import { OAuthConnectionStore, type OAuthConnection } from './connection.store';
+import { OAUTH_CONNECTOR, type OAuthConnectorOptions } from './oauth-connector-options';
 
 /**
  * What every request of the connector contract does before it reaches the provider, the same for
  * every OAuth provider: the calendar and its connection looked up, refused when disconnected,
  * waiting for reauthorization or read-only, and provider failures turned into the contract's errors.
  */
-export class OAuthCalendarAccess<C extends OAuthCalendar> {
+@Injectable()
+export class OAuthCalendarAccess {
+  private readonly provider: string;
+
   constructor(
-    private readonly provider: string,
-    private readonly calendars: OAuthCalendarStore<C>,
+    @Inject(OAUTH_CONNECTOR) options: OAuthConnectorOptions,
+    private readonly calendars: OAuthCalendarStore,
     private readonly connections: OAuthConnectionStore,
-  ) {}
+  ) {
+    this.provider = options.provider;
+  }
 
   /** The member's calendars as the connector contract lists them. */
   async memberCalendars(tenantId: string, memberId: string): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
@@ -23,14 +30,14 @@ export class OAuthCalendarAccess<C extends OAuthCalendar> {
   }
 
   /** The calendar and its live connection; not_found for a calendar of another tenant. */
-  async calendar(tenantId: string, calendarId: string): Promise<{ calendar: C; connection: OAuthConnection }> {
+  async calendar(tenantId: string, calendarId: string): Promise<{ calendar: OAuthCalendar; connection: OAuthConnection }> {
     const calendar = await this.calendars.get(tenantId, calendarId);
     if (!calendar) throw RpcError.notFound('calendar', calendarId);
     return { calendar, connection: await this.liveConnection(calendar.connectionId) };
   }
 
   /** As `calendar`, for writing our events: a read-only calendar is refused. */
-  async writable(tenantId: string, calendarId: string): Promise<{ calendar: C; connection: OAuthConnection }> {
+  async writable(tenantId: string, calendarId: string): Promise<{ calendar: OAuthCalendar; connection: OAuthConnection }> {
     const found = await this.calendar(tenantId, calendarId);
     if (!found.calendar.writable) throw new RpcError('failed_precondition', `calendar ${calendarId} is read-only`, { calendarId, reason: 'read_only' });
     return found;

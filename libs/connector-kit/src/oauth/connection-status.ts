@@ -1,16 +1,19 @@
+import { LOGGER } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
-import type { ConnectorEvents } from '../connector-events';
-import type { OAuthConnection, OAuthConnectionStore } from './connection.store';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConnectorEvents } from '../connector-events';
+import { OAuthConnectionStore, type OAuthConnection } from './connection.store';
 
 /**
- * Publishes calendar.v1.events.connection.status for the provider of `events`: availability leaves
+ * Publishes calendar.v1.events.connection.status for the connector's provider: availability leaves
  * a member out while their connection is not `connected`, and notifications tell the owner.
  */
+@Injectable()
 export class OAuthConnectionStatusPublisher {
   constructor(
     private readonly events: ConnectorEvents,
     private readonly connections: OAuthConnectionStore,
-    private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   publish(connection: OAuthConnection): Promise<void> {

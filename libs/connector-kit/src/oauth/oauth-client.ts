@@ -5,9 +5,10 @@ import { classifyProviderError, isAuthRejected } from '../provider-error';
 import type { OAuthConnection } from './connection.store';
 import type { OAuthTokens } from './oauth-tokens';
 
+/** Whom a call is for, as its span says: a CalendarTarget is one. */
 export interface CallTarget {
   connection: OAuthConnection;
-  calendarId?: string;
+  calendar?: { id: string };
   bookingId?: string;
 }
 
@@ -51,7 +52,7 @@ export abstract class OAuthClient<Api> {
     const attributes = spanAttributes({
       tenantId: connection.tenantId,
       memberId: connection.memberId,
-      calendarId: target.calendarId,
+      calendarId: target.calendar?.id,
       bookingId: target.bookingId,
       provider: this.provider,
     });

@@ -1,9 +1,6 @@
-import type { Migrations } from '@calldesk/persistence';
-import type { baseConfig } from '@calldesk/config';
-import type { ServiceName } from '@calldesk/contracts';
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { testServiceRoot } from '../in-process-service';
+import { testServiceRoot, type InProcessOptions } from '../in-process-service';
 import { freePort } from '../processes';
 
 export interface InProcessHttpService {
@@ -17,14 +14,7 @@ export interface InProcessHttpService {
  * Like startInProcessService, but serving HTTP on a free port of 127.0.0.1: for the gateway, so
  * that fake providers can post webhooks to it and browsers (tests) follow OAuth redirects to it.
  */
-export async function startInProcessHttpService(options: {
-  service: ServiceName;
-  module: Type;
-  databaseUrl: string;
-  configShape?: typeof baseConfig;
-  migrations?: Migrations;
-  env?: Record<string, string>;
-}): Promise<InProcessHttpService> {
+export async function startInProcessHttpService(options: InProcessOptions): Promise<InProcessHttpService> {
   const root = await testServiceRoot(options);
   const app = await NestFactory.create(root, { logger: false, abortOnError: false });
   const port = await freePort();

@@ -10,6 +10,7 @@ import {
   type SetAvailabilityRequest,
 } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
+import { execute, queryOne } from '@calldesk/persistence';
 import { validateProfile } from '@calldesk/scheduling';
 import { HandleRpc } from '@calldesk/service-kit';
 import { Injectable } from '@nestjs/common';
@@ -41,7 +42,8 @@ export class ProfileHandler {
       throw new RpcError('invalid_argument', `${first.field} ${first.message}`, { field: first.field, errors: validation.errors });
     }
     const { timeZone: _zone, ...profile } = validation.profile;
-    await this.db.query(
+    await execute(
+      this.db,
       `INSERT INTO profiles (tenant_id, member_id, profile, updated_at) VALUES ($1, $2, $3, now())
        ON CONFLICT (tenant_id, member_id) DO UPDATE SET profile = excluded.profile, updated_at = now()`,
       [request.tenantId, request.memberId, JSON.stringify(profile)],
@@ -59,7 +61,7 @@ export class ProfileHandler {
   @HandleRpc(Rpcs.availabilityGet)
   async get(request: GetAvailabilityRequest) {
     const timeZone = await this.memberZone(request.tenantId, request.memberId);
-    const [row] = await this.db.query(`SELECT profile FROM profiles WHERE tenant_id = $1 AND member_id = $2`, [
+    const row = await queryOne<{ profile: StoredProfile }>(this.db, `SELECT profile FROM profiles WHERE tenant_id = $1 AND member_id = $2`, [
       request.tenantId,
       request.memberId,
     ]);

@@ -1,4 +1,5 @@
 import { Booking_Status, Connection_Status, Hold_Status, type Booking, type ConnectionStatusChanged, type Hold } from '@calldesk/contracts';
+import { execute, queryOne } from '@calldesk/persistence';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -29,7 +30,8 @@ async function applySpan(
   db: DataSource,
   span: { id: string; tenantId: string; memberId: string; start: string; end: string; live: boolean; expiresAt?: string; createdAt: string; updatedAt: string },
 ): Promise<AppliedSpan | undefined> {
-  const rows = await db.query(
+  const row = await queryOne<{ live: boolean; starts_at: Date; ends_at: Date; expires_at: Date | null }>(
+    db,
     `INSERT INTO booked_spans (booking_id, tenant_id, member_id, starts_at, ends_at, live, version, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (booking_id) DO UPDATE
@@ -40,7 +42,6 @@ async function applySpan(
     [span.id, span.tenantId, span.memberId, span.start, span.end, span.live, span.updatedAt || span.createdAt, span.expiresAt ?? null],
   );
   // Nothing comes back when a newer version of the booking was applied already.
-  const row = rows[0];
   return row && { live: row.live, start: row.starts_at, end: row.ends_at, ...(row.expires_at ? { expiresAt: row.expires_at } : {}) };
 }
 
@@ -51,7 +52,8 @@ async function applySpan(
  * two consumers that apply events, redelivery and a rebuild racing with events are harmless.
  */
 export async function applyConnection(db: DataSource, event: ConnectionStatusChanged, version: number): Promise<void> {
-  await db.query(
+  await execute(
+    db,
     `INSERT INTO member_connections (connection_id, tenant_id, member_id, provider, status, updated_at, version)
      VALUES ($1, $2, $3, $4, $5, now(), $6)
      ON CONFLICT (connection_id) DO UPDATE

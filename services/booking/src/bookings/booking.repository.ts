@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Booking_Status, BookingSchema, Events, encodeJson, RpcError, type Booking } from '@calldesk/contracts';
 import { traceContextNow } from '@calldesk/messaging';
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Fence } from '../locks/lock-fences';
@@ -37,6 +38,32 @@ export interface BookingRow {
 
 export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'cancelReason' | 'attention' | 'createdAt' | 'updatedAt' | 'expiresAt'>;
 
+/** A bookings row as COLUMNS reads it. */
+export interface BookingColumns {
+  id: string;
+  tenant_id: string;
+  service_id: string;
+  member_id: string;
+  calendar_id: string;
+  provider: string;
+  starts_at: Date;
+  ends_at: Date;
+  held_start: Date;
+  held_end: Date;
+  status: BookingStatus;
+  customer_name: string | null;
+  customer_phone: string | null;
+  notes: string | null;
+  transcript_url: string | null;
+  event_id: string | null;
+  abandoned: boolean;
+  cancel_reason: string | null;
+  attention: string | null;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date | null;
+}
+
 /** The booking event a status change publishes, through the outbox. */
 export type BookingEventKind = 'confirmed' | 'rescheduled' | 'cancelled' | 'flagged';
 
@@ -69,9 +96,10 @@ export class BookingRepository {
    */
   async insertPending(booking: NewBooking, fence: Fence, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
     const now = new Date();
-    let rows: Record<string, unknown>[];
+    let rows: BookingColumns[];
     try {
-      rows = await this.db.query(
+      rows = await query<BookingColumns>(
+        this.db,
         `WITH ${fenceCheck('$15', '$16')},
          claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM fence))
          INSERT INTO bookings (id, tenant_id, service_id, member_id, calendar_id, provider, starts_at, ends_at, held,
@@ -100,8 +128,8 @@ export class BookingRepository {
    */
   async pendingFromHold(booking: NewBooking, fence: Fence, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
     const now = new Date();
-    // An UPDATE answers [rows, count].
-    const [rows]: [Record<string, unknown>[], number] = await this.db.query(
+    const rows = await query<BookingColumns>(
+      this.db,
       `WITH ${fenceCheck('$11', '$12')},
        claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $13 AND key = $14 AND EXISTS (SELECT 1 FROM fence))
        UPDATE bookings SET status = 'pending', alive = tstzrange(lower(alive), NULL, '[)'), customer_name = $5, customer_phone = $6,
@@ -121,7 +149,7 @@ export class BookingRepository {
   }
 
   private async fenceMoved(fence: Fence): Promise<boolean> {
-    const [row] = await this.db.query(`SELECT revision FROM lock_fences WHERE lock_key = $1`, [fence.key]);
+    const row = await queryOne<{ revision: string }>(this.db, `SELECT revision FROM lock_fences WHERE lock_key = $1`, [fence.key]);
     return row !== undefined && Number(row.revision) !== fence.token;
   }
 
@@ -170,7 +198,8 @@ export class BookingRepository {
     };
     let changed: number;
     try {
-      [{ changed }] = await this.db.query(
+      [{ changed }] = await query<{ changed: number }>(
+        this.db,
         `WITH ${fenceCheck('$1', '$2')},
          changed AS (
            UPDATE bookings SET status = $3, event_id = $4, starts_at = $5, ends_at = $6, held = tstzrange($7, $8, '[)'), updated_at = $9,
@@ -203,25 +232,26 @@ export class BookingRepository {
       return next;
     }
     if (fence && (await this.fenceMoved(fence))) throw lockLost();
-    const [current] = await this.db.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [row.id]);
+    const [current] = await query<BookingColumns>(this.db, `SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [row.id]);
     return toRow(current);
   }
 
   /** Marks a pending booking as given up, for the reconciler to undo if the undo cannot run now. */
   async abandon(id: string): Promise<void> {
-    await this.db.query(`UPDATE bookings SET abandoned = true WHERE id = $1 AND status = 'pending'`, [id]);
+    await execute(this.db, `UPDATE bookings SET abandoned = true WHERE id = $1 AND status = 'pending'`, [id]);
   }
 
   async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const row = await queryOne<BookingColumns>(this.db, `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return row && toRow(row);
   }
 
   /** Whether a live booking or hold of the member, other than `except`, holds any of [from, to). */
   async overlapsLive(tenantId: string, memberId: string, from: Date, to: Date, except?: string): Promise<boolean> {
-    const rows = await this.db.query(
-      `SELECT 1 FROM bookings WHERE tenant_id = $1 AND member_id = $2 AND ${HOLDING}
+    const rows = await query<{ id: string }>(
+      this.db,
+      `SELECT id FROM bookings WHERE tenant_id = $1 AND member_id = $2 AND ${HOLDING}
          AND held && tstzrange($3, $4, '[)') AND ($5::uuid IS NULL OR id <> $5::uuid) LIMIT 1`,
       [tenantId, memberId, from, to, except ?? null],
     );
@@ -233,13 +263,14 @@ export class BookingRepository {
    * yet, so they go with a candidates request to count towards the balance.
    */
   async recent(tenantId: string, withinMs: number): Promise<{ bookingId: string; memberId: string; bookedAt: string }[]> {
-    const rows = await this.db.query(
+    const rows = await query<{ id: string; member_id: string; created_at: Date }>(
+      this.db,
       `SELECT id, member_id, created_at FROM bookings
         WHERE tenant_id = $1 AND status IN ('pending', 'confirmed') AND created_at > now() - $2 * interval '1 millisecond'
         ORDER BY created_at DESC LIMIT 500`,
       [tenantId, withinMs],
     );
-    return rows.map((r: { id: string; member_id: string; created_at: Date }) => ({
+    return rows.map((r) => ({
       bookingId: r.id,
       memberId: r.member_id,
       bookedAt: r.created_at.toISOString(),
@@ -248,12 +279,13 @@ export class BookingRepository {
 
   /** Held spans of the members' live bookings and holds that meet [from, to). */
   async liveHeld(tenantId: string, memberIds: string[], from: Date, to: Date): Promise<{ memberId: string; start: number; end: number }[]> {
-    const rows = await this.db.query(
+    const rows = await query<{ member_id: string; s: Date; e: Date }>(
+      this.db,
       `SELECT member_id, lower(held) AS s, upper(held) AS e FROM bookings
         WHERE tenant_id = $1 AND member_id = ANY($2) AND ${HOLDING} AND held && tstzrange($3, $4, '[)')`,
       [tenantId, memberIds, from, to],
     );
-    return rows.map((r: { member_id: string; s: Date; e: Date }) => ({ memberId: r.member_id, start: r.s.getTime(), end: r.e.getTime() }));
+    return rows.map((r) => ({ memberId: r.member_id, start: r.s.getTime(), end: r.e.getTime() }));
   }
 
   /** A page of a tenant's bookings by start; the cursor is the last (start, id) seen. */
@@ -264,7 +296,8 @@ export class BookingRepository {
     pageSize: number,
     after?: { start: Date; id: string },
   ): Promise<BookingRow[]> {
-    const rows = await this.db.query(
+    const rows = await query<BookingColumns>(
+      this.db,
       `SELECT ${COLUMNS} FROM bookings
         WHERE tenant_id = $1 AND starts_at >= $2 AND starts_at < $3 AND status IN ('confirmed', 'cancelled')
           AND ($4::text IS NULL OR member_id = $4)
@@ -280,7 +313,8 @@ export class BookingRepository {
    * id order after `afterId`: what projections of booking events are rebuilt from.
    */
   async current(endsAfter: Date, limit: number, afterId?: string): Promise<BookingRow[]> {
-    const rows = await this.db.query(
+    const rows = await query<BookingColumns>(
+      this.db,
       `SELECT ${COLUMNS} FROM bookings
         WHERE status IN ('confirmed', 'cancelled') AND ends_at > $1 AND ($2::uuid IS NULL OR id > $2)
         ORDER BY id LIMIT $3`,
@@ -291,7 +325,8 @@ export class BookingRepository {
 
   /** Pending bookings not touched for `graceMs`: left by a crash. */
   async abandoned(graceMs: number, limit: number): Promise<BookingRow[]> {
-    const rows = await this.db.query(
+    const rows = await query<BookingColumns>(
+      this.db,
       `SELECT ${COLUMNS} FROM bookings WHERE status = 'pending' AND updated_at < now() - $1 * interval '1 millisecond'
         ORDER BY updated_at LIMIT $2`,
       [graceMs, limit],
@@ -330,30 +365,30 @@ export function lockLost(): RpcError {
   return new RpcError('unavailable', 'the calendar lock was lost to another attempt; try again', { retryable: true });
 }
 
-export function toRow(r: Record<string, unknown>): BookingRow {
+export function toRow(r: BookingColumns): BookingRow {
   return {
-    id: r.id as string,
-    tenantId: r.tenant_id as string,
-    serviceId: r.service_id as string,
-    memberId: r.member_id as string,
-    calendarId: r.calendar_id as string,
-    provider: r.provider as string,
-    start: r.starts_at as Date,
-    end: r.ends_at as Date,
-    heldStart: r.held_start as Date,
-    heldEnd: r.held_end as Date,
-    status: r.status as BookingStatus,
-    customerName: (r.customer_name as string | null) ?? '',
-    customerPhone: (r.customer_phone as string | null) ?? '',
-    expiresAt: (r.expires_at as Date | null) ?? undefined,
-    notes: (r.notes as string | null) ?? undefined,
-    transcriptUrl: (r.transcript_url as string | null) ?? undefined,
-    eventId: (r.event_id as string | null) ?? undefined,
-    abandoned: r.abandoned as boolean,
-    cancelReason: (r.cancel_reason as string | null) ?? undefined,
-    attention: (r.attention as string | null) ?? undefined,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
+    id: r.id,
+    tenantId: r.tenant_id,
+    serviceId: r.service_id,
+    memberId: r.member_id,
+    calendarId: r.calendar_id,
+    provider: r.provider,
+    start: r.starts_at,
+    end: r.ends_at,
+    heldStart: r.held_start,
+    heldEnd: r.held_end,
+    status: r.status,
+    customerName: r.customer_name ?? '',
+    customerPhone: r.customer_phone ?? '',
+    expiresAt: r.expires_at ?? undefined,
+    notes: r.notes ?? undefined,
+    transcriptUrl: r.transcript_url ?? undefined,
+    eventId: r.event_id ?? undefined,
+    abandoned: r.abandoned,
+    cancelReason: r.cancel_reason ?? undefined,
+    attention: r.attention ?? undefined,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 

@@ -1,8 +1,9 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Events, encodeJson, Hold_Status, HoldSchema, type Hold } from '@calldesk/contracts';
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { COLUMNS, fenceCheck, isOverlap, lockLost, toRow, type BookingRow } from '../bookings/booking.repository';
+import { COLUMNS, fenceCheck, isOverlap, lockLost, toRow, type BookingColumns, type BookingRow } from '../bookings/booking.repository';
 import type { Fence } from '../locks/lock-fences';
 import { OutboxRelay } from '../outbox/outbox-relay';
 
@@ -52,9 +53,10 @@ export class HoldRepository {
       updatedAt: now,
     };
     const event = outboxRow(row, 'created');
-    let rows: Record<string, unknown>[];
+    let rows: BookingColumns[];
     try {
-      rows = await this.db.query(
+      rows = await query<BookingColumns>(
+        this.db,
         `WITH ${fenceCheck('$13', '$14')},
          claim AS (UPDATE idempotency SET booking_id = $1 WHERE tenant_id = $15 AND key = $16 AND EXISTS (SELECT 1 FROM fence)),
          inserted AS (
@@ -82,7 +84,7 @@ export class HoldRepository {
   /** The hold, as it stands; undefined when there is none of that id for the tenant. */
   async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const row = await queryOne<BookingColumns>(this.db, `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return row && toRow(row);
   }
 
@@ -93,7 +95,8 @@ export class HoldRepository {
     if (!current || current.status !== 'held' || current.expiresAt! <= now) return current;
     const released: BookingRow = { ...current, status: 'released', expiresAt: now, updatedAt: now };
     const event = outboxRow(released, 'released');
-    const rows = await this.db.query(
+    const rows = await query<BookingColumns>(
+      this.db,
       `WITH released AS (
          UPDATE bookings SET status = 'released', alive = tstzrange(lower(alive), $3, '[)'), updated_at = $3
           WHERE tenant_id = $1 AND id = $2 AND status = 'held' AND upper(alive) > $3
@@ -113,8 +116,8 @@ export class HoldRepository {
    */
   async expireDue(limit: number): Promise<number> {
     return this.db.transaction(async (tx) => {
-      // An UPDATE answers [rows, count].
-      const [due]: [Record<string, unknown>[], number] = await tx.query(
+      const due = await query<BookingColumns>(
+        tx,
         `UPDATE bookings SET status = 'expired', updated_at = now()
           WHERE id IN (SELECT id FROM bookings WHERE status = 'held' AND upper(alive) <= now() ORDER BY upper(alive) LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING ${COLUMNS}`,
@@ -123,7 +126,7 @@ export class HoldRepository {
       const rows = due.map(toRow);
       for (const row of rows) {
         const event = outboxRow(row, 'expired');
-        await tx.query(`INSERT INTO outbox (subject, msg_id, body) VALUES ($1, $2, $3::jsonb) ON CONFLICT (msg_id) DO NOTHING`, [event.subject, event.msgId, event.body]);
+        await execute(tx, `INSERT INTO outbox (subject, msg_id, body) VALUES ($1, $2, $3::jsonb) ON CONFLICT (msg_id) DO NOTHING`, [event.subject, event.msgId, event.body]);
       }
       if (rows.length) {
         rows.forEach((row) => this.outbox.announceHold(toHold(row)));

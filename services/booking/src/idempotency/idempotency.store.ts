@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RpcError } from '@calldesk/contracts';
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -26,7 +27,8 @@ export class IdempotencyStore {
   constructor(private readonly db: DataSource) {}
 
   async claim(tenantId: string, key: string, requestHash: string): Promise<ClaimResult> {
-    const [inserted] = await this.db.query(
+    const inserted = await queryOne<{ key: string }>(
+      this.db,
       `INSERT INTO idempotency (tenant_id, key, request_hash, lease_until)
        VALUES ($1, $2, $3, clock_timestamp() + $4 * interval '1 millisecond')
        ON CONFLICT DO NOTHING RETURNING key`,
@@ -34,7 +36,8 @@ export class IdempotencyStore {
     );
     if (inserted) return { kind: 'run', claim: { tenantId, key } };
 
-    const [row] = await this.db.query(
+    const [row] = await query<{ request_hash: string; reply: unknown; booking_id: string | null; expired: boolean }>(
+      this.db,
       `SELECT request_hash, reply, booking_id, lease_until < clock_timestamp() AS expired FROM idempotency WHERE tenant_id = $1 AND key = $2`,
       [tenantId, key],
     );
@@ -43,17 +46,18 @@ export class IdempotencyStore {
     }
     if (row.reply !== null) return { kind: 'replay', reply: row.reply };
     if (!row.expired) return { kind: 'busy' };
-    const [taken] = await this.db.query(
+    const [taken] = await query<{ booking_id: string | null }>(
+      this.db,
       `UPDATE idempotency SET lease_until = clock_timestamp() + $3 * interval '1 millisecond'
         WHERE tenant_id = $1 AND key = $2 AND reply IS NULL AND lease_until < clock_timestamp() RETURNING booking_id`,
       [tenantId, key, LEASE_MS],
     );
-    return taken[0] ? { kind: 'run', claim: { tenantId, key, bookingId: taken[0].booking_id ?? undefined } } : { kind: 'busy' };
+    return taken ? { kind: 'run', claim: { tenantId, key, bookingId: taken.booking_id ?? undefined } } : { kind: 'busy' };
   }
 
   /** The answer, kept for repeats for IDEMPOTENCY_RETENTION_HOURS (RetentionPurge). */
   async complete(claim: Claim, reply: unknown): Promise<void> {
-    await this.db.query(`UPDATE idempotency SET reply = $3, lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2`, [
+    await execute(this.db, `UPDATE idempotency SET reply = $3, lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2`, [
       claim.tenantId,
       claim.key,
       JSON.stringify(reply),
@@ -66,9 +70,9 @@ export class IdempotencyStore {
    */
   async settleFor(bookingId: string, confirmedReply: unknown | undefined): Promise<void> {
     if (confirmedReply === undefined) {
-      await this.db.query(`UPDATE idempotency SET lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [bookingId]);
+      await execute(this.db, `UPDATE idempotency SET lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [bookingId]);
     } else {
-      await this.db.query(`UPDATE idempotency SET reply = $2, lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [
+      await execute(this.db, `UPDATE idempotency SET reply = $2, lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [
         bookingId,
         JSON.stringify(confirmedReply),
       ]);
@@ -77,7 +81,7 @@ export class IdempotencyStore {
 
   /** A run that failed without an answer (e.g. a provider was down): a retry may run at once. */
   async release(claim: Claim): Promise<void> {
-    await this.db.query(`UPDATE idempotency SET lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2 AND reply IS NULL`, [
+    await execute(this.db, `UPDATE idempotency SET lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2 AND reply IS NULL`, [
       claim.tenantId,
       claim.key,
     ]);

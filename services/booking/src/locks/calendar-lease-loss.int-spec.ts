@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { BookingOutcome_Outcome, LEASE_BUCKET, Rpcs } from '@calldesk/contracts';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
+import { at, customer, key, startStack, team, type Stack } from '@calldesk/testing';
 import { DataSource } from 'typeorm';
 import { BookingRepository } from '../bookings/booking.repository';
-import { at, customer, key, startStack, team, type Stack } from '../booking-under-test';
 import { CalendarLock, memberLockKey } from './calendar-lock';
 
 describe('calendar leases when the lease bucket is lost (real NATS, Postgres, test connector)', () => {

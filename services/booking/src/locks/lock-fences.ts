@@ -1,3 +1,4 @@
+import { query } from '@calldesk/persistence';
 import type { DataSource } from 'typeorm';
 
 /** What a lease holder's writes carry: the calendar's lease key and the token it was granted. */
@@ -18,7 +19,8 @@ export class LockFences {
 
   /** The next token of the lease `key`; every earlier holder is fenced out from now on. */
   async grant(key: string): Promise<Fence> {
-    const [{ revision }] = await this.db.query(
+    const [{ revision }] = await query<{ revision: string }>(
+      this.db,
       `INSERT INTO lock_fences (lock_key, revision) VALUES ($1, 1)
        ON CONFLICT (lock_key) DO UPDATE SET revision = lock_fences.revision + 1
        RETURNING revision`,

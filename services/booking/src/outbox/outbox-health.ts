@@ -1,3 +1,4 @@
+import { query } from '@calldesk/persistence';
 import { ReportsHealth, type HealthCheck } from '@calldesk/service-kit';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -13,7 +14,8 @@ export class OutboxHealth implements HealthCheck {
   constructor(private readonly db: DataSource) {}
 
   async check(): Promise<{ ok: boolean; detail?: string }> {
-    const [{ stuck }] = await this.db.query(
+    const [{ stuck }] = await query<{ stuck: number }>(
+      this.db,
       `SELECT count(*)::int AS stuck FROM outbox WHERE published_at IS NULL AND created_at < now() - $1 * interval '1 second'`,
       [STUCK_AFTER_S],
     );

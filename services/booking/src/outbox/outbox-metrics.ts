@@ -1,3 +1,4 @@
+import { query } from '@calldesk/persistence';
 import { meter, METRICS, observableGauge } from '@calldesk/telemetry';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { BatchObservableCallback, ObservableGauge } from '@opentelemetry/api';
@@ -18,7 +19,8 @@ export class OutboxMetrics implements OnApplicationShutdown {
     this.backlog = observableGauge(METRICS.outboxBacklog);
     this.oldestAge = observableGauge(METRICS.outboxOldestAge);
     this.observe = async (result) => {
-      const [row] = await this.db.query(
+      const [row] = await query<{ backlog: number; oldest: number }>(
+        this.db,
         `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest
            FROM outbox WHERE published_at IS NULL`,
       );

@@ -1,6 +1,7 @@
 import { fromJson, type JsonValue, type MessageInitShape } from '@bufbuild/protobuf';
 import { Broadcasts, Events, type BookingSchema, type EventType, type HoldSchema } from '@calldesk/contracts';
 import { Bus, contextFromTraceContext } from '@calldesk/messaging';
+import { execute, query } from '@calldesk/persistence';
 import type { Logger } from '@calldesk/telemetry';
 import { LOGGER, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -83,7 +84,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     for (;;) {
       // One statement claims a batch for CLAIM_S; a relay that dies mid-batch leaves its rows to
       // the next claim after that, and JetStream drops what it had already published.
-      const [rows]: [OutboxRow[], number] = await this.db.query(
+      const rows = await query<OutboxRow>(
+        this.db,
         `UPDATE outbox SET claimed_until = now() + $2 * interval '1 second'
           WHERE id IN (SELECT id FROM outbox
                         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
@@ -100,7 +102,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           published.push(row.id);
         }
       } finally {
-        if (published.length) await this.db.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [published]);
+        if (published.length) await execute(this.db, `UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [published]);
       }
       if (rows.length < BATCH) return;
     }

@@ -1,3 +1,4 @@
+import { execute } from '@calldesk/persistence';
 import { LOGGER, PeriodicTask, SERVICE_CONFIG } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -41,8 +42,8 @@ export class RetentionPurge implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async purgeIdempotency(): Promise<number> {
-    // A DELETE answers [rows, count].
-    const [, count]: [unknown[], number] = await this.db.query(
+    const count = await execute(
+      this.db,
       `DELETE FROM idempotency WHERE (tenant_id, key) IN (
          SELECT tenant_id, key FROM idempotency
           WHERE created_at < now() - $1 * interval '1 hour' AND lease_until < clock_timestamp()
@@ -54,7 +55,8 @@ export class RetentionPurge implements OnApplicationBootstrap, OnApplicationShut
 
   private async purgeOutbox(): Promise<number> {
     // Rows are published about in id order, so the oldest published ones come first along the key.
-    const [, count]: [unknown[], number] = await this.db.query(
+    const count = await execute(
+      this.db,
       `DELETE FROM outbox WHERE id IN (
          SELECT id FROM outbox WHERE published_at < now() - $1 * interval '1 hour'
           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`,

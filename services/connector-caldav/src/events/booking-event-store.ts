@@ -1,3 +1,4 @@
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -14,19 +15,32 @@ export interface BookingEventRow {
   updatedAt?: Date;
 }
 
+/** A booking_events row. */
+interface BookingEventColumns {
+  calendar_id: string;
+  booking_id: string;
+  href: string;
+  etag: string | null;
+  starts_at: Date;
+  ends_at: Date;
+  sequence: number;
+  updated_at: Date;
+}
+
 /** Where each of our bookings' events is and what we last wrote there. */
 @Injectable()
 export class BookingEventStore {
   constructor(private readonly db: DataSource) {}
 
   async get(calendarId: string, bookingId: string): Promise<BookingEventRow | undefined> {
-    const rows = await this.db.query(`SELECT * FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [calendarId, bookingId]);
-    return rows[0] && toRow(rows[0]);
+    const row = await queryOne<BookingEventColumns>(this.db, `SELECT * FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [calendarId, bookingId]);
+    return row && toRow(row);
   }
 
   /** Those of a calendar still worth watching: not long over. */
   async watched(calendarId: string): Promise<BookingEventRow[]> {
-    const rows = await this.db.query(
+    const rows = await query<BookingEventColumns>(
+      this.db,
       `SELECT * FROM booking_events WHERE calendar_id = $1 AND ends_at > now() - interval '1 day' ORDER BY starts_at`,
       [calendarId],
     );
@@ -34,7 +48,8 @@ export class BookingEventStore {
   }
 
   async save(row: BookingEventRow): Promise<void> {
-    await this.db.query(
+    await execute(
+      this.db,
       `INSERT INTO booking_events (calendar_id, booking_id, href, etag, starts_at, ends_at, sequence, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (calendar_id, booking_id) DO UPDATE
@@ -46,24 +61,24 @@ export class BookingEventStore {
   }
 
   async remove(calendarId: string, bookingId: string): Promise<void> {
-    await this.db.query(`DELETE FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [calendarId, bookingId]);
+    await execute(this.db, `DELETE FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [calendarId, bookingId]);
   }
 
   /** Events of bookings long over are no longer watched. */
   async prune(): Promise<void> {
-    await this.db.query(`DELETE FROM booking_events WHERE ends_at < now() - interval '30 days'`);
+    await execute(this.db, `DELETE FROM booking_events WHERE ends_at < now() - interval '30 days'`);
   }
 }
 
-function toRow(row: Record<string, unknown>): BookingEventRow {
+function toRow(row: BookingEventColumns): BookingEventRow {
   return {
-    calendarId: row.calendar_id as string,
-    bookingId: row.booking_id as string,
-    href: row.href as string,
-    etag: (row.etag as string | null) ?? undefined,
-    start: (row.starts_at as Date).getTime(),
-    end: (row.ends_at as Date).getTime(),
-    sequence: row.sequence as number,
-    updatedAt: row.updated_at as Date,
+    calendarId: row.calendar_id,
+    bookingId: row.booking_id,
+    href: row.href,
+    etag: row.etag ?? undefined,
+    start: row.starts_at.getTime(),
+    end: row.ends_at.getTime(),
+    sequence: row.sequence,
+    updatedAt: row.updated_at,
   };
 }

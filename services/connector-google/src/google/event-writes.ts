@@ -1,3 +1,4 @@
+import type { ProviderEvent } from '@calldesk/connector-kit';
 import type { EventWrite } from '@calldesk/contracts';
 import type { calendar_v3 } from '@googleapis/calendar';
 import { eventIdOf } from './event-id';
@@ -7,12 +8,8 @@ export const BOOKING_PROPERTY = 'calldeskBookingId';
 /** What we read back of an event we wrote: ids and times, never its text. */
 const FIELDS = 'id,etag,status,start,end,extendedProperties/private';
 
-export interface WrittenEvent {
-  eventId: string;
-  etag?: string;
-  status: string;
-  start: string;
-  end: string;
+/** An event we wrote, read back: with the booking id it carries, if any. */
+export interface WrittenEvent extends ProviderEvent {
   bookingId?: string;
 }
 
@@ -69,7 +66,7 @@ function written(data: calendar_v3.Schema$Event): WrittenEvent {
   return {
     eventId: data.id ?? '',
     etag: data.etag ?? undefined,
-    status: data.status ?? 'confirmed',
+    cancelled: data.status === 'cancelled',
     start: data.start?.dateTime ?? data.start?.date ?? '',
     end: data.end?.dateTime ?? data.end?.date ?? '',
     bookingId: data.extendedProperties?.private?.[BOOKING_PROPERTY],

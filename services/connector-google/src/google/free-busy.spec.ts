@@ -1,4 +1,4 @@
-import { combine, mergeSpans, splitWindow, type CalendarFreeBusy } from './free-busy';
+import { combine, splitWindow, type CalendarFreeBusy } from './free-busy';
 
 const DAY = 86_400_000;
 
@@ -11,13 +11,6 @@ describe('free/busy windows', () => {
     ]);
     expect(splitWindow(0, DAY, 60)).toEqual([{ start: 0, end: DAY }]);
     expect(splitWindow(5, 5, 60)).toEqual([]);
-  });
-
-  it('merges overlapping and touching spans', () => {
-    expect(mergeSpans([{ start: 5, end: 7 }, { start: 1, end: 3 }, { start: 3, end: 4 }, { start: 6, end: 9 }])).toEqual([
-      { start: 1, end: 4 },
-      { start: 5, end: 9 },
-    ]);
   });
 
   it('joins windows per calendar across the edge, and keeps a calendar error as an error', () => {

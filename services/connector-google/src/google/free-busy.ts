@@ -1,9 +1,5 @@
+import { mergeSpans, type Span } from '@calldesk/connector-kit';
 import type { calendar_v3 } from '@googleapis/calendar';
-
-export interface Span {
-  start: number;
-  end: number;
-}
 
 /** One calendar's answer: its busy spans, or Google's reason it could not be read. */
 export type CalendarFreeBusy = { busy: Span[] } | { error: string };
@@ -17,17 +13,6 @@ export function splitWindow(from: number, to: number, maxDays: number): Span[] {
   const windows: Span[] = [];
   for (let start = from; start < to; start += maxDays * DAY_MS) windows.push({ start, end: Math.min(to, start + maxDays * DAY_MS) });
   return windows;
-}
-
-/** Sorted, with overlapping and touching spans joined. */
-export function mergeSpans(spans: readonly Span[]): Span[] {
-  const merged: Span[] = [];
-  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
-    const last = merged.at(-1);
-    if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
-    else merged.push({ ...span });
-  }
-  return merged;
 }
 
 /**

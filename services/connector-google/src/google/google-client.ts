@@ -1,11 +1,10 @@
-import { OAuthClient } from '@calldesk/connector-kit';
+import { OAuthClient, OAuthTokens } from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import type { GoogleConfig } from '../config';
 import { googleErrorOf, isGoogleStatus } from './google-errors';
 import { GoogleOAuth } from './google-oauth';
-import { GoogleTokens } from './google-tokens';
 
 /** Every Calendar API call goes through here (connector-kit's OAuthClient). The client's own retries are off. */
 @Injectable()
@@ -13,7 +12,7 @@ export class GoogleClient extends OAuthClient<calendar_v3.Calendar> {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GoogleConfig,
     private readonly oauth: GoogleOAuth,
-    tokens: GoogleTokens,
+    tokens: OAuthTokens,
   ) {
     super(config, tokens, 'google');
   }

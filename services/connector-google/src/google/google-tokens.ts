@@ -1,9 +1,7 @@
-import { OAuthTokens, ProviderError, type AccessToken } from '@calldesk/connector-kit';
+import { OAuthConnectionStatusPublisher, OAuthConnectionStore, OAuthTokens, ProviderError, type AccessToken, type OAuthConnection } from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GoogleConfig } from '../config';
-import { ConnectionStatusPublisher } from '../connections/connection-status';
-import { ConnectionStore, type Connection } from '../store/connection.store';
 import { googleErrorOf, GoogleError } from './google-errors';
 import { GoogleOAuth } from './google-oauth';
 
@@ -16,13 +14,13 @@ export class GoogleTokens extends OAuthTokens {
   constructor(
     @Inject(SERVICE_CONFIG) config: GoogleConfig,
     private readonly oauth: GoogleOAuth,
-    connections: ConnectionStore,
-    private readonly status: ConnectionStatusPublisher,
+    connections: OAuthConnectionStore,
+    private readonly status: OAuthConnectionStatusPublisher,
   ) {
     super(connections, config.TOKEN_REFRESH_MARGIN_S * 1_000);
   }
 
-  protected async obtain(connection: Connection): Promise<AccessToken> {
+  protected async obtain(connection: OAuthConnection): Promise<AccessToken> {
     const credentials = await this.connections.credentials(connection.id);
     if (!credentials) throw new ProviderError('auth_rejected', 401);
     const client = this.oauth.client();

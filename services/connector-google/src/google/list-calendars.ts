@@ -1,5 +1,5 @@
+import type { ListedCalendar } from '@calldesk/connector-kit';
 import type { calendar_v3 } from '@googleapis/calendar';
-import type { ListedCalendar } from '../store/calendar.store';
 
 const FIELDS = 'items(id,summary,timeZone,accessRole,primary),nextPageToken';
 

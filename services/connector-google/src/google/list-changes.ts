@@ -1,15 +1,8 @@
+import type { ChangedEvent } from '@calldesk/connector-kit';
 import type { calendar_v3 } from '@googleapis/calendar';
 
 /** Times and status only: no title, description, location or attendees ever leave Google for us. */
 export const SYNC_FIELDS = 'items(id,status,start,end,transparency),nextPageToken,nextSyncToken';
-
-export interface ChangedEvent {
-  eventId: string;
-  cancelled: boolean;
-  /** Epoch ms; undefined for a deleted event (Google sends only its id and status). */
-  start?: number;
-  end?: number;
-}
 
 export interface Changes {
   events: ChangedEvent[];

@@ -1,3 +1,4 @@
+import type { ProviderEvent } from '@calldesk/connector-kit';
 import type { EventWrite } from '@calldesk/contracts';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { utcInstant } from './calendar-view';
@@ -9,19 +10,12 @@ import { utcInstant } from './calendar-view';
 export const BOOKING_PROPERTY = 'String {5b1c0d0e-6f3a-4c39-9c0f-7d2b7a3e9c41} Name calldeskBookingId';
 const SELECT = ['id', 'start', 'end', 'isCancelled'];
 
-export interface WrittenEvent {
-  eventId: string;
-  etag?: string;
-  start: string;
-  end: string;
-}
-
 /**
  * Creates the booking's event with transactionId = booking id, so a retried POST does not make
  * a second event (Graph answers the first; other content under the same id is refused, and the
  * caller then finds the event by its property).
  */
-export async function createEvent(api: Client, signal: AbortSignal, calendarId: string, write: EventWrite): Promise<WrittenEvent> {
+export async function createEvent(api: Client, signal: AbortSignal, calendarId: string, write: EventWrite): Promise<ProviderEvent> {
   const created = await api
     .api(`/me/calendars/${encodeURIComponent(calendarId)}/events`)
     .option('signal', signal)
@@ -29,15 +23,14 @@ export async function createEvent(api: Client, signal: AbortSignal, calendarId: 
   return written(created);
 }
 
-export async function patchEvent(api: Client, signal: AbortSignal, eventId: string, write: EventWrite, etag?: string): Promise<WrittenEvent> {
+export async function patchEvent(api: Client, signal: AbortSignal, eventId: string, write: EventWrite, etag?: string): Promise<ProviderEvent> {
   let request = api.api(`/me/events/${encodeURIComponent(eventId)}`).option('signal', signal);
   if (etag) request = request.header('If-Match', etag);
   return written(await request.patch(body(write)));
 }
 
-export async function getEvent(api: Client, signal: AbortSignal, eventId: string): Promise<WrittenEvent & { cancelled: boolean }> {
-  const event = await api.api(`/me/events/${encodeURIComponent(eventId)}`).select(SELECT).header('Prefer', 'outlook.timezone="UTC"').option('signal', signal).get();
-  return { ...written(event), cancelled: event.isCancelled === true };
+export async function getEvent(api: Client, signal: AbortSignal, eventId: string): Promise<ProviderEvent> {
+  return written(await api.api(`/me/events/${encodeURIComponent(eventId)}`).select(SELECT).header('Prefer', 'outlook.timezone="UTC"').option('signal', signal).get());
 }
 
 export async function deleteEvent(api: Client, signal: AbortSignal, eventId: string): Promise<void> {
@@ -45,7 +38,7 @@ export async function deleteEvent(api: Client, signal: AbortSignal, eventId: str
 }
 
 /** The booking's event, by our extended property; undefined when there is none. */
-export async function findEvent(api: Client, signal: AbortSignal, calendarId: string, bookingId: string): Promise<(WrittenEvent & { cancelled: boolean }) | undefined> {
+export async function findEvent(api: Client, signal: AbortSignal, calendarId: string, bookingId: string): Promise<ProviderEvent | undefined> {
   const { value } = await api
     .api(`/me/calendars/${encodeURIComponent(calendarId)}/events`)
     .filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${BOOKING_PROPERTY}' and ep/value eq '${bookingId.replace(/'/g, "''")}')`)
@@ -55,7 +48,7 @@ export async function findEvent(api: Client, signal: AbortSignal, calendarId: st
     .option('signal', signal)
     .get();
   const event = (value ?? [])[0];
-  return event ? { ...written(event), cancelled: event.isCancelled === true } : undefined;
+  return event ? written(event) : undefined;
 }
 
 function body(write: EventWrite) {
@@ -73,10 +66,18 @@ function utc(rfc3339: string): string {
   return new Date(rfc3339).toISOString().replace(/\.\d{3}Z$/, '');
 }
 
-function written(event: { id?: string; '@odata.etag'?: string; start?: { dateTime?: string; timeZone?: string }; end?: { dateTime?: string; timeZone?: string } }): WrittenEvent {
+interface GraphEvent {
+  id?: string;
+  '@odata.etag'?: string;
+  start?: { dateTime?: string; timeZone?: string };
+  end?: { dateTime?: string; timeZone?: string };
+  isCancelled?: boolean;
+}
+
+function written(event: GraphEvent): ProviderEvent {
   const iso = (time: typeof event.start) => {
     const ms = utcInstant(time);
     return ms === undefined ? '' : new Date(ms).toISOString();
   };
-  return { eventId: event.id ?? '', etag: event['@odata.etag'], start: iso(event.start), end: iso(event.end) };
+  return { eventId: event.id ?? '', etag: event['@odata.etag'], start: iso(event.start), end: iso(event.end), cancelled: event.isCancelled === true };
 }

@@ -1,10 +1,9 @@
-import { OAuthClient } from '@calldesk/connector-kit';
+import { OAuthClient, OAuthTokens } from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Client, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
 import { graphErrorOf, isGraphStatus } from './graph-errors';
-import { MicrosoftTokens } from './microsoft-tokens';
 
 /**
  * Every Graph call goes through here (connector-kit's OAuthClient; 429 Retry-After honoured,
@@ -15,7 +14,7 @@ import { MicrosoftTokens } from './microsoft-tokens';
 export class GraphClient extends OAuthClient<Client> {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: MicrosoftConfig,
-    tokens: MicrosoftTokens,
+    tokens: OAuthTokens,
   ) {
     super(config, tokens, 'microsoft');
   }

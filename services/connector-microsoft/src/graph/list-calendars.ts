@@ -1,7 +1,6 @@
+import { ianaZoneOf, type ListedCalendar } from '@calldesk/connector-kit';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { ListedCalendar } from '../store/calendar.store';
 import { relativeLink } from './graph-client';
-import { ianaZoneOf } from '@calldesk/connector-kit';
 
 /**
  * The mailbox's calendars: id, name, whether we may write there. Graph calendars have no zone of

@@ -1,9 +1,7 @@
-import { OAuthTokens, ProviderError, type AccessToken } from '@calldesk/connector-kit';
+import { OAuthConnectionStatusPublisher, OAuthConnectionStore, OAuthTokens, ProviderError, type AccessToken, type OAuthConnection } from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
-import { ConnectionStatusPublisher } from '../connections/connection-status';
-import { ConnectionStore, type Connection } from '../store/connection.store';
 import { GraphFailure } from './graph-errors';
 import { MicrosoftOAuth } from './microsoft-oauth';
 
@@ -17,13 +15,13 @@ export class MicrosoftTokens extends OAuthTokens {
   constructor(
     @Inject(SERVICE_CONFIG) config: MicrosoftConfig,
     private readonly oauth: MicrosoftOAuth,
-    connections: ConnectionStore,
-    private readonly status: ConnectionStatusPublisher,
+    connections: OAuthConnectionStore,
+    private readonly status: OAuthConnectionStatusPublisher,
   ) {
     super(connections, config.TOKEN_REFRESH_MARGIN_S * 1_000);
   }
 
-  protected async obtain(connection: Connection, rejected?: string): Promise<AccessToken> {
+  protected async obtain(connection: OAuthConnection, rejected?: string): Promise<AccessToken> {
     let credentials;
     try {
       credentials = await this.connections.refreshLocked(connection.id, async (current) => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
@@ -35,7 +36,7 @@ export class ApiKeys {
 
   async create(tenantId: string, name: string): Promise<{ id: string; key: string }> {
     const key = `cdk_${randomBytes(32).toString('base64url')}`;
-    const [row] = await this.db.query(`INSERT INTO api_keys (tenant_id, name, key_hash) VALUES ($1, $2, $3) RETURNING id`, [
+    const [row] = await query<{ id: string }>(this.db, `INSERT INTO api_keys (tenant_id, name, key_hash) VALUES ($1, $2, $3) RETURNING id`, [
       tenantId,
       name,
       hash(key),
@@ -45,7 +46,7 @@ export class ApiKeys {
 
   /** Marks the key revoked; false when the tenant has no such live key. Forgetting it is the caller's. */
   async markRevoked(tenantId: string, id: string): Promise<boolean> {
-    const [, count] = await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id::text = $2 AND revoked_at IS NULL`, [
+    const count = await execute(this.db, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id::text = $2 AND revoked_at IS NULL`, [
       tenantId,
       id,
     ]);
@@ -64,16 +65,16 @@ export class ApiKeys {
     const cached = this.known.get(digest);
     if (cached) return cached;
     const forgettings = this.forgettings;
-    const [row] = await this.db.query(`SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [digest]);
+    const row = await queryOne<{ id: string; tenant_id: string }>(this.db, `SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [digest]);
     if (!row) return undefined;
-    const owner = { tenantId: row.tenant_id as string, keyId: row.id as string };
+    const owner = { tenantId: row.tenant_id, keyId: row.id };
     if (forgettings === this.forgettings) this.known.set(digest, owner);
     return owner;
   }
 
   /** Of these keys, those still live. */
   async live(keyIds: string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await this.db.query(`SELECT id::text AS id FROM api_keys WHERE id::text = ANY($1) AND revoked_at IS NULL`, [keyIds]);
+    const rows = await query<{ id: string }>(this.db, `SELECT id::text AS id FROM api_keys WHERE id::text = ANY($1) AND revoked_at IS NULL`, [keyIds]);
     return new Set(rows.map((row) => row.id));
   }
 

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Rpcs } from '@calldesk/contracts';
 import { startTelemetry } from '@calldesk/telemetry';
-import { startInProcessHttpService, waitFor, type InProcessHttpService } from '@calldesk/testing';
-import { at, startStack, ZONE, type Stack } from '../../../booking/src/booking-under-test';
-import { gatewayConfig } from '../config';
-import { GatewayModule } from '../gateway.module';
-import { migrations } from '../migrations';
+import { at, startInProcessHttpService, startStack, waitFor, ZONE, type InProcessHttpService, type Stack } from '@calldesk/testing';
 
 const OPERATOR = `op-${'x'.repeat(40)}`;
 const telemetry = startTelemetry('gateway-api-int');
@@ -18,9 +14,6 @@ describe('the gateway HTTP API over the real services', () => {
     stack = await startStack(1);
     gateway = await startInProcessHttpService({
       service: 'gateway',
-      module: GatewayModule,
-      configShape: gatewayConfig,
-      migrations,
       databaseUrl: stack.database.url,
       env: { GATEWAY_ADMIN_TOKEN: OPERATOR },
     });

@@ -1,9 +1,5 @@
 import { RpcError } from '@calldesk/contracts';
-import { startInProcessHttpService, type InProcessHttpService } from '@calldesk/testing';
-import { at, customer, key, startStack, team, type Stack } from '../../../booking/src/booking-under-test';
-import { gatewayConfig } from '../config';
-import { GatewayModule } from '../gateway.module';
-import { migrations } from '../migrations';
+import { at, customer, key, startInProcessHttpService, startStack, team, type InProcessHttpService, type Stack } from '@calldesk/testing';
 
 const OPERATOR = `op-${'x'.repeat(40)}`;
 // Short timeouts, so that slow providers cost seconds rather than minutes. An attempt at its
@@ -28,9 +24,6 @@ describe('the gateway waiting for a booking', () => {
     stack = await startStack(1, { ...SETTINGS, BOOKING_LOCK_WAIT_MS: '500', PROVIDER_WRITE_TIMEOUT_MS: '2000' });
     gateway = await startInProcessHttpService({
       service: 'gateway',
-      module: GatewayModule,
-      configShape: gatewayConfig,
-      migrations,
       databaseUrl: stack.database.url,
       env: { ...SETTINGS, GATEWAY_ADMIN_TOKEN: OPERATOR },
     });

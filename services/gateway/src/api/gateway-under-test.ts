@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, startInProcessHttpService, startInProcessService, type InProcessHttpService, type InProcessService, type TestDatabase } from '@calldesk/testing';
-import { routingMigrations } from '../../../routing/src/migrations';
-import { RoutingModule } from '../../../routing/src/routing.module';
-import { gatewayConfig } from '../config';
-import { GatewayModule } from '../gateway.module';
-import { migrations } from '../migrations';
 
 export const OPERATOR = `op-${'x'.repeat(40)}`;
 
@@ -31,15 +26,12 @@ export interface Gateways {
  */
 export async function startGateways(count: number, env: Record<string, string> = {}): Promise<Gateways> {
   const database = await createTestDatabase();
-  const routing = await startInProcessService({ service: 'routing', module: RoutingModule, migrations: routingMigrations, databaseUrl: database.url });
+  const routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
   const gateways: InProcessHttpService[] = [];
   for (let i = 0; i < count; i++) {
     gateways.push(
       await startInProcessHttpService({
         service: 'gateway',
-        module: GatewayModule,
-        configShape: gatewayConfig,
-        migrations,
         databaseUrl: database.url,
         env: { GATEWAY_ADMIN_TOKEN: OPERATOR, ...env },
       }),

@@ -1,4 +1,5 @@
 import { RpcError } from '@calldesk/contracts';
+import { queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { hashPassword, NO_PASSWORD_HASH, passwordMatches } from './password-hash';
@@ -22,7 +23,8 @@ export class OwnerAccounts {
       throw RpcError.invalidArgument('password', `password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
     }
     const passwordHash = await hashPassword(password);
-    const [row] = await this.db.query(
+    const row = await queryOne<{ id: string }>(
+      this.db,
       `INSERT INTO owners (tenant_id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`,
       [tenantId, normalized(email), passwordHash],
     );
@@ -32,7 +34,7 @@ export class OwnerAccounts {
 
   /** The owner these credentials sign in, or undefined; as slow for an unknown email as for a wrong password. */
   async verify(email: string, password: string): Promise<OwnerAccount | undefined> {
-    const [row] = await this.db.query(`SELECT id, tenant_id, email, password_hash FROM owners WHERE email = $1`, [normalized(email)]);
+    const row = await queryOne<{ id: string; tenant_id: string; email: string; password_hash: string }>(this.db, `SELECT id, tenant_id, email, password_hash FROM owners WHERE email = $1`, [normalized(email)]);
     const matches = await passwordMatches(password, row?.password_hash ?? NO_PASSWORD_HASH);
     return row && matches ? { id: row.id, tenantId: row.tenant_id, email: row.email } : undefined;
   }

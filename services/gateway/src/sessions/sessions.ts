@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { execute, query, queryOne } from '@calldesk/persistence';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -35,8 +36,9 @@ export class Sessions {
   async start(owner: OwnerAccount): Promise<{ token: string; session: SessionRecord }> {
     const token = `cds_${randomBytes(32).toString('base64url')}`;
     // Sessions long over are cleared as new ones start: the table holds about the live ones.
-    await this.db.query(`DELETE FROM sessions WHERE expires_at < now() - interval '1 day'`);
-    const [row] = await this.db.query(
+    await execute(this.db, `DELETE FROM sessions WHERE expires_at < now() - interval '1 day'`);
+    const [row] = await query<{ id: string; expires_at: Date }>(
+      this.db,
       `INSERT INTO sessions (token_hash, owner_id, tenant_id, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 second')
        RETURNING id, expires_at`,
       [hash(token), owner.id, owner.tenantId, this.ttlSeconds],
@@ -47,7 +49,8 @@ export class Sessions {
   /** The live session of a token, or undefined for an unknown, expired or revoked one. */
   async find(token: string): Promise<SessionRecord | undefined> {
     if (!TOKEN_FORM.test(token)) return undefined;
-    const [row] = await this.db.query(
+    const row = await queryOne<{ id: string; tenant_id: string; expires_at: Date; email: string }>(
+      this.db,
       `SELECT s.id, s.tenant_id, s.expires_at, o.email FROM sessions s JOIN owners o ON o.id = s.owner_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
       [hash(token)],
@@ -56,12 +59,13 @@ export class Sessions {
   }
 
   async revoke(id: string): Promise<void> {
-    await this.db.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
+    await execute(this.db, `UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
   }
 
   /** Of these sessions, those still live. */
   async live(ids: string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await this.db.query(
+    const rows = await query<{ id: string }>(
+      this.db,
       `SELECT id::text AS id FROM sessions WHERE id::text = ANY($1) AND revoked_at IS NULL AND expires_at > now()`,
       [ids],
     );

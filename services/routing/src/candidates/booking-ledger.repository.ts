@@ -1,3 +1,4 @@
+import { execute, query } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { MemberLoad } from './balancing';
@@ -28,7 +29,8 @@ export class BookingLedgerRepository {
    * updatedAt a cancellation wins, since a cancelled booking never comes back.
    */
   async record(entry: LedgerEntry): Promise<void> {
-    await this.dataSource.query(
+    await execute(
+      this.dataSource,
       `INSERT INTO booking_ledger (booking_id, tenant_id, member_id, service_id, status, booked_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (booking_id) DO UPDATE SET
@@ -51,7 +53,8 @@ export class BookingLedgerRepository {
     recent: readonly { bookingId: string; memberId: string; bookedAt: string }[] = [],
   ): Promise<Map<string, Omit<MemberLoad, 'weight'>>> {
     // The caller's recent bookings join the ledger's rows unless the ledger already has them.
-    const rows: { member_id: string; live_bookings: number; last_booked_at: Date }[] = await this.dataSource.query(
+    const rows = await query<{ member_id: string; live_bookings: number; last_booked_at: Date }>(
+      this.dataSource,
       `WITH recent AS (
          SELECT * FROM unnest($4::text[], $5::text[], $6::timestamptz[]) AS r(booking_id, member_id, booked_at)
           WHERE NOT EXISTS (SELECT 1 FROM booking_ledger l WHERE l.booking_id = r.booking_id)

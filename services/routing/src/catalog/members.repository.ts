@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { MemberSchema, NotificationChannel, RpcError, type Member } from '@calldesk/contracts';
+import { execute, query } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { CatalogChanges } from './catalog-changes';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -45,7 +46,8 @@ export class MembersRepository {
   async create(tenantId: string, fields: MemberFields): Promise<Member> {
     return this.write(tenantId, async (manager) => {
       await requireTenant(manager, tenantId);
-      const [{ id }]: { id: string }[] = await manager.query(
+      const [{ id }] = await query<{ id: string }>(
+        manager,
         `INSERT INTO members (tenant_id, name, time_zone, email, phone, notify_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
         [tenantId, fields.name, fields.timeZone, fields.email, fields.phone, fields.notifyBy],
       );
@@ -60,7 +62,7 @@ export class MembersRepository {
 
   /** The tenant's members among `ids`; unknown ids are left out. */
   async findMany(tenantId: string, ids: string[]): Promise<Member[]> {
-    const rows: MemberRow[] = await this.dataSource.query(`${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])`, [
+    const rows = await query<MemberRow>(this.dataSource, `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])`, [
       tenantId,
       ids.filter(isUuid),
     ]);
@@ -69,7 +71,8 @@ export class MembersRepository {
 
   async list(tenantId: string, page: PageRequest): Promise<{ members: Member[]; nextPageToken?: string }> {
     await requireTenant(this.dataSource.manager, tenantId);
-    const rows: MemberRow[] = await this.dataSource.query(
+    const rows = await query<MemberRow>(
+      this.dataSource,
       `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND ($2::uuid IS NULL OR m.id > $2) ORDER BY m.id LIMIT $3`,
       [tenantId, page.after, page.limit + 1],
     );
@@ -81,7 +84,8 @@ export class MembersRepository {
   async update(tenantId: string, id: string, change: (current: MemberFields) => MemberFields): Promise<Member> {
     return this.write(tenantId, async (manager) => {
       const next = change(fieldsOf(await this.row(manager, tenantId, id)));
-      await manager.query(
+      await execute(
+        manager,
         `UPDATE members SET name = $3, time_zone = $4, email = $5, phone = $6, notify_by = $7 WHERE tenant_id = $1 AND id = $2`,
         [tenantId, id, next.name, next.timeZone, next.email, next.phone, next.notifyBy],
       );
@@ -96,7 +100,8 @@ export class MembersRepository {
   async delete(tenantId: string, id: string): Promise<void> {
     await this.write(tenantId, async (manager) => {
       await this.row(manager, tenantId, id);
-      const alone: { id: string; name: string }[] = await manager.query(
+      const alone = await query<{ id: string; name: string }>(
+        manager,
         `SELECT s.id, s.name FROM services s
          WHERE s.tenant_id = $1
            AND EXISTS (SELECT 1 FROM service_members sm WHERE sm.service_id = s.id AND sm.member_id = $2)
@@ -111,14 +116,14 @@ export class MembersRepository {
           { memberId: id, serviceIds: alone.map((s) => s.id) },
         );
       }
-      await manager.query('DELETE FROM service_members WHERE tenant_id = $1 AND member_id = $2', [tenantId, id]);
-      await manager.query('DELETE FROM members WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+      await execute(manager, 'DELETE FROM service_members WHERE tenant_id = $1 AND member_id = $2', [tenantId, id]);
+      await execute(manager, 'DELETE FROM members WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     });
   }
 
   private async row(db: EntityManager, tenantId: string, id: string): Promise<MemberRow> {
-    const rows: MemberRow[] =
-      isUuid(tenantId) && isUuid(id) ? await db.query(`${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = $2`, [tenantId, id]) : [];
+    const rows =
+      isUuid(tenantId) && isUuid(id) ? await query<MemberRow>(db, `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = $2`, [tenantId, id]) : [];
     if (rows.length === 0) throw RpcError.notFound('member', id);
     return rows[0];
   }

@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { RpcError, ServiceSchema, Service_Strategy, type Service } from '@calldesk/contracts';
+import { execute, query } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { CatalogChanges } from './catalog-changes';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -55,7 +56,8 @@ export class ServicesRepository {
     return this.write(tenantId, async (manager) => {
       await requireTenant(manager, tenantId);
       await checkMembersExist(manager, tenantId, fields.members);
-      const [{ id }]: { id: string }[] = await manager.query(
+      const [{ id }] = await query<{ id: string }>(
+        manager,
         `INSERT INTO services (tenant_id, name, duration_minutes, strategy) VALUES ($1, $2, $3, $4) RETURNING id`,
         [tenantId, fields.name, fields.durationMinutes, fields.strategy],
       );
@@ -71,7 +73,8 @@ export class ServicesRepository {
 
   async list(tenantId: string, page: PageRequest): Promise<{ services: Service[]; nextPageToken?: string }> {
     await requireTenant(this.dataSource.manager, tenantId);
-    const rows: ServiceRow[] = await this.dataSource.query(
+    const rows = await query<ServiceRow>(
+      this.dataSource,
       `${SELECT_SERVICES} WHERE s.tenant_id = $1 AND ($2::uuid IS NULL OR s.id > $2) ORDER BY s.id LIMIT $3`,
       [tenantId, page.after, page.limit + 1],
     );
@@ -84,11 +87,12 @@ export class ServicesRepository {
     return this.write(tenantId, async (manager) => {
       const next = change(fieldsOf(await this.row(manager, tenantId, id)));
       await checkMembersExist(manager, tenantId, next.members);
-      await manager.query(
+      await execute(
+        manager,
         `UPDATE services SET name = $3, duration_minutes = $4, strategy = $5 WHERE tenant_id = $1 AND id = $2`,
         [tenantId, id, next.name, next.durationMinutes, next.strategy],
       );
-      await manager.query('DELETE FROM service_members WHERE service_id = $1', [id]);
+      await execute(manager, 'DELETE FROM service_members WHERE service_id = $1', [id]);
       await insertMembers(manager, tenantId, id, next.members);
       return toService(await this.row(manager, tenantId, id));
     });
@@ -97,13 +101,13 @@ export class ServicesRepository {
   async delete(tenantId: string, id: string): Promise<void> {
     await this.write(tenantId, async (manager) => {
       await this.row(manager, tenantId, id);
-      await manager.query('DELETE FROM services WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+      await execute(manager, 'DELETE FROM services WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     });
   }
 
   private async row(db: EntityManager, tenantId: string, id: string): Promise<ServiceRow> {
-    const rows: ServiceRow[] =
-      isUuid(tenantId) && isUuid(id) ? await db.query(`${SELECT_SERVICES} WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]) : [];
+    const rows =
+      isUuid(tenantId) && isUuid(id) ? await query<ServiceRow>(db, `${SELECT_SERVICES} WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]) : [];
     if (rows.length === 0) throw RpcError.notFound('service', id);
     return rows[0];
   }
@@ -111,7 +115,7 @@ export class ServicesRepository {
 
 async function checkMembersExist(db: EntityManager, tenantId: string, members: ServiceMember[]): Promise<void> {
   const ids = members.map((member) => member.memberId);
-  const found: { id: string }[] = await db.query('SELECT id FROM members WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
+  const found = await query<{ id: string }>(db, 'SELECT id FROM members WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
     tenantId,
     ids.filter(isUuid),
   ]);
@@ -123,7 +127,8 @@ async function checkMembersExist(db: EntityManager, tenantId: string, members: S
 }
 
 async function insertMembers(db: EntityManager, tenantId: string, serviceId: string, members: ServiceMember[]): Promise<void> {
-  await db.query(
+  await execute(
+    db,
     `INSERT INTO service_members (tenant_id, service_id, member_id, position, weight)
      SELECT $1, $2, listed.member_id, listed.position - 1, listed.weight
      FROM unnest($3::uuid[], $4::float8[]) WITH ORDINALITY AS listed (member_id, weight, position)`,

@@ -1,4 +1,5 @@
 import { RpcError } from '@calldesk/contracts';
+import { execute, query, type Db } from '@calldesk/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from './fields';
 
@@ -13,13 +14,13 @@ export function inTenantTransaction<T>(
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
   return dataSource.transaction(async (manager) => {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`routing:tenant:${tenantId}`]);
+    await execute(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`routing:tenant:${tenantId}`]);
     return work(manager);
   });
 }
 
 /** Throws not_found unless the tenant exists. */
-export async function requireTenant(db: Pick<EntityManager, 'query'>, tenantId: string): Promise<void> {
-  const rows: unknown[] = isUuid(tenantId) ? await db.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]) : [];
+export async function requireTenant(db: Db, tenantId: string): Promise<void> {
+  const rows = isUuid(tenantId) ? await query<{ id: string }>(db, 'SELECT id FROM tenants WHERE id = $1', [tenantId]) : [];
   if (rows.length === 0) throw RpcError.notFound('tenant', tenantId);
 }

@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { RpcError, TenantSchema, type Tenant } from '@calldesk/contracts';
+import { execute, query } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { CatalogChanges } from './catalog-changes';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -34,7 +35,8 @@ export class TenantsRepository {
   }
 
   async create(fields: TenantFields): Promise<Tenant> {
-    const [row]: TenantRow[] = await this.dataSource.query(
+    const [row] = await query<TenantRow>(
+      this.dataSource,
       `INSERT INTO tenants (name, time_zone) VALUES ($1, $2) RETURNING ${COLUMNS}`,
       [fields.name, fields.timeZone],
     );
@@ -43,13 +45,14 @@ export class TenantsRepository {
 
   /** The tenant, or not_found. */
   async get(id: string): Promise<Tenant> {
-    const rows: TenantRow[] = isUuid(id) ? await this.dataSource.query(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id]) : [];
+    const rows = isUuid(id) ? await query<TenantRow>(this.dataSource, `SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id]) : [];
     if (rows.length === 0) throw RpcError.notFound('tenant', id);
     return toTenant(rows[0]);
   }
 
   async list(page: PageRequest): Promise<{ tenants: Tenant[]; nextPageToken?: string }> {
-    const rows: TenantRow[] = await this.dataSource.query(
+    const rows = await query<TenantRow>(
+      this.dataSource,
       `SELECT ${COLUMNS} FROM tenants WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [page.after, page.limit + 1],
     );
@@ -60,7 +63,8 @@ export class TenantsRepository {
   /** Changes the given fields; not_found when there is no such tenant. */
   async update(id: string, changes: Partial<TenantFields>): Promise<Tenant> {
     if (!isUuid(id)) throw RpcError.notFound('tenant', id);
-    const [rows]: [TenantRow[], number] = await this.dataSource.query(
+    const rows = await query<TenantRow>(
+      this.dataSource,
       `UPDATE tenants SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, changes.name ?? null, changes.timeZone ?? null],
     );
@@ -76,7 +80,8 @@ export class TenantsRepository {
   async delete(id: string): Promise<void> {
     if (!isUuid(id)) throw RpcError.notFound('tenant', id);
     await this.write(id, async (manager) => {
-      const [usage]: { members: number; services: number }[] = await manager.query(
+      const [usage] = await query<{ members: number; services: number }>(
+        manager,
         `SELECT (SELECT count(*) FROM members WHERE tenant_id = $1)::int AS members,
                 (SELECT count(*) FROM services WHERE tenant_id = $1)::int AS services`,
         [id],
@@ -88,7 +93,7 @@ export class TenantsRepository {
           { tenantId: id, members: usage.members, services: usage.services },
         );
       }
-      const [, deleted]: [unknown[], number] = await manager.query('DELETE FROM tenants WHERE id = $1', [id]);
+      const deleted = await execute(manager, 'DELETE FROM tenants WHERE id = $1', [id]);
       if (deleted === 0) throw RpcError.notFound('tenant', id);
     });
   }

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Rpcs, Service_Strategy } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
-import {
-  createTestDatabase,
-  startInProcessService,
-  testNatsUrl,
-  TestConnector,
-  waitFor,
-  type InProcessService,
-  type TestDatabase,
-} from '@calldesk/testing';
 import { DateTime } from 'luxon';
-import { availabilityConfig } from '../../availability/src/config';
-import { AvailabilityModule } from '../../availability/src/availability.module';
-import { migrations as availabilityMigrations } from '../../availability/src/migrations';
-import { routingConfig } from '../../routing/src/config';
-import { routingMigrations } from '../../routing/src/migrations';
-import { RoutingModule } from '../../routing/src/routing.module';
-import { BookingModule } from './booking.module';
-import { bookingConfig } from './config';
-import { migrations } from './migrations';
+import { createTestDatabase, type TestDatabase } from './database';
+import { startInProcessService, type InProcessService } from './in-process-service';
+import { testNatsUrl } from './nats';
+import { waitFor } from './processes';
+import { TestConnector } from './test-connector';
 
 export const ZONE = 'UTC';
 /** Three days ahead at a whole hour, so that notice and the clock never interfere. */
@@ -39,26 +26,10 @@ export interface Stack {
 /** Routing, availability and `instances` booking services on one fresh database, with a test connector. */
 export async function startStack(instances = 1, env: Record<string, string> = {}): Promise<Stack> {
   const database = await createTestDatabase();
-  const routing = await startInProcessService({
-    service: 'routing',
-    module: RoutingModule,
-    migrations: routingMigrations,
-    databaseUrl: database.url,
-    configShape: routingConfig,
-  });
-  const availability = await startInProcessService({
-    service: 'availability',
-    module: AvailabilityModule,
-    migrations: availabilityMigrations,
-    databaseUrl: database.url,
-    configShape: availabilityConfig,
-  });
+  const routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
+  const availability = await startInProcessService({ service: 'availability', databaseUrl: database.url });
   const bookings: InProcessService[] = [];
-  for (let i = 0; i < instances; i++) {
-    bookings.push(
-      await startInProcessService({ service: 'booking', module: BookingModule, migrations, databaseUrl: database.url, configShape: bookingConfig, env }),
-    );
-  }
+  for (let i = 0; i < instances; i++) bookings.push(await startInProcessService({ service: 'booking', databaseUrl: database.url, env }));
   const connector = await TestConnector.start('test');
   const client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 30_000 });
   const stack: Stack = {

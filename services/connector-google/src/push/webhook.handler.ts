@@ -1,13 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, memberOf, OAuthSigners } from '@calldesk/connector-kit';
+import { ConnectorEvents, memberOf, OAuthCalendarStore, OAuthCalendarSync, OAuthSigners, PushChannelStore } from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GoogleChannelNotification, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { CalendarStore } from '../store/calendar.store';
-import { ChannelStore } from '../store/channel.store';
-import { CalendarSync } from './calendar-sync';
 
 /**
  * A Google push message, forwarded by the gateway (which checked the token's signature): the
@@ -19,10 +16,10 @@ export class WebhookHandler {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly signers: OAuthSigners,
-    private readonly channels: ChannelStore,
-    private readonly calendars: CalendarStore,
+    private readonly channels: PushChannelStore,
+    private readonly calendars: OAuthCalendarStore,
     private readonly events: ConnectorEvents,
-    private readonly sync: CalendarSync,
+    private readonly sync: OAuthCalendarSync,
   ) {}
 
   @HandleRpc(ProviderWebhookRpcs.google)
@@ -30,7 +27,7 @@ export class WebhookHandler {
     const signer = this.signers.webhook;
     if (!signer || channelOfSecret(signer, message.channelToken) !== message.channelId) return { accepted: false };
     const channel = await this.channels.verify(message.channelId, message.channelToken);
-    if (!channel || (channel.resourceId && message.resourceId && channel.resourceId !== message.resourceId)) {
+    if (!channel || (channel.providerId && message.resourceId && channel.providerId !== message.resourceId)) {
       this.logger.warn('push for an unknown channel refused', { channelId: message.channelId.slice(0, 64) });
       return { accepted: false };
     }
