@@ -50,8 +50,9 @@ export class OAuthBookingEvents {
     if (!eventId) throw noEventFor(write.bookingId);
     const ref = { bookingId: write.bookingId, eventId };
     const row = before ?? { ...ref, calendarId: calendar.id, etag: null };
-    // Recorded first, so the push this change causes is not taken for the owner's move.
-    await this.bookingEvents.save({ ...row, start: new Date(write.start), end: new Date(write.end), state: 'live' });
+    // Recorded first, and pending until the provider has it: neither the push this change causes
+    // nor a listing read before it lands is taken for the owner's move.
+    await this.bookingEvents.save({ ...row, start: new Date(write.start), end: new Date(write.end), state: 'pending' });
     let event: ProviderEvent;
     try {
       event = await this.updateEvent(target, ref, write, before?.etag ?? undefined);

@@ -5,7 +5,8 @@ import { CalendarProvider, type CalendarChanges, type CalendarTarget } from './c
 
 /**
  * What a sync found, applied to our booking events: one someone else deleted or moved is told to
- * the booking service, once; one still pending that the provider shows is live.
+ * the booking service, once; one still pending (a write of ours in flight) is live once the
+ * provider shows it where we put it.
  */
 @Injectable()
 export class OurEventChanges {
@@ -30,10 +31,15 @@ export class OurEventChanges {
       }
       if (row.state === 'deleted') continue;
       if (event.cancelled) {
+        // Pending is a write of ours in flight: what the provider shows of it is not the owner's doing.
         if (row.state !== 'pending') await this.deleted(target, row);
-      } else if (row.state === 'pending') {
-        await this.bookingEvents.setState(row.bookingId, 'live');
-      } else if (event.start !== undefined && event.end !== undefined && (event.start !== row.start.getTime() || event.end !== row.end.getTime())) {
+        continue;
+      }
+      if (event.start === undefined || event.end === undefined) continue;
+      const whereWePutIt = event.start === row.start.getTime() && event.end === row.end.getTime();
+      if (row.state === 'pending') {
+        if (whereWePutIt) await this.bookingEvents.setState(row.bookingId, 'live');
+      } else if (!whereWePutIt) {
         await this.moved(target, row);
       }
     }
