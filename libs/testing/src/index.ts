@@ -16,3 +16,4 @@ export * from './prometheus-text';
 export * from './booking-stack';
 export * from './services';
 export * from './oauth-connector-scenarios';
+export * from './solo-member';

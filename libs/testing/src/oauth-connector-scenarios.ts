@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, Service_Strategy, type Connection } from '@calldesk/contracts';
+import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, type Connection } from '@calldesk/contracts';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DateTime } from 'luxon';
 import type { ConnectorSuite } from './connector-suite';
 import type { RecordedRequest } from './fakes/fake-http';
 import { oauthSignInGuards, signInSecretsSeen, type ConsentingFake } from './oauth-sign-in-guards';
 import { waitFor } from './processes';
+import { soloMember } from './solo-member';
 
 /** What the shared scenarios do at a fake provider, each in that provider's own terms. */
 export interface FakeCalendars {
@@ -108,21 +109,9 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
   const at = (hour: number, minute = 0) => day.set({ hour, minute }).toISO({ suppressMilliseconds: true })!;
 
   async function member(accountZone?: string): Promise<ScenarioMember> {
-    const { tenant } = await suite.client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: SCENARIO_ZONE });
-    const tenantId = tenant!.id;
-    const { member } = await suite.client.request(Rpcs.membersCreate, { tenantId, name: 'Dana', timeZone: SCENARIO_ZONE });
-    const memberId = member!.id;
-    const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
-    await suite.client.request(Rpcs.availabilitySet, { tenantId, memberId, weeklyHours });
-    const { service } = await suite.client.request(Rpcs.servicesCreate, {
-      tenantId,
-      name: 'Consultation',
-      durationMinutes: 60,
-      memberIds: [memberId],
-      strategy: Service_Strategy.specific,
-    });
+    const solo = await soloMember(suite.client, { zone: SCENARIO_ZONE });
     const email = `${randomUUID().slice(0, 8)}@example.com`;
-    return { tenantId, memberId, serviceId: service!.id, email, primary: fake.addAccount(email, accountZone) };
+    return { ...solo, email, primary: fake.addAccount(email, accountZone) };
   }
 
   /** The owner's consent in the browser: authorization URL → the fake's consent → the gateway's callback. */

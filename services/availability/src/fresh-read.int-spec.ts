@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BookingOutcome_Outcome, providerCallbackRpcs, Rpcs, Service_Strategy } from '@calldesk/contracts';
+import { BookingOutcome_Outcome, providerCallbackRpcs, Rpcs } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import {
   createTestDatabase,
@@ -13,6 +13,7 @@ import {
   type CaldavTestServer,
   type InProcessService,
   type TestDatabase,
+  soloMember,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { FindSlotsHandler } from './slots/find-slots.handler';
@@ -90,26 +91,8 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
   });
 
   /** A member open 9 to 5 with 15-minute buffers either side of a one-hour service. */
-  async function member() {
-    const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: ZONE });
-    const tenantId = tenant!.id;
-    const { member } = await client.request(Rpcs.membersCreate, { tenantId, name: 'Dana', timeZone: ZONE });
-    const memberId = member!.id;
-    await client.request(Rpcs.availabilitySet, {
-      tenantId,
-      memberId,
-      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
-      rules: { bufferBeforeMinutes: BUFFER_MINUTES, bufferAfterMinutes: BUFFER_MINUTES, slotStepMinutes: 30 },
-    });
-    const { service } = await client.request(Rpcs.servicesCreate, {
-      tenantId,
-      name: 'Consultation',
-      durationMinutes: 60,
-      memberIds: [memberId],
-      strategy: Service_Strategy.specific,
-    });
-    return { tenantId, memberId, serviceId: service!.id };
-  }
+  const member = () =>
+    soloMember(client, { zone: ZONE, rules: { bufferBeforeMinutes: BUFFER_MINUTES, bufferAfterMinutes: BUFFER_MINUTES, slotStepMinutes: 30 } });
 
   type Member = Awaited<ReturnType<typeof member>>;
 

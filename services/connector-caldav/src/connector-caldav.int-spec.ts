@@ -7,7 +7,6 @@ import {
   Connection_Status,
   connectorRpcs,
   Rpcs,
-  Service_Strategy,
   type BusyResponse,
   type Connection,
 } from '@calldesk/contracts';
@@ -25,6 +24,7 @@ import {
   type CaldavTestServer,
   type InProcessService,
   type TestDatabase,
+  soloMember,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { connect, type NatsConnection } from 'nats';
@@ -115,20 +115,7 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
   });
 
   /** A tenant, a member in ZONE open 8 to 8 every day, and a one-hour service of hers. */
-  async function member() {
-    const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: ZONE });
-    const { member } = await client.request(Rpcs.membersCreate, { tenantId: tenant!.id, name: 'Dr Who', timeZone: ZONE });
-    const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' }));
-    await client.request(Rpcs.availabilitySet, { tenantId: tenant!.id, memberId: member!.id, weeklyHours });
-    const { service } = await client.request(Rpcs.servicesCreate, {
-      tenantId: tenant!.id,
-      name: 'Consultation',
-      durationMinutes: 60,
-      memberIds: [member!.id],
-      strategy: Service_Strategy.specific,
-    });
-    return { tenantId: tenant!.id, memberId: member!.id, serviceId: service!.id };
-  }
+  const member = () => soloMember(client, { zone: ZONE, open: '08:00', close: '20:00' });
 
   const connectTo = (server: CaldavTestServer, who: { tenantId: string; memberId: string }, password = server.password) =>
     client.request(Rpcs.connectionsConnect, {

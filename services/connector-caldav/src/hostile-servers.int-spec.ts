@@ -1,6 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { connectorRpcs, Rpcs, Service_Strategy } from '@calldesk/contracts';
+import { connectorRpcs, Rpcs } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import {
   createTestDatabase,
@@ -13,6 +13,7 @@ import {
   type HostileBehaviour,
   type InProcessService,
   type TestDatabase,
+  soloMember,
 } from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import type { RefusalReason } from './bounds/read-refused';
@@ -103,20 +104,7 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
   });
 
   /** A tenant with a member in ZONE open 8 to 8 every day, and a one-hour service of hers. */
-  async function member() {
-    const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: ZONE });
-    const { member } = await client.request(Rpcs.membersCreate, { tenantId: tenant!.id, name: 'Dr Who', timeZone: ZONE });
-    const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' }));
-    await client.request(Rpcs.availabilitySet, { tenantId: tenant!.id, memberId: member!.id, weeklyHours });
-    const { service } = await client.request(Rpcs.servicesCreate, {
-      tenantId: tenant!.id,
-      name: 'Consultation',
-      durationMinutes: 60,
-      memberIds: [member!.id],
-      strategy: Service_Strategy.specific,
-    });
-    return { tenantId: tenant!.id, memberId: member!.id, serviceId: service!.id };
-  }
+  const member = () => soloMember(client, { zone: ZONE, open: '08:00', close: '20:00' });
 
   const connect = (server: { url: string; username: string; password: string }, who: { tenantId: string; memberId: string }) =>
     client.request(Rpcs.connectionsConnect, {
