@@ -1,14 +1,12 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Bus } from '@calldesk/messaging';
-import { startFakeMessageProviders, type FakeMessageProviders } from '@calldesk/testing';
+import { freeLoopbackPorts, NatsCluster, startFakeMessageProviders, type FakeMessageProviders } from '@calldesk/testing';
 import type { JetStreamManager } from 'nats';
 import { BOOKING_DEADLINE_MS, Callers } from './callers';
-import { NatsCluster } from './cluster';
 import { ConnectorControl } from './connector-control';
 import { Fleet } from './fleet';
 import { Ledger } from './ledger';
-import { freeLoopbackPorts } from './ports';
 import { ChaosPostgres } from './postgres';
 
 export const LEASE_BUCKET_STREAM = 'KV_booking_calendar_leases';

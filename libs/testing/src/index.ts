@@ -12,3 +12,5 @@ export * from './fake-message-providers';
 export * from './connector-suite';
 export * from './oauth-sign-in-guards';
 export * from './hostile-caldav-server';
+export * from './loopback-ports';
+export * from './nats-cluster';

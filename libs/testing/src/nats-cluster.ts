@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { trackChild, waitFor } from '@calldesk/testing';
-import { freeLoopbackPorts } from './ports';
-
-const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+import { trackChild, waitFor } from './processes';
+import { freeLoopbackPorts } from './loopback-ports';
+import { NATS_SERVER } from './nats';
 
 interface Node {
   name: string;
@@ -60,6 +59,13 @@ export class NatsCluster {
 
   name(index: number): string {
     return this.nodes[index].name;
+  }
+
+  /** The node of a server name, as JetStream names a leader. */
+  indexOf(name: string): number {
+    const index = this.nodes.findIndex((node) => node.name === name);
+    if (index < 0) throw new Error(`no node ${name}`);
+    return index;
   }
 
   pid(index: number): number | undefined {
