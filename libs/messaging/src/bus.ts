@@ -41,6 +41,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
+ * How often a client pings its server and how many pings may go unanswered before it gives the
+ * server up. The servers ping clients the same way (deploy/nats/values.yaml), so a frozen
+ * service instance stops being handed requests within about 15 s.
+ */
+export const NATS_PING = { intervalMs: 5_000, maxOut: 2 };
+
+/**
  * Thrown by a handler to leave a request to another service: no reply is sent at all. For
  * subjects several services serve, each answering only what is its own (e.g. a connector
  * answers `calendars.setRole` only for its own calendar ids), so the owner's reply is the one
@@ -80,6 +87,11 @@ export class Bus {
       name: `${options.service}:${process.pid}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A server that stops answering without closing the connection (frozen, or its machine
+      // gone) is given up after two pings 5 s apart went unanswered, and another server is tried;
+      // nats.js's default waits 2 minutes, while every request through it times out.
+      pingInterval: NATS_PING.intervalMs,
+      maxPingOut: NATS_PING.maxOut,
       // nats.js would build an Error per request to keep its caller's stack for a timeout; our
       // errors name the subject instead, and that Error cost a share of every request's CPU.
       noAsyncTraces: true,

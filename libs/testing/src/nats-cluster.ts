@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { NATS_PING } from '@calldesk/messaging';
 import { trackChild, waitFor } from './processes';
 import { freeLoopbackPorts } from './loopback-ports';
 import { NATS_SERVER } from './nats';
@@ -41,6 +42,9 @@ export class NatsCluster {
           `server_name: ${name}`,
           `listen: "127.0.0.1:${ports[i]}"`,
           `http: "127.0.0.1:${ports[6 + i]}"`,
+          // As deploy/nats/values.yaml: a client that stops answering is dropped within about 15 s.
+          `ping_interval: "${NATS_PING.intervalMs / 1_000}s"`,
+          `ping_max: ${NATS_PING.maxOut}`,
           `jetstream { store_dir: "${store}", max_memory_store: 1GB, max_file_store: 8GB }`,
           `cluster { name: calldesk-chaos, listen: "127.0.0.1:${ports[3 + i]}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`,
         ].join('\n'),
