@@ -21,7 +21,15 @@ export interface BusOptions {
   logger?: Logger;
   /** Who this connection is; without it the connection is anonymous (a server without auth). */
   identity?: NatsIdentity;
+  /**
+   * Failures of the service's own dependencies in contract terms (its database down →
+   * `unavailable`), for what a handler throws that is not an RpcError; the rest is `internal`.
+   */
+  classifyError?: ErrorClassifier;
 }
+
+/** An error in contract terms, or undefined when it is not one this classifier knows. */
+export type ErrorClassifier = (error: unknown) => RpcError | undefined;
 
 /** A NATS identity: a user and password or a creds file, and TLS files where the server uses TLS. */
 export interface NatsIdentity {
@@ -78,7 +86,7 @@ export class Bus {
     private readonly options: BusOptions,
   ) {
     this.logger = options.logger ?? createLogger(options.service);
-    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1, options.streamLimits);
+    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1, options.streamLimits, options.classifyError);
   }
 
   static async connect(options: BusOptions): Promise<Bus> {
@@ -242,6 +250,11 @@ export class Bus {
 
   private asRpcError(error: unknown, subject: string): RpcError {
     if (error instanceof RpcError) return error;
+    const known = this.options.classifyError?.(error);
+    if (known) {
+      this.logger.warn('handler failed', { subject, code: known.code, error: (error as Error)?.message ?? String(error) });
+      return known;
+    }
     // An unexpected failure is logged here, where its stack is, and answered without detail.
     this.logger.error('handler failed', { subject, error: (error as Error)?.stack ?? String(error) });
     return new RpcError('internal', 'internal error');

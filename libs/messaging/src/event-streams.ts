@@ -1,5 +1,5 @@
 import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { DEAD_LETTER_STREAM, encodeJson, STREAM, type EventType } from '@calldesk/contracts';
+import { DEAD_LETTER_STREAM, encodeJson, RpcError, STREAM, type EventType } from '@calldesk/contracts';
 import { withSpan, type Logger } from '@calldesk/telemetry';
 import { context, SpanKind, type Context } from '@opentelemetry/api';
 import {
@@ -16,6 +16,7 @@ import {
   type NatsConnection,
   type StreamConfig,
 } from 'nats';
+import type { ErrorClassifier } from './bus';
 import { microsOf } from './stream-time';
 import { EventMetrics } from './event-metrics';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
@@ -111,6 +112,7 @@ export class EventStreams {
     private readonly logger: Logger,
     private readonly replicas: number,
     private readonly limits?: StreamLimits,
+    private readonly classifyError?: ErrorClassifier,
   ) {
     this.js = connection.jetstream();
   }
@@ -354,6 +356,13 @@ export class EventStreams {
           message.ack();
           return 'settled';
         } catch (error) {
+          // A dependency down (the database, another service) is no fault of the event: it comes
+          // back until the dependency does, however many attempts that takes.
+          if (this.unavailable(error)) {
+            message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
+            this.logger.warn('event handling deferred: a dependency is unavailable', { subject: message.subject, consumer, attempt: delivery.attempt, error: (error as Error).message });
+            return 'again';
+          }
           if (delivery.attempt >= policy.maxAttempts) {
             await this.deadLetter(policy.durable, message, (error as Error).message);
             this.metrics.deadLettered(consumer, 'failed');
@@ -368,6 +377,11 @@ export class EventStreams {
         return 'again';
       }),
     );
+  }
+
+  private unavailable(error: unknown): boolean {
+    const known = error instanceof RpcError ? error : this.classifyError?.(error);
+    return known !== undefined && RETRY_UNTIL_BACK.includes(known.code);
   }
 
   private async deadLetter(durable: string, message: JsMsg, reason: string): Promise<void> {
@@ -400,6 +414,8 @@ export class EventStreams {
 
 /** What the server says when a consumer is gone. */
 const LOST = [ConsumerEvents.ConsumerNotFound, ConsumerEvents.ConsumerDeleted, ConsumerEvents.StreamNotFound];
+/** Failures that say a dependency is down or slow, not that the event is wrong. */
+const RETRY_UNTIL_BACK: string[] = ['unavailable', 'deadline_exceeded'];
 /** What nats.js says while pulls go unanswered: the consumer may be gone, or only between leaders. */
 const UNANSWERED = [ConsumerEvents.HeartbeatsMissed, ConsumerEvents.NoResponders];
 /** The JetStream API's error codes for a consumer and a stream that do not exist. */
