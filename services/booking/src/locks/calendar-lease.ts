@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { LEASE_BUCKET, RpcError } from '@calldesk/contracts';
 import { nanos, StorageType, type KV, type NatsConnection } from 'nats';
 
-/** A held lease. Its revision only lets its holder release it; writes are fenced by a token from Postgres (LockFences). */
+/** A held lease. Its revision only lets its holder renew and release it; writes are fenced by a token from Postgres (LockFences). */
 export interface Lease {
   key: string;
+  /** The entry's revision now: each renewal writes a new one. */
   revision: number;
   /** Whether another holder had it when it was first asked for. */
   waited: boolean;
@@ -12,7 +13,8 @@ export interface Lease {
 
 /**
  * A lease per calendar across booking instances, on NATS KV: `create` succeeds only where no
- * live entry is, and the bucket's max age ends a lease whose holder died. The bucket is in
+ * live entry is, its holder renews it while it works, and the bucket's max age ends a lease
+ * whose holder died. The bucket is in
  * memory and may be lost (deleted, or gone with a NATS restart): the next call makes it again.
  */
 export class CalendarLeases {
@@ -65,6 +67,32 @@ export class CalendarLeases {
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 50);
     }
+  }
+
+  /**
+   * Keeps the lease for as long as its holder works, however long a provider takes: every third
+   * of the lease's length its entry is written again, only while it is still this holder's
+   * revision. A lease that expired anyway (this process stalled past its length and another
+   * holder took it) or went with its bucket is not renewed again: the holder's writes are then
+   * refused by the fence, which is the only way a lock is lost. A renewal that gets no answer (a
+   * leader being elected) is tried again at the next turn. Answers the stop, after which the
+   * lease's revision is the one to release.
+   */
+  keepAlive(lease: Lease): () => Promise<void> {
+    let renewing = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(async () => {
+        try {
+          lease.revision = await this.kv.update(lease.key, new Uint8Array(), lease.revision);
+        } catch (error) {
+          if (isTaken(error) || isBucketGone(error)) clearInterval(timer);
+        }
+      });
+    }, Math.floor(this.leaseMs / 3));
+    return async () => {
+      clearInterval(timer);
+      await renewing;
+    };
   }
 
   /** Releases only the lease this holder was granted, never a later holder's (nor one in a bucket made again). */

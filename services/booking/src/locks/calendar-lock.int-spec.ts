@@ -27,6 +27,30 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
     await database.drop();
   });
 
+  it("keeps a holder's lease past the lease's length for as long as its work runs: another instance waits, and the holder's fence stands", async () => {
+    // Two instances whose leases last 1 s.
+    const config = { BOOKING_LOCK_LEASE_MS: 1_000, BOOKING_LOCK_WAIT_MS: 10_000, JETSTREAM_REPLICAS: 1 } as BookingConfig;
+    const [first, second] = [new CalendarLock(bus, db, config), new CalendarLock(bus, db, config)];
+    await first.onModuleInit();
+    await second.onModuleInit();
+    const key = `tenant/${randomUUID()}`;
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    let firstDoneAt = 0;
+    const slow = first.run(key, async (fence) => {
+      started();
+      // A provider taking three lease lengths to answer.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const [{ revision }] = await db.query(`SELECT revision FROM lock_fences WHERE lock_key = $1`, [fence.key]);
+      firstDoneAt = Date.now();
+      return Number(revision) === fence.token;
+    });
+    await holding;
+    const next = second.run(key, async () => Date.now());
+    expect(await slow).toBe(true);
+    expect(await next).toBeGreaterThanOrEqual(firstDoneAt);
+  }, 20_000);
+
   it('answers a crowd behind one holder together once it is done, without a lease each', async () => {
     const key = `tenant/${randomUUID()}`;
     let taken = false;

@@ -59,9 +59,11 @@ export class CalendarLock implements OnModuleInit {
       }
       const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
       this.metrics.acquired(startedAt, lease.waited);
+      const stopRenewing = this.leases.keepAlive(lease);
       try {
         return await work(await this.fences.grant(lease.key), lease.waited);
       } finally {
+        await stopRenewing();
         await this.leases.release(lease);
       }
     });
