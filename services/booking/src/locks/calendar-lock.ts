@@ -52,20 +52,29 @@ export class CalendarLock implements OnModuleInit {
       if (answer !== undefined) return answer;
     }
     const queued = this.mailboxes.isBusy(lockKey);
-    return this.mailboxes.run(lockKey, async () => {
-      if (queued && settled) {
-        const answer = await settled();
-        if (answer !== undefined) return answer;
-      }
-      const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
-      this.metrics.acquired(startedAt, lease.waited);
-      const stopRenewing = this.leases.keepAlive(lease);
-      try {
-        return await work(await this.fences.grant(lease.key), lease.waited);
-      } finally {
-        await stopRenewing();
-        await this.leases.release(lease);
-      }
+    // The caller has its answer as soon as the work is done; the lease is let go after that (a
+    // JetStream electing a leader can take seconds to take it back), while the calendar's
+    // mailbox stays closed, so the next attempt here starts once it is released.
+    return new Promise<T>((answer, fail) => {
+      this.mailboxes
+        .run(lockKey, async () => {
+          if (queued && settled) {
+            const known = await settled();
+            if (known !== undefined) return answer(known);
+          }
+          const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
+          this.metrics.acquired(startedAt, lease.waited);
+          const stopRenewing = this.leases.keepAlive(lease);
+          try {
+            answer(await work(await this.fences.grant(lease.key), lease.waited));
+          } catch (error) {
+            fail(error);
+          } finally {
+            await stopRenewing();
+            await this.leases.release(lease);
+          }
+        })
+        .catch(fail);
     });
   }
 }
