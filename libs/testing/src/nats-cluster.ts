@@ -28,7 +28,8 @@ export class NatsCluster {
     private readonly log: (node: string, line: string) => void,
   ) {}
 
-  static async start(folder: string, log: (node: string, line: string) => void): Promise<NatsCluster> {
+  /** `authorization`: a nats-server authorization block every node is given (users and their permissions). */
+  static async start(folder: string, log: (node: string, line: string) => void, authorization = ''): Promise<NatsCluster> {
     const ports = await freeLoopbackPorts(9);
     const routes = [0, 1, 2].map((i) => `nats-route://127.0.0.1:${ports[3 + i]}`);
     const nodes = [0, 1, 2].map((i): Node => {
@@ -47,6 +48,7 @@ export class NatsCluster {
           `ping_max: ${NATS_PING.maxOut}`,
           `jetstream { store_dir: "${store}", max_memory_store: 1GB, max_file_store: 8GB }`,
           `cluster { name: calldesk-chaos, listen: "127.0.0.1:${ports[3 + i]}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`,
+          authorization,
         ].join('\n'),
       );
       return { name, url: `nats://127.0.0.1:${ports[i]}`, monitorUrl: `http://127.0.0.1:${ports[6 + i]}`, configFile };
