@@ -47,7 +47,7 @@ export class ChangeBooking {
     const end = start + routing.durationMinutes * 60_000;
     // Only a wait for an earlier run of the same request can have used up the time.
     if (!deadline.leavesRoomForAttempt()) throw outOfTime();
-    return this.lock.run(memberLockKey(request.tenantId, booking.memberId), async (granted) => {
+    return this.lock.run(memberLockKey(request.tenantId, booking.memberId), async (lease) => {
       const check = await this.bus.request(InternalRpcs.availabilityCheck, {
         tenantId: request.tenantId,
         memberId: booking.memberId,
@@ -65,7 +65,6 @@ export class ChangeBooking {
 
       const times = { start: new Date(start), end: new Date(end), heldStart: new Date(check.held!.start), heldEnd: new Date(check.held!.end) };
       const old = { start: booking.start, end: booking.end, heldStart: booking.heldStart, heldEnd: booking.heldEnd };
-      const lease = await granted;
       let moved: BookingRow;
       try {
         moved = await this.bookings.transition(booking, { status: 'confirmed', times }, undefined, lease);
@@ -99,7 +98,7 @@ export class ChangeBooking {
     const booking = await this.bookings.get(request.tenantId, request.bookingId);
     if (!isVisibleBooking(booking)) throw RpcError.notFound('booking', request.bookingId);
     if (booking.status === 'cancelled') return { booking: toBooking(booking) };
-    return this.lock.run(memberLockKey(request.tenantId, booking.memberId), async (granted) => {
+    return this.lock.run(memberLockKey(request.tenantId, booking.memberId), async (lease) => {
       await this.bus
         .request(
           connectorRpcs(booking.provider).deleteEvent,
@@ -109,7 +108,7 @@ export class ChangeBooking {
         .catch((error) => {
           throw asRpcError(error);
         });
-      const row = await this.bookings.transition(booking, { status: 'cancelled', cancelReason: request.reason }, 'cancelled', await granted);
+      const row = await this.bookings.transition(booking, { status: 'cancelled', cancelReason: request.reason }, 'cancelled', lease);
       return { booking: toBooking(row) };
     });
   }

@@ -26,7 +26,7 @@ export class ProviderChangesConsumer {
   async onChange(change: BookingEventChanged): Promise<void> {
     const booking = await this.bookings.get(change.tenantId, change.bookingId);
     if (!booking || booking.status !== 'confirmed') return;
-    await this.lock.run(memberLockKey(booking.tenantId, booking.memberId), async (granted) => {
+    await this.lock.run(memberLockKey(booking.tenantId, booking.memberId), async (lease) => {
       const current = await this.bookings.get(booking.tenantId, booking.id);
       if (!current || current.status !== 'confirmed') return;
       // A report may be stale (a sync that raced with our own write): the provider's event as it
@@ -38,7 +38,6 @@ export class ProviderChangesConsumer {
       });
       if (found !== (change.change !== 'deleted')) return;
       if (event && Date.parse(event.start) === current.start.getTime() && Date.parse(event.end) === current.end.getTime()) return;
-      const lease = await granted;
       if (change.change === 'deleted') {
         await this.bookings.transition(current, { status: 'cancelled', cancelReason: 'deleted_in_calendar' }, 'cancelled', lease);
         return;

@@ -151,7 +151,7 @@ export class SlotAttempts {
         if (!bookingCalendarId || !held) {
           return { kind: 'failed', error: new RpcError('failed_precondition', 'the member has no booking calendar', { memberId: candidate.memberId }) };
         }
-        return take({ candidate, start, end, check: { ...check, bookingCalendarId, held }, fence: await fence });
+        return take({ candidate, start, end, check: { ...check, bookingCalendarId, held }, fence });
       }, refusedIfTaken);
     });
   }

@@ -39,7 +39,7 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
           id: randomUUID(), tenantId, serviceId, memberId: member.id, calendarId: member.bookingCalendarId, provider: 'test',
           start, end, heldStart: start, heldEnd: end, customerName: customer.name, customerPhone: customer.phone,
         },
-        await fence,
+        fence,
         { tenantId, key: key() },
       );
     });

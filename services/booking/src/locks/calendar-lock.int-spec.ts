@@ -37,8 +37,7 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
     let started!: () => void;
     const holding = new Promise<void>((resolve) => (started = resolve));
     let firstDoneAt = 0;
-    const slow = first.run(key, async (granted) => {
-      const fence = await granted;
+    const slow = first.run(key, async (fence) => {
       started();
       // A provider taking three lease lengths to answer.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -85,9 +84,9 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
       Array.from({ length: 10 }, (_, i) =>
         lock.run(
           key,
-          async (granted) => {
+          async (fence) => {
             expect(++inside).toBe(1);
-            expect((await granted).token).toBe(i + 1);
+            expect(fence.token).toBe(i + 1);
             await new Promise((resolve) => setTimeout(resolve, 2));
             order.push(i);
             inside--;

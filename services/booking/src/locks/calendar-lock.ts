@@ -12,8 +12,7 @@ import { LockMetrics } from './lock-metrics';
  * Serializes booking attempts per calendar: first in this process (an actor per key, so
  * concurrent attempts queue in memory instead of racing for the lease), then across instances
  * (the lease). The work receives the fence granted with the lease, which its database writes
- * carry: as a promise, since it is granted (a Postgres commit) while the work makes its first,
- * read-only calls.
+ * carry.
  */
 @Injectable()
 export class CalendarLock implements OnModuleInit {
@@ -43,7 +42,7 @@ export class CalendarLock implements OnModuleInit {
    */
   async run<T>(
     lockKey: string,
-    work: (fence: Promise<Fence>, contended: boolean) => Promise<T>,
+    work: (fence: Fence, contended: boolean) => Promise<T>,
     settled?: () => Promise<T | undefined>,
   ): Promise<T> {
     const startedAt = performance.now();
@@ -66,16 +65,11 @@ export class CalendarLock implements OnModuleInit {
           const lease = await this.leases.acquire(lockKey, this.config.BOOKING_LOCK_WAIT_MS);
           this.metrics.acquired(startedAt, lease.waited);
           const stopRenewing = this.leases.keepAlive(lease);
-          const fence = this.fences.grant(lease.key);
-          // Work that writes nothing may be done before the grant: it fails or lands before the
-          // lease is let go, or it would fence out the next holder's.
-          fence.catch(() => undefined);
           try {
-            answer(await work(fence, lease.waited));
+            answer(await work(await this.fences.grant(lease.key), lease.waited));
           } catch (error) {
             fail(error);
           } finally {
-            await fence.catch(() => undefined);
             await stopRenewing();
             await this.leases.release(lease);
           }
