@@ -14,7 +14,8 @@ export interface Lease {
 /**
  * A lease per calendar across booking instances, on NATS KV: `create` succeeds only where no
  * live entry is, its holder renews it while it works, and the bucket's max age ends a lease
- * whose holder died. The bucket is in
+ * whose holder died. It keeps attempts of other instances from racing for Postgres's hold
+ * (LockFences), which has the last word. The bucket is in
  * memory and may be lost (deleted, or gone with a NATS restart): the next call makes it again.
  */
 export class CalendarLeases {
@@ -60,9 +61,7 @@ export class CalendarLeases {
         }
         if (!isTaken(error)) throw lockUnavailable(error as Error);
       }
-      if (Date.now() + pause > deadline) {
-        throw new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
-      }
+      if (Date.now() + pause > deadline) throw calendarBusy();
       waited = true;
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 50);
@@ -70,29 +69,16 @@ export class CalendarLeases {
   }
 
   /**
-   * Keeps the lease for as long as its holder works, however long a provider takes: every third
-   * of the lease's length its entry is written again, only while it is still this holder's
-   * revision. A lease that expired anyway (this process stalled past its length and another
-   * holder took it) or went with its bucket is not renewed again: the holder's writes are then
-   * refused by the fence, which is the only way a lock is lost. A renewal that gets no answer (a
-   * leader being elected) is tried again at the next turn. Answers the stop, after which the
-   * lease's revision is the one to release.
+   * Writes the lease's entry again, only while it is still this holder's revision, so it does
+   * not expire while its holder works. One that is gone (taken over, or lost with its bucket) or
+   * gets no answer is left as it is: who holds the calendar is Postgres's word (LockFences).
    */
-  keepAlive(lease: Lease): () => Promise<void> {
-    let renewing = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = renewing.then(async () => {
-        try {
-          lease.revision = await this.kv.update(lease.key, new Uint8Array(), lease.revision);
-        } catch (error) {
-          if (isTaken(error) || isBucketGone(error)) clearInterval(timer);
-        }
-      });
-    }, Math.floor(this.leaseMs / 3));
-    return async () => {
-      clearInterval(timer);
-      await renewing;
-    };
+  async renew(lease: Lease): Promise<void> {
+    try {
+      lease.revision = await this.kv.update(lease.key, new Uint8Array(), lease.revision);
+    } catch {
+      // Renewed again next time, or released.
+    }
   }
 
   /** Releases only the lease this holder was granted, never a later holder's (nor one in a bucket made again). */
@@ -130,6 +116,11 @@ function isTaken(error: unknown): boolean {
 function isBucketGone(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   return code === '503' || String(message).includes('stream not found');
+}
+
+/** The calendar stayed held by others for as long as an attempt may wait. */
+export function calendarBusy(): RpcError {
+  return new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
 }
 
 /** JetStream not answering (a node down, a leader being elected) is an outage, safe to retry. */

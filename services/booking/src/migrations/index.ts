@@ -6,6 +6,7 @@ import { OutboxTraceContext1764900000000 } from './1764900000000-OutboxTraceCont
 import { Holds1797200000000 } from './1797200000000-Holds';
 import { IdempotencyCreatedIndex1797500000000 } from './1797500000000-IdempotencyCreatedIndex';
 import { EventSweep1797600000000 } from './1797600000000-EventSweep';
+import { LockHolds1797700000000 } from './1797700000000-LockHolds';
 
 export const migrations = [
   Init1764200000000,
@@ -16,4 +17,5 @@ export const migrations = [
   Holds1797200000000,
   IdempotencyCreatedIndex1797500000000,
   EventSweep1797600000000,
+  LockHolds1797700000000,
 ];
