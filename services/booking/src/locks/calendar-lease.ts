@@ -15,8 +15,8 @@ export interface Lease {
  * A lease per calendar across booking instances, on NATS KV: `create` succeeds only where no
  * live entry is, its holder renews it while it works, and the bucket's max age ends a lease
  * whose holder died. It keeps attempts of other instances from racing for Postgres's hold
- * (LockFences), which has the last word. The bucket is in
- * memory and may be lost (deleted, or gone with a NATS restart): the next call makes it again.
+ * (LockFences), which has the last word. The bucket is in memory and may be lost (deleted, or
+ * gone with a NATS restart): the next call makes it again.
  */
 export class CalendarLeases {
   private reopening?: Promise<void>;

@@ -11,8 +11,8 @@ import { LockMetrics } from './lock-metrics';
 /**
  * Serializes booking attempts per calendar: first in this process (an actor per key, so
  * concurrent attempts queue in memory instead of racing for the lease), then across instances
- * (the lease). The work receives the fence granted with the lease, which its database writes
- * carry.
+ * (the KV lease, then the calendar's hold in Postgres). The work receives the fence granted with
+ * the hold, which its database writes carry.
  */
 @Injectable()
 export class CalendarLock implements OnModuleInit {
