@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bookingReplyWaitMs } from '@calldesk/config';
-import { Rpcs } from '@calldesk/contracts';
+import { inboxPrefix, Rpcs } from '@calldesk/contracts';
 import { connect, ErrorCode, Events, NatsError, type NatsConnection } from 'nats';
 import type { Tenant, World } from './world';
 
@@ -63,11 +63,23 @@ export interface LoadRun {
 export class Callers {
   private constructor(private readonly links: Link[]) {}
 
-  static async connect(urls: string[]): Promise<Callers> {
+  /** Connected as `identity` (the orchestrator's user), with that role's inbox. */
+  static async connect(urls: string[], identity: { user: string; password: string }): Promise<Callers> {
     const links = await Promise.all(
       urls.map(async (_, i) => {
         const servers = [...urls.slice(i), ...urls.slice(0, i)];
-        return new Link(await connect({ servers, noRandomize: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `chaos-callers-${i + 1}` }));
+        return new Link(
+          await connect({
+            servers,
+            noRandomize: true,
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 250,
+            name: `chaos-callers-${i + 1}`,
+            user: identity.user,
+            pass: identity.password,
+            inboxPrefix: inboxPrefix(identity.user),
+          }),
+        );
       }),
     );
     return new Callers(links);

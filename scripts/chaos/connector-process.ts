@@ -10,7 +10,8 @@ import { REALISTIC_LATENCY, RealisticProvider, type Weather } from './realistic-
  * writes, and reads back every event the provider has.
  */
 async function main(): Promise<void> {
-  const connector = await TestConnector.start('chaos');
+  // It connects as Google's connector, with that role's permissions, and answers its subjects.
+  const connector = await TestConnector.start('google', { user: process.env.NATS_USER, password: process.env.NATS_PASSWORD });
   const provider = new RealisticProvider(REALISTIC_LATENCY, (message, fields) => log('warn', message, fields));
   connector.providerCalls = provider;
   const hold = new WriteHold();

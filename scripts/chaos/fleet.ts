@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { NatsRole } from '@calldesk/contracts';
 import { startBuilt, type ServiceProcess } from '@calldesk/testing';
 
 export type Kind = 'routing' | 'availability' | 'booking' | 'notifications' | 'connector';
@@ -9,6 +10,15 @@ const SCRIPTS: Record<Kind, string> = {
   booking: 'services/booking/src/main.js',
   notifications: 'services/notifications/src/main.js',
   connector: 'scripts/chaos/connector-process.js',
+};
+
+/** Each kind's NATS user: the provider connector plays Google's connector. */
+const ROLES: Record<Kind, NatsRole> = {
+  routing: 'routing',
+  availability: 'availability',
+  booking: 'booking',
+  notifications: 'notifications',
+  connector: 'connector-google',
 };
 
 interface Member {
@@ -31,12 +41,14 @@ export class Fleet {
   constructor(
     private readonly env: Record<string, string>,
     private readonly natsUrls: string[],
+    /** The environment that names an instance's NATS user, by its role. */
+    private readonly identityEnv: (role: NatsRole) => Record<string, string>,
   ) {}
 
   /** Starts instance `<kind>-<index>`; resolves once it has said it started. */
   async start(kind: Kind, index: number, env: Record<string, string> = {}): Promise<string> {
     const name = `${kind}-${index}`;
-    const memberEnv = { ...this.env, NATS_URL: this.natsUrls[this.connections++ % this.natsUrls.length], ...env };
+    const memberEnv = { ...this.env, ...this.identityEnv(ROLES[kind]), NATS_URL: this.natsUrls[this.connections++ % this.natsUrls.length], ...env };
     const current = await launch(name, kind, memberEnv);
     this.members.set(name, { kind, env: memberEnv, current, lives: [current] });
     return name;

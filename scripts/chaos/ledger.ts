@@ -38,11 +38,19 @@ export class Ledger {
     );
   }
 
-  /** What is still moving: pending bookings of these tenants, and outbox rows not yet published. */
-  async unsettled(tenantIds: string[]): Promise<{ pending: number; unpublished: number }> {
-    const [{ pending }] = await this.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM booking.bookings WHERE tenant_id = ANY($1) AND status = 'pending'`, [tenantIds]);
+  /**
+   * What is still moving: pending bookings of these tenants, outbox rows not yet published, and
+   * undone bookings whose events the sweeper has yet to delete once more.
+   */
+  async unsettled(tenantIds: string[]): Promise<{ pending: number; unpublished: number; unswept: number }> {
+    const [{ pending, unswept }] = await this.query<{ pending: number; unswept: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+              count(*) FILTER (WHERE status = 'failed' AND event_swept_at IS NULL)::int AS unswept
+         FROM booking.bookings WHERE tenant_id = ANY($1)`,
+      [tenantIds],
+    );
     const [{ unpublished }] = await this.query<{ unpublished: number }>(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
-    return { pending, unpublished };
+    return { pending, unpublished, unswept };
   }
 
   private async query<Row extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<Row[]> {

@@ -8,7 +8,7 @@ import { INSTANCE_CONSUMER_TTL_MS, SCENARIOS } from './scenarios';
 import { soak, type SoakResult } from './soak';
 import { startChaosSystem } from './system';
 import { Timeline } from './timeline';
-import { REALISTIC_LATENCY } from './realistic-provider';
+import { REALISTIC_LATENCY, STALL_MS } from './realistic-provider';
 
 /**
  * `npm run chaos`: every scenario, one after another, on servers of the run's own; a report in
@@ -37,7 +37,8 @@ const LIGHT: typeof FULL = {
     pace: { downMs: 5_000, stormMs: 20_000, watchMs: 5_000 },
   },
   // A crash's pending booking is settled in seconds (the defaults: after 30 s, in 10 s rounds); attempts here last well under 15 s.
-  env: { BOOKING_RECONCILE_INTERVAL_MS: '1000', BOOKING_PENDING_GRACE_MS: '15000' },
+  // Undone bookings' events are swept once the provider's 30 s stalls are over (the default: after 60 s).
+  env: { BOOKING_RECONCILE_INTERVAL_MS: '1000', BOOKING_PENDING_GRACE_MS: '15000', BOOKING_EVENT_SWEEP_GRACE_MS: String(STALL_MS + 5_000) },
 };
 
 async function main(): Promise<void> {

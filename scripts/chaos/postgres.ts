@@ -1,8 +1,7 @@
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitFor } from '@calldesk/testing';
+import { freeLoopbackPorts, waitFor } from '@calldesk/testing';
 import { startEmbeddedPostgres, type Postgres } from '../embedded-postgres';
-import { freeLoopbackPorts } from './ports';
 
 /**
  * The embedded Postgres `npm start` runs, on a loopback port of its own with its data in

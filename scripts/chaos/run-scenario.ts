@@ -13,8 +13,11 @@ import { members, ownerEvent, seedWorld, tenantIds, type World, type WorldShape 
 export const CACHE_RIGHT_WITHIN_MS = 20_000;
 /** How long caches are watched: past the limit, so that the report says how long they did take. */
 const CACHE_WATCH_MS = 90_000;
-/** The longest the settle period waits for pending bookings and the outbox (booking's reconciler: 30 s grace, 10 s rounds). */
-const SETTLE_LIMIT_MS = 90_000;
+/**
+ * The longest the settle period waits for pending bookings, the outbox and the sweep of undone
+ * bookings' events (booking's reconciler: 30 s grace, 10 s rounds; the sweep: 60 s grace).
+ */
+const SETTLE_LIMIT_MS = 150_000;
 const OWNER_EDIT_EVERY_MS = 1_000;
 
 export interface Plan {
@@ -138,15 +141,15 @@ async function heal(system: ChaosSystem, timeline: Timeline): Promise<void> {
   for (const name of system.fleet.names('booking')) await system.fleet.restart(name);
 }
 
-/** Waits until no booking of the world is pending and the outbox has been published. */
+/** Waits until no booking of the world is pending, the outbox has been published and undone bookings' events swept. */
 async function settle(system: ChaosSystem, world: World, timeline: Timeline): Promise<void> {
   const began = Date.now();
   let state = 'unknown';
   while (Date.now() - began < SETTLE_LIMIT_MS) {
     try {
-      const { pending, unpublished } = await system.ledger.unsettled(tenantIds(world));
-      state = `${pending} pending bookings, ${unpublished} unpublished outbox rows`;
-      if (!pending && !unpublished) break;
+      const { pending, unpublished, unswept } = await system.ledger.unsettled(tenantIds(world));
+      state = `${pending} pending bookings, ${unpublished} unpublished outbox rows, ${unswept} undone bookings not swept`;
+      if (!pending && !unpublished && !unswept) break;
     } catch (error) {
       state = `booking's table unreadable: ${(error as Error).message}`;
     }

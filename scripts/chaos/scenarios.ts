@@ -1,4 +1,5 @@
 import { STREAM } from '@calldesk/contracts';
+import { PULL } from '@calldesk/messaging';
 import { waitFor } from '@calldesk/testing';
 import type { Window } from './figures';
 import { CALM, STORM } from './realistic-provider';
@@ -29,9 +30,8 @@ export interface Scenario {
  * that a freeze outlives its consumers in seconds.
  */
 export const INSTANCE_CONSUMER_TTL_MS = 10_000;
-// nats.js pulls with 30 s expiries: a frozen instance's last pull keeps its consumers alive that long.
-const PULL_EXPIRY_MS = 30_000;
-const FREEZE_MS = PULL_EXPIRY_MS + INSTANCE_CONSUMER_TTL_MS + 10_000;
+// A frozen instance's last pull keeps its consumers alive until it expires.
+const FREEZE_MS = PULL.expires + INSTANCE_CONSUMER_TTL_MS + 10_000;
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -108,7 +108,7 @@ export const SCENARIOS: Scenario[] = [
       const madeAgain = () => fleet.logsOf('availability-2').filter((line) => line.includes('made again')).length;
       const madeBefore = madeAgain();
       const from = timeline.note(
-        `SIGSTOP availability-2 (pid ${fleet.pid('availability-2')}) for ${FREEZE_MS / 1_000} s: past the last pull's ${PULL_EXPIRY_MS / 1_000} s and the ${INSTANCE_CONSUMER_TTL_MS / 1_000} s inactivity threshold`,
+        `SIGSTOP availability-2 (pid ${fleet.pid('availability-2')}) for ${FREEZE_MS / 1_000} s: past the last pull's ${PULL.expires / 1_000} s and the ${INSTANCE_CONSUMER_TTL_MS / 1_000} s inactivity threshold`,
       );
       fleet.freeze('availability-2');
       await sleep(FREEZE_MS);

@@ -1,14 +1,14 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Bus } from '@calldesk/messaging';
-import { startFakeMessageProviders, type FakeMessageProviders } from '@calldesk/testing';
+import { randomBytes } from 'node:crypto';
+import { NATS_ROLES, type NatsRole } from '@calldesk/contracts';
+import { Bus, natsServerAuthorization } from '@calldesk/messaging';
+import { freeLoopbackPorts, NatsCluster, startFakeMessageProviders, type FakeMessageProviders } from '@calldesk/testing';
 import type { JetStreamManager } from 'nats';
 import { BOOKING_DEADLINE_MS, Callers } from './callers';
-import { NatsCluster } from './cluster';
 import { ConnectorControl } from './connector-control';
 import { Fleet } from './fleet';
 import { Ledger } from './ledger';
-import { freeLoopbackPorts } from './ports';
 import { ChaosPostgres } from './postgres';
 
 export const LEASE_BUCKET_STREAM = 'KV_booking_calendar_leases';
@@ -30,7 +30,9 @@ export interface ChaosSystem {
 }
 
 /**
- * Its own servers, none shared: a 3-node NATS cluster with JetStream, an embedded Postgres, and
+ * Its own servers, none shared: a 3-node NATS cluster with JetStream and production's users and
+ * permissions (each service connects as its role, the callers as the orchestrator, the provider
+ * connector as connector-google), an embedded Postgres, and
  * the services as processes with R3 streams and buckets (routing, two availability, two
  * booking, notifications against fake SMS and mail APIs, and the provider connector), with the
  * production defaults except where `env` says otherwise.
@@ -49,7 +51,12 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
   try {
-    const cluster = await NatsCluster.start(path.join(folder, 'nats'), (node, line) => logTo(node)(line));
+    // Production's users and permissions, one per role, and the harness's own unrestricted user.
+    const passwords = new Map(NATS_ROLES.map((role) => [role, randomBytes(18).toString('base64url')]));
+    const harness = { user: 'chaos-harness', password: randomBytes(18).toString('base64url') };
+    const authorization = natsServerAuthorization((role) => ({ value: passwords.get(role)! }), harness);
+    const identity = (role: NatsRole) => ({ user: role, password: passwords.get(role)! });
+    const cluster = await NatsCluster.start(path.join(folder, 'nats'), (node, line) => logTo(node)(line), authorization);
     stops.push(() => cluster.stop());
     mkdirSync(path.join(folder, 'pg'), { recursive: true });
     const postgres = await ChaosPostgres.start(path.join(folder, 'pg'), logTo('postgres'));
@@ -69,6 +76,7 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
         ...env,
       },
       cluster.urls,
+      (role) => ({ NATS_USER: role, NATS_PASSWORD: passwords.get(role)! }),
     );
     stops.push(() => fleet.stop());
     // First one of each (each migrates its schema), then the second instances.
@@ -81,9 +89,9 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
     ]);
     await Promise.all([fleet.start('availability', 2), fleet.start('booking', 2)]);
 
-    const admin = await Bus.connect({ url: cluster.urls[0], service: 'chaos', requestTimeoutMs: 10_000, logger: quiet });
+    const admin = await Bus.connect({ url: cluster.urls[0], service: 'chaos', requestTimeoutMs: 10_000, logger: quiet, identity: harness });
     stops.push(() => admin.drain());
-    const callers = await Callers.connect(cluster.urls);
+    const callers = await Callers.connect(cluster.urls, identity('orchestrator'));
     stops.push(() => callers.close());
     return {
       cluster,

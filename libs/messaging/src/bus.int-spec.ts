@@ -42,6 +42,23 @@ describe('Bus (real NATS)', () => {
     expect(await rawRequest(rpc.subject, '{"checkTimeoutMs": 250}')).toEqual({ ...answer, instance: '250' });
   });
 
+  it('answers a failure its classifier knows in contract terms, and anything else internal', async () => {
+    const classifyError = (error: unknown) => ((error as { code?: string }).code === 'ECONNREFUSED' ? new RpcError('unavailable', 'the database is unavailable; retry') : undefined);
+    const server = await Bus.connect({ url, service: 'booking', requestTimeoutMs: 2_000, logger: quiet, classifyError });
+    buses.push(server);
+    const down = privateRpc();
+    server.serve(down, async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const broken = privateRpc();
+    server.serve(broken, async () => {
+      throw new Error('a bug');
+    });
+    await server.connection.flush();
+    expect(await rawRequest(down.subject, '{}')).toEqual({ error: { code: 'unavailable', message: 'the database is unavailable; retry', details: {} } });
+    expect((await rawRequest(broken.subject, '{}')).error).toMatchObject({ code: 'internal', message: 'internal error' });
+  });
+
   it('broadcasts to every instance that hears, each hearing it before any request sent after the reply', async () => {
     const topic: Broadcast<typeof Broadcasts.freshBusy.body> = { ...Broadcasts.freshBusy, subject: `test.${randomUUID()}.fresh` };
     const [teller, ...listeners] = await Promise.all([bus('availability'), bus('availability'), bus('availability')]);

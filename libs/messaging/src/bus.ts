@@ -21,7 +21,15 @@ export interface BusOptions {
   logger?: Logger;
   /** Who this connection is; without it the connection is anonymous (a server without auth). */
   identity?: NatsIdentity;
+  /**
+   * Failures of the service's own dependencies in contract terms (its database down →
+   * `unavailable`), for what a handler throws that is not an RpcError; the rest is `internal`.
+   */
+  classifyError?: ErrorClassifier;
 }
+
+/** An error in contract terms, or undefined when it is not one this classifier knows. */
+export type ErrorClassifier = (error: unknown) => RpcError | undefined;
 
 /** A NATS identity: a user and password or a creds file, and TLS files where the server uses TLS. */
 export interface NatsIdentity {
@@ -39,6 +47,13 @@ export type Handler<Req extends DescMessage, Res extends DescMessage> = (
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/**
+ * How often a client pings its server and how many pings may go unanswered before it gives the
+ * server up. The servers ping clients the same way (deploy/nats/values.yaml), so a frozen
+ * service instance stops being handed requests within about 15 s.
+ */
+export const NATS_PING = { intervalMs: 5_000, maxOut: 2 };
 
 /**
  * Thrown by a handler to leave a request to another service: no reply is sent at all. For
@@ -71,7 +86,7 @@ export class Bus {
     private readonly options: BusOptions,
   ) {
     this.logger = options.logger ?? createLogger(options.service);
-    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1, options.streamLimits);
+    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1, options.streamLimits, options.classifyError);
   }
 
   static async connect(options: BusOptions): Promise<Bus> {
@@ -80,6 +95,11 @@ export class Bus {
       name: `${options.service}:${process.pid}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A server that stops answering without closing the connection (frozen, or its machine
+      // gone) is given up after two pings 5 s apart went unanswered, and another server is tried;
+      // nats.js's default waits 2 minutes, while every request through it times out.
+      pingInterval: NATS_PING.intervalMs,
+      maxPingOut: NATS_PING.maxOut,
       // nats.js would build an Error per request to keep its caller's stack for a timeout; our
       // errors name the subject instead, and that Error cost a share of every request's CPU.
       noAsyncTraces: true,
@@ -230,6 +250,11 @@ export class Bus {
 
   private asRpcError(error: unknown, subject: string): RpcError {
     if (error instanceof RpcError) return error;
+    const known = this.options.classifyError?.(error);
+    if (known) {
+      this.logger.warn('handler failed', { subject, code: known.code, error: (error as Error)?.message ?? String(error) });
+      return known;
+    }
     // An unexpected failure is logged here, where its stack is, and answered without detail.
     this.logger.error('handler failed', { subject, error: (error as Error)?.stack ?? String(error) });
     return new RpcError('internal', 'internal error');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEAD_LETTER_STREAM, Events, STREAM } from '@calldesk/contracts';
+import { DEAD_LETTER_STREAM, Events, RpcError, STREAM } from '@calldesk/contracts';
 import { startTelemetry } from '@calldesk/telemetry';
 import { metricValue, testNatsUrl, waitFor } from '@calldesk/testing';
 import { connect, DiscardPolicy, nanos, type NatsConnection } from 'nats';
@@ -149,6 +149,32 @@ describe('EventStreams (real NATS JetStream)', () => {
     const metrics = await telemetry.metrics.prometheusText();
     expect(metrics).toMatch(new RegExp(`^events_redeliveries_total\\{consumer="${name}",[^}]*\\} 2$`, 'm'));
     expect(metrics).toMatch(new RegExp(`^events_dead_letters_total\\{consumer="${name}",cause="failed",[^}]*\\} 1$`, 'm'));
+  });
+
+  it('redelivers an event while a dependency is unavailable, past its attempts, and never dead-letters it', async () => {
+    const classifyError = (error: unknown) => ((error as { code?: string }).code === '57P03' ? new RpcError('unavailable', 'the database is unavailable') : undefined);
+    const consumer = await Bus.connect({ url: await testNatsUrl(), service: 'availability', requestTimeoutMs: 2_000, logger: { debug() {}, info() {}, warn() {}, error() {} }, classifyError });
+    const source = privateSource();
+    const name = durable();
+    const attempts: number[] = [];
+    const deadLetters: string[] = [];
+    const subscription = raw.subscribe(`calendar.dead-letter.${name}`, { callback: (_error, msg) => deadLetters.push(msg.subject) });
+    try {
+      await consumer.events.consume(source, { durable: name, maxAttempts: 2, initialBackoffMs: 50, maxBackoffMs: 100 }, async (_event, delivery) => {
+        attempts.push(delivery.attempt);
+        // The database in recovery for four attempts, then back; another service down for one more.
+        if (attempts.length <= 4) throw Object.assign(new Error('the database system is in recovery mode'), { code: '57P03' });
+        if (attempts.length === 5) throw new RpcError('unavailable', 'routing did not answer');
+      });
+      await bus.events.publish(source, { tenantId: 't1', calendarId: 'c1' }, randomUUID());
+      await waitUntil(() => attempts.length === 6, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(attempts).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(deadLetters).toEqual([]);
+    } finally {
+      subscription.unsubscribe();
+      await consumer.drain();
+    }
   });
 
   it('gives an instance-scoped consumer only the events published after it started', async () => {

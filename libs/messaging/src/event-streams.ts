@@ -1,5 +1,5 @@
 import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { DEAD_LETTER_STREAM, encodeJson, STREAM, type EventType } from '@calldesk/contracts';
+import { DEAD_LETTER_STREAM, encodeJson, RpcError, STREAM, type EventType } from '@calldesk/contracts';
 import { withSpan, type Logger } from '@calldesk/telemetry';
 import { context, SpanKind, type Context } from '@opentelemetry/api';
 import {
@@ -16,6 +16,7 @@ import {
   type NatsConnection,
   type StreamConfig,
 } from 'nats';
+import type { ErrorClassifier } from './bus';
 import { microsOf } from './stream-time';
 import { EventMetrics } from './event-metrics';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
@@ -84,6 +85,19 @@ const decoder = new TextDecoder();
 // Long enough for a crashed publisher's outbox to be re-sent; the server keeps only message ids.
 const DUPLICATE_WINDOW_MS = 60 * 60_000;
 const ACK_WAIT_MS = 30_000;
+/**
+ * Each pull asks for up to 64 events and lasts `expires`; while it has nothing to deliver the
+ * server sends a heartbeat every `idle_heartbeat`, and after two missed nats.js pulls again, then
+ * every second until the consumer answers. A pull dies with its consumer's leader (a server killed
+ * or frozen, a leader moved), so this is how long consuming stalls beyond the new leader's
+ * election: with nats.js's defaults (30 s pulls, 15 s heartbeats, and a consumer info before each
+ * new pull, backing off up to 45 s while the cluster elects) it was 30-45 s, here it is 2-3 s.
+ * Bound (`bind`), nats.js asks nothing before it pulls again, so whether the consumer is gone
+ * is this class's own question (`lostConsumer`).
+ */
+export const PULL = { max_messages: 64, expires: 5_000, idle_heartbeat: 1_000, bind: true };
+/** How often at most a consumer that does not answer its pulls is looked up. */
+const LOOKUP_EVERY_MS = 2_000;
 
 /** JetStream: the event stream, publishing with Nats-Msg-Id, durable consumers with a dead-letter subject. */
 export class EventStreams {
@@ -98,6 +112,7 @@ export class EventStreams {
     private readonly logger: Logger,
     private readonly replicas: number,
     private readonly limits?: StreamLimits,
+    private readonly classifyError?: ErrorClassifier,
   ) {
     this.js = connection.jetstream();
   }
@@ -157,12 +172,12 @@ export class EventStreams {
     const missed = await this.missedEvents(options, position);
     if (!missed) {
       await this.ensureConsumer(source, options, position);
-      run.messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume({ max_messages: 64 });
+      run.messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume(PULL);
     }
     run.loop = (async () => {
       if (missed) run.messages = await this.prepare(source, options, position, run, { streamLost: false });
       while (!run.stopped && run.messages) {
-        const lost = await this.pullUntilLost(run.messages, (message) => this.deliver(source, policy, consumer, message, handler), position);
+        const lost = await this.pullUntilLost(run.messages, options.durable, (message) => this.deliver(source, policy, consumer, message, handler), position);
         if (run.stopped || !lost) return;
         // The pull loop would wait for missed heartbeats before asking again: start a new one.
         this.logger.warn('event consumer was lost and is made again', { consumer: options.durable, resumeAt: position.resumeAt() });
@@ -174,16 +189,27 @@ export class EventStreams {
   }
 
   /**
-   * Hands every message to `deliver` until the consumer stops or the server says it is gone
-   * (deleted past its inactivity threshold after a long partition, or lost with its stream);
-   * answers what was lost, or nothing when it was stopped.
+   * Hands every message to `deliver` until the consumer stops or is gone (deleted past its
+   * inactivity threshold after a long partition, or lost with its stream): the server says so to
+   * a waiting pull, and while pulls go unanswered the consumer is looked up. Answers what was
+   * lost, or nothing when it was stopped.
    */
-  private async pullUntilLost(messages: ConsumerMessages, deliver: (message: JsMsg) => Promise<Settled>, position: Position): Promise<ConsumerEvents | undefined> {
+  private async pullUntilLost(
+    messages: ConsumerMessages,
+    durable: string,
+    deliver: (message: JsMsg) => Promise<Settled>,
+    position: Position,
+  ): Promise<ConsumerEvents | undefined> {
     let lost: ConsumerEvents | undefined;
+    let lookedUpAt = 0;
     void (async () => {
       for await (const status of await messages.status()) {
-        if (LOST.includes(status.type as ConsumerEvents)) {
-          lost = status.type as ConsumerEvents;
+        if (LOST.includes(status.type as ConsumerEvents)) lost = status.type as ConsumerEvents;
+        else if (UNANSWERED.includes(status.type as ConsumerEvents) && Date.now() - lookedUpAt >= LOOKUP_EVERY_MS) {
+          lookedUpAt = Date.now();
+          lost = await this.lostConsumer(durable);
+        }
+        if (lost) {
           messages.stop();
           return;
         }
@@ -191,6 +217,22 @@ export class EventStreams {
     })();
     for await (const message of messages) position.handled(message.info.streamSequence, await deliver(message));
     return lost;
+  }
+
+  /**
+   * Whether the consumer or its stream is gone; a lookup that gets no answer (a leader being
+   * elected, a server down) says nothing, and pulling goes on.
+   */
+  private async lostConsumer(durable: string): Promise<ConsumerEvents | undefined> {
+    try {
+      await (await this.jsm()).consumers.info(STREAM.name, durable);
+      return undefined;
+    } catch (error) {
+      const code = (error as { api_error?: { err_code?: number } }).api_error?.err_code;
+      if (code === CONSUMER_NOT_FOUND) return ConsumerEvents.ConsumerNotFound;
+      if (code === STREAM_NOT_FOUND) return ConsumerEvents.StreamNotFound;
+      return undefined;
+    }
   }
 
   /**
@@ -215,7 +257,7 @@ export class EventStreams {
           this.logger.info('projection rebuilt from its owner: events it had not seen were gone from the stream', { consumer: options.durable });
         }
         await this.ensureConsumer(source, options, position);
-        const messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume({ max_messages: 64 });
+        const messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume(PULL);
         if (!run.stopped) return messages;
         messages.stop();
       } catch (error) {
@@ -316,6 +358,13 @@ export class EventStreams {
           message.ack();
           return 'settled';
         } catch (error) {
+          // A dependency down (the database, another service) is no fault of the event: it comes
+          // back until the dependency does, however many attempts that takes.
+          if (this.unavailable(error)) {
+            message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
+            this.logger.warn('event handling deferred: a dependency is unavailable', { subject: message.subject, consumer, attempt: delivery.attempt, error: (error as Error).message });
+            return 'again';
+          }
           if (delivery.attempt >= policy.maxAttempts) {
             await this.deadLetter(policy.durable, message, (error as Error).message);
             this.metrics.deadLettered(consumer, 'failed');
@@ -330,6 +379,11 @@ export class EventStreams {
         return 'again';
       }),
     );
+  }
+
+  private unavailable(error: unknown): boolean {
+    const known = error instanceof RpcError ? error : this.classifyError?.(error);
+    return known !== undefined && RETRY_UNTIL_BACK.includes(known.code);
   }
 
   private async deadLetter(durable: string, message: JsMsg, reason: string): Promise<void> {
@@ -362,8 +416,13 @@ export class EventStreams {
 
 /** What the server says when a consumer is gone. */
 const LOST = [ConsumerEvents.ConsumerNotFound, ConsumerEvents.ConsumerDeleted, ConsumerEvents.StreamNotFound];
-/** The JetStream API's error code for a consumer that does not exist. */
+/** Failures that say a dependency is down or slow, not that the event is wrong. */
+const RETRY_UNTIL_BACK: string[] = ['unavailable', 'deadline_exceeded'];
+/** What nats.js says while pulls go unanswered: the consumer may be gone, or only between leaders. */
+const UNANSWERED = [ConsumerEvents.HeartbeatsMissed, ConsumerEvents.NoResponders];
+/** The JetStream API's error codes for a consumer and a stream that do not exist. */
 const CONSUMER_NOT_FOUND = 10014;
+const STREAM_NOT_FOUND = 10059;
 
 function bounds(limits: { maxAgeMs: number; maxBytes: number } | undefined): Partial<StreamConfig> {
   return limits ? { max_age: nanos(limits.maxAgeMs), max_bytes: limits.maxBytes, discard: DiscardPolicy.Old } : {};

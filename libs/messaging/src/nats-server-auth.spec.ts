@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Events, inboxPrefix, NATS_ROLES, natsPermissions, providerCallbackRpcs, Rpcs, type NatsRole } from '@calldesk/contracts';
-import { deployedNatsAuthorization, NATS_AUTH_COMMAND, passwordVariable } from './nats-server-auth';
+import { deployedNatsAuthorization, NATS_AUTH_COMMAND, natsServerAuthorization, passwordVariable } from './nats-server-auth';
 
 const AUTH_FILE = path.resolve(__dirname, '..', '..', '..', 'deploy', 'nats', 'auth.conf');
 
@@ -17,6 +17,14 @@ describe('deploy/nats/auth.conf', () => {
     const conf = deployedNatsAuthorization();
     for (const role of NATS_ROLES) expect(conf).toContain(`password: $${passwordVariable(role)}\n`);
     expect(conf).not.toContain('password: "');
+  });
+
+  it('has a user besides the roles only where a test harness asks for one', () => {
+    const users = (conf: string) => [...conf.matchAll(/user: "([^"]+)"/g)].map(([, user]) => user);
+    const withHarness = natsServerAuthorization((role) => ({ value: `pw-${role}` }), { user: 'chaos-harness', password: 'secret' });
+    expect(users(withHarness)).toEqual([...NATS_ROLES, 'chaos-harness']);
+    expect(withHarness).toContain('user: "chaos-harness"\n      password: "secret"\n      permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } }');
+    expect(users(deployedNatsAuthorization())).toEqual([...NATS_ROLES]);
   });
 });
 

@@ -5,9 +5,11 @@ export type PasswordSource = { value: string } | { env: string };
 
 /**
  * The `authorization` block of a nats-server config: one user per role (DESIGN §2), named after
- * it, with exactly its permissions. Nobody else can connect: no anonymous user is configured.
+ * it, with exactly its permissions. Nobody else can connect: no anonymous user is configured,
+ * and `harness` (a fault-injecting test harness, which deletes streams no role may touch) only
+ * where a test asks for it.
  */
-export function natsServerAuthorization(passwordOf: (role: NatsRole) => PasswordSource): string {
+export function natsServerAuthorization(passwordOf: (role: NatsRole) => PasswordSource, harness?: { user: string; password: string }): string {
   const users = NATS_ROLES.map((role) => {
     const permissions = natsPermissions(role);
     const password = passwordOf(role);
@@ -21,6 +23,7 @@ export function natsServerAuthorization(passwordOf: (role: NatsRole) => Password
     ];
     return `    {\n      ${fields.join('\n      ')}\n    }`;
   });
+  if (harness) users.push(`    {\n      user: ${JSON.stringify(harness.user)}\n      password: ${JSON.stringify(harness.password)}\n      permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } }\n    }`);
   return `authorization {\n  users: [\n${users.join('\n')}\n  ]\n}\n`;
 }
 

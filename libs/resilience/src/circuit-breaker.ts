@@ -46,6 +46,11 @@ export class CircuitBreaker {
     return { allowed: true };
   }
 
+  /** A permitted call was not made after all (no time was left for it): a half-open breaker may let another probe. */
+  unused(): void {
+    this.probing = false;
+  }
+
   /** The provider answered (any answer that is not a provider failure). */
   success(): void {
     this.failures = 0;

@@ -54,6 +54,22 @@ function failing(...failures: Failure[]) {
 }
 
 describe('RetryPolicy', () => {
+  it('frees a half-open breaker whose probe it was permitted but had no time left to send', async () => {
+    const clock = fakeClock();
+    // A timer that fires late, as on a busy machine.
+    const sleep = clock.sleep;
+    clock.sleep = (ms) => sleep(ms + 10);
+    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 1_000 }, clock);
+    breaker.failure();
+    const policy = new RetryPolicy({ ...options, budgetMs: 1_005 }, clock);
+    const late = failing();
+    await expect(policy.run(late.work, { classify, breaker })).rejects.toMatchObject({ reason: 'budget_exhausted' });
+    expect(late.calls).toEqual([]);
+    const next = failing();
+    await expect(policy.run(next.work, { classify, breaker })).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+  });
+
   it('retries provider failures with exponential backoff and full jitter', async () => {
     const clock = fakeClock(0.5);
     const policy = new RetryPolicy(options, clock);

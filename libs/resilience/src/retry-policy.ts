@@ -69,7 +69,12 @@ export class RetryPolicy {
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       await this.waitForBreaker(call, deadline, attempt, lastError);
       const remaining = deadline - this.clock.now();
-      if (remaining <= 0) throw this.giveUp('budget_exhausted', attempt - 1, call, lastError, lastRetryAfter);
+      if (remaining <= 0) {
+        // The wait for the breaker ended past the budget: its permit, a half-open breaker's only
+        // probe, goes unused, or the breaker would wait on it for ever.
+        this.tell(call, (breaker) => breaker.unused());
+        throw this.giveUp('budget_exhausted', attempt - 1, call, lastError, lastRetryAfter);
+      }
       const startedAt = performance.now();
       try {
         const result = await this.attempt(work, attempt, Math.min(this.options.attemptTimeoutMs, remaining));

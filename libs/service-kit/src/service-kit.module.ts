@@ -1,6 +1,6 @@
-import type { ServiceName } from '@calldesk/contracts';
+import { RpcError, type ServiceName } from '@calldesk/contracts';
 import { Bus, type StreamLimits } from '@calldesk/messaging';
-import { openDataSource } from '@calldesk/persistence';
+import { databaseUnavailable, openDataSource } from '@calldesk/persistence';
 import { createLogger } from '@calldesk/telemetry';
 import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
@@ -42,6 +42,7 @@ export class ServiceKitModule {
             replicas: options.config.JETSTREAM_REPLICAS,
             streamLimits: streamLimitsOf(options.config),
             logger,
+            classifyError: (error) => (databaseUnavailable(error) ? new RpcError('unavailable', 'the database is unavailable; retry', { service: options.service }) : undefined),
             identity: {
               user: options.config.NATS_USER,
               password: options.config.NATS_PASSWORD,

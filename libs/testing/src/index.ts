@@ -17,3 +17,5 @@ export * from './booking-stack';
 export * from './services';
 export * from './oauth-connector-scenarios';
 export * from './solo-member';
+export * from './loopback-ports';
+export * from './nats-cluster';

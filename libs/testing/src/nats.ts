@@ -68,7 +68,7 @@ export async function startPrivateNatsServer(options: PrivateNatsOptions = {}): 
   return { url, port, storeDir, stop };
 }
 
-const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+export const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
 
 let sharedUrl: Promise<string> | undefined;
 

@@ -10,7 +10,7 @@ import {
   type EventReplySchema,
   type EventWrite,
 } from '@calldesk/contracts';
-import { Bus } from '@calldesk/messaging';
+import { Bus, type NatsIdentity } from '@calldesk/messaging';
 import { testNatsUrl } from './nats';
 
 export interface TestEvent {
@@ -81,8 +81,9 @@ export class TestConnector {
     readonly provider: string,
   ) {}
 
-  static async start(provider = 'test'): Promise<TestConnector> {
-    const bus = await Bus.connect({ url: await testNatsUrl(), service: `connector-${provider}`, requestTimeoutMs: 5_000 });
+  /** `identity`: the NATS user it connects as, where the server has users (the chaos run's cluster). */
+  static async start(provider = 'test', identity?: NatsIdentity): Promise<TestConnector> {
+    const bus = await Bus.connect({ url: await testNatsUrl(), service: `connector-${provider}`, requestTimeoutMs: 5_000, identity });
     const connector = new TestConnector(bus, provider);
     connector.serve();
     await bus.connection.flush();

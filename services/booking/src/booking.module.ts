@@ -6,6 +6,7 @@ import { ChangeBooking } from './bookings/change-booking';
 import { CreateBooking } from './bookings/create-booking';
 import { CurrentBookingsHandler } from './bookings/current-bookings.handler';
 import { ProviderChangesConsumer } from './bookings/provider-changes.consumer';
+import { OrphanSweeper } from './bookings/orphan-sweeper';
 import { Reconciler } from './bookings/reconciler';
 import { Settlement } from './bookings/settlement';
 import { SlotAttempts } from './bookings/slot-attempts';
@@ -42,6 +43,7 @@ import { RetentionPurge } from './retention/retention-purge';
     BookingsHandler,
     CurrentBookingsHandler,
     Reconciler,
+    OrphanSweeper,
     ProviderChangesConsumer,
     RetentionPurge,
   ],

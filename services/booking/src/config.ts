@@ -12,6 +12,12 @@ export const bookingConfig = {
   /** A pending booking older than this was left by a crash; the reconciler settles it. */
   BOOKING_PENDING_GRACE_MS: setting.int(1_000, 3_600_000, 30_000),
   BOOKING_RECONCILE_INTERVAL_MS: setting.int(100, 3_600_000, 10_000),
+  /**
+   * How long after a booking was undone its provider event is deleted once more: a write that
+   * stalled at the provider and landed after the undo would otherwise stay in the owner's
+   * calendar with no booking. Longer than a provider takes to carry out a write it was sent.
+   */
+  BOOKING_EVENT_SWEEP_GRACE_MS: setting.int(1_000, 86_400_000, 60_000),
   /** The outbox relay also polls, in case a wake-up was missed (e.g. rows left by a crash). */
   OUTBOX_POLL_INTERVAL_MS: setting.int(50, 60_000, 1_000),
   /** How many alternatives a conflict answers with. */

@@ -323,6 +323,21 @@ export class BookingRepository {
     return rows.map(toRow);
   }
 
+  /** Bookings undone (failed) at least `graceMs` ago whose provider event has not been swept since. */
+  async unswept(graceMs: number, limit: number): Promise<Pick<BookingRow, 'id' | 'tenantId' | 'calendarId' | 'provider'>[]> {
+    return query<Pick<BookingRow, 'id' | 'tenantId' | 'calendarId' | 'provider'>>(
+      this.db,
+      `SELECT id, tenant_id AS "tenantId", calendar_id AS "calendarId", provider FROM bookings
+        WHERE status = 'failed' AND event_swept_at IS NULL AND updated_at < now() - $1 * interval '1 millisecond'
+        ORDER BY updated_at LIMIT $2`,
+      [graceMs, limit],
+    );
+  }
+
+  async swept(id: string): Promise<void> {
+    await execute(this.db, `UPDATE bookings SET event_swept_at = now() WHERE id = $1`, [id]);
+  }
+
   /** Pending bookings not touched for `graceMs`: left by a crash. */
   async abandoned(graceMs: number, limit: number): Promise<BookingRow[]> {
     const rows = await query<BookingColumns>(

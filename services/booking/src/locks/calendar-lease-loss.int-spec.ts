@@ -5,6 +5,7 @@ import { at, customer, key, startStack, team, type Stack } from '@calldesk/testi
 import { DataSource } from 'typeorm';
 import { BookingRepository } from '../bookings/booking.repository';
 import { CalendarLock, memberLockKey } from './calendar-lock';
+import { LockFences } from './lock-fences';
 
 describe('calendar leases when the lease bucket is lost (real NATS, Postgres, test connector)', () => {
   let stack: Stack;
@@ -14,14 +15,14 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
   }, 60_000);
   afterAll(() => stack?.stop());
 
-  it('books a member again at once after the bucket is deleted, and still fences out a holder whose lease went with it', async () => {
-    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
-    const member = members[0];
-    const create = (start: string) => stack.client.request(Rpcs.bookingsCreate, { idempotencyKey: key(), tenantId, serviceId, start, customer });
-    expect((await create(at(9))).outcome).toBe(BookingOutcome_Outcome.confirmed);
-    expect((await create(at(10))).outcome).toBe(BookingOutcome_Outcome.confirmed);
+  it('books members again at once after the bucket is deleted, while a holder from before keeps its calendar until it is done', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 2 });
+    const [held, free] = members;
+    const create = (memberId: string, start: string) =>
+      stack.client.request(Rpcs.bookingsCreate, { idempotencyKey: key(), tenantId, serviceId, memberId, start, customer });
+    expect((await create(held.id, at(9))).outcome).toBe(BookingOutcome_Outcome.confirmed);
 
-    // Another instance's lock holds the member's calendar, its lease taken before the loss.
+    // Another instance's lock holds one member's calendar, its lease taken before the loss.
     const { app, bus } = stack.bookings[0];
     const elsewhere = new CalendarLock(bus, app.get(DataSource), app.get(SERVICE_CONFIG));
     await elsewhere.onModuleInit();
@@ -29,14 +30,14 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
     const taken = new Promise<void>((resolve) => (leaseTaken = resolve));
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
-    const staleWrite = elsewhere.run(memberLockKey(tenantId, member.id), async (fence) => {
+    const holderWrite = elsewhere.run(memberLockKey(tenantId, held.id), async (fence) => {
       leaseTaken();
       await resumed;
       const start = new Date(at(13));
       const end = new Date(at(13, 30));
       return app.get(BookingRepository).insertPending(
         {
-          id: randomUUID(), tenantId, serviceId, memberId: member.id, calendarId: member.bookingCalendarId, provider: 'test',
+          id: randomUUID(), tenantId, serviceId, memberId: held.id, calendarId: held.bookingCalendarId, provider: 'test',
           start, end, heldStart: start, heldEnd: end, customerName: customer.name, customerPhone: customer.phone,
         },
         fence,
@@ -48,16 +49,41 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
     const manager = await bus.connection.jetstreamManager();
     await manager.streams.delete(`KV_${LEASE_BUCKET}`);
 
-    // The bucket is made again and its revisions start over; the member is bookable at once.
-    const again = await create(at(11));
-    expect(again.outcome).toBe(BookingOutcome_Outcome.confirmed);
+    // The bucket is made again and its revisions start over; a member nobody holds is bookable at once.
+    expect((await create(free.id, at(10))).outcome).toBe(BookingOutcome_Outcome.confirmed);
     expect((await manager.streams.info(`KV_${LEASE_BUCKET}`)).config.name).toBe(`KV_${LEASE_BUCKET}`);
-    expect((await create(at(12))).outcome).toBe(BookingOutcome_Outcome.confirmed);
 
-    // The holder from before the loss writes nothing: a later holder was granted the calendar.
+    // The held member's booking waits for the holder, whose write still goes through: Postgres says it holds the calendar.
+    const waiting = create(held.id, at(11));
     resume();
-    await expect(staleWrite).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('lock was lost') });
-    const live = await stack.database.query(`SELECT starts_at FROM booking.bookings WHERE tenant_id = $1 AND status = 'confirmed' ORDER BY starts_at`, [tenantId]);
-    expect(live.map((row) => row.starts_at.toISOString())).toEqual([at(9), at(10), at(11), at(12)].map((t) => new Date(t).toISOString()));
+    expect(await holderWrite).toMatchObject({ status: 'pending' });
+    expect((await waiting).outcome).toBe(BookingOutcome_Outcome.confirmed);
   }, 60_000);
+
+  it('fences out a holder whose hold ran out and was taken by another', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const [member] = members;
+    const fences = new LockFences(stack.bookings[0].app.get(DataSource));
+    const lockKey = `fence-test/${randomUUID()}`;
+    const stale = (await fences.grant(lockKey, 1_000))!;
+    expect(await fences.grant(lockKey, 1_000)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const later = (await fences.grant(lockKey, 1_000))!;
+    expect(later.token).toBe(stale.token + 1);
+    expect(await fences.renew(stale, 1_000)).toBe(false);
+
+    const start = new Date(at(14));
+    const end = new Date(at(14, 30));
+    const write = stack.bookings[0].app.get(BookingRepository).insertPending(
+      {
+        id: randomUUID(), tenantId, serviceId, memberId: member.id, calendarId: member.bookingCalendarId, provider: 'test',
+        start, end, heldStart: start, heldEnd: end, customerName: customer.name, customerPhone: customer.phone,
+      },
+      stale,
+      { tenantId, key: key() },
+    );
+    await expect(write).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('lock was lost') });
+    const rows = await stack.database.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE tenant_id = $1`, [tenantId]);
+    expect(rows[0].n).toBe(0);
+  }, 30_000);
 });

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { LEASE_BUCKET, RpcError } from '@calldesk/contracts';
 import { nanos, StorageType, type KV, type NatsConnection } from 'nats';
 
-/** A held lease. Its revision only lets its holder release it; writes are fenced by a token from Postgres (LockFences). */
+/** A held lease. Its revision only lets its holder renew and release it; writes are fenced by a token from Postgres (LockFences). */
 export interface Lease {
   key: string;
+  /** The entry's revision now: each renewal writes a new one. */
   revision: number;
   /** Whether another holder had it when it was first asked for. */
   waited: boolean;
@@ -12,8 +13,10 @@ export interface Lease {
 
 /**
  * A lease per calendar across booking instances, on NATS KV: `create` succeeds only where no
- * live entry is, and the bucket's max age ends a lease whose holder died. The bucket is in
- * memory and may be lost (deleted, or gone with a NATS restart): the next call makes it again.
+ * live entry is, its holder renews it while it works, and the bucket's max age ends a lease
+ * whose holder died. It keeps attempts of other instances from racing for Postgres's hold
+ * (LockFences), which has the last word. The bucket is in memory and may be lost (deleted, or
+ * gone with a NATS restart): the next call makes it again.
  */
 export class CalendarLeases {
   private reopening?: Promise<void>;
@@ -58,12 +61,23 @@ export class CalendarLeases {
         }
         if (!isTaken(error)) throw lockUnavailable(error as Error);
       }
-      if (Date.now() + pause > deadline) {
-        throw new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
-      }
+      if (Date.now() + pause > deadline) throw calendarBusy();
       waited = true;
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 50);
+    }
+  }
+
+  /**
+   * Writes the lease's entry again, only while it is still this holder's revision, so it does
+   * not expire while its holder works. One that is gone (taken over, or lost with its bucket) or
+   * gets no answer is left as it is: who holds the calendar is Postgres's word (LockFences).
+   */
+  async renew(lease: Lease): Promise<void> {
+    try {
+      lease.revision = await this.kv.update(lease.key, new Uint8Array(), lease.revision);
+    } catch {
+      // Renewed again next time, or released.
     }
   }
 
@@ -102,6 +116,11 @@ function isTaken(error: unknown): boolean {
 function isBucketGone(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   return code === '503' || String(message).includes('stream not found');
+}
+
+/** The calendar stayed held by others for as long as an attempt may wait. */
+export function calendarBusy(): RpcError {
+  return new RpcError('unavailable', 'the calendar is busy with other bookings; try again', { retryable: true });
 }
 
 /** JetStream not answering (a node down, a leader being elected) is an outage, safe to retry. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LEASE_BUCKET } from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { openDataSource } from '@calldesk/persistence';
 import { createTestDatabase, testNatsUrl, type TestDatabase } from '@calldesk/testing';
@@ -26,6 +27,55 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
     await db.destroy();
     await database.drop();
   });
+
+  it("keeps a holder's lease past the lease's length for as long as its work runs: another instance waits, and the holder's fence stands", async () => {
+    // Two instances whose leases last 1 s.
+    const config = { BOOKING_LOCK_LEASE_MS: 1_000, BOOKING_LOCK_WAIT_MS: 10_000, JETSTREAM_REPLICAS: 1 } as BookingConfig;
+    const [first, second] = [new CalendarLock(bus, db, config), new CalendarLock(bus, db, config)];
+    await first.onModuleInit();
+    await second.onModuleInit();
+    const key = `tenant/${randomUUID()}`;
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    let firstDoneAt = 0;
+    const slow = first.run(key, async (fence) => {
+      started();
+      // A provider taking three lease lengths to answer.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const [{ revision }] = await db.query(`SELECT revision FROM lock_fences WHERE lock_key = $1`, [fence.key]);
+      firstDoneAt = Date.now();
+      return Number(revision) === fence.token;
+    });
+    await holding;
+    const next = second.run(key, async () => Date.now());
+    expect(await slow).toBe(true);
+    expect(await next).toBeGreaterThanOrEqual(firstDoneAt);
+  }, 20_000);
+
+  it('keeps a calendar from another instance while Postgres says it is held, even when JetStream grants its lease twice', async () => {
+    const config = { BOOKING_LOCK_LEASE_MS: 15_000, BOOKING_LOCK_WAIT_MS: 10_000, JETSTREAM_REPLICAS: 1 } as BookingConfig;
+    const [first, second] = [new CalendarLock(bus, db, config), new CalendarLock(bus, db, config)];
+    await first.onModuleInit();
+    await second.onModuleInit();
+    const key = `tenant/${randomUUID()}`;
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    let firstDoneAt = 0;
+    const kv = await bus.connection.jetstream().views.kv(LEASE_BUCKET);
+    const slow = first.run(key, async (fence) => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      firstDoneAt = Date.now();
+      return fence.token;
+    });
+    await holding;
+    // What a replicated bucket on nats-server 2.9 may do: the key looks free to the next create.
+    for await (const entry of await kv.keys()) await kv.purge(entry);
+    const next = second.run(key, async (fence) => ({ at: Date.now(), token: fence.token }));
+    const token = await slow;
+    expect(await next).toEqual({ at: expect.any(Number), token: token + 1 });
+    expect((await next).at).toBeGreaterThanOrEqual(firstDoneAt);
+  }, 20_000);
 
   it('answers a crowd behind one holder together once it is done, without a lease each', async () => {
     const key = `tenant/${randomUUID()}`;

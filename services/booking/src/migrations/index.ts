@@ -5,6 +5,8 @@ import { OutboxClaims1764700000000 } from './1764700000000-OutboxClaims';
 import { OutboxTraceContext1764900000000 } from './1764900000000-OutboxTraceContext';
 import { Holds1797200000000 } from './1797200000000-Holds';
 import { IdempotencyCreatedIndex1797500000000 } from './1797500000000-IdempotencyCreatedIndex';
+import { EventSweep1797600000000 } from './1797600000000-EventSweep';
+import { LockHolds1797700000000 } from './1797700000000-LockHolds';
 
 export const migrations = [
   Init1764200000000,
@@ -14,4 +16,6 @@ export const migrations = [
   OutboxTraceContext1764900000000,
   Holds1797200000000,
   IdempotencyCreatedIndex1797500000000,
+  EventSweep1797600000000,
+  LockHolds1797700000000,
 ];

@@ -25,6 +25,11 @@ describe('contractError', () => {
     expect(contractError(parserError(400, { expose: false }))?.[1].message).toBe('the request could not be read');
   });
 
+  it('answers the database being down as unavailable (503), safe to retry', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(contractError(refused)).toEqual([503, new RpcError('unavailable', 'the database is unavailable; retry')]);
+  });
+
   it('knows nothing of anything else', () => {
     expect(contractError(new Error('a bug'))).toBeUndefined();
     expect(contractError('thrown text')).toBeUndefined();

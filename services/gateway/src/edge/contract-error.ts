@@ -1,4 +1,5 @@
 import { RpcError, type ErrorCode } from '@calldesk/contracts';
+import { databaseUnavailable } from '@calldesk/persistence';
 import { HttpException } from '@nestjs/common';
 import { HTTP_STATUS } from '../http-status';
 
@@ -25,10 +26,12 @@ interface ParserError {
 
 /**
  * An error as the contract answers it, {"error": {code, message, details}}, and its status: ours
- * (RpcError), Nest's and the body parser's. Undefined for anything unforeseen.
+ * (RpcError), Nest's, the body parser's and the database's being down. Undefined for anything
+ * unforeseen.
  */
 export function contractError(error: unknown): [number, RpcError] | undefined {
   if (error instanceof RpcError) return [HTTP_STATUS[error.code], error];
+  if (databaseUnavailable(error)) return [HTTP_STATUS.unavailable, new RpcError('unavailable', 'the database is unavailable; retry')];
   if (error instanceof HttpException) return fromStatus(error.getStatus(), error.message);
   if (!isParserError(error)) return undefined;
   if (error.type === 'entity.too.large') {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { trackChild, waitFor } from '@calldesk/testing';
-import { freeLoopbackPorts } from './ports';
-
-const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+import { NATS_PING } from '@calldesk/messaging';
+import { trackChild, waitFor } from './processes';
+import { freeLoopbackPorts } from './loopback-ports';
+import { NATS_SERVER } from './nats';
 
 interface Node {
   name: string;
@@ -28,7 +28,8 @@ export class NatsCluster {
     private readonly log: (node: string, line: string) => void,
   ) {}
 
-  static async start(folder: string, log: (node: string, line: string) => void): Promise<NatsCluster> {
+  /** `authorization`: a nats-server authorization block every node is given (users and their permissions). */
+  static async start(folder: string, log: (node: string, line: string) => void, authorization = ''): Promise<NatsCluster> {
     const ports = await freeLoopbackPorts(9);
     const routes = [0, 1, 2].map((i) => `nats-route://127.0.0.1:${ports[3 + i]}`);
     const nodes = [0, 1, 2].map((i): Node => {
@@ -42,8 +43,12 @@ export class NatsCluster {
           `server_name: ${name}`,
           `listen: "127.0.0.1:${ports[i]}"`,
           `http: "127.0.0.1:${ports[6 + i]}"`,
+          // As deploy/nats/values.yaml: a client that stops answering is dropped within about 15 s.
+          `ping_interval: "${NATS_PING.intervalMs / 1_000}s"`,
+          `ping_max: ${NATS_PING.maxOut}`,
           `jetstream { store_dir: "${store}", max_memory_store: 1GB, max_file_store: 8GB }`,
           `cluster { name: calldesk-chaos, listen: "127.0.0.1:${ports[3 + i]}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`,
+          authorization,
         ].join('\n'),
       );
       return { name, url: `nats://127.0.0.1:${ports[i]}`, monitorUrl: `http://127.0.0.1:${ports[6 + i]}`, configFile };
@@ -60,6 +65,13 @@ export class NatsCluster {
 
   name(index: number): string {
     return this.nodes[index].name;
+  }
+
+  /** The node of a server name, as JetStream names a leader. */
+  indexOf(name: string): number {
+    const index = this.nodes.findIndex((node) => node.name === name);
+    if (index < 0) throw new Error(`no node ${name}`);
+    return index;
   }
 
   pid(index: number): number | undefined {
