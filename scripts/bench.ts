@@ -1,8 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { BookingOutcome_Outcome, healthRpc, Rpcs, Service_Strategy, STREAM, type ServiceName } from '@calldesk/contracts';
+import {
+  BookingOutcome_Outcome,
+  healthRpc,
+  Rpcs,
+  Service_Strategy,
+  STREAM,
+  type ServiceName,
+} from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { benchSlotCore } from '@calldesk/scheduling';
-import { createTestDatabase, startService, testNatsUrl, TestConnector, waitFor, type ServiceProcess } from '@calldesk/testing';
+import {
+  createTestDatabase,
+  startService,
+  testNatsUrl,
+  TestConnector,
+  waitFor,
+  type ServiceProcess,
+} from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { connect, type NatsConnection } from 'nats';
 import { REALISTIC_LATENCY, RealisticProvider } from './chaos/realistic-provider';
@@ -37,7 +51,8 @@ async function main(): Promise<void> {
   const client = await Bus.connect({ url: natsUrl, service: 'bench', requestTimeoutMs: 30_000, logger: quiet });
   const raw = await connect({ servers: natsUrl });
   try {
-    for (const name of ['routing', 'availability', 'booking'] as ServiceName[]) services.push(await startService(name, env));
+    for (const name of ['routing', 'availability', 'booking'] as ServiceName[])
+      services.push(await startService(name, env));
     for (const name of ['routing', 'availability', 'booking'] as ServiceName[]) {
       await waitFor(async () => (await client.request(healthRpc(name), {})).ok, { timeoutMs: 30_000 });
     }
@@ -72,20 +87,44 @@ async function slotsFind(client: Bus, connector: TestConnector): Promise<void> {
   const tenantId = await tenant(client);
   const members = await seededMembers(client, connector, tenantId, 61, 1_000);
   const service = async (memberIds: string[]) =>
-    (await client.request(Rpcs.servicesCreate, { tenantId, name: `s${memberIds.length}`, durationMinutes: 30, memberIds, strategy: Service_Strategy.round_robin })).service!.id;
+    (
+      await client.request(Rpcs.servicesCreate, {
+        tenantId,
+        name: `s${memberIds.length}`,
+        durationMinutes: 30,
+        memberIds,
+        strategy: Service_Strategy.round_robin,
+      })
+    ).service!.id;
   const cases = [
     { name: '1 member', serviceId: await service(members.slice(0, 1)), runs: 2_000, target: 'p50 ≤ 2 ms' },
-    { name: '10 members round robin', serviceId: await service(members.slice(1, 11)), runs: 500, target: 'p99 ≤ 10 ms' },
-    { name: '50 members round robin', serviceId: await service(members.slice(11, 61)), runs: 200, target: 'p99 ≤ 50 ms' },
+    {
+      name: '10 members round robin',
+      serviceId: await service(members.slice(1, 11)),
+      runs: 500,
+      target: 'p99 ≤ 10 ms',
+    },
+    {
+      name: '50 members round robin',
+      serviceId: await service(members.slice(11, 61)),
+      runs: 200,
+      target: 'p99 ≤ 50 ms',
+    },
   ];
   const from = DAY.toISO()!;
   const to = DAY.plus({ days: 30 }).toISO()!;
   for (const c of cases) {
     const find = () => client.request(Rpcs.slotsFind, { tenantId, serviceId: c.serviceId, from, to, limit: 10 });
     // Warm: every member's busy time is in availability's cache after the first answers.
-    await waitFor(async () => (await find()).skipped.length === 0 && (await find()).slots.length > 0, { timeoutMs: 30_000 });
+    await waitFor(async () => (await find()).skipped.length === 0 && (await find()).slots.length > 0, {
+      timeoutMs: 30_000,
+    });
     const times = await sequential(c.runs, find);
-    rows.push({ measure: `slots.find, 30 days, 1000 busy/member, warm: ${c.name}`, figure: latency(times), target: c.target });
+    rows.push({
+      measure: `slots.find, 30 days, 1000 busy/member, warm: ${c.name}`,
+      figure: latency(times),
+      target: c.target,
+    });
   }
 }
 
@@ -102,7 +141,14 @@ async function bookings(client: Bus, connector: TestConnector, raw: NatsConnecti
   const serviceId = service!.id;
   const slot = (i: number) => DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
   const create = (memberId: string, start: string) =>
-    client.request(Rpcs.bookingsCreate, { idempotencyKey: randomUUID(), tenantId, serviceId, memberId, start, customer: { name: 'Bench', phone: '+14155550123' } });
+    client.request(Rpcs.bookingsCreate, {
+      idempotencyKey: randomUUID(),
+      tenantId,
+      serviceId,
+      memberId,
+      start,
+      customer: { name: 'Bench', phone: '+14155550123' },
+    });
 
   // The booking path's first runs compile it; a benchmark measures it warm.
   await sequential(50, (i) => create(members[49], slot(i)));
@@ -126,7 +172,11 @@ async function bookings(client: Bus, connector: TestConnector, raw: NatsConnecti
   );
   const seconds = (performance.now() - began) / 1_000;
   rows.push({ measure: `bookings.create, 50 calendars at once (${confirmed} confirmed)`, figure: latency(times) });
-  rows.push({ measure: 'confirmed bookings per second, 50 calendars', figure: `${Math.round(confirmed / seconds)} /s`, target: '≥ 150 /s' });
+  rows.push({
+    measure: 'confirmed bookings per second, 50 calendars',
+    figure: `${Math.round(confirmed / seconds)} /s`,
+    target: '≥ 150 /s',
+  });
 
   // The thousand bookings above are still reaching the stream and its consumers: let them land.
   await settled(raw);
@@ -141,7 +191,11 @@ async function bookings(client: Bus, connector: TestConnector, raw: NatsConnecti
     }),
   );
   const winners = outcomes.filter((o) => o === BookingOutcome_Outcome.confirmed).length;
-  rows.push({ measure: `100 concurrent creates on one slot (${winners} won)`, figure: latency(contention), target: 'p99 ≤ 250 ms, exactly 1 wins' });
+  rows.push({
+    measure: `100 concurrent creates on one slot (${winners} won)`,
+    figure: latency(contention),
+    target: 'p99 ≤ 250 ms, exactly 1 wins',
+  });
 }
 
 /**
@@ -161,13 +215,24 @@ async function realisticBookings(client: Bus, connector: TestConnector, raw: Nat
   const serviceId = service!.id;
   const slot = (i: number) => DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
   const create = (memberId: string, start: string) =>
-    client.request(Rpcs.bookingsCreate, { idempotencyKey: randomUUID(), tenantId, serviceId, memberId, start, customer: { name: 'Bench', phone: '+14155550123' } });
+    client.request(Rpcs.bookingsCreate, {
+      idempotencyKey: randomUUID(),
+      tenantId,
+      serviceId,
+      memberId,
+      start,
+      customer: { name: 'Bench', phone: '+14155550123' },
+    });
   const roundTrip = REALISTIC_LATENCY.meanMs;
 
   await sequential(10, (i) => create(members[100], slot(i)));
   await settled(raw);
   const single = await sequential(100, (i) => create(members[100], slot(10 + i)));
-  rows.push({ measure: `bookings.create, one at a time, provider ${roundTrip} ± ${REALISTIC_LATENCY.spreadMs} ms`, figure: latency(single), target: `p50 ≤ ${2 * roundTrip + 10} ms` });
+  rows.push({
+    measure: `bookings.create, one at a time, provider ${roundTrip} ± ${REALISTIC_LATENCY.spreadMs} ms`,
+    figure: latency(single),
+    target: `p50 ≤ ${2 * roundTrip + 10} ms`,
+  });
 
   // Five callers per calendar, each booking two slots of its own one after the other.
   await settled(raw);
@@ -193,8 +258,14 @@ async function realisticBookings(client: Bus, connector: TestConnector, raw: Nat
   );
   const seconds = (performance.now() - began) / 1_000;
   const failed = [...errors].map(([code, n]) => `, ${n} ${code}`).join('');
-  rows.push({ measure: `bookings.create, 500 callers over 100 calendars (${confirmed} of 1000 confirmed${failed})`, figure: latency(times) });
-  rows.push({ measure: 'confirmed bookings per second, 500 callers over 100 calendars', figure: `${Math.round(confirmed / seconds)} /s` });
+  rows.push({
+    measure: `bookings.create, 500 callers over 100 calendars (${confirmed} of 1000 confirmed${failed})`,
+    figure: latency(times),
+  });
+  rows.push({
+    measure: 'confirmed bookings per second, 500 callers over 100 calendars',
+    figure: `${Math.round(confirmed / seconds)} /s`,
+  });
 }
 
 /** Waits until no calendar event has been published for half a second. */
@@ -210,7 +281,13 @@ async function tenant(client: Bus): Promise<string> {
 }
 
 /** Members open 8 to 6 every day, connected, each calendar seeded with `busy` events over 30 days. */
-async function seededMembers(client: Bus, connector: TestConnector, tenantId: string, count: number, busy: number): Promise<string[]> {
+async function seededMembers(
+  client: Bus,
+  connector: TestConnector,
+  tenantId: string,
+  count: number,
+  busy: number,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const { member } = await client.request(Rpcs.membersCreate, { tenantId, name: `m${i}`, timeZone: ZONE });
@@ -252,7 +329,8 @@ function print(): void {
   const width = Math.max(...rows.map((r) => r.measure.length));
   const figureWidth = Math.max(...rows.map((r) => r.figure.length));
   console.log(`\n${'measure'.padEnd(width)}  ${'figure'.padEnd(figureWidth)}  target`);
-  for (const row of rows) console.log(`${row.measure.padEnd(width)}  ${row.figure.padEnd(figureWidth)}  ${row.target ?? ''}`);
+  for (const row of rows)
+    console.log(`${row.measure.padEnd(width)}  ${row.figure.padEnd(figureWidth)}  ${row.target ?? ''}`);
 }
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -29,8 +29,12 @@ async function main(): Promise<void> {
     jsxImportSource: 'preact',
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'style.css', 'docs.html', 'reference.js']) await copyFile(path.join(SOURCE, file), path.join(OUT, file));
-  await writeFile(path.join(ROOT, 'dist', 'openapi.json'), `${JSON.stringify(openApiDocument(controllersOf(GatewayModule)), null, 2)}\n`);
+  for (const file of ['index.html', 'style.css', 'docs.html', 'reference.js'])
+    await copyFile(path.join(SOURCE, file), path.join(OUT, file));
+  await writeFile(
+    path.join(ROOT, 'dist', 'openapi.json'),
+    `${JSON.stringify(openApiDocument(controllersOf(GatewayModule)), null, 2)}\n`,
+  );
 }
 
 void main().catch((error) => {

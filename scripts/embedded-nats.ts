@@ -38,7 +38,11 @@ export async function ensureNats(url: string, storeDir: string): Promise<Nats> {
   mkdirSync(storeDir, { recursive: true });
   const passwords = rolePasswords(storeDir);
   const configFile = path.join(storeDir, 'nats.conf');
-  writeFileSync(configFile, natsServerAuthorization((role) => ({ value: passwords[role] })), { mode: 0o600 });
+  writeFileSync(
+    configFile,
+    natsServerAuthorization((role) => ({ value: passwords[role] })),
+    { mode: 0o600 },
+  );
   // Its own process group, so that a terminal's Ctrl-C reaches it only through stop(),
   // after the services have drained.
   const child = spawn(binary, ['-c', configFile, '-js', '-a', hostname, '-p', port || '4222', '-sd', storeDir], {
@@ -77,7 +81,9 @@ export async function ensureNats(url: string, storeDir: string): Promise<Nats> {
 function rolePasswords(storeDir: string): Record<NatsRole, string> {
   const file = path.join(storeDir, 'passwords.json');
   const saved: Partial<Record<NatsRole, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const passwords = Object.fromEntries(NATS_ROLES.map((role) => [role, saved[role] ?? randomBytes(24).toString('base64url')])) as Record<NatsRole, string>;
+  const passwords = Object.fromEntries(
+    NATS_ROLES.map((role) => [role, saved[role] ?? randomBytes(24).toString('base64url')]),
+  ) as Record<NatsRole, string>;
   writeFileSync(file, JSON.stringify(passwords, null, 2), { mode: 0o600 });
   return passwords;
 }

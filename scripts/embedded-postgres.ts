@@ -1,6 +1,16 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -47,7 +57,11 @@ interface Place {
  * `dataDir`, or, when run as root, wherever the `postgres` user can reach; initialised on first
  * use, with a `calldesk` database.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, options: EmbeddedPostgresOptions = {}): Promise<Postgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  options: EmbeddedPostgresOptions = {},
+): Promise<Postgres> {
   const log = options.log ?? logLine;
   const runAs = process.getuid?.() === 0 ? postgresUser() : undefined;
   const packaged = { binaries: packagedBinaries(), dataDir };
@@ -76,7 +90,9 @@ function postgresUser(): OsUser {
     const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8', stdio: 'pipe' }));
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new Error(`running as root, Postgres needs an OS user '${USER}' to run as: create it (useradd ${USER}) or set DATABASE_URL`);
+    throw new Error(
+      `running as root, Postgres needs an OS user '${USER}' to run as: create it (useradd ${USER}) or set DATABASE_URL`,
+    );
   }
 }
 
@@ -87,13 +103,19 @@ function reachablePlace(wanted: Place, user: OsUser): Place {
   const dataReached = enters(path.dirname(wanted.dataDir), user);
   if (binariesReached && dataReached) return wanted;
 
-  const home = path.join(REACHABLE_HOME, createHash('sha256').update(path.resolve(wanted.dataDir)).digest('hex').slice(0, 12));
+  const home = path.join(
+    REACHABLE_HOME,
+    createHash('sha256').update(path.resolve(wanted.dataDir)).digest('hex').slice(0, 12),
+  );
   makeEnterable(home);
   const place = {
     binaries: binariesReached ? wanted.binaries : copiedBinaries(wanted.binaries, home),
     dataDir: dataReached ? wanted.dataDir : path.join(home, 'postgres'),
   };
-  const unreached = [...(dataReached ? [] : [`its data folder ${wanted.dataDir}`]), ...(binariesReached ? [] : [`its binaries ${binariesFolder(wanted.binaries)}`])];
+  const unreached = [
+    ...(dataReached ? [] : [`its data folder ${wanted.dataDir}`]),
+    ...(binariesReached ? [] : [`its binaries ${binariesFolder(wanted.binaries)}`]),
+  ];
   const says = `started as root, Postgres runs as the OS user ${USER}, who cannot reach ${unreached.join(' and ')}`;
   if (!enters(home, user) || !runs(place.binaries.postgres, user)) {
     throw new Error(`${says}, nor ${home}: set DATABASE_URL, or start from a folder ${USER} can enter`);
@@ -112,7 +134,8 @@ function makeEnterable(home: string): void {
 /** A copy of the packaged binaries (with their libraries and share files) in `home`, made once per package version. */
 function copiedBinaries(binaries: Binaries, home: string): Binaries {
   const source = binariesFolder(binaries);
-  const version = (JSON.parse(readFileSync(path.join(source, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(source, '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
   const copy = path.join(home, `binaries-${version}`);
   if (!existsSync(copy)) {
     // Copied beside, then renamed: a copy cut short is never taken for a whole one.
@@ -138,7 +161,11 @@ function enters(folder: string, user: OsUser): boolean {
   return spawnSync('test', ['-x', folder], { ...user, cwd: '/', stdio: 'ignore' }).status === 0;
 }
 
-async function initialise({ binaries, dataDir }: Place, user: OsUser | undefined, log: (line: string) => void): Promise<void> {
+async function initialise(
+  { binaries, dataDir }: Place,
+  user: OsUser | undefined,
+  log: (line: string) => void,
+): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   // initdb reads the password from a file, which the user it runs as must be able to read.
   const passwordFile = path.join(path.dirname(dataDir), `.postgres-password-${process.pid}`);
@@ -148,7 +175,13 @@ async function initialise({ binaries, dataDir }: Place, user: OsUser | undefined
     chownSync(passwordFile, user.uid, user.gid);
   }
   try {
-    const args = [`--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`, '--lc-messages=C'];
+    const args = [
+      `--pgdata=${dataDir}`,
+      '--auth=password',
+      `--username=${USER}`,
+      `--pwfile=${passwordFile}`,
+      '--lc-messages=C',
+    ];
     const initdb = run(binaries.initdb, args, dataDir, user, log);
     const code = await new Promise<number | null>((resolve, reject) => {
       initdb.on('error', reject);
@@ -186,7 +219,9 @@ async function startServer(
   try {
     await ready;
   } catch {
-    throw new Error(`embedded Postgres did not start on port ${port} (see the [postgres] lines above; PG_PORT picks another port)`);
+    throw new Error(
+      `embedded Postgres did not start on port ${port} (see the [postgres] lines above; PG_PORT picks another port)`,
+    );
   }
   return {
     pid: server.pid!,
@@ -198,9 +233,20 @@ async function startServer(
 }
 
 /** A Postgres binary, as `user` when given, each line of its output given to `log`. */
-function run(binary: string, args: string[], dataDir: string, user: OsUser | undefined, log: (line: string) => void): ChildProcess {
+function run(
+  binary: string,
+  args: string[],
+  dataDir: string,
+  user: OsUser | undefined,
+  log: (line: string) => void,
+): ChildProcess {
   // The working folder is one the user can enter: the checkout may not be.
-  const child = spawn(binary, args, { ...user, cwd: path.dirname(dataDir), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, {
+    ...user,
+    cwd: path.dirname(dataDir),
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines = (chunk: Buffer) => {
     for (const line of String(chunk).split('\n')) if (line.trim()) log(line.trimEnd());
   };

@@ -42,8 +42,11 @@ async function main(): Promise<void> {
       SHUTDOWN_GRACE_MS,
     );
     cleanups.push(services.exited);
-    console.log(`gateway on http://localhost:${port}, readiness at /readyz, every service at /v1/status (operator token)`);
-    for (const file of nats.outsideCredentials ?? []) console.log(`NATS credentials for ${path.basename(file, '.json')}: ${file}`);
+    console.log(
+      `gateway on http://localhost:${port}, readiness at /readyz, every service at /v1/status (operator token)`,
+    );
+    for (const file of nats.outsideCredentials ?? [])
+      console.log(`NATS credentials for ${path.basename(file, '.json')}: ${file}`);
     await shutdown((await services.done) ? 0 : 1);
   } catch (error) {
     if (!stopping) console.error((error as Error).message);

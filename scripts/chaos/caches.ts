@@ -23,7 +23,13 @@ export interface Disagreement {
  * opening hours that overlaps neither an event in the member's calendar at the provider nor a
  * live booking in booking's table. Empty when every answer agrees.
  */
-export async function disagreements(bus: Bus, ledger: Ledger, connector: ConnectorControl, world: World, members: Member[]): Promise<Disagreement[]> {
+export async function disagreements(
+  bus: Bus,
+  ledger: Ledger,
+  connector: ConnectorControl,
+  world: World,
+  members: Member[],
+): Promise<Disagreement[]> {
   const tenants = [...new Set(members.map((m) => m.tenantId))];
   const events = groupBy(await connector.events(tenants), (e) => e.calendarId);
   const holds = groupBy(
@@ -33,7 +39,16 @@ export async function disagreements(bus: Bus, ledger: Ledger, connector: Connect
   const found: Disagreement[] = [];
   for (let i = 0; i < members.length; i += 20) {
     const batch = await Promise.all(
-      members.slice(i, i + 20).map((member) => disagreement(bus, world, member, truth(world, events.get(member.calendarId) ?? [], holds.get(member.memberId) ?? []))),
+      members
+        .slice(i, i + 20)
+        .map((member) =>
+          disagreement(
+            bus,
+            world,
+            member,
+            truth(world, events.get(member.calendarId) ?? [], holds.get(member.memberId) ?? []),
+          ),
+        ),
     );
     found.push(...batch.filter((d): d is Disagreement => d !== undefined));
   }
@@ -48,7 +63,11 @@ export interface Agreement {
 }
 
 /** Asks until every member agrees, for at most `watchMs` from `since` (e.g. the fault's end). */
-export async function timeToAgree(check: () => Promise<Disagreement[]>, since: number, watchMs: number): Promise<Agreement> {
+export async function timeToAgree(
+  check: () => Promise<Disagreement[]>,
+  since: number,
+  watchMs: number,
+): Promise<Agreement> {
   let wrong: Disagreement[] = [];
   while (Date.now() - since <= watchMs) {
     const round = Date.now();
@@ -64,7 +83,12 @@ export async function timeToAgree(check: () => Promise<Disagreement[]>, since: n
   return { wrong };
 }
 
-async function disagreement(bus: Bus, world: World, member: Member, expected: Set<number>): Promise<Disagreement | undefined> {
+async function disagreement(
+  bus: Bus,
+  world: World,
+  member: Member,
+  expected: Set<number>,
+): Promise<Disagreement | undefined> {
   for (let ask = 0; ask < ASKS; ask++) {
     let offered: number[];
     try {
@@ -77,7 +101,8 @@ async function disagreement(bus: Bus, world: World, member: Member, expected: Se
         limit: 200,
         timeZone: 'UTC',
       });
-      if (answer.skipped.length) return { memberId: member.memberId, missing: expected.size, extra: 0, unverified: true };
+      if (answer.skipped.length)
+        return { memberId: member.memberId, missing: expected.size, extra: 0, unverified: true };
       offered = answer.slots.map((slot) => Date.parse(slot.start));
     } catch {
       return { memberId: member.memberId, missing: expected.size, extra: 0, unverified: true };

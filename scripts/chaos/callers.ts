@@ -180,7 +180,8 @@ export class Callers {
       }
       if ('error' in first) {
         const code = first.error instanceof NatsError ? first.error.code : undefined;
-        if (code === ErrorCode.NoResponders) return record('unavailable', undefined, 'no responders: nobody subscribed to the subject');
+        if (code === ErrorCode.NoResponders)
+          return record('unavailable', undefined, 'no responders: nobody subscribed to the subject');
         if (code === ErrorCode.Timeout) return record('no_answer');
         // The connection closed under the request: as lost, once it is back.
         await Promise.race([link.back, sleep(Math.max(0, deadline - Date.now()))]);

@@ -52,7 +52,8 @@ export class ConnectorControl {
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`connector control ${method} ${path}: ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`connector control ${method} ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   }
 }

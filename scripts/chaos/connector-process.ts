@@ -11,14 +11,25 @@ import { REALISTIC_LATENCY, RealisticProvider, type Weather } from './realistic-
  */
 async function main(): Promise<void> {
   // It connects as Google's connector, with that role's permissions, and answers its subjects.
-  const connector = await TestConnector.start('google', { user: process.env.NATS_USER, password: process.env.NATS_PASSWORD });
+  const connector = await TestConnector.start('google', {
+    user: process.env.NATS_USER,
+    password: process.env.NATS_PASSWORD,
+  });
   const provider = new RealisticProvider(REALISTIC_LATENCY, (message, fields) => log('warn', message, fields));
   connector.providerCalls = provider;
   const hold = new WriteHold();
   connector.afterCreate = (write) => hold.pass(write.bookingId);
 
   const routes: Record<string, (body: any) => Promise<unknown> | unknown> = {
-    'POST /members': async ({ tenantId, memberId, busy }: { tenantId: string; memberId: string; busy: { start: string; end: string }[] }) => {
+    'POST /members': async ({
+      tenantId,
+      memberId,
+      busy,
+    }: {
+      tenantId: string;
+      memberId: string;
+      busy: { start: string; end: string }[];
+    }) => {
       const { bookingCalendarId } = await connector.connect(tenantId, memberId);
       connector.seed(bookingCalendarId, busy);
       return { calendarId: bookingCalendarId };
@@ -37,7 +48,9 @@ async function main(): Promise<void> {
     },
     'POST /writes/release': () => ({ held: hold.open() }),
     'POST /events': ({ tenantIds }: { tenantIds: string[] }) => {
-      const calendars = new Set([...connector.calendars.values()].filter((c) => tenantIds.includes(c.tenantId)).map((c) => c.calendarId));
+      const calendars = new Set(
+        [...connector.calendars.values()].filter((c) => tenantIds.includes(c.tenantId)).map((c) => c.calendarId),
+      );
       const events = [...connector.events.values()]
         .filter((e) => calendars.has(e.calendarId))
         .map(({ eventId, calendarId, bookingId, start, end }) => ({ eventId, calendarId, bookingId, start, end }));
@@ -58,7 +71,9 @@ async function main(): Promise<void> {
 
 /** One JSON line on stdout, as the services log. */
 function log(level: string, message: string, fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: 'connector-chaos', message, ...fields })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level, service: 'connector-chaos', message, ...fields })}\n`,
+  );
 }
 
 /**
@@ -92,7 +107,11 @@ class WriteHold {
   }
 }
 
-async function answer(routes: Record<string, (body: any) => unknown>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function answer(
+  routes: Record<string, (body: any) => unknown>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const route = routes[`${request.method} ${request.url}`];
   if (!route) return void response.writeHead(404).end();
   let text = '';
@@ -101,7 +120,9 @@ async function answer(routes: Record<string, (body: any) => unknown>, request: I
     const result = await route(text ? JSON.parse(text) : {});
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   } catch (error) {
-    response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+    response
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: (error as Error).message }));
   }
 }
 

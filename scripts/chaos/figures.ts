@@ -44,8 +44,13 @@ export function figures(calls: Call[], load: Window, fault: Window): Figures {
     answers[call.answer] = (answers[call.answer] ?? 0) + 1;
     if (!OUTCOMES.has(call.answer)) examples[`${call.op} ${call.answer}`] ??= call.message ?? '(no reply)';
   }
-  const latency = (op: Operation, some: Call[]) => percentiles(some.filter((c) => c.op === op).map((c) => c.endedAt - c.startedAt));
-  const latencyOf = (op: Operation) => ({ baseline: latency(op, baseline), duringFault: latency(op, during), afterFault: latency(op, after) });
+  const latency = (op: Operation, some: Call[]) =>
+    percentiles(some.filter((c) => c.op === op).map((c) => c.endedAt - c.startedAt));
+  const latencyOf = (op: Operation) => ({
+    baseline: latency(op, baseline),
+    duringFault: latency(op, during),
+    afterFault: latency(op, after),
+  });
   return {
     calls: calls.length,
     answered: calls.filter((c) => c.answer !== 'no_answer').length,
@@ -65,7 +70,8 @@ export function errorRate(calls: Call[]): number {
 
 export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]) : undefined);
+  const at = (p: number) =>
+    sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]) : undefined;
   return { p50: at(0.5), p99: at(0.99), n: sorted.length };
 }
 
@@ -83,6 +89,10 @@ function steps(calls: Call[], load: Window, fault: Window): Figures['steps'] {
   return Array.from({ length: count }, (_, i) => {
     const from = load.from + i * 5_000;
     const some = calls.filter((c) => c.startedAt >= from && c.startedAt < from + 5_000);
-    return { calls: some.length, errors: some.filter((c) => !OUTCOMES.has(c.answer)).length, duringFault: from + 5_000 > fault.from && from <= fault.to };
+    return {
+      calls: some.length,
+      errors: some.filter((c) => !OUTCOMES.has(c.answer)).length,
+      duringFault: from + 5_000 > fault.from && from <= fault.to,
+    };
   });
 }

@@ -48,7 +48,12 @@ export class Fleet {
   /** Starts instance `<kind>-<index>`; resolves once it has said it started. */
   async start(kind: Kind, index: number, env: Record<string, string> = {}): Promise<string> {
     const name = `${kind}-${index}`;
-    const memberEnv = { ...this.env, ...this.identityEnv(ROLES[kind]), NATS_URL: this.natsUrls[this.connections++ % this.natsUrls.length], ...env };
+    const memberEnv = {
+      ...this.env,
+      ...this.identityEnv(ROLES[kind]),
+      NATS_URL: this.natsUrls[this.connections++ % this.natsUrls.length],
+      ...env,
+    };
     const current = await launch(name, kind, memberEnv);
     this.members.set(name, { kind, env: memberEnv, current, lives: [current] });
     return name;

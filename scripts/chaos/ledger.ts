@@ -20,12 +20,26 @@ export class Ledger {
 
   /** Every booking of these tenants with its status and held span. */
   async bookings(tenantIds: string[]): Promise<Hold[]> {
-    const rows = await this.query<{ id: string; member_id: string; calendar_id: string; status: string; start: Date; end: Date }>(
+    const rows = await this.query<{
+      id: string;
+      member_id: string;
+      calendar_id: string;
+      status: string;
+      start: Date;
+      end: Date;
+    }>(
       `SELECT id, member_id, calendar_id, status, lower(held) AS start, upper(held) AS "end"
          FROM booking.bookings WHERE tenant_id = ANY($1)`,
       [tenantIds],
     );
-    return rows.map((r) => ({ id: r.id, memberId: r.member_id, calendarId: r.calendar_id, status: r.status, start: r.start.getTime(), end: r.end.getTime() }));
+    return rows.map((r) => ({
+      id: r.id,
+      memberId: r.member_id,
+      calendarId: r.calendar_id,
+      status: r.status,
+      start: r.start.getTime(),
+      end: r.end.getTime(),
+    }));
   }
 
   /** Pairs of live bookings on one calendar whose held spans overlap: a double booking. */
@@ -49,7 +63,9 @@ export class Ledger {
          FROM booking.bookings WHERE tenant_id = ANY($1)`,
       [tenantIds],
     );
-    const [{ unpublished }] = await this.query<{ unpublished: number }>(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
+    const [{ unpublished }] = await this.query<{ unpublished: number }>(
+      `SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`,
+    );
     return { pending, unpublished, unswept };
   }
 

@@ -38,7 +38,11 @@ const LIGHT: typeof FULL = {
   },
   // A crash's pending booking is settled in seconds (the defaults: after 30 s, in 10 s rounds); attempts here last well under 15 s.
   // Undone bookings' events are swept once the provider's 30 s stalls are over (the default: after 60 s).
-  env: { BOOKING_RECONCILE_INTERVAL_MS: '1000', BOOKING_PENDING_GRACE_MS: '15000', BOOKING_EVENT_SWEEP_GRACE_MS: String(STALL_MS + 5_000) },
+  env: {
+    BOOKING_RECONCILE_INTERVAL_MS: '1000',
+    BOOKING_PENDING_GRACE_MS: '15000',
+    BOOKING_EVENT_SWEEP_GRACE_MS: String(STALL_MS + 5_000),
+  },
 };
 
 async function main(): Promise<void> {
@@ -49,19 +53,24 @@ async function main(): Promise<void> {
   };
   const only = option('--only')?.split(',');
   const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name));
-  if (unknown?.length) throw new Error(`no scenario ${unknown.join(', ')}; there are ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  if (unknown?.length)
+    throw new Error(`no scenario ${unknown.join(', ')}; there are ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const soakMinutes = args.includes('--soak') ? Number(option('--soak-minutes') ?? 10) : undefined;
   const { plan, env } = args.includes('--light') ? LIGHT : FULL;
   const startedAt = new Date();
   // Taken now: the checkout may change while the run goes on.
   const measured = revision();
-  const folder = path.resolve(option('--out') ?? path.join('chaos-report', startedAt.toISOString().replace(/[:.]/g, '-')));
+  const folder = path.resolve(
+    option('--out') ?? path.join('chaos-report', startedAt.toISOString().replace(/[:.]/g, '-')),
+  );
   const echo = (line: string) => console.log(`[chaos] ${line}`);
   echo(`report: ${folder}`);
 
   const work = mkdtempSync(path.join(tmpdir(), 'calldesk-chaos-'));
   const system = await startChaosSystem(work, env);
-  echo(`started: NATS ${system.cluster.urls.join(', ')}; Postgres ${new URL(system.postgres.url).port}; ${system.fleet.names().join(', ')}`);
+  echo(
+    `started: NATS ${system.cluster.urls.join(', ')}; Postgres ${new URL(system.postgres.url).port}; ${system.fleet.names().join(', ')}`,
+  );
   const scenarios: ScenarioResult[] = [];
   let soaked: SoakResult | undefined;
   try {
@@ -70,7 +79,9 @@ async function main(): Promise<void> {
     } else {
       for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.name))) {
         const result = await runScenario(system, scenario, plan, echo);
-        echo(`[${scenario.name}] ${result.pass ? 'PASS' : 'FAIL'}: ${result.verdicts.map((v) => `${v.name}: ${v.pass ? 'pass' : `FAIL (${v.detail})`}`).join('; ')}`);
+        echo(
+          `[${scenario.name}] ${result.pass ? 'PASS' : 'FAIL'}: ${result.verdicts.map((v) => `${v.name}: ${v.pass ? 'pass' : `FAIL (${v.detail})`}`).join('; ')}`,
+        );
         scenarios.push(result);
       }
     }

@@ -51,7 +51,13 @@ export interface ProviderTally {
 export class RealisticProvider implements ProviderCalls {
   weather: Weather = CALM;
   readonly tally: ProviderTally = { calls: 0, throttled: 0, failed: 0, stalled: 0, gaveUp: 0, pushRetries: 0 };
-  private readonly policy = new RetryPolicy({ maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2_000, budgetMs: 4_000, attemptTimeoutMs: 2_500 });
+  private readonly policy = new RetryPolicy({
+    maxAttempts: 4,
+    baseDelayMs: 200,
+    maxDelayMs: 2_000,
+    budgetMs: 4_000,
+    attemptTimeoutMs: 2_500,
+  });
   private readonly breakers = new CircuitBreakers({ failureThreshold: 5, openMs: 15_000 });
 
   constructor(
@@ -62,7 +68,12 @@ export class RealisticProvider implements ProviderCalls {
   async call<T>(memberId: string, operation: ProviderOperation, work: () => T): Promise<T> {
     try {
       // A member's connection is its account: the breaker is per member, as real ones are per connection.
-      return await this.policy.run(() => this.roundTrip(work), { classify: classifyProviderError, breaker: this.breakers.for(memberId), provider: PROVIDER, operation });
+      return await this.policy.run(() => this.roundTrip(work), {
+        classify: classifyProviderError,
+        breaker: this.breakers.for(memberId),
+        provider: PROVIDER,
+        operation,
+      });
     } catch (error) {
       if (error instanceof ProviderUnavailable) this.tally.gaveUp++;
       throw toRpcError(error, PROVIDER);

@@ -24,7 +24,8 @@ export function writeReport(folder: string, report: RunReport, logs: Record<stri
   mkdirSync(path.join(folder, 'logs'), { recursive: true });
   writeFileSync(path.join(folder, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(folder, 'report.md'), markdown(report));
-  for (const [name, lines] of Object.entries(logs)) writeFileSync(path.join(folder, 'logs', `${name}.log`), `${lines.join('\n')}\n`);
+  for (const [name, lines] of Object.entries(logs))
+    writeFileSync(path.join(folder, 'logs', `${name}.log`), `${lines.join('\n')}\n`);
 }
 
 export function machine(): RunReport['machine'] {
@@ -32,9 +33,13 @@ export function machine(): RunReport['machine'] {
 }
 
 export function revision(): RunReport['revision'] {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    return { commit: git('rev-parse', 'HEAD').trim(), uncommittedFiles: git('status', '--porcelain').split('\n').filter(Boolean).length };
+    return {
+      commit: git('rev-parse', 'HEAD').trim(),
+      uncommittedFiles: git('status', '--porcelain').split('\n').filter(Boolean).length,
+    };
   } catch {
     return { commit: 'unknown', uncommittedFiles: 0 };
   }
@@ -51,7 +56,11 @@ function markdown(report: RunReport): string {
     '|---|---|---|---|---|---|',
     ...report.scenarios.map((s) => {
       const f = s.figures;
-      const failed = s.verdicts.filter((v) => !v.pass).map((v) => v.name).join('; ') || '—';
+      const failed =
+        s.verdicts
+          .filter((v) => !v.pass)
+          .map((v) => v.name)
+          .join('; ') || '—';
       return `| [${s.name}](#${s.name}) | ${s.pass ? 'PASS' : '**FAIL**'} | ${f.calls} | ${rate(f.errorRate.baseline)} / ${rate(f.errorRate.duringFault)} / ${rate(f.errorRate.afterFault)} | ${f.recoverySeconds === undefined ? 'not while loaded' : `${f.recoverySeconds} s`} | ${failed} |`;
     }),
     ...(report.soak ? ['', `Soak: ${report.soak.pass ? 'PASS' : '**FAIL**'} (see [below](#soak)).`] : []),
@@ -84,7 +93,9 @@ function scenario(s: ScenarioResult): string[] {
     '| figure | value |',
     '|---|---|',
     `| calls (answered) | ${f.calls} (${f.answered}) |`,
-    `| answers | ${Object.entries(f.answers).map(([answer, n]) => `${answer} ${n}`).join(', ')} |`,
+    `| answers | ${Object.entries(f.answers)
+      .map(([answer, n]) => `${answer} ${n}`)
+      .join(', ')} |`,
     ...Object.entries(f.examples).map(([answer, message]) => `| e.g. ${answer} | ${message.replace(/\|/g, '\\|')} |`),
     `| error rate before / during / after the fault | ${rate(f.errorRate.baseline)} / ${rate(f.errorRate.duringFault)} / ${rate(f.errorRate.afterFault)} |`,
     `| time to recover (from the fault's end) | ${f.recoverySeconds === undefined ? 'not while the load ran' : `${f.recoverySeconds} s`} |`,
@@ -114,11 +125,16 @@ function soak(s: SoakResult): string[] {
     '',
     '| minute | slots.find p50 / p99 ms | bookings.create p50 / p99 ms | calls | error rate |',
     '|---|---|---|---|---|',
-    ...s.minutesSeen.map((m) => `| ${m.minute} | ${m.find.p50 ?? '—'} / ${m.find.p99 ?? '—'} | ${m.book.p50 ?? '—'} / ${m.book.p99 ?? '—'} | ${m.calls} | ${rate(m.errorRate)} |`),
+    ...s.minutesSeen.map(
+      (m) =>
+        `| ${m.minute} | ${m.find.p50 ?? '—'} / ${m.find.p99 ?? '—'} | ${m.book.p50 ?? '—'} / ${m.book.p99 ?? '—'} | ${m.calls} | ${rate(m.errorRate)} |`,
+    ),
     '',
     '| instance | RSS after warm-up (MiB) | RSS in the last minute (MiB) | growth |',
     '|---|---|---|---|',
-    ...s.rss.map((r) => `| ${r.name} | ${mib(r.warm)} | ${mib(r.last)} | ${((r.last / r.warm - 1) * 100).toFixed(1)}% |`),
+    ...s.rss.map(
+      (r) => `| ${r.name} | ${mib(r.warm)} | ${mib(r.last)} | ${((r.last / r.warm - 1) * 100).toFixed(1)}% |`,
+    ),
   ];
 }
 

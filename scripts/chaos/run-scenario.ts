@@ -51,28 +51,41 @@ export interface ScenarioResult {
  * and the verdicts on what callers got, what booking's table says, what the provider holds and
  * what slots.find offers.
  */
-export async function runScenario(system: ChaosSystem, scenario: Scenario, plan: Plan, echo: (line: string) => void): Promise<ScenarioResult> {
+export async function runScenario(
+  system: ChaosSystem,
+  scenario: Scenario,
+  plan: Plan,
+  echo: (line: string) => void,
+): Promise<ScenarioResult> {
   const origin = Date.now();
   const timeline = new Timeline(origin, (line) => echo(`[${scenario.name}] ${line}`));
   timeline.note(scenario.title);
   await heal(system, timeline);
   await scenario.prepare?.(system, timeline);
   const world = await seedWorld(system.admin, system.connector, plan.world);
-  timeline.note(`seeded ${members(world).length} calendars in ${world.tenants.length} tenants, and ${world.witnesses.length} witnesses`);
+  timeline.note(
+    `seeded ${members(world).length} calendars in ${world.tenants.length} tenants, and ${world.witnesses.length} witnesses`,
+  );
   // Asked now, the witnesses are in both availability instances' caches: a cache that misses their owners' edits shows.
   const unready = await disagreements(system.admin, system.ledger, system.connector, world, world.witnesses);
   timeline.note(`witnesses cached${unready.length ? ` (${unready.length} not right yet)` : ''}`);
   const providerBefore = await system.connector.tally();
 
   const load = system.callers.start(world, plan.load);
-  const loadFrom = timeline.note(`load: ${plan.load.callers ? `${plan.load.callers} callers` : `${plan.load.perSecond} sessions/s`} of slots.find then bookings.create`);
+  const loadFrom = timeline.note(
+    `load: ${plan.load.callers ? `${plan.load.callers} callers` : `${plan.load.perSecond} sessions/s`} of slots.find then bookings.create`,
+  );
   const owners = ownersEdit(system.connector, world);
   await sleep(plan.baselineMs);
   const fault = await scenario.inject(system, timeline, plan.pace);
   timeline.note(`owners stop editing (${await owners.stop()} events added since the load began)`);
   const witnessCheck = () => disagreements(system.admin, system.ledger, system.connector, world, world.witnesses);
   const witnesses = await timeToAgree(witnessCheck, fault.to, CACHE_WATCH_MS);
-  timeline.note(witnesses.ms === undefined ? 'witnesses still not right' : `witnesses right ${(witnesses.ms / 1_000).toFixed(1)} s after the fault's end`);
+  timeline.note(
+    witnesses.ms === undefined
+      ? 'witnesses still not right'
+      : `witnesses right ${(witnesses.ms / 1_000).toFixed(1)} s after the fault's end`,
+  );
   // The witnesses are cached again by now: an edit after the fault shows whether changes still reach every cache.
   for (const witness of world.witnesses) {
     const { start, end } = ownerEvent(world);
@@ -80,23 +93,44 @@ export async function runScenario(system: ChaosSystem, scenario: Scenario, plan:
   }
   const probedAt = timeline.note('each witness owner adds an event');
   const probe = await timeToAgree(witnessCheck, probedAt, CACHE_WATCH_MS);
-  timeline.note(probe.ms === undefined ? 'those edits still not shown' : `those edits shown ${(probe.ms / 1_000).toFixed(1)} s later`);
+  timeline.note(
+    probe.ms === undefined
+      ? 'those edits still not shown'
+      : `those edits shown ${(probe.ms / 1_000).toFixed(1)} s later`,
+  );
   await sleep(fault.to + plan.recoveryMs - Date.now());
   const loadTo = timeline.note('load stops');
   await load.stop();
   timeline.note(`load stopped: ${load.calls.length} calls answered or timed out`);
   const failures = load.calls.filter((c) => !OUTCOMES.has(c.answer)).sort((a, b) => a.startedAt - b.startedAt);
-  for (const [which, call] of failures.length ? ([['first', failures[0]], ['last', failures[failures.length - 1]]] as const) : []) {
-    timeline.noteAt(call.startedAt, `${which} call without an outcome began (${call.op}: ${call.answer}; ${failures.length} in all)`);
+  for (const [which, call] of failures.length
+    ? ([
+        ['first', failures[0]],
+        ['last', failures[failures.length - 1]],
+      ] as const)
+    : []) {
+    timeline.noteAt(
+      call.startedAt,
+      `${which} call without an outcome began (${call.op}: ${call.answer}; ${failures.length} in all)`,
+    );
   }
 
   // Calls the storm stalled are still carried out up to 30 s on: wait for them before comparing.
-  if ((await system.connector.tally()).stalled > providerBefore.stalled) await sleep(fault.to + STALL_MS + 1_000 - Date.now());
+  if ((await system.connector.tally()).stalled > providerBefore.stalled)
+    await sleep(fault.to + STALL_MS + 1_000 - Date.now());
   await settle(system, world, timeline);
   const tenants = tenantIds(world);
-  const [overlaps, bookings, events] = await Promise.all([system.ledger.overlaps(tenants), system.ledger.bookings(tenants), system.connector.events(tenants)]);
+  const [overlaps, bookings, events] = await Promise.all([
+    system.ledger.overlaps(tenants),
+    system.ledger.bookings(tenants),
+    system.connector.events(tenants),
+  ]);
   const providerAfter = await system.connector.tally();
-  const everyone = await timeToAgree(() => disagreements(system.admin, system.ledger, system.connector, world, members(world)), Date.now(), CACHE_WATCH_MS);
+  const everyone = await timeToAgree(
+    () => disagreements(system.admin, system.ledger, system.connector, world, members(world)),
+    Date.now(),
+    CACHE_WATCH_MS,
+  );
   timeline.note('verdicts taken');
   await scenario.restore?.(system, timeline);
 
@@ -137,7 +171,9 @@ async function heal(system: ChaosSystem, timeline: Timeline): Promise<void> {
     () => false,
   );
   if (bucket) return;
-  timeline.note('the lease bucket is missing (lost in an earlier scenario): restarting the booking instances, which make it');
+  timeline.note(
+    'the lease bucket is missing (lost in an earlier scenario): restarting the booking instances, which make it',
+  );
   for (const name of system.fleet.names('booking')) await system.fleet.restart(name);
 }
 
@@ -168,7 +204,10 @@ function ownersEdit(connector: ConnectorControl, world: World): { stop(): Promis
       const targets = [pick(world.witnesses), ...(tick % 2 ? [pick(everyone)] : [])];
       for (const member of targets) {
         const { start, end } = ownerEvent(world);
-        await connector.ownerAdds(member.calendarId, start, end).then(() => added++, () => undefined);
+        await connector.ownerAdds(member.calendarId, start, end).then(
+          () => added++,
+          () => undefined,
+        );
       }
       await sleep(OWNER_EDIT_EVERY_MS);
     }

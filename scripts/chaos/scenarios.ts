@@ -39,8 +39,13 @@ export const SCENARIOS: Scenario[] = [
     title: 'kill -9 one NATS node under load (the CALENDAR_EVENTS leader), then restart it',
     async inject({ cluster, jetstream }, timeline, pace) {
       const leader = (await jetstream.streams.info(STREAM.name)).cluster?.leader;
-      const index = Math.max(0, [0, 1, 2].findIndex((i) => cluster.name(i) === leader));
-      const from = timeline.note(`kill -9 ${cluster.name(index)} (pid ${cluster.pid(index)}), leader of ${STREAM.name}`);
+      const index = Math.max(
+        0,
+        [0, 1, 2].findIndex((i) => cluster.name(i) === leader),
+      );
+      const from = timeline.note(
+        `kill -9 ${cluster.name(index)} (pid ${cluster.pid(index)}), leader of ${STREAM.name}`,
+      );
       await cluster.kill(index);
       await sleep(pace.downMs);
       timeline.note(`start ${cluster.name(index)} again`);
@@ -96,12 +101,15 @@ export const SCENARIOS: Scenario[] = [
     title: `an availability instance cut off past its consumers' inactivity threshold (SIGSTOP ${FREEZE_MS / 1_000} s), then back`,
     async prepare({ fleet }, timeline) {
       await fleet.restart('availability-2', { INSTANCE_CONSUMER_TTL_MS: String(INSTANCE_CONSUMER_TTL_MS) });
-      timeline.note(`availability-2 restarted with INSTANCE_CONSUMER_TTL_MS=${INSTANCE_CONSUMER_TTL_MS} (the default is 10 minutes)`);
+      timeline.note(
+        `availability-2 restarted with INSTANCE_CONSUMER_TTL_MS=${INSTANCE_CONSUMER_TTL_MS} (the default is 10 minutes)`,
+      );
     },
     async inject({ fleet, jetstream }, timeline) {
       const consumers = async () => {
         const names: string[] = [];
-        for await (const consumer of jetstream.consumers.list(STREAM.name)) if (/^availability-[0-9a-f]{8}-/.test(consumer.name)) names.push(consumer.name);
+        for await (const consumer of jetstream.consumers.list(STREAM.name))
+          if (/^availability-[0-9a-f]{8}-/.test(consumer.name)) names.push(consumer.name);
         return names;
       };
       const before = await consumers();
@@ -113,7 +121,9 @@ export const SCENARIOS: Scenario[] = [
       fleet.freeze('availability-2');
       await sleep(FREEZE_MS);
       const after = await consumers();
-      timeline.note(`the server deleted ${before.filter((name) => !after.includes(name)).length} of the ${before.length} instance consumers meanwhile`);
+      timeline.note(
+        `the server deleted ${before.filter((name) => !after.includes(name)).length} of the ${before.length} instance consumers meanwhile`,
+      );
       fleet.thaw('availability-2');
       const to = timeline.note('SIGCONT availability-2');
       // Noted when it happens, while the scenario goes on.
@@ -146,7 +156,9 @@ export const SCENARIOS: Scenario[] = [
     name: 'nats-all-nodes',
     title: 'kill -9 all three NATS nodes at once, then restart them',
     async inject({ cluster }, timeline, pace) {
-      const from = timeline.note(`kill -9 all three NATS nodes (pids ${[0, 1, 2].map((i) => cluster.pid(i)).join(', ')})`);
+      const from = timeline.note(
+        `kill -9 all three NATS nodes (pids ${[0, 1, 2].map((i) => cluster.pid(i)).join(', ')})`,
+      );
       await Promise.all([0, 1, 2].map((i) => cluster.kill(i)));
       await sleep(pace.downMs);
       timeline.note('start all three again');

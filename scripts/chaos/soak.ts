@@ -51,29 +51,49 @@ export async function soak(system: ChaosSystem, minutes: number, timeline: Timel
   timeline.note(`soak done: ${load.calls.length} calls`);
 
   const minutesSeen = Array.from({ length: minutes }, (_, i) => {
-    const calls = load.calls.filter((c) => c.startedAt >= began + i * MINUTE_MS && c.startedAt < began + (i + 1) * MINUTE_MS);
-    const latency = (op: Call['op']) => percentiles(calls.filter((c) => c.op === op).map((c) => c.endedAt - c.startedAt));
-    return { minute: i + 1, find: latency('find'), book: latency('book'), calls: calls.length, errorRate: errorRate(calls) };
+    const calls = load.calls.filter(
+      (c) => c.startedAt >= began + i * MINUTE_MS && c.startedAt < began + (i + 1) * MINUTE_MS,
+    );
+    const latency = (op: Call['op']) =>
+      percentiles(calls.filter((c) => c.op === op).map((c) => c.endedAt - c.startedAt));
+    return {
+      minute: i + 1,
+      find: latency('find'),
+      book: latency('book'),
+      calls: calls.length,
+      errorRate: errorRate(calls),
+    };
   });
   const rss = Object.keys(samples[0].rss).map((name) => {
-    const during = (from: number, to: number) => median(samples.filter((s) => s.at >= began + from && s.at < began + to).map((s) => s.rss[name]));
-    return { name, warm: during(MINUTE_MS, 2 * MINUTE_MS), last: during((minutes - 1) * MINUTE_MS, minutes * MINUTE_MS) };
+    const during = (from: number, to: number) =>
+      median(samples.filter((s) => s.at >= began + from && s.at < began + to).map((s) => s.rss[name]));
+    return {
+      name,
+      warm: during(MINUTE_MS, 2 * MINUTE_MS),
+      last: during((minutes - 1) * MINUTE_MS, minutes * MINUTE_MS),
+    };
   });
   const verdicts = [rssHeld(rss), p99sHeld(minutesSeen), everyCallerAnswered(load.calls)];
   return { capacityPerSecond, perSecond, minutes, pass: verdicts.every((v) => v.pass), verdicts, minutesSeen, rss };
 }
 
 async function capacity(system: ChaosSystem, world: World, timeline: Timeline): Promise<number> {
-  timeline.note(`capacity: ${CAPACITY_CALLERS} callers without pauses, ${CAPACITY_WARM_MS / 1_000} s to warm, ${CAPACITY_MEASURE_MS / 1_000} s measured`);
+  timeline.note(
+    `capacity: ${CAPACITY_CALLERS} callers without pauses, ${CAPACITY_WARM_MS / 1_000} s to warm, ${CAPACITY_MEASURE_MS / 1_000} s measured`,
+  );
   const load = system.callers.start(world, { callers: CAPACITY_CALLERS });
   await sleep(CAPACITY_WARM_MS);
   const from = Date.now();
   await sleep(CAPACITY_MEASURE_MS);
   const to = Date.now();
   await load.stop();
-  const sessions = load.calls.filter((c) => c.op === 'find' && c.endedAt >= from && c.endedAt < to && c.answer === 'slots').length;
+  const sessions = load.calls.filter(
+    (c) => c.op === 'find' && c.endedAt >= from && c.endedAt < to && c.answer === 'slots',
+  ).length;
   const perSecond = sessions / ((to - from) / 1_000);
-  timeline.note(`capacity: ${perSecond.toFixed(1)} sessions/s (${load.calls.filter((c) => c.op === 'book' && c.answer === 'confirmed').length} bookings confirmed meanwhile)`);
+  timeline.note(
+    `capacity: ${perSecond.toFixed(1)} sessions/s (${load.calls.filter((c) => c.op === 'book' && c.answer === 'confirmed').length} bookings confirmed meanwhile)`,
+  );
   return Math.round(perSecond * 10) / 10;
 }
 
@@ -91,7 +111,9 @@ function rssHeld(rss: SoakResult['rss']): Verdict {
 function p99sHeld(minutes: SoakResult['minutesSeen']): Verdict {
   const [first, ...rest] = minutes;
   const over = rest.flatMap((m) =>
-    (['find', 'book'] as const).filter((op) => (m[op].p99 ?? 0) > P99_LIMIT * (first[op].p99 ?? Infinity)).map((op) => `minute ${m.minute} ${op} p99 ${m[op].p99} ms`),
+    (['find', 'book'] as const)
+      .filter((op) => (m[op].p99 ?? 0) > P99_LIMIT * (first[op].p99 ?? Infinity))
+      .map((op) => `minute ${m.minute} ${op} p99 ${m[op].p99} ms`),
   );
   return {
     name: `p99s stay within ${P99_LIMIT}× of the first minute's`,

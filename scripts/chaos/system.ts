@@ -3,7 +3,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NATS_ROLES, type NatsRole } from '@calldesk/contracts';
 import { Bus, natsServerAuthorization } from '@calldesk/messaging';
-import { freeLoopbackPorts, NatsCluster, startFakeMessageProviders, type FakeMessageProviders } from '@calldesk/testing';
+import {
+  freeLoopbackPorts,
+  NatsCluster,
+  startFakeMessageProviders,
+  type FakeMessageProviders,
+} from '@calldesk/testing';
 import type { JetStreamManager } from 'nats';
 import { BOOKING_DEADLINE_MS, Callers } from './callers';
 import { ConnectorControl } from './connector-control';
@@ -56,7 +61,11 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
     const harness = { user: 'chaos-harness', password: randomBytes(18).toString('base64url') };
     const authorization = natsServerAuthorization((role) => ({ value: passwords.get(role)! }), harness);
     const identity = (role: NatsRole) => ({ user: role, password: passwords.get(role)! });
-    const cluster = await NatsCluster.start(path.join(folder, 'nats'), (node, line) => logTo(node)(line), authorization);
+    const cluster = await NatsCluster.start(
+      path.join(folder, 'nats'),
+      (node, line) => logTo(node)(line),
+      authorization,
+    );
     stops.push(() => cluster.stop());
     mkdirSync(path.join(folder, 'pg'), { recursive: true });
     const postgres = await ChaosPostgres.start(path.join(folder, 'pg'), logTo('postgres'));
@@ -89,7 +98,13 @@ export async function startChaosSystem(folder: string, env: Record<string, strin
     ]);
     await Promise.all([fleet.start('availability', 2), fleet.start('booking', 2)]);
 
-    const admin = await Bus.connect({ url: cluster.urls[0], service: 'chaos', requestTimeoutMs: 10_000, logger: quiet, identity: harness });
+    const admin = await Bus.connect({
+      url: cluster.urls[0],
+      service: 'chaos',
+      requestTimeoutMs: 10_000,
+      logger: quiet,
+      identity: harness,
+    });
     stops.push(() => admin.drain());
     const callers = await Callers.connect(cluster.urls, identity('orchestrator'));
     stops.push(() => callers.close());

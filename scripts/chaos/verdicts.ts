@@ -17,7 +17,9 @@ export function noDoubleBooking(overlaps: { a: string; b: string }[]): Verdict {
   return {
     name: 'no overlapping held spans',
     pass: overlaps.length === 0,
-    detail: overlaps.length ? `${overlaps.length} overlapping pairs, e.g. ${overlaps[0].a} and ${overlaps[0].b}` : 'none in booking.bookings',
+    detail: overlaps.length
+      ? `${overlaps.length} overlapping pairs, e.g. ${overlaps[0].a} and ${overlaps[0].b}`
+      : 'none in booking.bookings',
   };
 }
 
@@ -43,7 +45,11 @@ export function providerAgrees(events: ProviderEvent[], bookings: Hold[]): Verdi
     `${missing.length} confirmed bookings without an event${missing.length ? ` (e.g. ${missing[0].id})` : ''}`,
     ...(doubled ? [`${doubled} pairs of our events overlap on one calendar`] : []),
   ];
-  return { name: 'provider and bookings agree', pass: orphans.length === 0 && missing.length === 0, detail: parts.join('; ') };
+  return {
+    name: 'provider and bookings agree',
+    pass: orphans.length === 0 && missing.length === 0,
+    detail: parts.join('; '),
+  };
 }
 
 /** Every call got, before its deadline, an outcome or the contract's answer for a fault. */
@@ -53,7 +59,9 @@ export function everyCallerAnswered(calls: Call[]): Verdict {
   return {
     name: 'every caller answered within its deadline',
     pass: failing.length === 0,
-    detail: failing.length ? `${failing.length} of ${calls.length} calls did not: ${describe(byKind)}` : `all ${calls.length} calls`,
+    detail: failing.length
+      ? `${failing.length} of ${calls.length} calls did not: ${describe(byKind)}`
+      : `all ${calls.length} calls`,
   };
 }
 
@@ -62,7 +70,10 @@ export function everyCallerAnswered(calls: Call[]): Verdict {
  * (their owners' edits during the fault show) and after one more edit each (changes still reach
  * every cache), and for every booked member once all has settled.
  */
-export function cachesRight(checks: { afterFault: Agreement; afterEdit: Agreement; afterSettling: Agreement }, limitMs: number): Verdict {
+export function cachesRight(
+  checks: { afterFault: Agreement; afterEdit: Agreement; afterSettling: Agreement },
+  limitMs: number,
+): Verdict {
   const seconds = (ms: number) => `${(ms / 1_000).toFixed(1)} s`;
   const wrong = (d: Disagreement[]) =>
     `${d.length} calendars wrong (${d.filter((x) => x.unverified).length} unverified, ${d.reduce((s, x) => s + x.extra, 0)} slots offered that are taken, ${d.reduce((s, x) => s + x.missing, 0)} free slots not offered)`;
@@ -76,14 +87,24 @@ export function cachesRight(checks: { afterFault: Agreement; afterEdit: Agreemen
     said('witnesses after an edit each', checks.afterEdit),
     said('every booked calendar after settling', checks.afterSettling),
   ];
-  return { name: `caches right again within ${seconds(limitMs)}`, pass: Object.values(checks).every((c) => c.ms !== undefined && c.ms <= limitMs), detail: parts.join('; ') };
+  return {
+    name: `caches right again within ${seconds(limitMs)}`,
+    pass: Object.values(checks).every((c) => c.ms !== undefined && c.ms <= limitMs),
+    detail: parts.join('; '),
+  };
 }
 
 function overlapping(events: ProviderEvent[]): number {
-  const sorted = [...events].sort((a, b) => a.calendarId.localeCompare(b.calendarId) || Date.parse(a.start) - Date.parse(b.start));
+  const sorted = [...events].sort(
+    (a, b) => a.calendarId.localeCompare(b.calendarId) || Date.parse(a.start) - Date.parse(b.start),
+  );
   let pairs = 0;
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].calendarId === sorted[i - 1].calendarId && Date.parse(sorted[i].start) < Date.parse(sorted[i - 1].end)) pairs++;
+    if (
+      sorted[i].calendarId === sorted[i - 1].calendarId &&
+      Date.parse(sorted[i].start) < Date.parse(sorted[i - 1].end)
+    )
+      pairs++;
   }
   return pairs;
 }

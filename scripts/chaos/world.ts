@@ -51,14 +51,21 @@ export interface WorldShape {
 export async function seedWorld(bus: Bus, connector: ConnectorControl, shape: WorldShape): Promise<World> {
   const from = DateTime.utc().plus({ days: 2 }).startOf('day');
   const world: Omit<World, 'tenants' | 'witnesses'> = { from, days: shape.days };
-  const tenants = await Promise.all(Array.from({ length: shape.tenants }, () => seedTenant(bus, connector, world, shape.membersPerTenant)));
+  const tenants = await Promise.all(
+    Array.from({ length: shape.tenants }, () => seedTenant(bus, connector, world, shape.membersPerTenant)),
+  );
   const witnesses = await seedTenant(bus, connector, world, shape.witnesses);
   const seeded = { ...world, tenants, witnesses: witnesses.members };
   await Promise.all(
     [...tenants, witnesses].map((tenant) =>
       waitFor(
         async () => {
-          const { skipped, slots } = await bus.request(Rpcs.slotsFind, { tenantId: tenant.tenantId, serviceId: tenant.serviceId, from: from.toISO()!, to: horizonEnd(seeded).toISO()! });
+          const { skipped, slots } = await bus.request(Rpcs.slotsFind, {
+            tenantId: tenant.tenantId,
+            serviceId: tenant.serviceId,
+            from: from.toISO()!,
+            to: horizonEnd(seeded).toISO()!,
+          });
           return skipped.length === 0 && slots.length > 0;
         },
         { timeoutMs: 60_000, intervalMs: 250 },
@@ -94,8 +101,16 @@ export function tenantIds(world: World): string[] {
   return [...world.tenants.map((t) => t.tenantId), world.witnesses[0].tenantId];
 }
 
-async function seedTenant(bus: Bus, connector: ConnectorControl, world: Pick<World, 'from' | 'days'>, size: number): Promise<Tenant> {
-  const { tenant } = await bus.request(Rpcs.tenantsCreate, { name: `chaos-${randomUUID().slice(0, 8)}`, timeZone: 'UTC' });
+async function seedTenant(
+  bus: Bus,
+  connector: ConnectorControl,
+  world: Pick<World, 'from' | 'days'>,
+  size: number,
+): Promise<Tenant> {
+  const { tenant } = await bus.request(Rpcs.tenantsCreate, {
+    name: `chaos-${randomUUID().slice(0, 8)}`,
+    timeZone: 'UTC',
+  });
   const tenantId = tenant!.id;
   const people = await Promise.all(
     Array.from({ length: size }, async (_, i) => {
@@ -104,7 +119,11 @@ async function seedTenant(bus: Bus, connector: ConnectorControl, world: Pick<Wor
       await bus.request(Rpcs.availabilitySet, {
         tenantId,
         memberId,
-        weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: clock(OPEN_HOURS.from), end: clock(OPEN_HOURS.to) })),
+        weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+          weekday,
+          start: clock(OPEN_HOURS.from),
+          end: clock(OPEN_HOURS.to),
+        })),
       });
       const calendarId = await connector.connect(tenantId, memberId, [ownerEvent(world), ownerEvent(world)]);
       return { memberId, calendarId };

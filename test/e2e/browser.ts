@@ -5,7 +5,16 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's chromium (`.ci/run` installs it); Playwright's own browser downloads are never used. */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -13,9 +22,16 @@ export interface TestBrowser {
 }
 
 /** A headless chromium with a fresh profile of its own, removed on close. */
-export async function launchBrowser(options: { viewport?: { width: number; height: number } } = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<TestBrowser> {
   const profile = await mkdtemp(path.join(tmpdir(), 'calldesk-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: options.viewport ?? { width: 1100, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: options.viewport ?? { width: 1100, height: 900 },
+  });
   return {
     context,
     async close() {

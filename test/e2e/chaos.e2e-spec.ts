@@ -16,8 +16,11 @@ describe('chaos: one NATS node killed under light load', () => {
   it('passes every verdict: no double booking, provider and bookings agree, every caller answered, caches right again', async () => {
     const main = path.join(__dirname, '..', '..', 'dist', 'scripts', 'chaos', 'main.js');
     const output = await new Promise<string>((resolve) =>
-      execFile(process.execPath, [main, '--light', '--only', 'nats-one-node', '--out', out], { timeout: 110_000 }, (_error, stdout, stderr) =>
-        resolve(`${stdout}${stderr}`),
+      execFile(
+        process.execPath,
+        [main, '--light', '--only', 'nats-one-node', '--out', out],
+        { timeout: 110_000 },
+        (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
       ),
     );
     const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as RunReport;

@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FakeGoogle, startCaldavServer, startSystem, type CaldavTestServer, type RunningSystem } from '@calldesk/testing';
+import {
+  FakeGoogle,
+  startCaldavServer,
+  startSystem,
+  type CaldavTestServer,
+  type RunningSystem,
+} from '@calldesk/testing';
 import { DateTime } from 'luxon';
 import { connect, type NatsConnection } from 'nats';
 import type { Page } from 'playwright-core';
@@ -35,10 +41,21 @@ describe('the owner’s dashboard', () => {
   let browser: TestBrowser;
   let page: Page;
   const a = { tenantId: '', email: `owner-a-${randomUUID()}@example.test` };
-  const b = { tenantId: '', key: '', keyId: '', memberId: '', serviceId: '', bookingId: '', connectionId: '', calendarId: '' };
+  const b = {
+    tenantId: '',
+    key: '',
+    keyId: '',
+    memberId: '',
+    serviceId: '',
+    bookingId: '',
+    connectionId: '',
+    calendarId: '',
+  };
 
   const ask = async (subject: string, body: unknown) => {
-    const reply = JSON.parse(decoder.decode((await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 15_000 })).data));
+    const reply = JSON.parse(
+      decoder.decode((await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 15_000 })).data),
+    );
     if (reply.error) throw new Error(`${subject}: ${reply.error.message}`);
     return reply;
   };
@@ -81,11 +98,28 @@ describe('the owner’s dashboard', () => {
 
     // Tenant B, with something of everything for A's owner to reach for.
     b.tenantId = (await operator('POST', '/v1/tenants', { name: 'Salon B', timeZone: ZONE })).tenant.id;
-    await operator('POST', `/v1/tenants/${b.tenantId}/owners`, { email: `owner-b-${randomUUID()}@example.test`, password: PASSWORD });
-    ({ key: b.key, id: b.keyId } = await operator('POST', `/v1/tenants/${b.tenantId}/api-keys`, { name: 'orchestrator' }));
+    await operator('POST', `/v1/tenants/${b.tenantId}/owners`, {
+      email: `owner-b-${randomUUID()}@example.test`,
+      password: PASSWORD,
+    });
+    ({ key: b.key, id: b.keyId } = await operator('POST', `/v1/tenants/${b.tenantId}/api-keys`, {
+      name: 'orchestrator',
+    }));
     b.memberId = (await ask('calendar.v1.admin.members.create', { tenantId: b.tenantId, name: 'Bea' })).member.id;
-    await ask('calendar.v1.admin.availability.set', { tenantId: b.tenantId, memberId: b.memberId, weeklyHours: [{ weekday: DAY.weekday, start: '09:00', end: '17:00' }] });
-    b.serviceId = (await ask('calendar.v1.admin.services.create', { tenantId: b.tenantId, name: 'Colour', durationMinutes: 60, memberIds: [b.memberId], strategy: 'specific' })).service.id;
+    await ask('calendar.v1.admin.availability.set', {
+      tenantId: b.tenantId,
+      memberId: b.memberId,
+      weeklyHours: [{ weekday: DAY.weekday, start: '09:00', end: '17:00' }],
+    });
+    b.serviceId = (
+      await ask('calendar.v1.admin.services.create', {
+        tenantId: b.tenantId,
+        name: 'Colour',
+        durationMinutes: 60,
+        memberIds: [b.memberId],
+        strategy: 'specific',
+      })
+    ).service.id;
     const connected = await ask('calendar.v1.admin.connections.connect', {
       tenantId: b.tenantId,
       memberId: b.memberId,
@@ -157,7 +191,10 @@ describe('the owner’s dashboard', () => {
     await page.getByText('● Live').waitFor();
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     const tenant = { tenantId: a.tenantId };
-    const [{ members }, { services }] = await Promise.all([ask('calendar.v1.admin.members.list', tenant), ask('calendar.v1.admin.services.list', tenant)]);
+    const [{ members }, { services }] = await Promise.all([
+      ask('calendar.v1.admin.members.list', tenant),
+      ask('calendar.v1.admin.services.list', tenant),
+    ]);
     const asked = Date.now();
     const reply = await ask('calendar.v1.bookings.create', {
       idempotencyKey: randomUUID(),
@@ -170,12 +207,21 @@ describe('the owner’s dashboard', () => {
     const answered = Date.now();
     await page.getByText('Ada Lovelace').waitFor({ timeout: 1_000 });
     const shown = Date.now();
-    process.stdout.write(`booking shown ${shown - answered} ms after NATS answered (${shown - asked} ms after it was asked)\n`);
+    process.stdout.write(
+      `booking shown ${shown - answered} ms after NATS answered (${shown - asked} ms after it was asked)\n`,
+    );
     expect(reply.booking.memberId).toBe(members[0].id);
     expect(await page.locator(`[data-booking-id="${reply.booking.id}"] .when`).textContent()).toBe('10:00–10:30');
 
-    await ask('calendar.v1.bookings.cancel', { tenantId: a.tenantId, bookingId: reply.booking.id, reason: 'caller_cancelled' });
-    await page.locator(`[data-booking-id="${reply.booking.id}"]`).getByText('Cancelled: caller cancelled').waitFor({ timeout: 1_000 });
+    await ask('calendar.v1.bookings.cancel', {
+      tenantId: a.tenantId,
+      bookingId: reply.booking.id,
+      reason: 'caller_cancelled',
+    });
+    await page
+      .locator(`[data-booking-id="${reply.booking.id}"]`)
+      .getByText('Cancelled: caller cancelled')
+      .waitFor({ timeout: 1_000 });
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await ask('calendar.v1.bookings.create', {
       idempotencyKey: randomUUID(),
@@ -197,7 +243,9 @@ describe('the owner’s dashboard', () => {
     });
     await moveEvent(alan.booking.id, DAY.set({ hour: 14, minute: 30 }), DAY.set({ hour: 15 }));
     const flagged = page.locator(`[data-booking-id="${alan.booking.id}"]`);
-    await flagged.getByText('Needs attention: it was moved in your calendar onto another appointment').waitFor({ timeout: 15_000 });
+    await flagged
+      .getByText('Needs attention: it was moved in your calendar onto another appointment')
+      .waitFor({ timeout: 15_000 });
     expect(await flagged.getAttribute('class')).toContain('flagged');
     await page.getByText('1 appointment needs your attention.').waitFor();
     await shot('4-appointments');
@@ -213,14 +261,20 @@ describe('the owner’s dashboard', () => {
     await page.getByRole('button', { name: 'Check' }).click();
     const answer = page.locator('.answer');
     await answer.getByText('blocked time').waitFor();
-    expect(await answer.textContent()).toBe(`12:15 on ${DAY.toFormat('cccc d MMMM')} is not offered: it falls in a blocked time (Lunch: every weekday, 12:00–13:00).`);
+    expect(await answer.textContent()).toBe(
+      `12:15 on ${DAY.toFormat('cccc d MMMM')} is not offered: it falls in a blocked time (Lunch: every weekday, 12:00–13:00).`,
+    );
     await shot('6-explain');
   });
 
   it('refuses a call that changes something without the session’s CSRF token', async () => {
     const statuses = await page.evaluate(async () => {
       const post = (headers: Record<string, string>) =>
-        fetch('/v1/members', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: 'Mallory' }) }).then(async (r) => [r.status, (await r.json()).error?.code]);
+        fetch('/v1/members', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ name: 'Mallory' }),
+        }).then(async (r) => [r.status, (await r.json()).error?.code]);
       return [await post({}), await post({ 'x-csrf-token': 'guessed' })];
     });
     expect(statuses).toEqual([
@@ -238,8 +292,22 @@ describe('the owner’s dashboard', () => {
     const document = await (await fetch(`${system.gatewayUrl}/v1/openapi.json`)).json();
     const before = await tenantState(b);
     const secrets = [b.tenantId, b.memberId, b.serviceId, b.bookingId, b.connectionId, b.calendarId, b.keyId, 'Bea'];
-    const ids: Record<string, string> = { bookings: b.bookingId, members: b.memberId, services: b.serviceId, connections: b.connectionId, calendars: b.calendarId, tenants: b.tenantId };
-    const query = new URLSearchParams({ tenantId: b.tenantId, memberId: b.memberId, serviceId: b.serviceId, from: DAY.toISO()!, to: DAY.plus({ days: 1 }).toISO()!, start: DAY.set({ hour: 15 }).toISO()! });
+    const ids: Record<string, string> = {
+      bookings: b.bookingId,
+      members: b.memberId,
+      services: b.serviceId,
+      connections: b.connectionId,
+      calendars: b.calendarId,
+      tenants: b.tenantId,
+    };
+    const query = new URLSearchParams({
+      tenantId: b.tenantId,
+      memberId: b.memberId,
+      serviceId: b.serviceId,
+      from: DAY.toISO()!,
+      to: DAY.plus({ days: 1 }).toISO()!,
+      start: DAY.set({ hour: 15 }).toISO()!,
+    });
     const body = {
       tenantId: b.tenantId,
       memberId: b.memberId,
@@ -254,10 +322,14 @@ describe('the owner’s dashboard', () => {
       weeklyHours: [],
     };
     let tried = 0;
-    for (const [template, operations] of Object.entries<Record<string, { security: Record<string, string[]>[] }>>(document.paths)) {
+    for (const [template, operations] of Object.entries<Record<string, { security: Record<string, string[]>[] }>>(
+      document.paths,
+    )) {
       for (const [method, operation] of Object.entries(operations)) {
         if (!operation.security.length) continue;
-        const route = template.replace(/\/(\w+)\/\{id\}/g, (_, resource: string) => `/${resource}/${ids[resource]}`).replace('{keyId}', b.keyId);
+        const route = template
+          .replace(/\/(\w+)\/\{id\}/g, (_, resource: string) => `/${resource}/${ids[resource]}`)
+          .replace('{keyId}', b.keyId);
         const response = await fetch(`${system.gatewayUrl}${route}?${query}`, {
           method: method.toUpperCase(),
           headers: { ...headers, 'x-csrf-token': session.csrfToken, 'idempotency-key': randomUUID() },
@@ -270,10 +342,16 @@ describe('the owner’s dashboard', () => {
         if (response.ok) {
           // Answered: only about A's own tenant (its own tenant, members, stream), nothing of B's.
           expect({ call, leaked: secrets.filter((secret) => text.includes(secret)) }).toEqual({ call, leaked: [] });
-          expect({ call, operatorRoute: template.startsWith('/v1/tenants') || template === '/v1/status' }).toEqual({ call, operatorRoute: false });
+          expect({ call, operatorRoute: template.startsWith('/v1/tenants') || template === '/v1/status' }).toEqual({
+            call,
+            operatorRoute: false,
+          });
         } else {
           // Refused (a 404 may name the id it was asked for: that is no news to the caller).
-          expect({ call, code: JSON.parse(text).error.code }).toEqual({ call, code: expect.stringMatching(/^(permission_denied|not_found|invalid_argument)$/) });
+          expect({ call, code: JSON.parse(text).error.code }).toEqual({
+            call,
+            code: expect.stringMatching(/^(permission_denied|not_found|invalid_argument)$/),
+          });
         }
       }
     }
@@ -299,7 +377,10 @@ describe('the owner’s dashboard', () => {
     await radicale.setPassword('a new app-specific password');
     const banner = page.getByRole('alert').filter({ hasText: 'calendar needs reconnecting' });
     await banner.waitFor({ timeout: 20_000 });
-    await page.getByRole('article', { name: 'Apple Calendar / CalDAV connection' }).getByText('Needs reconnecting').waitFor();
+    await page
+      .getByRole('article', { name: 'Apple Calendar / CalDAV connection' })
+      .getByText('Needs reconnecting')
+      .waitFor();
     await shot('7-needs-reauth');
     await banner.getByRole('link', { name: 'Reconnect' }).click();
     expect(page.url()).toContain('#/calendar');
@@ -309,7 +390,10 @@ describe('the owner’s dashboard', () => {
     await page.getByLabel('Username', { exact: true }).fill(radicale.username);
     await page.getByLabel('Password', { exact: true }).fill('a new app-specific password');
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('article', { name: 'Apple Calendar / CalDAV connection' }).getByText('Connected', { exact: true }).waitFor();
+    await page
+      .getByRole('article', { name: 'Apple Calendar / CalDAV connection' })
+      .getByText('Connected', { exact: true })
+      .waitFor();
     await banner.waitFor({ state: 'detached' });
     expect(await page.getByRole('article').count()).toBe(1);
   }, 30_000);
@@ -332,8 +416,12 @@ describe('the owner’s dashboard', () => {
     const stored = (await radicale.client.get(url))!;
     const utc = (time: DateTime) => time.toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
     const [calendar, event] = stored.data.split('BEGIN:VEVENT');
-    const moved = event.replace(/^DTSTART[^\r\n]*/m, `DTSTART:${utc(start)}`).replace(/^DTEND[^\r\n]*/m, `DTEND:${utc(end)}`);
-    expect((await radicale.client.put(url, `${calendar}BEGIN:VEVENT${moved}`, { ifMatch: stored.etag })).status).toBeLessThan(300);
+    const moved = event
+      .replace(/^DTSTART[^\r\n]*/m, `DTSTART:${utc(start)}`)
+      .replace(/^DTEND[^\r\n]*/m, `DTEND:${utc(end)}`);
+    expect(
+      (await radicale.client.put(url, `${calendar}BEGIN:VEVENT${moved}`, { ifMatch: stored.etag })).status,
+    ).toBeLessThan(300);
   }
 
   /** Everything of a tenant's that a route could read or change, read over NATS. */
@@ -346,7 +434,9 @@ describe('the owner’s dashboard', () => {
       ask('calendar.v1.admin.availability.get', { tenantId, memberId }),
       ask('calendar.v1.bookings.list', { tenantId, from: DAY.toISO(), to: DAY.plus({ days: 1 }).toISO() }),
       ask('calendar.v1.admin.connections.list', { tenantId, memberId, provider: 'caldav' }),
-      fetch(`${system.gatewayUrl}/v1/tenant`, { headers: { authorization: `Bearer ${tenant.key}` } }).then((r) => r.status),
+      fetch(`${system.gatewayUrl}/v1/tenant`, { headers: { authorization: `Bearer ${tenant.key}` } }).then(
+        (r) => r.status,
+      ),
     ]);
     return { tenantReply, members, services, availability, bookings, connections, keyStillWorks };
   }

@@ -30,7 +30,10 @@ describe('the eight services, started as processes', () => {
       const health = await ask(`calendar.internal.${service}.health`, '{}');
       expect(health).toMatchObject({ service, ok: true });
       expect(health.dependencies).toEqual(
-        expect.arrayContaining([{ name: 'nats', ok: true }, { name: 'postgres', ok: true }]),
+        expect.arrayContaining([
+          { name: 'nats', ok: true },
+          { name: 'postgres', ok: true },
+        ]),
       );
     }
   });
@@ -68,28 +71,47 @@ describe('the eight services, started as processes', () => {
     const inTrace = (spans: ReturnType<OtlpReceiver['spans']>) => spans.filter((s) => s.traceId === traceId);
     const spans = inTrace(
       await otlp.waitForSpans((all) => {
-        const services = new Set(inTrace(all).filter((s) => s.kind === 'SERVER' && s.name.endsWith('.health process')).map((s) => s.serviceName));
-        const httpServer = inTrace(all).some((s) => s.serviceName === 'gateway' && s.kind === 'SERVER' && s.name === 'GET /v1/status');
+        const services = new Set(
+          inTrace(all)
+            .filter((s) => s.kind === 'SERVER' && s.name.endsWith('.health process'))
+            .map((s) => s.serviceName),
+        );
+        const httpServer = inTrace(all).some(
+          (s) => s.serviceName === 'gateway' && s.kind === 'SERVER' && s.name === 'GET /v1/status',
+        );
         return httpServer && services.size === SERVICES.length;
       }, 15_000),
     );
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const httpServer = spans.find((s) => s.serviceName === 'gateway' && s.kind === 'SERVER' && s.parentSpanId === '00f067aa0ba902b7');
+    const httpServer = spans.find(
+      (s) => s.serviceName === 'gateway' && s.kind === 'SERVER' && s.parentSpanId === '00f067aa0ba902b7',
+    );
     expect(httpServer).toBeDefined();
     for (const service of SERVICES) {
-      const processSpan = spans.find((s) => s.serviceName === service && s.name === `calendar.internal.${service}.health process`)!;
+      const processSpan = spans.find(
+        (s) => s.serviceName === service && s.name === `calendar.internal.${service}.health process`,
+      )!;
       const requestSpan = byId.get(processSpan.parentSpanId!)!;
       // The parent lives in another process: the gateway's NATS request span, itself under GET /v1/status.
-      expect(requestSpan).toMatchObject({ serviceName: 'gateway', kind: 'CLIENT', name: `calendar.internal.${service}.health request` });
+      expect(requestSpan).toMatchObject({
+        serviceName: 'gateway',
+        kind: 'CLIENT',
+        name: `calendar.internal.${service}.health request`,
+      });
       expect(requestSpan.parentSpanId).toBe(httpServer!.spanId);
     }
     // Query strings (OAuth codes arrive that way) never reach a span.
     expect(JSON.stringify(spans)).not.toContain('s3cr3t-oauth-code');
-    await otlp.waitForSpans((all) => inTrace(all).some((s) => s.serviceName === 'booking' && s.attributes['db.system'] === 'postgresql'), 5_000);
-    const query = inTrace(otlp.spans()).find((s) => s.serviceName === 'booking' && s.attributes['db.system'] === 'postgresql')!;
-    expect(byId.get(query.parentSpanId!)?.name ?? inTrace(otlp.spans()).find((s) => s.spanId === query.parentSpanId)?.name).toBe(
-      'calendar.internal.booking.health process',
+    await otlp.waitForSpans(
+      (all) => inTrace(all).some((s) => s.serviceName === 'booking' && s.attributes['db.system'] === 'postgresql'),
+      5_000,
     );
+    const query = inTrace(otlp.spans()).find(
+      (s) => s.serviceName === 'booking' && s.attributes['db.system'] === 'postgresql',
+    )!;
+    expect(
+      byId.get(query.parentSpanId!)?.name ?? inTrace(otlp.spans()).find((s) => s.spanId === query.parentSpanId)?.name,
+    ).toBe('calendar.internal.booking.health process');
   });
 
   it('shares requests between two instances and loses none when one is stopped mid-stream', async () => {

@@ -1,4 +1,13 @@
-import { create, fromJson, getOption, toJsonString, type DescMethodUnary, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import {
+  create,
+  fromJson,
+  getOption,
+  toJsonString,
+  type DescMethodUnary,
+  type JsonValue,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import { connect, ErrorCode as NatsErrorCode, NatsError, type ConnectionOptions, type NatsConnection } from 'nats';
 import { subject } from './gen/calendar/options_pb';
 import { CalendarApi } from './gen/calendar/v1/api_pb';
@@ -39,7 +48,9 @@ export interface CallOptions {
 }
 
 /** One function per call: typed request in, typed reply out, or a CalendarError thrown. */
-export type CalendarApiClient = { [K in MethodName]: (request: Request<K>, options?: CallOptions) => Promise<Reply<K>> };
+export type CalendarApiClient = {
+  [K in MethodName]: (request: Request<K>, options?: CallOptions) => Promise<Reply<K>>;
+};
 
 /**
  * A client of the orchestrator's API over a NATS connection the caller owns (with its
@@ -79,7 +90,8 @@ async function send(
     try {
       return await once(connection, method, body, settings.timeoutMs);
     } catch (error) {
-      const again = error instanceof CalendarError && (error.code === 'unavailable' || error.code === 'deadline_exceeded');
+      const again =
+        error instanceof CalendarError && (error.code === 'unavailable' || error.code === 'deadline_exceeded');
       if (!again || attempt >= retries) throw error;
       await new Promise((resolve) => setTimeout(resolve, settings.retryDelayMs * 2 ** attempt));
     }
@@ -92,10 +104,13 @@ async function once(connection: NatsConnection, method: DescMethodUnary, body: U
   try {
     reply = await connection.request(target, body, { timeout: timeoutMs });
   } catch (error) {
-    if (error instanceof NatsError && error.code === NatsErrorCode.Timeout) throw new CalendarError('deadline_exceeded', `${target} did not answer within ${timeoutMs} ms`);
+    if (error instanceof NatsError && error.code === NatsErrorCode.Timeout)
+      throw new CalendarError('deadline_exceeded', `${target} did not answer within ${timeoutMs} ms`);
     throw new CalendarError('unavailable', `${target} could not be reached: ${(error as Error).message}`);
   }
-  const json = JSON.parse(new TextDecoder().decode(reply.data)) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+  const json = JSON.parse(new TextDecoder().decode(reply.data)) as {
+    error?: { code?: string; message?: string; details?: Record<string, unknown> };
+  };
   if (json.error) {
     const code = json.error.code && json.error.code in RpcErrorCode ? (json.error.code as ErrorCode) : 'internal';
     throw new CalendarError(code, json.error.message ?? 'error reply without message', json.error.details ?? {});

@@ -1,4 +1,13 @@
-export { calendarClient, connectCalendarClient, CalendarError, type CalendarApiClient, type CallOptions, type ClientOptions, type ErrorCode, type MethodName } from './calendar-client';
+export {
+  calendarClient,
+  connectCalendarClient,
+  CalendarError,
+  type CalendarApiClient,
+  type CallOptions,
+  type ClientOptions,
+  type ErrorCode,
+  type MethodName,
+} from './calendar-client';
 export * from './gen/calendar/v1/api_pb';
 export * from './gen/calendar/v1/bookings_pb';
 export * from './gen/calendar/v1/common_pb';

@@ -18,7 +18,9 @@ describe('loadConfig', () => {
 
   it('names the invalid variable and its value', () => {
     const attempt = () => loadConfig(baseConfig, { ...good, NATS_URL: 'http://nats:4222' });
-    expect(attempt).toThrow('config: NATS_URL is invalid ("http://nats:4222"): must be a URL starting with nats:// or tls://');
+    expect(attempt).toThrow(
+      'config: NATS_URL is invalid ("http://nats:4222"): must be a URL starting with nats:// or tls://',
+    );
   });
 
   it('treats an empty value as unset', () => {
@@ -30,7 +32,12 @@ describe('loadConfig', () => {
   });
 
   it('reads the shared setting shapes: bounded whole numbers, http URLs, secrets and flags', () => {
-    const shape = { N: setting.int(1, 10, 5), URL: setting.httpUrl().optional(), SECRET: setting.secret(), ON: setting.flag() };
+    const shape = {
+      N: setting.int(1, 10, 5),
+      URL: setting.httpUrl().optional(),
+      SECRET: setting.secret(),
+      ON: setting.flag(),
+    };
     expect(loadConfig(shape, {})).toEqual({ N: 5, ON: false });
     expect(loadConfig(shape, { N: '10', URL: 'https://example.com/', SECRET: 'x'.repeat(16), ON: 'true' })).toEqual({
       N: 10,
@@ -40,7 +47,9 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig(shape, { N: '11' })).toThrow(/N is invalid/);
     expect(() => loadConfig(shape, { N: '2.5' })).toThrow(/N is invalid/);
-    expect(() => loadConfig(shape, { URL: 'ftp://example.com/' })).toThrow('must be a URL starting with http:// or https://');
+    expect(() => loadConfig(shape, { URL: 'ftp://example.com/' })).toThrow(
+      'must be a URL starting with http:// or https://',
+    );
     expect(() => loadConfig(shape, { SECRET: 'short' })).toThrow('must have at least 16 characters');
     expect(() => loadConfig(shape, { ON: 'yes' })).toThrow(/ON is invalid/);
   });

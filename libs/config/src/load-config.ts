@@ -16,9 +16,7 @@ export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<z.ZodObject<S>> {
-  const values = Object.fromEntries(
-    Object.keys(shape).map((name) => [name, emptyToUndefined(env[name])]),
-  );
+  const values = Object.fromEntries(Object.keys(shape).map((name) => [name, emptyToUndefined(env[name])]));
   const parsed = z.object(shape).safeParse(values);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

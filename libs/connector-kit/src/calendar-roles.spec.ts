@@ -8,7 +8,11 @@ describe('assignRoles', () => {
   ];
 
   it('makes the first writable calendar the booking one and every other block time', () => {
-    expect(Object.fromEntries(assignRoles(discovered, new Map(), false))).toEqual({ 'read-only': 'blocking', home: 'booking', work: 'blocking' });
+    expect(Object.fromEntries(assignRoles(discovered, new Map(), false))).toEqual({
+      'read-only': 'blocking',
+      home: 'booking',
+      work: 'blocking',
+    });
   });
 
   it('prefers the primary calendar', () => {
@@ -17,8 +21,20 @@ describe('assignRoles', () => {
   });
 
   it('keeps the roles of calendars seen before, and adds new ones as blocking', () => {
-    const roles = assignRoles([...discovered, { key: 'new', writable: true }], new Map([['work', 'booking'], ['home', 'ignored']] as const), false);
-    expect(Object.fromEntries(roles)).toEqual({ 'read-only': 'blocking', home: 'ignored', work: 'booking', new: 'blocking' });
+    const roles = assignRoles(
+      [...discovered, { key: 'new', writable: true }],
+      new Map([
+        ['work', 'booking'],
+        ['home', 'ignored'],
+      ] as const),
+      false,
+    );
+    expect(Object.fromEntries(roles)).toEqual({
+      'read-only': 'blocking',
+      home: 'ignored',
+      work: 'booking',
+      new: 'blocking',
+    });
   });
 
   it('takes no booking calendar when the member has one at another connection', () => {
@@ -26,7 +42,14 @@ describe('assignRoles', () => {
   });
 
   it('demotes a booking calendar that became read-only and chooses another', () => {
-    const roles = assignRoles([{ key: 'home', writable: false }, { key: 'work', writable: true }], new Map([['home', 'booking']] as const), false);
+    const roles = assignRoles(
+      [
+        { key: 'home', writable: false },
+        { key: 'work', writable: true },
+      ],
+      new Map([['home', 'booking']] as const),
+      false,
+    );
     expect(Object.fromEntries(roles)).toEqual({ home: 'blocking', work: 'booking' });
   });
 
@@ -50,8 +73,15 @@ describe('changeRole', () => {
   });
 
   it('refuses a read-only booking calendar, and leaving the member without one', () => {
-    expect(() => changeRole(calendars, 'caldav:c', 'booking')).toThrow(expect.objectContaining({ code: 'failed_precondition', details: expect.objectContaining({ reason: 'read_only' }) }));
-    expect(() => changeRole(calendars, 'caldav:a', 'ignored')).toThrow(expect.objectContaining({ code: 'failed_precondition' }));
+    expect(() => changeRole(calendars, 'caldav:c', 'booking')).toThrow(
+      expect.objectContaining({
+        code: 'failed_precondition',
+        details: expect.objectContaining({ reason: 'read_only' }),
+      }),
+    );
+    expect(() => changeRole(calendars, 'caldav:a', 'ignored')).toThrow(
+      expect.objectContaining({ code: 'failed_precondition' }),
+    );
   });
 
   it('ignores and blocks others freely, and changes nothing for the same role', () => {

@@ -59,12 +59,18 @@ export function changeRole(
   if (target.role === role) return [];
   if (role === 'booking') {
     if (!target.writable) {
-      throw new RpcError('failed_precondition', `calendar ${calendarId} is read-only: it cannot be the booking calendar`, {
-        calendarId,
-        reason: 'read_only',
-      });
+      throw new RpcError(
+        'failed_precondition',
+        `calendar ${calendarId} is read-only: it cannot be the booking calendar`,
+        {
+          calendarId,
+          reason: 'read_only',
+        },
+      );
     }
-    const demoted = calendars.filter((c) => c.role === 'booking').map((c) => ({ calendarId: c.calendarId, role: 'blocking' as const }));
+    const demoted = calendars
+      .filter((c) => c.role === 'booking')
+      .map((c) => ({ calendarId: c.calendarId, role: 'blocking' as const }));
     return [...demoted, { calendarId, role }];
   }
   if (target.role === 'booking') {

@@ -21,9 +21,15 @@ export class ConnectionMetrics implements OnApplicationShutdown {
   constructor(db: DataSource, events: ConnectorEvents) {
     this.connections = observableGauge(METRICS.connections);
     this.observe = async (result) => {
-      const rows = await query<{ status: ConnectionStatus; count: number }>(db, `SELECT status, count(*)::int AS count FROM connections GROUP BY status`);
+      const rows = await query<{ status: ConnectionStatus; count: number }>(
+        db,
+        `SELECT status, count(*)::int AS count FROM connections GROUP BY status`,
+      );
       for (const status of STATUSES) {
-        result.observe(this.connections, rows.find((row) => row.status === status)?.count ?? 0, { provider: events.provider, status });
+        result.observe(this.connections, rows.find((row) => row.status === status)?.count ?? 0, {
+          provider: events.provider,
+          status,
+        });
       }
     };
     meter().addBatchObservableCallback(this.observe, [this.connections]);

@@ -17,7 +17,12 @@ describe('connectionsPage (real Postgres)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await openDataSource({ url: database.url, schema: 'connector_test', migrations: [Connections1000000000000], applicationName: 'connections-page-test' });
+    db = await openDataSource({
+      url: database.url,
+      schema: 'connector_test',
+      migrations: [Connections1000000000000],
+      applicationName: 'connections-page-test',
+    });
     await db.query(
       `INSERT INTO connections (id, tenant_id, member_id, status) VALUES
          ('test_c', 't1', 'm3', 'disconnected'), ('test_a', 't1', 'm1', 'connected'), ('test_b', 't2', 'm2', 'needs_reauth')`,
@@ -32,10 +37,29 @@ describe('connectionsPage (real Postgres)', () => {
     const first = await connectionsPage(db, 'test', 'id', create(ConnectionsRequestSchema, { pageSize: 2 }));
     expect(first.connections).toEqual([
       { tenantId: 't1', memberId: 'm1', connectionId: 'test_a', provider: 'test', status: Connection_Status.connected },
-      { tenantId: 't2', memberId: 'm2', connectionId: 'test_b', provider: 'test', status: Connection_Status.needs_reauth },
+      {
+        tenantId: 't2',
+        memberId: 'm2',
+        connectionId: 'test_b',
+        provider: 'test',
+        status: Connection_Status.needs_reauth,
+      },
     ]);
-    const second = await connectionsPage(db, 'test', 'id', create(ConnectionsRequestSchema, { pageSize: 2, pageToken: first.nextPageToken }));
-    expect(second.connections).toEqual([{ tenantId: 't1', memberId: 'm3', connectionId: 'test_c', provider: 'test', status: Connection_Status.disconnected }]);
+    const second = await connectionsPage(
+      db,
+      'test',
+      'id',
+      create(ConnectionsRequestSchema, { pageSize: 2, pageToken: first.nextPageToken }),
+    );
+    expect(second.connections).toEqual([
+      {
+        tenantId: 't1',
+        memberId: 'm3',
+        connectionId: 'test_c',
+        provider: 'test',
+        status: Connection_Status.disconnected,
+      },
+    ]);
     expect(second.nextPageToken).toBeUndefined();
   });
 });

@@ -1,5 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Connection_Status, connectorRpcs, type ConnectionsRequest, type ConnectionsResponseSchema } from '@calldesk/contracts';
+import {
+  Connection_Status,
+  connectorRpcs,
+  type ConnectionsRequest,
+  type ConnectionsResponseSchema,
+} from '@calldesk/contracts';
 import { query } from '@calldesk/persistence';
 import { HandleRpc } from '@calldesk/service-kit';
 import { Injectable, type Type } from '@nestjs/common';

@@ -30,10 +30,21 @@ export class ConnectorEvents {
   ) {}
 
   /** Availability asks this provider for the member's busy times while the connection is `connected`. */
-  async connectionStatus(member: MemberRef, connectionId: string, status: ConnectionStatus, version: string): Promise<void> {
+  async connectionStatus(
+    member: MemberRef,
+    connectionId: string,
+    status: ConnectionStatus,
+    version: string,
+  ): Promise<void> {
     await this.bus.events.publish(
       Events.connectionStatus,
-      { tenantId: member.tenantId, memberId: member.memberId, connectionId, provider: this.provider, status: Connection_Status[status] },
+      {
+        tenantId: member.tenantId,
+        memberId: member.memberId,
+        connectionId,
+        provider: this.provider,
+        status: Connection_Status[status],
+      },
       `connection.status:${connectionId}:${status}:${version}`,
     );
   }
@@ -42,7 +53,13 @@ export class ConnectorEvents {
   async calendarChanged(member: MemberRef, calendarId: string, version: string): Promise<void> {
     await this.bus.events.publish(
       Events.calendarChanged,
-      { tenantId: member.tenantId, memberId: member.memberId, calendarId, provider: this.provider, changedAt: new Date().toISOString() },
+      {
+        tenantId: member.tenantId,
+        memberId: member.memberId,
+        calendarId,
+        provider: this.provider,
+        changedAt: new Date().toISOString(),
+      },
       `calendar.changed:${calendarId}:${version}`,
     );
   }

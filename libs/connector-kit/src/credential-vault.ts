@@ -59,9 +59,13 @@ export class CredentialVault {
 
   private require(): CredentialCipher {
     if (!this.cipher) {
-      throw new RpcError('failed_precondition', 'this connector has no credential encryption key (CREDENTIALS_ENCRYPTION_KEYS)', {
-        reason: 'credentials_not_configured',
-      });
+      throw new RpcError(
+        'failed_precondition',
+        'this connector has no credential encryption key (CREDENTIALS_ENCRYPTION_KEYS)',
+        {
+          reason: 'credentials_not_configured',
+        },
+      );
     }
     return this.cipher;
   }

@@ -1,5 +1,18 @@
-export { assignRoles, changeRole, parseRole, type CalendarRole, type DiscoveredCalendar, type MemberCalendarRole } from './calendar-roles';
-export { CONNECTOR_PROVIDER, ConnectorEvents, memberOf, type ConnectionStatus, type MemberRef } from './connector-events';
+export {
+  assignRoles,
+  changeRole,
+  parseRole,
+  type CalendarRole,
+  type DiscoveredCalendar,
+  type MemberCalendarRole,
+} from './calendar-roles';
+export {
+  CONNECTOR_PROVIDER,
+  ConnectorEvents,
+  memberOf,
+  type ConnectionStatus,
+  type MemberRef,
+} from './connector-events';
 export { ConnectionMetrics } from './connection-metrics';
 export { connectionsPage, connectionsPageHandler } from './connections-page';
 export { CredentialVault, credentialsConfig, type CredentialsConfig } from './credential-vault';
@@ -16,7 +29,13 @@ export {
   type ProviderFailure,
 } from './provider-error';
 export { BookingEventStore, type BookingEvent, type BookingEventState } from './oauth/booking-event.store';
-export { addCalendarsListedAt, createBookingEventsTable, createCalendarsTable, createConnectionsTable, createOAuthStatesTable } from './oauth/connector-tables';
+export {
+  addCalendarsListedAt,
+  createBookingEventsTable,
+  createCalendarsTable,
+  createConnectionsTable,
+  createOAuthStatesTable,
+} from './oauth/connector-tables';
 export { mergeSpans } from './oauth/busy-times';
 export {
   CalendarProvider,

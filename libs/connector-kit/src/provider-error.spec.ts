@@ -3,11 +3,20 @@ import { ProviderUnavailable } from '@calldesk/resilience';
 import { randomBytes } from 'node:crypto';
 import { CredentialVault } from './credential-vault';
 import { declineUnlessOwned, isOwnedBy, newProviderId } from './ids';
-import { calendarReadError, classifyProviderError, isAuthRejected, isUnavailable, ProviderError, toRpcError } from './provider-error';
+import {
+  calendarReadError,
+  classifyProviderError,
+  isAuthRejected,
+  isUnavailable,
+  ProviderError,
+  toRpcError,
+} from './provider-error';
 
 describe('ProviderError', () => {
   it('reads HTTP statuses as what they mean to us', () => {
-    expect([401, 403, 404, 410, 409, 412, 429, 500, 503, 400].map((status) => ProviderError.fromStatus(status).kind)).toEqual([
+    expect(
+      [401, 403, 404, 410, 409, 412, 429, 500, 503, 400].map((status) => ProviderError.fromStatus(status).kind),
+    ).toEqual([
       'auth_rejected',
       'forbidden',
       'not_found',
@@ -22,23 +31,38 @@ describe('ProviderError', () => {
   });
 
   it('retries provider failures and network errors, never answers that stand', () => {
-    expect(classifyProviderError(new ProviderError('unavailable', 503, 2_000))).toEqual({ retry: true, retryAfterMs: 2_000 });
+    expect(classifyProviderError(new ProviderError('unavailable', 503, 2_000))).toEqual({
+      retry: true,
+      retryAfterMs: 2_000,
+    });
     expect(classifyProviderError(new TypeError('fetch failed'))).toEqual({ retry: true });
     expect(classifyProviderError(new ProviderError('auth_rejected', 401))).toEqual({ retry: false });
     expect(classifyProviderError(new ProviderError('precondition_failed', 412))).toEqual({ retry: false });
   });
 
   it('becomes the RpcError callers see, naming no provider content', () => {
-    expect(toRpcError(new ProviderError('auth_rejected', 401), 'caldav')).toMatchObject({ code: 'failed_precondition', details: { reason: 'needs_reauth' } });
+    expect(toRpcError(new ProviderError('auth_rejected', 401), 'caldav')).toMatchObject({
+      code: 'failed_precondition',
+      details: { reason: 'needs_reauth' },
+    });
     expect(toRpcError(new ProviderError('unavailable', 503), 'caldav')).toMatchObject({ code: 'unavailable' });
     expect(toRpcError(new ProviderError('not_found', 404), 'caldav')).toMatchObject({ code: 'not_found' });
-    expect(toRpcError(new Error('SUMMARY:secret'), 'caldav')).toMatchObject({ code: 'internal', message: 'internal error' });
+    expect(toRpcError(new Error('SUMMARY:secret'), 'caldav')).toMatchObject({
+      code: 'internal',
+      message: 'internal error',
+    });
   });
 
   it('marks an unreadable calendar for availability: needs_reauth or calendar_unavailable', () => {
-    expect(calendarReadError(new ProviderError('auth_rejected', 401), 'caldav').details).toEqual({ reason: 'needs_reauth', provider: 'caldav' });
+    expect(calendarReadError(new ProviderError('auth_rejected', 401), 'caldav').details).toEqual({
+      reason: 'needs_reauth',
+      provider: 'caldav',
+    });
     const gaveUp = new ProviderUnavailable('circuit_open', 0);
-    expect(calendarReadError(gaveUp, 'caldav')).toMatchObject({ code: 'unavailable', details: { reason: 'calendar_unavailable' } });
+    expect(calendarReadError(gaveUp, 'caldav')).toMatchObject({
+      code: 'unavailable',
+      details: { reason: 'calendar_unavailable' },
+    });
     expect(isUnavailable(gaveUp)).toBe(true);
     expect(isUnavailable(new ProviderError('not_found'))).toBe(false);
     expect(isAuthRejected(new ProviderError('auth_rejected'))).toBe(true);
@@ -60,7 +84,10 @@ describe('CredentialVault', () => {
   const key = () => randomBytes(32).toString('base64');
 
   it('seals JSON credentials bound to the connection, and opens them there only', () => {
-    const vault = CredentialVault.fromConfig({ CREDENTIALS_ENCRYPTION_KEYS: `k1:${key()}`, CREDENTIALS_ACTIVE_KEY_ID: 'k1' });
+    const vault = CredentialVault.fromConfig({
+      CREDENTIALS_ENCRYPTION_KEYS: `k1:${key()}`,
+      CREDENTIALS_ACTIVE_KEY_ID: 'k1',
+    });
     const sealed = vault.seal({ username: 'ann', password: 'app-specific-password' }, 'caldav:1');
     expect(JSON.stringify(sealed)).not.toContain('app-specific-password');
     expect(vault.open(sealed, 'caldav:1')).toEqual({ username: 'ann', password: 'app-specific-password' });

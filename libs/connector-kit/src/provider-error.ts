@@ -39,7 +39,8 @@ export class ProviderError extends Error {
     if (status === 404 || status === 410) return new ProviderError('not_found', status);
     if (status === 409) return new ProviderError('conflict', status);
     if (status === 412) return new ProviderError('precondition_failed', status);
-    if (status === 429 || status === 408 || status >= 500) return new ProviderError('unavailable', status, retryAfterMs);
+    if (status === 429 || status === 408 || status >= 500)
+      return new ProviderError('unavailable', status, retryAfterMs);
     return new ProviderError('rejected', status);
   }
 }
@@ -78,14 +79,23 @@ export function toRpcError(error: unknown, provider: string): RpcError {
   if (error instanceof ProviderError) {
     switch (error.kind) {
       case 'auth_rejected':
-        return new RpcError('failed_precondition', 'the connection needs reauthorization', { reason: 'needs_reauth', provider });
+        return new RpcError('failed_precondition', 'the connection needs reauthorization', {
+          reason: 'needs_reauth',
+          provider,
+        });
       case 'forbidden':
-        return new RpcError('failed_precondition', `${provider} refused the operation on this calendar (HTTP 403)`, { reason: 'forbidden', provider });
+        return new RpcError('failed_precondition', `${provider} refused the operation on this calendar (HTTP 403)`, {
+          reason: 'forbidden',
+          provider,
+        });
       case 'not_found':
         return new RpcError('not_found', `${provider} has no such resource`, { provider });
       case 'conflict':
       case 'precondition_failed':
-        return new RpcError('failed_precondition', `${provider} refused the change: ${error.message}`, { reason: error.kind, provider });
+        return new RpcError('failed_precondition', `${provider} refused the change: ${error.message}`, {
+          reason: error.kind,
+          provider,
+        });
       case 'unavailable':
         return new RpcError('unavailable', `${provider} is unavailable`, { reason: 'calendar_unavailable', provider });
       case 'rejected':
@@ -100,7 +110,10 @@ export function toRpcError(error: unknown, provider: string): RpcError {
  * offered (never an empty list for a calendar that could not be read). `details.reason` is what
  * availability reports (`needs_reauth`, `calendar_unavailable`).
  */
-export function calendarReadError(error: unknown, provider: string): { code: string; message: string; details: JsonObject } {
+export function calendarReadError(
+  error: unknown,
+  provider: string,
+): { code: string; message: string; details: JsonObject } {
   const rpcError = toRpcError(error, provider);
   const reason = rpcError.details.reason === 'needs_reauth' ? 'needs_reauth' : 'calendar_unavailable';
   return { code: rpcError.code, message: rpcError.message, details: { reason, provider } };

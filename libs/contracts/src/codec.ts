@@ -157,8 +157,7 @@ function checkInteger(value: unknown, path: string, min: number, max: number): v
 
 function checkEnum(values: readonly { name: string; number: number }[], value: unknown, path: string): void {
   const known = values.slice(1);
-  const ok =
-    typeof value === 'string' ? known.some((v) => v.name === value) : known.some((v) => v.number === value);
+  const ok = typeof value === 'string' ? known.some((v) => v.name === value) : known.some((v) => v.number === value);
   if (!ok) throw invalid(path, `${path} must be one of ${known.map((v) => v.name).join(', ')}`);
 }
 
@@ -181,7 +180,8 @@ function rulesOf(desc: DescMessage): Map<string, FieldRules> {
         multiline: formatName === MULTILINE,
         format: formatName && formatName !== MULTILINE ? formats[formatName] : undefined,
       };
-      if (formatName && formatName !== MULTILINE && !rule.format) throw new Error(`${field.toString()} names unknown format ${formatName}`);
+      if (formatName && formatName !== MULTILINE && !rule.format)
+        throw new Error(`${field.toString()} names unknown format ${formatName}`);
       rules.set(field.jsonName, rule);
       rules.set(field.name, rule);
     }

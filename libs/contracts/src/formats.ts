@@ -13,7 +13,8 @@ export const formats: Record<string, (value: string) => string | null> = {
   iana_zone: (value) => (isKnownZone(value) ? null : 'must be an IANA time zone (e.g. Europe/London)'),
   e164: (value) => (/^\+[1-9]\d{6,14}$/.test(value) ? null : 'must be an E.164 phone number (e.g. +14155550123)'),
   url: (value) => (isHttpUrl(value) ? null : 'must be an http or https URL'),
-  email: (value) => (EMAIL.test(value) && value.length <= 254 ? null : 'must be an email address (e.g. owner@example.com)'),
+  email: (value) =>
+    EMAIL.test(value) && value.length <= 254 ? null : 'must be an email address (e.g. owner@example.com)',
 };
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;

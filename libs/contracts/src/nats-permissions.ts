@@ -107,7 +107,12 @@ const ROLE_RULES: Record<NatsRole, RoleRules> = {
     jetStream: { consumes: true },
   },
   availability: {
-    serves: [Rpcs.slotsFind.subject, Rpcs.slotsExplain.subject, admin('availability'), InternalRpcs.availabilityCheck.subject],
+    serves: [
+      Rpcs.slotsFind.subject,
+      Rpcs.slotsExplain.subject,
+      admin('availability'),
+      InternalRpcs.availabilityCheck.subject,
+    ],
     calls: [
       InternalRpcs.routingCandidates.subject,
       InternalRpcs.currentBookings.subject,
@@ -121,8 +126,18 @@ const ROLE_RULES: Record<NatsRole, RoleRules> = {
   },
   booking: {
     serves: ['calendar.v1.bookings.*', 'calendar.v1.holds.*', InternalRpcs.currentBookings.subject],
-    calls: [InternalRpcs.availabilityCheck.subject, InternalRpcs.routingCandidates.subject, Rpcs.slotsFind.subject, `${connector('*')}.events.*`],
-    emits: ['calendar.v1.events.booking.>', 'calendar.v1.events.hold.>', Broadcasts.bookingChanged.subject, Broadcasts.holdChanged.subject],
+    calls: [
+      InternalRpcs.availabilityCheck.subject,
+      InternalRpcs.routingCandidates.subject,
+      Rpcs.slotsFind.subject,
+      `${connector('*')}.events.*`,
+    ],
+    emits: [
+      'calendar.v1.events.booking.>',
+      'calendar.v1.events.hold.>',
+      Broadcasts.bookingChanged.subject,
+      Broadcasts.holdChanged.subject,
+    ],
     jetStream: { consumes: true, leases: true },
   },
   'connector-google': oauthConnector('google'),
@@ -154,7 +169,9 @@ const ROLE_RULES: Record<NatsRole, RoleRules> = {
  * start; consumers pull, ack and dead-letter; booking keeps its leases in a KV bucket.
  */
 function jetStreamOf({ consumes, leases }: NonNullable<RoleRules['jetStream']>): string[] {
-  const streams = [STREAM.name, DEAD_LETTER_STREAM.name].flatMap((name) => ['INFO', 'CREATE', 'UPDATE'].map((verb) => `$JS.API.STREAM.${verb}.${name}`));
+  const streams = [STREAM.name, DEAD_LETTER_STREAM.name].flatMap((name) =>
+    ['INFO', 'CREATE', 'UPDATE'].map((verb) => `$JS.API.STREAM.${verb}.${name}`),
+  );
   const consumer = consumes
     ? [
         `$JS.API.CONSUMER.CREATE.${STREAM.name}.>`,
@@ -167,7 +184,11 @@ function jetStreamOf({ consumes, leases }: NonNullable<RoleRules['jetStream']>):
     : [];
   const kv = `KV_${LEASE_BUCKET}`;
   const lease = leases
-    ? [...['INFO', 'CREATE', 'UPDATE', 'MSG.GET'].map((verb) => `$JS.API.STREAM.${verb}.${kv}`), `$JS.API.DIRECT.GET.${kv}.>`, `$KV.${LEASE_BUCKET}.>`]
+    ? [
+        ...['INFO', 'CREATE', 'UPDATE', 'MSG.GET'].map((verb) => `$JS.API.STREAM.${verb}.${kv}`),
+        `$JS.API.DIRECT.GET.${kv}.>`,
+        `$KV.${LEASE_BUCKET}.>`,
+      ]
     : [];
   return ['$JS.API.INFO', ...streams, ...consumer, ...lease];
 }

@@ -1,6 +1,8 @@
 import { RpcErrorCode } from './gen/calendar/v1/common_pb';
 
-const codes = Object.keys(RpcErrorCode).filter((name) => Number.isNaN(Number(name)) && name !== 'code_unspecified') as ErrorCode[];
+const codes = Object.keys(RpcErrorCode).filter(
+  (name) => Number.isNaN(Number(name)) && name !== 'code_unspecified',
+) as ErrorCode[];
 
 /** The error codes of the public contract (DESIGN §2), by name, as proto/calendar/v1/common.proto lists them. */
 export type ErrorCode = Exclude<keyof typeof RpcErrorCode, 'code_unspecified'>;

@@ -97,7 +97,11 @@ export const Rpcs = {
 
   servicesCreate: rpc('calendar.v1.admin.services.create', admin.CreateServiceRequestSchema, admin.ServiceReplySchema),
   servicesGet: rpc('calendar.v1.admin.services.get', admin.ResourceRefSchema, admin.ServiceReplySchema),
-  servicesList: rpc('calendar.v1.admin.services.list', admin.ListByTenantRequestSchema, admin.ListServicesResponseSchema),
+  servicesList: rpc(
+    'calendar.v1.admin.services.list',
+    admin.ListByTenantRequestSchema,
+    admin.ListServicesResponseSchema,
+  ),
   servicesUpdate: rpc('calendar.v1.admin.services.update', admin.UpdateServiceRequestSchema, admin.ServiceReplySchema),
   servicesDelete: rpc('calendar.v1.admin.services.delete', admin.ResourceRefSchema, admin.DeletedSchema),
 
@@ -112,7 +116,11 @@ export const Rpcs = {
     admin.AvailabilityReplySchema,
   ),
 
-  connectionsConnect: rpc('calendar.v1.admin.connections.connect', admin.ConnectRequestSchema, admin.ConnectionReplySchema),
+  connectionsConnect: rpc(
+    'calendar.v1.admin.connections.connect',
+    admin.ConnectRequestSchema,
+    admin.ConnectionReplySchema,
+  ),
   connectionsAuthorize: rpc(
     'calendar.v1.admin.connections.authorize',
     admin.AuthorizeRequestSchema,
@@ -124,8 +132,16 @@ export const Rpcs = {
     admin.ConnectionReplySchema,
   ),
   /** Asked of each provider: the connector of `provider` answers, the others decline. */
-  connectionsList: rpc('calendar.v1.admin.connections.list', admin.ListConnectionsRequestSchema, admin.ListConnectionsResponseSchema),
-  calendarsSetRole: rpc('calendar.v1.admin.calendars.setRole', admin.SetCalendarRoleRequestSchema, admin.CalendarReplySchema),
+  connectionsList: rpc(
+    'calendar.v1.admin.connections.list',
+    admin.ListConnectionsRequestSchema,
+    admin.ListConnectionsResponseSchema,
+  ),
+  calendarsSetRole: rpc(
+    'calendar.v1.admin.calendars.setRole',
+    admin.SetCalendarRoleRequestSchema,
+    admin.CalendarReplySchema,
+  ),
 } as const;
 
 /** Internal request/reply subjects between services. */
@@ -141,7 +157,11 @@ export const InternalRpcs = {
     scheduling.CandidatesResponseSchema,
   ),
   /** The bookings as they stand, for projections of booking events to be rebuilt from. */
-  currentBookings: rpc('calendar.internal.booking.current', booking.CurrentBookingsRequestSchema, booking.CurrentBookingsResponseSchema),
+  currentBookings: rpc(
+    'calendar.internal.booking.current',
+    booking.CurrentBookingsRequestSchema,
+    booking.CurrentBookingsResponseSchema,
+  ),
 } as const;
 
 export const Broadcasts = {
@@ -162,7 +182,11 @@ export const connectorRpcs = (provider: string) => {
   const base = `calendar.internal.connector.${provider}`;
   return {
     busy: rpc(`${base}.busy`, connector.BusyRequestSchema, connector.BusyResponseSchema),
-    calendars: rpc(`${base}.calendars`, connector.MemberCalendarsRequestSchema, connector.MemberCalendarsResponseSchema),
+    calendars: rpc(
+      `${base}.calendars`,
+      connector.MemberCalendarsRequestSchema,
+      connector.MemberCalendarsResponseSchema,
+    ),
     createEvent: rpc(`${base}.events.create`, connector.EventWriteSchema, connector.EventReplySchema),
     updateEvent: rpc(`${base}.events.update`, connector.EventWriteSchema, connector.EventReplySchema),
     deleteEvent: rpc(`${base}.events.delete`, connector.EventRefSchema, connector.EventReplySchema),

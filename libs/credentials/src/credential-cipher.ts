@@ -39,7 +39,10 @@ export class CredentialCipher {
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
   }
 
   /** True when the secret was sealed with an older key and should be sealed again. */
@@ -51,11 +54,15 @@ export class CredentialCipher {
 /** Reads "k1:<base64 of 32 bytes>,k2:<…>" (CREDENTIALS_ENCRYPTION_KEYS). */
 export function parseKeyRing(text: string): Map<string, Buffer> {
   const ring = new Map<string, Buffer>();
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf(':');
     const id = entry.slice(0, separator);
     const key = Buffer.from(entry.slice(separator + 1), 'base64');
-    if (separator < 1 || key.length !== 32) throw new Error(`each key must be "<id>:<base64 of 32 bytes>" (key ${id || '?'})`);
+    if (separator < 1 || key.length !== 32)
+      throw new Error(`each key must be "<id>:<base64 of 32 bytes>" (key ${id || '?'})`);
     ring.set(id, key);
   }
   if (!ring.size) throw new Error('no keys');

@@ -23,7 +23,9 @@ describe('Bus (real NATS)', () => {
     return created;
   };
   const rawRequest = async (subject: string, body: string) =>
-    JSON.parse(new TextDecoder().decode((await raw.request(subject, new TextEncoder().encode(body), { timeout: 2_000 })).data));
+    JSON.parse(
+      new TextDecoder().decode((await raw.request(subject, new TextEncoder().encode(body), { timeout: 2_000 })).data),
+    );
 
   beforeAll(async () => {
     url = await testNatsUrl();
@@ -43,8 +45,17 @@ describe('Bus (real NATS)', () => {
   });
 
   it('answers a failure its classifier knows in contract terms, and anything else internal', async () => {
-    const classifyError = (error: unknown) => ((error as { code?: string }).code === 'ECONNREFUSED' ? new RpcError('unavailable', 'the database is unavailable; retry') : undefined);
-    const server = await Bus.connect({ url, service: 'booking', requestTimeoutMs: 2_000, logger: quiet, classifyError });
+    const classifyError = (error: unknown) =>
+      (error as { code?: string }).code === 'ECONNREFUSED'
+        ? new RpcError('unavailable', 'the database is unavailable; retry')
+        : undefined;
+    const server = await Bus.connect({
+      url,
+      service: 'booking',
+      requestTimeoutMs: 2_000,
+      logger: quiet,
+      classifyError,
+    });
     buses.push(server);
     const down = privateRpc();
     server.serve(down, async () => {
@@ -55,12 +66,20 @@ describe('Bus (real NATS)', () => {
       throw new Error('a bug');
     });
     await server.connection.flush();
-    expect(await rawRequest(down.subject, '{}')).toEqual({ error: { code: 'unavailable', message: 'the database is unavailable; retry', details: {} } });
-    expect((await rawRequest(broken.subject, '{}')).error).toMatchObject({ code: 'internal', message: 'internal error' });
+    expect(await rawRequest(down.subject, '{}')).toEqual({
+      error: { code: 'unavailable', message: 'the database is unavailable; retry', details: {} },
+    });
+    expect((await rawRequest(broken.subject, '{}')).error).toMatchObject({
+      code: 'internal',
+      message: 'internal error',
+    });
   });
 
   it('broadcasts to every instance that hears, each hearing it before any request sent after the reply', async () => {
-    const topic: Broadcast<typeof Broadcasts.freshBusy.body> = { ...Broadcasts.freshBusy, subject: `test.${randomUUID()}.fresh` };
+    const topic: Broadcast<typeof Broadcasts.freshBusy.body> = {
+      ...Broadcasts.freshBusy,
+      subject: `test.${randomUUID()}.fresh`,
+    };
     const [teller, ...listeners] = await Promise.all([bus('availability'), bus('availability'), bus('availability')]);
     // Each listener says what it has heard, on a subject of its own.
     const asks = listeners.map((listener) => {
@@ -77,7 +96,14 @@ describe('Bus (real NATS)', () => {
     const rpc = privateRpc();
     teller.serve(rpc, async () => {
       for (const memberId of ['bad', 'm1', 'm2']) {
-        teller.broadcast(topic, { tenantId: 't', memberId, provider: 'caldav', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', busy: [] });
+        teller.broadcast(topic, {
+          tenantId: 't',
+          memberId,
+          provider: 'caldav',
+          from: '2026-01-01T00:00:00Z',
+          to: '2026-01-02T00:00:00Z',
+          busy: [],
+        });
       }
       return answer;
     });
@@ -112,7 +138,8 @@ describe('Bus (real NATS)', () => {
     const client = await bus('gateway');
     const rpc = privateRpc();
     server.serve(rpc, async (request) => {
-      if (request.checkTimeoutMs === 1) throw new RpcError('failed_precondition', 'calendar disconnected', { calendarId: 'c1' });
+      if (request.checkTimeoutMs === 1)
+        throw new RpcError('failed_precondition', 'calendar disconnected', { calendarId: 'c1' });
       if (request.checkTimeoutMs === 2) throw new Error('secret internals');
       return answer;
     });
@@ -124,7 +151,10 @@ describe('Bus (real NATS)', () => {
       details: { calendarId: 'c1' },
     });
     // An unexpected failure is internal, and its message does not leak to the caller.
-    await expect(client.request(rpc, { checkTimeoutMs: 2 })).rejects.toMatchObject({ code: 'internal', message: 'internal error' });
+    await expect(client.request(rpc, { checkTimeoutMs: 2 })).rejects.toMatchObject({
+      code: 'internal',
+      message: 'internal error',
+    });
   });
 
   it('says unavailable when nobody serves a subject, and deadline_exceeded when the answer is late', async () => {
@@ -166,7 +196,10 @@ describe('Bus (real NATS)', () => {
     await Promise.all([a.connection.flush(), b.connection.flush()]);
     const client = await bus('gateway');
     const replies = await Promise.all(Array.from({ length: 100 }, () => client.request(rpc, {})));
-    const byInstance = replies.reduce<Record<string, number>>((counts, r) => ({ ...counts, [r.instance]: (counts[r.instance] ?? 0) + 1 }), {});
+    const byInstance = replies.reduce<Record<string, number>>(
+      (counts, r) => ({ ...counts, [r.instance]: (counts[r.instance] ?? 0) + 1 }),
+      {},
+    );
     expect(byInstance.a + byInstance.b).toBe(100);
     expect(byInstance.a).toBeGreaterThan(10);
     expect(byInstance.b).toBeGreaterThan(10);
@@ -176,8 +209,14 @@ describe('Bus (real NATS)', () => {
     const rpc = privateRpc();
     const leaving = await Bus.connect({ url, service: 'booking', requestTimeoutMs: 2_000 });
     const staying = await bus();
-    leaving.serve(rpc, () => new Promise((resolve) => setTimeout(() => resolve({ ...answer, instance: 'leaving' }), 300)));
-    staying.serve(rpc, () => new Promise((resolve) => setTimeout(() => resolve({ ...answer, instance: 'staying' }), 300)));
+    leaving.serve(
+      rpc,
+      () => new Promise((resolve) => setTimeout(() => resolve({ ...answer, instance: 'leaving' }), 300)),
+    );
+    staying.serve(
+      rpc,
+      () => new Promise((resolve) => setTimeout(() => resolve({ ...answer, instance: 'staying' }), 300)),
+    );
     await Promise.all([leaving.connection.flush(), staying.connection.flush()]);
     const client = await bus('gateway', 5_000);
     const first = Array.from({ length: 40 }, () => client.request(rpc, {}));

@@ -1,9 +1,34 @@
-import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { decodeJson, encodeJson, inboxPrefix, isErrorCode, RpcError, type Broadcast, type Rpc } from '@calldesk/contracts';
+import {
+  create,
+  fromJson,
+  type DescMessage,
+  type JsonValue,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import {
+  decodeJson,
+  encodeJson,
+  inboxPrefix,
+  isErrorCode,
+  RpcError,
+  type Broadcast,
+  type Rpc,
+} from '@calldesk/contracts';
 import { createLogger, type Logger, withSpan } from '@calldesk/telemetry';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, ErrorCode, Events, NatsError, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from 'nats';
+import {
+  connect,
+  credsAuthenticator,
+  ErrorCode,
+  Events,
+  NatsError,
+  type ConnectionOptions,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from 'nats';
 import { EventStreams, type StreamLimits } from './event-streams';
 import { RpcMetrics } from './rpc-metrics';
 import { contextFromHeaders, headersWithTrace } from './trace-headers';
@@ -86,7 +111,14 @@ export class Bus {
     private readonly options: BusOptions,
   ) {
     this.logger = options.logger ?? createLogger(options.service);
-    this.events = new EventStreams(connection, options.service, this.logger, options.replicas ?? 1, options.streamLimits, options.classifyError);
+    this.events = new EventStreams(
+      connection,
+      options.service,
+      this.logger,
+      options.replicas ?? 1,
+      options.streamLimits,
+      options.classifyError,
+    );
   }
 
   static async connect(options: BusOptions): Promise<Bus> {
@@ -187,7 +219,10 @@ export class Bus {
           try {
             handler(decodeJson(topic.body, msg.data));
           } catch (failure) {
-            this.logger.error('broadcast not taken in', { subject: topic.subject, error: (failure as Error)?.stack ?? String(failure) });
+            this.logger.error('broadcast not taken in', {
+              subject: topic.subject,
+              error: (failure as Error)?.stack ?? String(failure),
+            });
           }
         });
       },
@@ -215,27 +250,31 @@ export class Bus {
     const parent = contextFromHeaders(msg.headers);
     const startedAt = performance.now();
     await context.with(parent, () =>
-      withSpan(`${msg.subject} process`, { kind: SpanKind.SERVER, attributes: natsAttributes(msg.subject) }, async (span) => {
-        let reply: string;
-        let result = 'ok';
-        try {
-          const request = decodeJson(rpc.request, msg.data);
-          reply = encodeJson(rpc.response, create(rpc.response, await handler(request)));
-        } catch (error) {
-          // A declined request is another service's to answer, and its time is counted there.
-          if (error instanceof Decline) {
-            span.setAttribute('rpc.declined', true);
-            return;
+      withSpan(
+        `${msg.subject} process`,
+        { kind: SpanKind.SERVER, attributes: natsAttributes(msg.subject) },
+        async (span) => {
+          let reply: string;
+          let result = 'ok';
+          try {
+            const request = decodeJson(rpc.request, msg.data);
+            reply = encodeJson(rpc.response, create(rpc.response, await handler(request)));
+          } catch (error) {
+            // A declined request is another service's to answer, and its time is counted there.
+            if (error instanceof Decline) {
+              span.setAttribute('rpc.declined', true);
+              return;
+            }
+            const rpcError = this.asRpcError(error, msg.subject);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: rpcError.code });
+            span.setAttribute('rpc.error_code', rpcError.code);
+            reply = JSON.stringify(rpcError.toJSON());
+            result = rpcError.code;
           }
-          const rpcError = this.asRpcError(error, msg.subject);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: rpcError.code });
-          span.setAttribute('rpc.error_code', rpcError.code);
-          reply = JSON.stringify(rpcError.toJSON());
-          result = rpcError.code;
-        }
-        if (msg.reply) msg.respond(encoder.encode(reply));
-        this.metrics.served(rpc.subject, startedAt, result);
-      }),
+          if (msg.reply) msg.respond(encoder.encode(reply));
+          this.metrics.served(rpc.subject, startedAt, result);
+        },
+      ),
     );
   }
 
@@ -243,7 +282,8 @@ export class Bus {
   private reportServerErrors(): void {
     void (async () => {
       for await (const status of this.connection.status()) {
-        if (status.type === Events.Error) this.logger.error('NATS server error', { error: String(status.data), ...status.permissionContext });
+        if (status.type === Events.Error)
+          this.logger.error('NATS server error', { error: String(status.data), ...status.permissionContext });
       }
     })();
   }
@@ -252,7 +292,11 @@ export class Bus {
     if (error instanceof RpcError) return error;
     const known = this.options.classifyError?.(error);
     if (known) {
-      this.logger.warn('handler failed', { subject, code: known.code, error: (error as Error)?.message ?? String(error) });
+      this.logger.warn('handler failed', {
+        subject,
+        code: known.code,
+        error: (error as Error)?.message ?? String(error),
+      });
       return known;
     }
     // An unexpected failure is logged here, where its stack is, and answered without detail.
@@ -267,7 +311,10 @@ export class Bus {
 }
 
 function identityOptions(identity: NatsIdentity = {}): Partial<ConnectionOptions> {
-  const tls = identity.tlsCaFile || identity.tlsCertFile ? { caFile: identity.tlsCaFile, certFile: identity.tlsCertFile, keyFile: identity.tlsKeyFile } : undefined;
+  const tls =
+    identity.tlsCaFile || identity.tlsCertFile
+      ? { caFile: identity.tlsCaFile, certFile: identity.tlsCertFile, keyFile: identity.tlsKeyFile }
+      : undefined;
   return {
     ...(identity.credsFile ? { authenticator: credsAuthenticator(readFileSync(identity.credsFile)) } : {}),
     ...(identity.user ? { user: identity.user, pass: identity.password } : {}),

@@ -27,7 +27,13 @@ describe('EventStreams on a 3-node JetStream cluster (R3)', () => {
 
   beforeAll(async () => {
     cluster = await NatsCluster.start(folder, () => undefined);
-    publisher = await Bus.connect({ url: cluster.urls[0], service: 'routing', requestTimeoutMs: 5_000, replicas: 3, logger: quiet });
+    publisher = await Bus.connect({
+      url: cluster.urls[0],
+      service: 'routing',
+      requestTimeoutMs: 5_000,
+      replicas: 3,
+      logger: quiet,
+    });
     await publisher.events.ensureStreams();
     manager = await publisher.connection.jetstreamManager();
   }, 60_000);
@@ -41,22 +47,26 @@ describe('EventStreams on a 3-node JetStream cluster (R3)', () => {
   it.each<[string, Partial<ConsumeOptions>]>([
     ['a shared durable consumer', {}],
     ["an instance's own consumer", { instanceScoped: { inactiveThresholdMs: 60_000 } }],
-  ])("%s keeps consuming when its consumer's leader server is killed, and after it is back", async (_kind, options) => {
-    const { source, durable, seen, consumer } = await consuming(options);
-    await consumer(cluster.urls[0]);
-    await publishUntilSeen(source, seen);
-    // Its connection may be to that server (it reconnects) or to another (nothing but the lost pull tells it).
-    const leader = cluster.indexOf((await manager.consumers.info(STREAM.name, durable)).cluster!.leader!);
-
-    await cluster.kill(leader);
-    try {
+  ])(
+    "%s keeps consuming when its consumer's leader server is killed, and after it is back",
+    async (_kind, options) => {
+      const { source, durable, seen, consumer } = await consuming(options);
+      await consumer(cluster.urls[0]);
       await publishUntilSeen(source, seen);
-    } finally {
-      await cluster.start(leader);
-      await cluster.ready();
-    }
-    await publishUntilSeen(source, seen);
-  }, 90_000);
+      // Its connection may be to that server (it reconnects) or to another (nothing but the lost pull tells it).
+      const leader = cluster.indexOf((await manager.consumers.info(STREAM.name, durable)).cluster!.leader!);
+
+      await cluster.kill(leader);
+      try {
+        await publishUntilSeen(source, seen);
+      } finally {
+        await cluster.start(leader);
+        await cluster.ready();
+      }
+      await publishUntilSeen(source, seen);
+    },
+    90_000,
+  );
 
   it('keeps consuming when the stream and consumer leaders step down', async () => {
     const { source, durable, seen, consumer } = await consuming({});
@@ -64,7 +74,9 @@ describe('EventStreams on a 3-node JetStream cluster (R3)', () => {
     await publishUntilSeen(source, seen);
     await publisher.connection.request(`$JS.API.STREAM.LEADER.STEPDOWN.${STREAM.name}`, undefined, { timeout: 10_000 });
     await publishUntilSeen(source, seen);
-    await publisher.connection.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM.name}.${durable}`, undefined, { timeout: 10_000 });
+    await publisher.connection.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM.name}.${durable}`, undefined, {
+      timeout: 10_000,
+    });
     await publishUntilSeen(source, seen);
   }, 60_000);
 
@@ -74,7 +86,13 @@ describe('EventStreams on a 3-node JetStream cluster (R3)', () => {
     const durable = `test-${randomUUID()}`;
     const seen = new Set<string>();
     const consumer = async (url: string) => {
-      const bus = await Bus.connect({ url, service: 'availability', requestTimeoutMs: 5_000, replicas: 3, logger: quiet });
+      const bus = await Bus.connect({
+        url,
+        service: 'availability',
+        requestTimeoutMs: 5_000,
+        replicas: 3,
+        logger: quiet,
+      });
       buses.push(bus);
       await bus.events.consume(source, { durable, ...options }, async (event) => {
         seen.add(event.calendarId);
@@ -87,9 +105,18 @@ describe('EventStreams on a 3-node JetStream cluster (R3)', () => {
    * Publishes one event (again while the stream has no leader yet) and waits until the consumer
    * had it, within RESUMED_WITHIN_MS of its publication.
    */
-  async function publishUntilSeen(source: { subject: string; body: typeof changed.body }, seen: Set<string>): Promise<void> {
+  async function publishUntilSeen(
+    source: { subject: string; body: typeof changed.body },
+    seen: Set<string>,
+  ): Promise<void> {
     const calendarId = randomUUID();
-    const body = { tenantId: 't1', memberId: 'm1', calendarId, provider: 'google', changedAt: new Date().toISOString() };
+    const body = {
+      tenantId: 't1',
+      memberId: 'm1',
+      calendarId,
+      provider: 'google',
+      changedAt: new Date().toISOString(),
+    };
     const msgId = randomUUID();
     const published = await retry(() => publisher.events.publish(source, body, msgId));
     const deadline = published + RESUMED_WITHIN_MS;

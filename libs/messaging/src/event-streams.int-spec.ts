@@ -23,7 +23,12 @@ describe('EventStreams (real NATS JetStream)', () => {
 
   beforeAll(async () => {
     const url = await testNatsUrl();
-    bus = await Bus.connect({ url, service: 'notifications', requestTimeoutMs: 2_000, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    bus = await Bus.connect({
+      url,
+      service: 'notifications',
+      requestTimeoutMs: 2_000,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     raw = await connect({ servers: url });
     await bus.events.ensureStreams();
   });
@@ -39,12 +44,22 @@ describe('EventStreams (real NATS JetStream)', () => {
     await bus.events.ensureStreams();
     const manager = await raw.jetstreamManager();
     expect((await manager.streams.info(STREAM.name)).config.subjects).toEqual([STREAM.subjects]);
-    expect((await manager.streams.info(DEAD_LETTER_STREAM.name)).config.subjects).toEqual([DEAD_LETTER_STREAM.subjects]);
+    expect((await manager.streams.info(DEAD_LETTER_STREAM.name)).config.subjects).toEqual([
+      DEAD_LETTER_STREAM.subjects,
+    ]);
   });
 
   it('bounds both streams by age and size with the bus’s limits, the oldest events going first', async () => {
-    const limits = { events: { maxAgeMs: 7 * 86_400_000, maxBytes: 2 ** 30 }, deadLetters: { maxAgeMs: 30 * 86_400_000, maxBytes: 2 ** 28 } };
-    const bounded = await Bus.connect({ url: await testNatsUrl(), service: 'notifications', requestTimeoutMs: 2_000, streamLimits: limits });
+    const limits = {
+      events: { maxAgeMs: 7 * 86_400_000, maxBytes: 2 ** 30 },
+      deadLetters: { maxAgeMs: 30 * 86_400_000, maxBytes: 2 ** 28 },
+    };
+    const bounded = await Bus.connect({
+      url: await testNatsUrl(),
+      service: 'notifications',
+      requestTimeoutMs: 2_000,
+      streamLimits: limits,
+    });
     try {
       await bounded.events.ensureStreams();
     } finally {
@@ -52,19 +67,35 @@ describe('EventStreams (real NATS JetStream)', () => {
     }
     const manager = await raw.jetstreamManager();
     const events = (await manager.streams.info(STREAM.name)).config;
-    expect(events).toMatchObject({ max_age: nanos(limits.events.maxAgeMs), max_bytes: limits.events.maxBytes, discard: DiscardPolicy.Old, duplicate_window: nanos(3_600_000) });
+    expect(events).toMatchObject({
+      max_age: nanos(limits.events.maxAgeMs),
+      max_bytes: limits.events.maxBytes,
+      discard: DiscardPolicy.Old,
+      duplicate_window: nanos(3_600_000),
+    });
     const deadLetters = (await manager.streams.info(DEAD_LETTER_STREAM.name)).config;
-    expect(deadLetters).toMatchObject({ max_age: nanos(limits.deadLetters.maxAgeMs), max_bytes: limits.deadLetters.maxBytes, discard: DiscardPolicy.Old });
+    expect(deadLetters).toMatchObject({
+      max_age: nanos(limits.deadLetters.maxAgeMs),
+      max_bytes: limits.deadLetters.maxBytes,
+      discard: DiscardPolicy.Old,
+    });
     // A bus without limits leaves them as they are.
     await bus.events.ensureStreams();
-    expect((await manager.streams.info(STREAM.name)).config).toMatchObject({ max_age: nanos(limits.events.maxAgeMs), max_bytes: limits.events.maxBytes });
+    expect((await manager.streams.info(STREAM.name)).config).toMatchObject({
+      max_age: nanos(limits.events.maxAgeMs),
+      max_bytes: limits.events.maxBytes,
+    });
   });
 
   it('tells each delivery when the stream stored its event', async () => {
     const source = privateSource();
     const stored: number[] = [];
     const before = Date.now() * 1_000;
-    await bus.events.publish(source, { tenantId: 't1', memberId: 'm1', calendarId: 'c1', provider: 'google', changedAt: '2026-11-25T10:00:00Z' }, randomUUID());
+    await bus.events.publish(
+      source,
+      { tenantId: 't1', memberId: 'm1', calendarId: 'c1', provider: 'google', changedAt: '2026-11-25T10:00:00Z' },
+      randomUUID(),
+    );
     await bus.events.consume(source, { durable: durable() }, async (_event, delivery) => {
       stored.push(delivery.storedAtMicros);
     });
@@ -77,7 +108,13 @@ describe('EventStreams (real NATS JetStream)', () => {
     const source = privateSource();
     const seen: string[] = [];
     const msgId = randomUUID();
-    const body = { tenantId: 't1', memberId: 'm1', calendarId: 'c1', provider: 'google', changedAt: '2026-11-25T10:00:00Z' };
+    const body = {
+      tenantId: 't1',
+      memberId: 'm1',
+      calendarId: 'c1',
+      provider: 'google',
+      changedAt: '2026-11-25T10:00:00Z',
+    };
     expect(await bus.events.publish(source, body, msgId)).toEqual({ duplicate: false });
     expect(await bus.events.publish(source, body, msgId)).toEqual({ duplicate: true });
     await bus.events.publish(source, { ...body, calendarId: 'c2' }, randomUUID());
@@ -93,16 +130,30 @@ describe('EventStreams (real NATS JetStream)', () => {
     const source = privateSource();
     const name = durable();
     const seen: string[] = [];
-    const body = (calendarId: string) => ({ tenantId: 't1', memberId: 'm1', calendarId, provider: 'google', changedAt: '2026-11-25T10:00:00Z' });
-    await bus.events.consume(source, { durable: name, instanceScoped: { inactiveThresholdMs: 60_000 } }, async (event) => {
-      seen.push(event.calendarId);
+    const body = (calendarId: string) => ({
+      tenantId: 't1',
+      memberId: 'm1',
+      calendarId,
+      provider: 'google',
+      changedAt: '2026-11-25T10:00:00Z',
     });
+    await bus.events.consume(
+      source,
+      { durable: name, instanceScoped: { inactiveThresholdMs: 60_000 } },
+      async (event) => {
+        seen.push(event.calendarId);
+      },
+    );
     await bus.events.publish(source, body('before'), randomUUID());
     await waitUntil(() => seen.length === 1);
     // As the server does to an instance's consumer after a long partition.
     const manager = await raw.jetstreamManager();
     // nats-server 2.9 may fail a delete racing the consumer's own state write ("directory not empty"): ask again.
-    for (let attempt = 0; !(await manager.consumers.delete(STREAM.name, name).catch(() => false)) && attempt < 10; attempt++) {
+    for (
+      let attempt = 0;
+      !(await manager.consumers.delete(STREAM.name, name).catch(() => false)) && attempt < 10;
+      attempt++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const lostAt = Date.now();
@@ -122,11 +173,15 @@ describe('EventStreams (real NATS JetStream)', () => {
     const name = durable();
     const attempts: number[] = [];
     const times: number[] = [];
-    await bus.events.consume(source, { durable: name, maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 2_000 }, async (_event, delivery) => {
-      attempts.push(delivery.attempt);
-      times.push(Date.now());
-      throw new Error('downstream refused');
-    });
+    await bus.events.consume(
+      source,
+      { durable: name, maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 2_000 },
+      async (_event, delivery) => {
+        attempts.push(delivery.attempt);
+        times.push(Date.now());
+        throw new Error('downstream refused');
+      },
+    );
     const deadLetters: { subject: string; original?: string; error?: string; body: string }[] = [];
     const subscription = raw.subscribe(`calendar.dead-letter.${name}`, {
       callback: (_error, msg) =>
@@ -148,24 +203,42 @@ describe('EventStreams (real NATS JetStream)', () => {
     expect(JSON.parse(deadLetters[0].body)).toMatchObject({ calendarId: 'c9' });
     const metrics = await telemetry.metrics.prometheusText();
     expect(metrics).toMatch(new RegExp(`^events_redeliveries_total\\{consumer="${name}",[^}]*\\} 2$`, 'm'));
-    expect(metrics).toMatch(new RegExp(`^events_dead_letters_total\\{consumer="${name}",cause="failed",[^}]*\\} 1$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(`^events_dead_letters_total\\{consumer="${name}",cause="failed",[^}]*\\} 1$`, 'm'),
+    );
   });
 
   it('redelivers an event while a dependency is unavailable, past its attempts, and never dead-letters it', async () => {
-    const classifyError = (error: unknown) => ((error as { code?: string }).code === '57P03' ? new RpcError('unavailable', 'the database is unavailable') : undefined);
-    const consumer = await Bus.connect({ url: await testNatsUrl(), service: 'availability', requestTimeoutMs: 2_000, logger: { debug() {}, info() {}, warn() {}, error() {} }, classifyError });
+    const classifyError = (error: unknown) =>
+      (error as { code?: string }).code === '57P03'
+        ? new RpcError('unavailable', 'the database is unavailable')
+        : undefined;
+    const consumer = await Bus.connect({
+      url: await testNatsUrl(),
+      service: 'availability',
+      requestTimeoutMs: 2_000,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      classifyError,
+    });
     const source = privateSource();
     const name = durable();
     const attempts: number[] = [];
     const deadLetters: string[] = [];
-    const subscription = raw.subscribe(`calendar.dead-letter.${name}`, { callback: (_error, msg) => deadLetters.push(msg.subject) });
+    const subscription = raw.subscribe(`calendar.dead-letter.${name}`, {
+      callback: (_error, msg) => deadLetters.push(msg.subject),
+    });
     try {
-      await consumer.events.consume(source, { durable: name, maxAttempts: 2, initialBackoffMs: 50, maxBackoffMs: 100 }, async (_event, delivery) => {
-        attempts.push(delivery.attempt);
-        // The database in recovery for four attempts, then back; another service down for one more.
-        if (attempts.length <= 4) throw Object.assign(new Error('the database system is in recovery mode'), { code: '57P03' });
-        if (attempts.length === 5) throw new RpcError('unavailable', 'routing did not answer');
-      });
+      await consumer.events.consume(
+        source,
+        { durable: name, maxAttempts: 2, initialBackoffMs: 50, maxBackoffMs: 100 },
+        async (_event, delivery) => {
+          attempts.push(delivery.attempt);
+          // The database in recovery for four attempts, then back; another service down for one more.
+          if (attempts.length <= 4)
+            throw Object.assign(new Error('the database system is in recovery mode'), { code: '57P03' });
+          if (attempts.length === 5) throw new RpcError('unavailable', 'routing did not answer');
+        },
+      );
       await bus.events.publish(source, { tenantId: 't1', calendarId: 'c1' }, randomUUID());
       await waitUntil(() => attempts.length === 6, 10_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -182,9 +255,13 @@ describe('EventStreams (real NATS JetStream)', () => {
     await bus.events.publish(source, { tenantId: 't1', calendarId: 'before' }, randomUUID());
     const seen: string[] = [];
     const name = durable();
-    await bus.events.consume(source, { durable: name, instanceScoped: { inactiveThresholdMs: 60_000 } }, async (event) => {
-      seen.push(event.calendarId);
-    });
+    await bus.events.consume(
+      source,
+      { durable: name, instanceScoped: { inactiveThresholdMs: 60_000 } },
+      async (event) => {
+        seen.push(event.calendarId);
+      },
+    );
     await bus.events.publish(source, { tenantId: 't1', calendarId: 'after' }, randomUUID());
     await waitUntil(() => seen.length === 1);
     expect(seen).toEqual(['after']);
@@ -199,7 +276,8 @@ describe('EventStreams (real NATS JetStream)', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     await bus.events.consume(source, { durable: name }, () => held);
     for (let i = 0; i < 3; i++) await bus.events.publish(source, { tenantId: 't1', calendarId: `c${i}` }, randomUUID());
-    const pending = async () => metricValue(await telemetry.metrics.prometheusText(), 'events_consumer_pending', { consumer: name });
+    const pending = async () =>
+      metricValue(await telemetry.metrics.prometheusText(), 'events_consumer_pending', { consumer: name });
     await waitFor(async () => (await pending()) === 3);
     release();
     await waitFor(async () => (await pending()) === 0);

@@ -1,4 +1,11 @@
-import { create, fromJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import {
+  create,
+  fromJson,
+  type DescMessage,
+  type JsonValue,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import { DEAD_LETTER_STREAM, encodeJson, RpcError, STREAM, type EventType } from '@calldesk/contracts';
 import { withSpan, type Logger } from '@calldesk/telemetry';
 import { context, SpanKind, type Context } from '@opentelemetry/api';
@@ -131,7 +138,11 @@ export class EventStreams {
       duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, events?.maxAgeMs ?? DUPLICATE_WINDOW_MS)),
       ...bounds(events),
     });
-    await this.ensureStream({ name: DEAD_LETTER_STREAM.name, subjects: [DEAD_LETTER_STREAM.subjects], ...bounds(this.limits?.deadLetters) });
+    await this.ensureStream({
+      name: DEAD_LETTER_STREAM.name,
+      subjects: [DEAD_LETTER_STREAM.subjects],
+      ...bounds(this.limits?.deadLetters),
+    });
   }
 
   /**
@@ -146,12 +157,18 @@ export class EventStreams {
     subject = event.subject,
     parent: Context = context.active(),
   ): Promise<{ duplicate: boolean }> {
-    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': msgId };
-    return context.with(parent, () => withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, attributes }, async () => {
-      const data = encoder.encode(encodeJson(event.body, create(event.body, body)));
-      const ack = await this.js.publish(subject, data, { msgID: msgId, headers: headersWithTrace() });
-      return { duplicate: ack.duplicate };
-    }));
+    const attributes = {
+      'messaging.system': 'nats',
+      'messaging.destination.name': subject,
+      'messaging.message.id': msgId,
+    };
+    return context.with(parent, () =>
+      withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, attributes }, async () => {
+        const data = encoder.encode(encodeJson(event.body, create(event.body, body)));
+        const ack = await this.js.publish(subject, data, { msgID: msgId, headers: headersWithTrace() });
+        return { duplicate: ack.duplicate };
+      }),
+    );
   }
 
   /**
@@ -177,11 +194,21 @@ export class EventStreams {
     run.loop = (async () => {
       if (missed) run.messages = await this.prepare(source, options, position, run, { streamLost: false });
       while (!run.stopped && run.messages) {
-        const lost = await this.pullUntilLost(run.messages, options.durable, (message) => this.deliver(source, policy, consumer, message, handler), position);
+        const lost = await this.pullUntilLost(
+          run.messages,
+          options.durable,
+          (message) => this.deliver(source, policy, consumer, message, handler),
+          position,
+        );
         if (run.stopped || !lost) return;
         // The pull loop would wait for missed heartbeats before asking again: start a new one.
-        this.logger.warn('event consumer was lost and is made again', { consumer: options.durable, resumeAt: position.resumeAt() });
-        run.messages = await this.prepare(source, options, position, run, { streamLost: lost === ConsumerEvents.StreamNotFound });
+        this.logger.warn('event consumer was lost and is made again', {
+          consumer: options.durable,
+          resumeAt: position.resumeAt(),
+        });
+        run.messages = await this.prepare(source, options, position, run, {
+          streamLost: lost === ConsumerEvents.StreamNotFound,
+        });
       }
     })();
     this.running.push(run);
@@ -254,14 +281,19 @@ export class EventStreams {
         if (missed) {
           await options.rebuild!(missed);
           position.rebuiltTo(missed.lastSequence);
-          this.logger.info('projection rebuilt from its owner: events it had not seen were gone from the stream', { consumer: options.durable });
+          this.logger.info('projection rebuilt from its owner: events it had not seen were gone from the stream', {
+            consumer: options.durable,
+          });
         }
         await this.ensureConsumer(source, options, position);
         const messages = await (await this.js.consumers.get(STREAM.name, options.durable)).consume(PULL);
         if (!run.stopped) return messages;
         messages.stop();
       } catch (error) {
-        this.logger.warn('event consumer not ready yet; trying again', { consumer: options.durable, error: (error as Error).message });
+        this.logger.warn('event consumer not ready yet; trying again', {
+          consumer: options.durable,
+          error: (error as Error).message,
+        });
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 250, 10_000)));
       }
     }
@@ -300,7 +332,11 @@ export class EventStreams {
    * and where it started stand). A consumer made again after it was lost starts right after the
    * last event this instance handled, so nothing is skipped and nothing is handled twice.
    */
-  private async ensureConsumer<Body extends DescMessage>(source: EventSource<Body>, options: ConsumeOptions, position: Position): Promise<void> {
+  private async ensureConsumer<Body extends DescMessage>(
+    source: EventSource<Body>,
+    options: ConsumeOptions,
+    position: Position,
+  ): Promise<void> {
     const manager = await this.jsm();
     const updatable = {
       filter_subject: source.subject,
@@ -313,7 +349,12 @@ export class EventStreams {
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume }
       : { deliver_policy: options.instanceScoped || options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All };
     try {
-      await manager.consumers.add(STREAM.name, { ...updatable, ...start, durable_name: options.durable, ack_policy: AckPolicy.Explicit });
+      await manager.consumers.add(STREAM.name, {
+        ...updatable,
+        ...start,
+        durable_name: options.durable,
+        ack_policy: AckPolicy.Explicit,
+      });
     } catch {
       await manager.consumers.update(STREAM.name, options.durable, updatable);
     }
@@ -344,36 +385,54 @@ export class EventStreams {
     };
     if (delivery.attempt > 1) this.metrics.redelivered(consumer);
     return context.with(contextFromHeaders(message.headers), () =>
-      withSpan(`${message.subject} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': message.subject, 'messaging.consumer.group.name': policy.durable } }, async (): Promise<Settled> => {
-        let body: MessageShape<Body>;
-        try {
-          body = fromJson(source.body, JSON.parse(decoder.decode(message.data)) as JsonValue, { ignoreUnknownFields: true });
-        } catch (error) {
-          await this.deadLetter(policy.durable, message, `undecodable: ${(error as Error).message}`);
-          this.metrics.deadLettered(consumer, 'undecodable');
-          return 'settled';
-        }
-        try {
-          await handler(body, delivery);
-          message.ack();
-          return 'settled';
-        } catch (error) {
-          // A dependency down (the database, another service) is no fault of the event: it comes
-          // back until the dependency does, however many attempts that takes.
-          if (this.unavailable(error)) {
-            message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
-            this.logger.warn('event handling deferred: a dependency is unavailable', { subject: message.subject, consumer, attempt: delivery.attempt, error: (error as Error).message });
-            return 'again';
-          }
-          if (delivery.attempt >= policy.maxAttempts) {
-            await this.deadLetter(policy.durable, message, (error as Error).message);
-            this.metrics.deadLettered(consumer, 'failed');
+      withSpan(
+        `${message.subject} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.destination.name': message.subject,
+            'messaging.consumer.group.name': policy.durable,
+          },
+        },
+        async (): Promise<Settled> => {
+          let body: MessageShape<Body>;
+          try {
+            body = fromJson(source.body, JSON.parse(decoder.decode(message.data)) as JsonValue, {
+              ignoreUnknownFields: true,
+            });
+          } catch (error) {
+            await this.deadLetter(policy.durable, message, `undecodable: ${(error as Error).message}`);
+            this.metrics.deadLettered(consumer, 'undecodable');
             return 'settled';
           }
-          message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
-          return 'again';
-        }
-      }).catch((error): Settled => {
+          try {
+            await handler(body, delivery);
+            message.ack();
+            return 'settled';
+          } catch (error) {
+            // A dependency down (the database, another service) is no fault of the event: it comes
+            // back until the dependency does, however many attempts that takes.
+            if (this.unavailable(error)) {
+              message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
+              this.logger.warn('event handling deferred: a dependency is unavailable', {
+                subject: message.subject,
+                consumer,
+                attempt: delivery.attempt,
+                error: (error as Error).message,
+              });
+              return 'again';
+            }
+            if (delivery.attempt >= policy.maxAttempts) {
+              await this.deadLetter(policy.durable, message, (error as Error).message);
+              this.metrics.deadLettered(consumer, 'failed');
+              return 'settled';
+            }
+            message.nak(backoff(delivery.attempt, policy.initialBackoffMs, policy.maxBackoffMs));
+            return 'again';
+          }
+        },
+      ).catch((error): Settled => {
         // A dead-letter publish that failed: leave the message unacked so it comes back.
         this.logger.error('event handling failed', { subject: message.subject, error: (error as Error).message });
         return 'again';

@@ -1,7 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Events, inboxPrefix, NATS_ROLES, natsPermissions, providerCallbackRpcs, Rpcs, type NatsRole } from '@calldesk/contracts';
-import { deployedNatsAuthorization, NATS_AUTH_COMMAND, natsServerAuthorization, passwordVariable } from './nats-server-auth';
+import {
+  Events,
+  inboxPrefix,
+  NATS_ROLES,
+  natsPermissions,
+  providerCallbackRpcs,
+  Rpcs,
+  type NatsRole,
+} from '@calldesk/contracts';
+import {
+  deployedNatsAuthorization,
+  NATS_AUTH_COMMAND,
+  natsServerAuthorization,
+  passwordVariable,
+} from './nats-server-auth';
 
 const AUTH_FILE = path.resolve(__dirname, '..', '..', '..', 'deploy', 'nats', 'auth.conf');
 
@@ -21,17 +34,24 @@ describe('deploy/nats/auth.conf', () => {
 
   it('has a user besides the roles only where a test harness asks for one', () => {
     const users = (conf: string) => [...conf.matchAll(/user: "([^"]+)"/g)].map(([, user]) => user);
-    const withHarness = natsServerAuthorization((role) => ({ value: `pw-${role}` }), { user: 'chaos-harness', password: 'secret' });
+    const withHarness = natsServerAuthorization((role) => ({ value: `pw-${role}` }), {
+      user: 'chaos-harness',
+      password: 'secret',
+    });
     expect(users(withHarness)).toEqual([...NATS_ROLES, 'chaos-harness']);
-    expect(withHarness).toContain('user: "chaos-harness"\n      password: "secret"\n      permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } }');
+    expect(withHarness).toContain(
+      'user: "chaos-harness"\n      password: "secret"\n      permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } }',
+    );
     expect(users(deployedNatsAuthorization())).toEqual([...NATS_ROLES]);
   });
 });
 
 describe('NATS permissions', () => {
   /** The roles whose publish (or subscribe) permissions let a message on `subject` through. */
-  const publishers = (subject: string) => NATS_ROLES.filter((role) => natsPermissions(role).publish.some((allowed) => covers(allowed, subject)));
-  const subscribers = (subject: string) => NATS_ROLES.filter((role) => natsPermissions(role).subscribe.some((allowed) => covers(allowed, subject)));
+  const publishers = (subject: string) =>
+    NATS_ROLES.filter((role) => natsPermissions(role).publish.some((allowed) => covers(allowed, subject)));
+  const subscribers = (subject: string) =>
+    NATS_ROLES.filter((role) => natsPermissions(role).subscribe.some((allowed) => covers(allowed, subject)));
 
   it('lets no role hear everything, on the server or under calendar', () => {
     expect(subscribers('calendar.nobody.serves.this')).toEqual([]);
@@ -64,7 +84,9 @@ describe('NATS permissions', () => {
     expect(natsPermissions(role).subscribe).toContain(`${inboxPrefix(role)}.>`);
     for (const other of NATS_ROLES) {
       if (other === role) continue;
-      expect(natsPermissions(role).subscribe.filter((allowed) => covers(allowed, `${inboxPrefix(other)}.reply`))).toEqual([]);
+      expect(
+        natsPermissions(role).subscribe.filter((allowed) => covers(allowed, `${inboxPrefix(other)}.reply`)),
+      ).toEqual([]);
     }
   });
 });

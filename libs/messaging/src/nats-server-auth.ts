@@ -9,7 +9,10 @@ export type PasswordSource = { value: string } | { env: string };
  * and `harness` (a fault-injecting test harness, which deletes streams no role may touch) only
  * where a test asks for it.
  */
-export function natsServerAuthorization(passwordOf: (role: NatsRole) => PasswordSource, harness?: { user: string; password: string }): string {
+export function natsServerAuthorization(
+  passwordOf: (role: NatsRole) => PasswordSource,
+  harness?: { user: string; password: string },
+): string {
   const users = NATS_ROLES.map((role) => {
     const permissions = natsPermissions(role);
     const password = passwordOf(role);
@@ -23,7 +26,10 @@ export function natsServerAuthorization(passwordOf: (role: NatsRole) => Password
     ];
     return `    {\n      ${fields.join('\n      ')}\n    }`;
   });
-  if (harness) users.push(`    {\n      user: ${JSON.stringify(harness.user)}\n      password: ${JSON.stringify(harness.password)}\n      permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } }\n    }`);
+  if (harness)
+    users.push(
+      `    {\n      user: ${JSON.stringify(harness.user)}\n      password: ${JSON.stringify(harness.password)}\n      permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } }\n    }`,
+    );
   return `authorization {\n  users: [\n${users.join('\n')}\n  ]\n}\n`;
 }
 

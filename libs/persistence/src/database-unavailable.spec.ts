@@ -13,14 +13,20 @@ describe('databaseUnavailable', () => {
     ['too many connections (53300)', withCode('53300')],
     ['the connection lost mid-query', new Error('Connection terminated unexpectedly')],
     ['no connection from the pool in time', new Error('timeout exceeded when trying to connect')],
-    ['a TypeORM query error wrapping a lost connection', new QueryFailedError('SELECT 1', [], withCode('57P01', 'terminating connection'))],
+    [
+      'a TypeORM query error wrapping a lost connection',
+      new QueryFailedError('SELECT 1', [], withCode('57P01', 'terminating connection')),
+    ],
   ])('says yes for %s', (_what, error) => {
     expect(databaseUnavailable(error)).toBe(true);
   });
 
   it.each([
     ['a unique violation', withCode('23505', 'duplicate key value violates unique constraint')],
-    ['an exclusion violation', new QueryFailedError('INSERT', [], withCode('23P01', 'conflicting key value violates exclusion constraint'))],
+    [
+      'an exclusion violation',
+      new QueryFailedError('INSERT', [], withCode('23P01', 'conflicting key value violates exclusion constraint')),
+    ],
     ['a syntax error', withCode('42601')],
     ['a plain error', new Error('boom')],
     ['nothing', undefined],

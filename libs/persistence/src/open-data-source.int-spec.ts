@@ -23,15 +23,25 @@ describe('openDataSource (real Postgres)', () => {
   afterAll(() => database?.drop());
 
   it('creates the schema and runs each migration once, even when instances start together', async () => {
-    const open = () => openDataSource({ url: database.url, schema: 'things_service', migrations: [CreateThings1700000000000], applicationName: 'test' });
+    const open = () =>
+      openDataSource({
+        url: database.url,
+        schema: 'things_service',
+        migrations: [CreateThings1700000000000],
+        applicationName: 'test',
+      });
     const instances = await Promise.all([open(), open(), open()]);
     try {
       const [{ count }] = await instances[0].query(`SELECT count(*)::int AS count FROM things_service.migrations`);
       expect(count).toBe(1);
       // Unqualified names resolve to the service's schema; btree_gist backs the exclusion constraint.
-      await instances[1].query(`INSERT INTO things (room, during) VALUES (1, tstzrange(now(), now() + interval '1 hour'))`);
+      await instances[1].query(
+        `INSERT INTO things (room, during) VALUES (1, tstzrange(now(), now() + interval '1 hour'))`,
+      );
       await expect(
-        instances[2].query(`INSERT INTO things (room, during) VALUES (1, tstzrange(now(), now() + interval '2 hours'))`),
+        instances[2].query(
+          `INSERT INTO things (room, during) VALUES (1, tstzrange(now(), now() + interval '2 hours'))`,
+        ),
       ).rejects.toMatchObject({ driverError: { code: '23P01' } });
     } finally {
       await Promise.all(instances.map((instance) => instance.destroy()));
@@ -39,8 +49,8 @@ describe('openDataSource (real Postgres)', () => {
   });
 
   it('refuses a schema name that is not a plain identifier', async () => {
-    await expect(openDataSource({ url: database.url, schema: 'x"; DROP TABLE y; --', migrations: [], applicationName: 'test' })).rejects.toThrow(
-      /invalid schema name/,
-    );
+    await expect(
+      openDataSource({ url: database.url, schema: 'x"; DROP TABLE y; --', migrations: [], applicationName: 'test' }),
+    ).rejects.toThrow(/invalid schema name/);
   });
 });

@@ -53,7 +53,9 @@ async function migrate(dataSource: DataSource, schema: string): Promise<void> {
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await dataSource.runMigrations();
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`calldesk:migrate:${schema}`]).catch(() => undefined);
+    await runner
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`calldesk:migrate:${schema}`])
+      .catch(() => undefined);
     await runner.release();
   }
 }

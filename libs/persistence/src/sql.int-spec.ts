@@ -23,7 +23,12 @@ describe('query, queryOne and execute (real Postgres)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await openDataSource({ url: database.url, schema: 'notes_service', migrations: [CreateNotes1700000000000], applicationName: 'sql-test' });
+    db = await openDataSource({
+      url: database.url,
+      schema: 'notes_service',
+      migrations: [CreateNotes1700000000000],
+      applicationName: 'sql-test',
+    });
   });
   afterAll(async () => {
     await db?.destroy();
@@ -36,7 +41,9 @@ describe('query, queryOne and execute (real Postgres)', () => {
       { id: 2, body: 'b' },
     ]);
     expect(await query<Note>(db, `SELECT id, body FROM notes WHERE id > $1 ORDER BY id`, [0])).toHaveLength(2);
-    expect(await query<Note>(db, `UPDATE notes SET body = 'c' WHERE id = $1 RETURNING id, body`, [1])).toEqual([{ id: 1, body: 'c' }]);
+    expect(await query<Note>(db, `UPDATE notes SET body = 'c' WHERE id = $1 RETURNING id, body`, [1])).toEqual([
+      { id: 1, body: 'c' },
+    ]);
     expect(await query<Pick<Note, 'id'>>(db, `DELETE FROM notes WHERE id = $1 RETURNING id`, [2])).toEqual([{ id: 2 }]);
     expect(await queryOne<Note>(db, `SELECT id, body FROM notes WHERE id = $1`, [2])).toBeUndefined();
   });
@@ -46,7 +53,10 @@ describe('query, queryOne and execute (real Postgres)', () => {
     expect(await execute(db, `UPDATE notes SET body = 'z' WHERE id >= $1`, [10])).toBe(2);
     await db.transaction(async (tx) => {
       expect(await execute(tx, `DELETE FROM notes WHERE id = $1`, [10])).toBe(1);
-      expect(await queryOne<Note>(tx, `SELECT id, body FROM notes WHERE id = $1 FOR UPDATE`, [11])).toEqual({ id: 11, body: 'z' });
+      expect(await queryOne<Note>(tx, `SELECT id, body FROM notes WHERE id = $1 FOR UPDATE`, [11])).toEqual({
+        id: 11,
+        body: 'z',
+      });
     });
     expect(await execute(db, `DELETE FROM notes WHERE id = $1`, [10])).toBe(0);
   });

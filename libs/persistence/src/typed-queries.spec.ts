@@ -29,7 +29,10 @@ describe('queries through TypeORM', () => {
     expect(files.length).toBeGreaterThan(200);
     const untyped = files.flatMap((file) =>
       [...readFileSync(join(ROOT, file), 'utf8').matchAll(QUERY_CALL)]
-        .filter((match) => !NOT_TYPEORM.has(match[1]) && !file.endsWith(join('connector-kit', 'src', 'oauth', 'connector-tables.ts')))
+        .filter(
+          (match) =>
+            !NOT_TYPEORM.has(match[1]) && !file.endsWith(join('connector-kit', 'src', 'oauth', 'connector-tables.ts')),
+        )
         .map((match) => `${file}: ${match[0]}`),
     );
     expect(untyped).toEqual([]);

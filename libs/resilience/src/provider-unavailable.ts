@@ -18,7 +18,11 @@ export class ProviderUnavailable extends RpcError {
     super(
       'unavailable',
       `${options.provider ?? 'the provider'} is unavailable (${reason.replace('_', ' ')} after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
-      { reason, ...(options.provider ? { provider: options.provider } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+      {
+        reason,
+        ...(options.provider ? { provider: options.provider } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      },
     );
     this.cause = options.cause;
   }

@@ -31,7 +31,8 @@ class Failure extends Error {
 }
 
 const classify = (error: unknown): Verdict => {
-  if (error instanceof Failure && (error.status === 429 || error.status >= 500)) return { retry: true, retryAfterMs: error.retryAfterMs };
+  if (error instanceof Failure && (error.status === 429 || error.status >= 500))
+    return { retry: true, retryAfterMs: error.retryAfterMs };
   if (error instanceof Error && error.name === 'AttemptTimeout') return { retry: true };
   return { retry: false };
 };
@@ -102,9 +103,16 @@ describe('RetryPolicy', () => {
 
   it('gives up as unavailable after maxAttempts, keeping the last failure as the cause', async () => {
     const { work, calls } = failing(...Array.from({ length: 10 }, () => new Failure(500)));
-    const error = await new RetryPolicy(options, fakeClock()).run(work, { classify, provider: 'google' }).catch((e) => e);
+    const error = await new RetryPolicy(options, fakeClock())
+      .run(work, { classify, provider: 'google' })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ProviderUnavailable);
-    expect(error).toMatchObject({ code: 'unavailable', reason: 'attempts_exhausted', attempts: 4, details: { provider: 'google' } });
+    expect(error).toMatchObject({
+      code: 'unavailable',
+      reason: 'attempts_exhausted',
+      attempts: 4,
+      details: { provider: 'google' },
+    });
     expect((error as ProviderUnavailable).cause).toMatchObject({ status: 500 });
     expect(calls).toHaveLength(4);
   });
@@ -122,7 +130,9 @@ describe('RetryPolicy', () => {
     const clock = fakeClock(0.999);
     const started = clock.now();
     const { work } = failing(...Array.from({ length: 10 }, () => new Failure(500)));
-    const error = await new RetryPolicy({ ...options, maxAttempts: 50 }, clock).run(work, { classify, budgetMs: 700 }).catch((e) => e);
+    const error = await new RetryPolicy({ ...options, maxAttempts: 50 }, clock)
+      .run(work, { classify, budgetMs: 700 })
+      .catch((e) => e);
     expect(error).toMatchObject({ reason: 'budget_exhausted' });
     expect(clock.now() - started).toBeLessThanOrEqual(700);
   });
@@ -199,7 +209,10 @@ describe('CircuitBreaker', () => {
     const policy = new RetryPolicy(options, clock);
     [1, 2, 3].forEach(() => breaker.failure());
     const { work, calls } = failing();
-    await expect(policy.run(work, { classify, breaker })).rejects.toMatchObject({ code: 'unavailable', reason: 'circuit_open' });
+    await expect(policy.run(work, { classify, breaker })).rejects.toMatchObject({
+      code: 'unavailable',
+      reason: 'circuit_open',
+    });
     expect(calls).toEqual([]);
 
     const paused = new CircuitBreaker(breakerOptions, clock);
@@ -235,8 +248,11 @@ describe('RetryPolicy metrics', () => {
     const gone = async () => {
       throw new Failure(404);
     };
-    await expect(policy.run(gone, { classify, provider: 'spec-a', operation: 'events.get' })).rejects.toThrow('status 404');
-    const attempts = async (labels: Record<string, string>) => metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-a', ...labels });
+    await expect(policy.run(gone, { classify, provider: 'spec-a', operation: 'events.get' })).rejects.toThrow(
+      'status 404',
+    );
+    const attempts = async (labels: Record<string, string>) =>
+      metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-a', ...labels });
     expect(await attempts({ operation: 'events.insert', status: '500' })).toBe(1);
     expect(await attempts({ operation: 'events.insert', status: '429' })).toBe(1);
     expect(await attempts({ operation: 'events.insert', status: 'ok' })).toBe(1);
@@ -246,13 +262,21 @@ describe('RetryPolicy metrics', () => {
   it('calls an attempt past its timeout `timeout` and one without any answer `no_answer`', async () => {
     const policy = new RetryPolicy({ ...options, maxAttempts: 1, attemptTimeoutMs: 5 });
     const stalled = () => new Promise<string>(() => undefined);
-    await expect(policy.run(stalled, { classify, provider: 'spec-b', operation: 'op' })).rejects.toBeInstanceOf(ProviderUnavailable);
+    await expect(policy.run(stalled, { classify, provider: 'spec-b', operation: 'op' })).rejects.toBeInstanceOf(
+      ProviderUnavailable,
+    );
     const reset = async () => {
       throw new TypeError('fetch failed');
     };
-    await expect(policy.run(reset, { classify: () => ({ retry: true }), provider: 'spec-b', operation: 'op' })).rejects.toBeInstanceOf(ProviderUnavailable);
-    expect(metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-b', status: 'timeout' })).toBe(1);
-    expect(metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-b', status: 'no_answer' })).toBe(1);
+    await expect(
+      policy.run(reset, { classify: () => ({ retry: true }), provider: 'spec-b', operation: 'op' }),
+    ).rejects.toBeInstanceOf(ProviderUnavailable);
+    expect(metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-b', status: 'timeout' })).toBe(
+      1,
+    );
+    expect(metricValue(await text(), 'provider_call_duration_count', { provider: 'spec-b', status: 'no_answer' })).toBe(
+      1,
+    );
   });
 
   it('counts the breakers open per provider, each once, until a success closes them', async () => {
@@ -261,7 +285,9 @@ describe('RetryPolicy metrics', () => {
     const breakers = new CircuitBreakers({ failureThreshold: 2, openMs: 1_000 }, clock);
     const open = async () => metricValue(await text(), 'provider_breakers_open', { provider: 'spec-c' });
     const call = (key: string, ...failures: Failure[]) =>
-      policy.run(failing(...failures).work, { classify, provider: 'spec-c', operation: 'op', breaker: breakers.for(key) }).catch(() => 'failed');
+      policy
+        .run(failing(...failures).work, { classify, provider: 'spec-c', operation: 'op', breaker: breakers.for(key) })
+        .catch(() => 'failed');
     for (let i = 0; i < 3; i++) await call('one', new Failure(500));
     await call('two', new Failure(500));
     await call('two', new Failure(500));

@@ -82,7 +82,12 @@ export class RetryPolicy {
         this.tell(call, (breaker) => breaker.success());
         return result;
       } catch (error) {
-        this.metrics.attempted(call.provider ?? 'unknown', call.operation ?? 'unknown', startedAt, failureStatus(error));
+        this.metrics.attempted(
+          call.provider ?? 'unknown',
+          call.operation ?? 'unknown',
+          startedAt,
+          failureStatus(error),
+        );
         const verdict = call.classify(error);
         if (!verdict.retry) {
           // The provider answered: it is up, and its answer is the caller's to handle.
@@ -140,13 +145,19 @@ export class RetryPolicy {
     }
   }
 
-  private async waitForBreaker(call: CallOptions, deadline: number, attempt: number, lastError: unknown): Promise<void> {
+  private async waitForBreaker(
+    call: CallOptions,
+    deadline: number,
+    attempt: number,
+    lastError: unknown,
+  ): Promise<void> {
     if (!call.breaker) return;
     for (;;) {
       const permit = call.breaker.permit();
       if (permit.allowed) return;
       // Worth waiting only if the breaker reopens in time for an attempt.
-      if (permit.until >= deadline) throw this.giveUp('circuit_open', attempt - 1, call, lastError, permit.until - this.clock.now());
+      if (permit.until >= deadline)
+        throw this.giveUp('circuit_open', attempt - 1, call, lastError, permit.until - this.clock.now());
       await this.clock.sleep(Math.max(1, permit.until - this.clock.now()));
     }
   }

@@ -39,8 +39,15 @@ interface BenchMember {
 }
 
 function roundRobin(members: readonly BenchMember[], range: Interval): unknown {
-  const starts = members.map(({ memberId, availability }) => ({ memberId, starts: bookableStarts(availability, range) }));
-  const slots = roundRobinSlots(starts, members.map(({ memberId }) => memberId), 30);
+  const starts = members.map(({ memberId, availability }) => ({
+    memberId,
+    starts: bookableStarts(availability, range),
+  }));
+  const slots = roundRobinSlots(
+    starts,
+    members.map(({ memberId }) => memberId),
+    30,
+  );
   return rankSlots(slots, { limit: 10, spread: { zone: 'America/New_York', perDay: 2 } });
 }
 

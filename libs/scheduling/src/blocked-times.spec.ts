@@ -39,7 +39,9 @@ describe('blockedIntervals', () => {
   });
 
   it('includes an overnight recurring window that began the day before the span, and skips exception dates', () => {
-    const member = schedule([{ rrule: 'FREQ=WEEKLY;BYDAY=MO,TU', from: '22:00', to: '06:00', exceptDates: ['2026-03-10'] }]);
+    const member = schedule([
+      { rrule: 'FREQ=WEEKLY;BYDAY=MO,TU', from: '22:00', to: '06:00', exceptDates: ['2026-03-10'] },
+    ]);
     expect(blocked(member, '2026-03-10T03:00:00-04:00', '2026-03-11T12:00:00-04:00')).toEqual([
       '2026-03-09T22:00:00-04:00/2026-03-10T06:00:00-04:00',
     ]);

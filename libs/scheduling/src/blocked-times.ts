@@ -36,7 +36,9 @@ function instancesOf(block: CompiledBlock, clock: ZoneClock, firstDay: number, l
       return [toInstants(clock, block.day, WHOLE_DAY)];
     case 'recurring': {
       const { days, truncated } = recurrenceDays(block.recurrence, firstDay, lastDay, MAX_RECURRING_DAYS);
-      const instances = days.filter((day) => !block.exceptDays.has(day)).map((day) => toInstants(clock, day, block.window));
+      const instances = days
+        .filter((day) => !block.exceptDays.has(day))
+        .map((day) => toInstants(clock, day, block.window));
       if (truncated) {
         // Past the cap the rule's dates are unknown; offering a slot there could break the
         // block, so the rest of the range counts as blocked.

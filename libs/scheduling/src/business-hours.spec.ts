@@ -33,8 +33,14 @@ describe('businessWindows', () => {
   });
 
   it('keeps an overnight window whole, also when the next date is closed, and includes it from the day before the span', () => {
-    const member = schedule('Europe/London', [{ weekday: 5, start: '22:00', end: '02:00' }], [{ date: '2026-03-14', windows: [] }]);
-    expect(windows(member, '2026-03-14T01:00:00Z', '2026-03-14T12:00:00Z')).toEqual(['2026-03-13T22:00:00+00:00/2026-03-14T02:00:00+00:00']);
+    const member = schedule(
+      'Europe/London',
+      [{ weekday: 5, start: '22:00', end: '02:00' }],
+      [{ date: '2026-03-14', windows: [] }],
+    );
+    expect(windows(member, '2026-03-14T01:00:00Z', '2026-03-14T12:00:00Z')).toEqual([
+      '2026-03-13T22:00:00+00:00/2026-03-14T02:00:00+00:00',
+    ]);
   });
 
   it('lets an override replace the weekly windows of its date', () => {

@@ -11,7 +11,10 @@ describe('compileProfile', () => {
   });
 
   it('turns rules into milliseconds', () => {
-    const schedule = compileProfile({ ...base, rules: { ...DEFAULT_RULES, bufferAfterMinutes: 5, slotStepMinutes: 15 } });
+    const schedule = compileProfile({
+      ...base,
+      rules: { ...DEFAULT_RULES, bufferAfterMinutes: 5, slotStepMinutes: 15 },
+    });
     expect(schedule.rules).toEqual({
       minimumNoticeMs: 0,
       maximumAdvanceMs: 60 * 86_400_000,
@@ -23,7 +26,11 @@ describe('compileProfile', () => {
 
   it('refuses a profile that was never validated', () => {
     expect(() => compileProfile({ ...base, timeZone: 'Nowhere' })).toThrow(/validateProfile/);
-    expect(() => compileProfile({ ...base, weeklyHours: [{ weekday: 1, start: '9:00', end: '17:00' }] })).toThrow(/validateProfile/);
-    expect(() => compileProfile({ ...base, blocked: [{ rrule: 'FREQ=HOURLY', from: '09:00', to: '10:00' }] })).toThrow(/validateProfile/);
+    expect(() => compileProfile({ ...base, weeklyHours: [{ weekday: 1, start: '9:00', end: '17:00' }] })).toThrow(
+      /validateProfile/,
+    );
+    expect(() => compileProfile({ ...base, blocked: [{ rrule: 'FREQ=HOURLY', from: '09:00', to: '10:00' }] })).toThrow(
+      /validateProfile/,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { parseLocalDate, parseLocalTime } from './local-time';
-import type { AvailabilityProfile, BlockedTime, CompiledBlock, LocalSpan, LocalWindow, MemberSchedule } from './profile';
+import type {
+  AvailabilityProfile,
+  BlockedTime,
+  CompiledBlock,
+  LocalSpan,
+  LocalWindow,
+  MemberSchedule,
+} from './profile';
 import { parseRecurrence } from './recurrence';
 import { parseInstant } from './rfc3339';
 import { compileRules } from './rules';
@@ -20,7 +27,10 @@ export function compileProfile(profile: AvailabilityProfile): MemberSchedule {
   }
   const overrides = new Map<number, LocalSpan[]>();
   for (const override of profile.overrides) {
-    overrides.set(localDate(override.date), override.windows.map((window: LocalWindow) => localSpan(window.start, window.end)));
+    overrides.set(
+      localDate(override.date),
+      override.windows.map((window: LocalWindow) => localSpan(window.start, window.end)),
+    );
   }
   return {
     zone: profile.timeZone,

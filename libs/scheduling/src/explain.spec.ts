@@ -15,7 +15,13 @@ function instant(text: string): number {
 const profile = validateProfile({
   timeZone: ZONE,
   weeklyHours: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
-  rules: { minimumNoticeMinutes: 120, maximumAdvanceDays: 14, bufferBeforeMinutes: 10, bufferAfterMinutes: 10, slotStepMinutes: 30 },
+  rules: {
+    minimumNoticeMinutes: 120,
+    maximumAdvanceDays: 14,
+    bufferBeforeMinutes: 10,
+    bufferAfterMinutes: 10,
+    slotStepMinutes: 30,
+  },
   blocked: [{ rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', from: '12:00', to: '13:00', label: 'lunch' }],
 });
 if (!profile.ok) throw new Error(JSON.stringify(profile.errors));
@@ -43,8 +49,16 @@ describe('explainStart', () => {
 
   it('names the window for a start off the grid or running past the end of hours', () => {
     const window = '2026-03-10T09:00:00-04:00/2026-03-10T17:00:00-04:00';
-    expect(explain('2026-03-10T09:15:00-04:00')).toEqual({ bookable: false, reason: 'outside_hours', interval: window });
-    expect(explain('2026-03-10T16:30:00-04:00')).toEqual({ bookable: false, reason: 'outside_hours', interval: window });
+    expect(explain('2026-03-10T09:15:00-04:00')).toEqual({
+      bookable: false,
+      reason: 'outside_hours',
+      interval: window,
+    });
+    expect(explain('2026-03-10T16:30:00-04:00')).toEqual({
+      bookable: false,
+      reason: 'outside_hours',
+      interval: window,
+    });
   });
 
   it('names the nearest window for a start outside every window, and none when there is none near', () => {

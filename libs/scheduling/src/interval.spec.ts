@@ -5,11 +5,18 @@ const span = (start: number, end: number): Interval => ({ start, end });
 
 describe('interval algebra', () => {
   it('merges overlapping and touching intervals, drops empty ones, and sorts', () => {
-    expect(normalize([span(5, 7), span(1, 3), span(3, 4), span(6, 9), span(10, 10), span(12, 11)])).toEqual([span(1, 4), span(5, 9)]);
+    expect(normalize([span(5, 7), span(1, 3), span(3, 4), span(6, 9), span(10, 10), span(12, 11)])).toEqual([
+      span(1, 4),
+      span(5, 9),
+    ]);
   });
 
   it('subtracts, leaving the pieces on either side', () => {
-    expect(subtract([span(0, 10), span(20, 30)], [span(2, 4), span(8, 22), span(29, 40)])).toEqual([span(0, 2), span(4, 8), span(22, 29)]);
+    expect(subtract([span(0, 10), span(20, 30)], [span(2, 4), span(8, 22), span(29, 40)])).toEqual([
+      span(0, 2),
+      span(4, 8),
+      span(22, 29),
+    ]);
   });
 
   it('intersects', () => {
@@ -38,7 +45,9 @@ describe('interval algebra', () => {
       { maxLength: 8 },
     );
     const points = (list: readonly Interval[]) =>
-      Array.from({ length: DOMAIN }, (_, point) => list.some((interval) => interval.start <= point && point < interval.end));
+      Array.from({ length: DOMAIN }, (_, point) =>
+        list.some((interval) => interval.start <= point && point < interval.end),
+      );
     const isCanonical = (list: readonly Interval[]) =>
       list.every((interval, i) => interval.start < interval.end && (i === 0 || list[i - 1].end < interval.start));
 

@@ -17,7 +17,10 @@ function times(slots: Slot[], zone = ZONE): string[] {
 
 // Tuesday 09:00–16:30 and Wednesday 10:00–11:30, every half hour.
 const week = slotsAt(
-  ...Array.from({ length: 16 }, (_, i) => `2026-03-10T${String(9 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}:00-04:00`),
+  ...Array.from(
+    { length: 16 },
+    (_, i) => `2026-03-10T${String(9 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}:00-04:00`,
+  ),
   '2026-03-11T10:00:00-04:00',
   '2026-03-11T10:30:00-04:00',
   '2026-03-11T11:00:00-04:00',
@@ -26,7 +29,10 @@ const week = slotsAt(
 
 describe('rankSlots', () => {
   it('is chronological without near, and applies the limit', () => {
-    expect(times(rankSlots([...week].reverse(), { limit: 2 }))).toEqual(['2026-03-10T09:00:00-04:00', '2026-03-10T09:30:00-04:00']);
+    expect(times(rankSlots([...week].reverse(), { limit: 2 }))).toEqual([
+      '2026-03-10T09:00:00-04:00',
+      '2026-03-10T09:30:00-04:00',
+    ]);
   });
 
   it('orders by closeness to near, earlier first on ties', () => {

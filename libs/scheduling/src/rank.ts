@@ -41,7 +41,12 @@ function takeInTurnsByDay<T extends { start: number }>(
   limit: number,
 ): T[] {
   const picksByDay = [...groupByLocalDay(ordered, spread.zone).values()].map((day) =>
-    byNearness ? day.slice(0, spread.perDay) : evenlySpaced(day.sort((a, b) => a.start - b.start), spread.perDay),
+    byNearness
+      ? day.slice(0, spread.perDay)
+      : evenlySpaced(
+          day.sort((a, b) => a.start - b.start),
+          spread.perDay,
+        ),
   );
   const chosen: T[] = [];
   for (let turn = 0; turn < spread.perDay; turn++) {

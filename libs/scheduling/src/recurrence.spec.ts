@@ -20,11 +20,19 @@ function day(date: string): number {
 
 describe('recurrence', () => {
   it('yields weekdays of a weekly rule', () => {
-    expect(dates('FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', '2026-03-06', '2026-03-10')).toEqual(['2026-03-06', '2026-03-09', '2026-03-10']);
+    expect(dates('FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', '2026-03-06', '2026-03-10')).toEqual([
+      '2026-03-06',
+      '2026-03-09',
+      '2026-03-10',
+    ]);
   });
 
   it('yields a yearly holiday, with or without the RRULE: prefix', () => {
-    expect(dates('RRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25', '2026-01-01', '2028-12-31')).toEqual(['2026-12-25', '2027-12-25', '2028-12-25']);
+    expect(dates('RRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25', '2026-01-01', '2028-12-31')).toEqual([
+      '2026-12-25',
+      '2027-12-25',
+      '2028-12-25',
+    ]);
     expect(dates('freq=yearly;bymonth=11;byday=4th', '2026-01-01', '2026-12-31')).toEqual(['2026-11-26']);
   });
 
@@ -36,13 +44,27 @@ describe('recurrence', () => {
   });
 
   it('infers unnamed days from DTSTART as RFC 5545 does', () => {
-    expect(dates('DTSTART:20260115\nRRULE:FREQ=MONTHLY', '2026-01-01', '2026-03-31')).toEqual(['2026-01-15', '2026-02-15', '2026-03-15']);
-    expect(dates('DTSTART:20260311\nRRULE:FREQ=WEEKLY', '2027-01-01', '2027-01-14')).toEqual(['2027-01-06', '2027-01-13']);
+    expect(dates('DTSTART:20260115\nRRULE:FREQ=MONTHLY', '2026-01-01', '2026-03-31')).toEqual([
+      '2026-01-15',
+      '2026-02-15',
+      '2026-03-15',
+    ]);
+    expect(dates('DTSTART:20260311\nRRULE:FREQ=WEEKLY', '2027-01-01', '2027-01-14')).toEqual([
+      '2027-01-06',
+      '2027-01-13',
+    ]);
   });
 
   it('counts COUNT from DTSTART and includes the UNTIL date', () => {
-    expect(dates('DTSTART:20260101\nRRULE:FREQ=DAILY;COUNT=3', '2026-01-02', '2026-01-31')).toEqual(['2026-01-02', '2026-01-03']);
-    expect(dates('FREQ=DAILY;UNTIL=20260103', '2026-01-01', '2026-01-31')).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);
+    expect(dates('DTSTART:20260101\nRRULE:FREQ=DAILY;COUNT=3', '2026-01-02', '2026-01-31')).toEqual([
+      '2026-01-02',
+      '2026-01-03',
+    ]);
+    expect(dates('FREQ=DAILY;UNTIL=20260103', '2026-01-01', '2026-01-31')).toEqual([
+      '2026-01-01',
+      '2026-01-02',
+      '2026-01-03',
+    ]);
   });
 
   it('stops at the limit and says so', () => {
@@ -82,13 +104,26 @@ describe('recurrence', () => {
     const rules = fc.oneof(
       fc.tuple(fc.integer({ min: 1, max: 5 })).map(([interval]) => `FREQ=DAILY;INTERVAL=${interval}`),
       fc
-        .tuple(fc.integer({ min: 1, max: 4 }), fc.uniqueArray(weekday, { maxLength: 3 }), fc.constantFrom('', ';WKST=SU', ';WKST=WE'))
-        .map(([interval, days, weekStart]) => `FREQ=WEEKLY;INTERVAL=${interval}${days.length ? `;BYDAY=${days.join(',')}` : ''}${weekStart}`),
+        .tuple(
+          fc.integer({ min: 1, max: 4 }),
+          fc.uniqueArray(weekday, { maxLength: 3 }),
+          fc.constantFrom('', ';WKST=SU', ';WKST=WE'),
+        )
+        .map(
+          ([interval, days, weekStart]) =>
+            `FREQ=WEEKLY;INTERVAL=${interval}${days.length ? `;BYDAY=${days.join(',')}` : ''}${weekStart}`,
+        ),
       fc
-        .tuple(fc.integer({ min: 1, max: 4 }), fc.constantFrom('', ';BYMONTHDAY=31', ';BYMONTHDAY=-1', ';BYDAY=2TU', ';BYDAY=MO,FR;BYSETPOS=-1'))
+        .tuple(
+          fc.integer({ min: 1, max: 4 }),
+          fc.constantFrom('', ';BYMONTHDAY=31', ';BYMONTHDAY=-1', ';BYDAY=2TU', ';BYDAY=MO,FR;BYSETPOS=-1'),
+        )
         .map(([interval, days]) => `FREQ=MONTHLY;INTERVAL=${interval}${days}`),
       fc
-        .tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom('', ';BYMONTH=2;BYMONTHDAY=29', ';BYWEEKNO=10;BYDAY=MO', ';BYYEARDAY=100'))
+        .tuple(
+          fc.integer({ min: 1, max: 3 }),
+          fc.constantFrom('', ';BYMONTH=2;BYMONTHDAY=29', ';BYWEEKNO=10;BYDAY=MO', ';BYYEARDAY=100'),
+        )
         .map(([interval, days]) => `FREQ=YEARLY;INTERVAL=${interval}${days}`),
     );
     fc.assert(

@@ -71,7 +71,12 @@ export function recurrenceDays(
 ): { days: number[]; truncated: boolean } {
   const dtstart = new Date(skipAhead(recurrence, firstDay) * DAY_MS);
   const rule = new RRule({ ...recurrence.options, dtstart }, true);
-  const dates = rule.between(new Date(firstDay * DAY_MS), new Date(lastDay * DAY_MS), true, (_, found) => found <= limit);
+  const dates = rule.between(
+    new Date(firstDay * DAY_MS),
+    new Date(lastDay * DAY_MS),
+    true,
+    (_, found) => found <= limit,
+  );
   const days = dates.slice(0, limit).map((date) => Math.floor(date.getTime() / DAY_MS));
   return { days, truncated: dates.length > limit };
 }
@@ -136,7 +141,8 @@ function checkByDay(value: string, frequency: string): string | undefined {
     const match = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(item);
     if (!match) return `BYDAY item "${item}" is not a weekday such as MO or 1MO`;
     if (match[1] === undefined) continue;
-    if (frequency !== 'MONTHLY' && frequency !== 'YEARLY') return 'BYDAY positions such as 1MO need FREQ=MONTHLY or YEARLY';
+    if (frequency !== 'MONTHLY' && frequency !== 'YEARLY')
+      return 'BYDAY positions such as 1MO need FREQ=MONTHLY or YEARLY';
     const position = Math.abs(Number(match[1]));
     if (position < 1 || position > 53) return `BYDAY position in "${item}" must be ±1..53`;
   }
@@ -165,7 +171,9 @@ function isIntegerIn(text: string, low: number, high: number): boolean {
 
 function isRuleDate(text: string): boolean {
   const match = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(text);
-  return match !== null && dayOfRuleDate(match) !== undefined && Number(match[4] ?? 0) < 24 && Number(match[5] ?? 0) < 60;
+  return (
+    match !== null && dayOfRuleDate(match) !== undefined && Number(match[4] ?? 0) < 24 && Number(match[5] ?? 0) < 60
+  );
 }
 
 function parseDtstart(line: string): number | undefined {

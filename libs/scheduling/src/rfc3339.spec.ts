@@ -34,7 +34,13 @@ describe('RFC 3339', () => {
 
   it('round-trips through any zone', () => {
     const instant = Date.parse('2026-10-04T15:45:00Z');
-    for (const zone of ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham']) {
+    for (const zone of [
+      'America/New_York',
+      'Europe/London',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'Pacific/Chatham',
+    ]) {
       expect(parseInstant(formatInstant(instant, zone))).toBe(instant);
     }
   });

@@ -21,7 +21,15 @@ const DAY = 1440 * MINUTE;
 const QUARTER_HOUR = 15 * MINUTE;
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'UTC'];
 // Daylight-saving changes in 2026 of the zones above; scenarios cluster around them.
-const TRANSITION_DATES = ['2026-03-08', '2026-11-01', '2026-03-29', '2026-10-25', '2026-04-05', '2026-10-04', '2026-09-27'];
+const TRANSITION_DATES = [
+  '2026-03-08',
+  '2026-11-01',
+  '2026-03-29',
+  '2026-10-25',
+  '2026-04-05',
+  '2026-10-04',
+  '2026-09-27',
+];
 
 type Clause = 'hours' | 'notice' | 'advance' | 'blocked' | 'taken';
 const CLAUSES: Clause[] = ['hours', 'notice', 'advance', 'blocked', 'taken'];
@@ -41,7 +49,13 @@ interface Window {
 type BlockSpec =
   | { kind: 'absolute'; start: number; end: number }
   | { kind: 'day'; day: number }
-  | { kind: 'daily' | 'weekly' | 'monthly' | 'yearly'; weekdays: number[]; day: number; window: Window; except: number[] };
+  | {
+      kind: 'daily' | 'weekly' | 'monthly' | 'yearly';
+      weekdays: number[];
+      day: number;
+      window: Window;
+      except: number[];
+    };
 
 interface Scenario {
   zone: string;
@@ -94,27 +108,39 @@ describe('bookableStarts against DESIGN §3 (property-based)', () => {
 
   it('explains exactly the offered starts as bookable, and others by their first failing clause', () => {
     fc.assert(
-      fc.property(scenarios(), fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 80 }), (scenario, picks) => {
-        const member = availability(scenario);
-        const offered = bookableStarts(member, { start: scenario.from, end: scenario.to });
-        const reference = referenceChecker(scenario);
-        const minutes: number[] = [];
-        for (let minute = Math.ceil(scenario.from / MINUTE) * MINUTE; minute < scenario.to; minute += MINUTE) minutes.push(minute);
-        // Most minutes are off the grid; probing every grid start (up to a few hundred) reaches
-        // the later clauses.
-        const onGrid = minutes.filter((minute) => reference(minute).hours);
-        const gridProbes = onGrid.length <= 300 ? onGrid : picks.map((fraction) => onGrid[Math.floor(fraction * onGrid.length)]);
-        const probes = [...offered, ...gridProbes, ...picks.slice(0, 20).map((fraction) => minutes[Math.floor(fraction * minutes.length)])];
-        for (const start of probes) {
-          const explanation = explainStart(member, start);
-          const failing = CLAUSES.find((clause) => !reference(start)[clause]);
-          expect({ at: new Date(start).toISOString(), bookable: explanation.bookable }).toEqual({
-            at: new Date(start).toISOString(),
-            bookable: offered.includes(start),
-          });
-          expect(explanation.bookable ? undefined : explanation.reason).toBe(failing === undefined ? undefined : REASON_OF[failing]);
-        }
-      }),
+      fc.property(
+        scenarios(),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 80 }),
+        (scenario, picks) => {
+          const member = availability(scenario);
+          const offered = bookableStarts(member, { start: scenario.from, end: scenario.to });
+          const reference = referenceChecker(scenario);
+          const minutes: number[] = [];
+          for (let minute = Math.ceil(scenario.from / MINUTE) * MINUTE; minute < scenario.to; minute += MINUTE)
+            minutes.push(minute);
+          // Most minutes are off the grid; probing every grid start (up to a few hundred) reaches
+          // the later clauses.
+          const onGrid = minutes.filter((minute) => reference(minute).hours);
+          const gridProbes =
+            onGrid.length <= 300 ? onGrid : picks.map((fraction) => onGrid[Math.floor(fraction * onGrid.length)]);
+          const probes = [
+            ...offered,
+            ...gridProbes,
+            ...picks.slice(0, 20).map((fraction) => minutes[Math.floor(fraction * minutes.length)]),
+          ];
+          for (const start of probes) {
+            const explanation = explainStart(member, start);
+            const failing = CLAUSES.find((clause) => !reference(start)[clause]);
+            expect({ at: new Date(start).toISOString(), bookable: explanation.bookable }).toEqual({
+              at: new Date(start).toISOString(),
+              bookable: offered.includes(start),
+            });
+            expect(explanation.bookable ? undefined : explanation.reason).toBe(
+              failing === undefined ? undefined : REASON_OF[failing],
+            );
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -188,21 +214,28 @@ function referenceChecker(scenario: Scenario): (start: number) => Record<Clause,
   const blocked: { start: number; end: number }[] = [];
   for (let day = firstDay; day <= lastDay; day++) {
     const override = scenario.overrides.find((each) => each.day === day);
-    const localWindows = override ? override.windows : scenario.weeklyHours.filter((window) => window.weekday === weekdayOf(day));
+    const localWindows = override
+      ? override.windows
+      : scenario.weeklyHours.filter((window) => window.weekday === weekdayOf(day));
     for (const window of localWindows) windows.push(localSpan(day, window));
     for (const block of scenario.blocked) {
       if (block.kind === 'day' && block.day === day) blocked.push(localSpan(day, { start: '00:00', end: '24:00' }));
-      if (block.kind !== 'absolute' && block.kind !== 'day' && recursOn(block, day)) blocked.push(localSpan(day, block.window));
+      if (block.kind !== 'absolute' && block.kind !== 'day' && recursOn(block, day))
+        blocked.push(localSpan(day, block.window));
     }
   }
   for (const block of scenario.blocked) if (block.kind === 'absolute') blocked.push(block);
 
   const live = scenario.bookings.filter((booking) => booking.id !== scenario.ignoreBookingId);
   const { bufferBeforeMinutes, bufferAfterMinutes } = scenario.rules;
-  const isOurs = (bookingId: string) => bookingId === scenario.ignoreBookingId || live.some((booking) => booking.id === bookingId);
+  const isOurs = (bookingId: string) =>
+    bookingId === scenario.ignoreBookingId || live.some((booking) => booking.id === bookingId);
   const taken = [
     ...scenario.busy.filter((busy) => busy.bookingId === undefined || !isOurs(busy.bookingId)),
-    ...live.map((booking) => ({ start: booking.start - bufferBeforeMinutes * MINUTE, end: booking.end + bufferAfterMinutes * MINUTE })),
+    ...live.map((booking) => ({
+      start: booking.start - bufferBeforeMinutes * MINUTE,
+      end: booking.end + bufferAfterMinutes * MINUTE,
+    })),
   ];
 
   const duration = scenario.durationMinutes * MINUTE;
@@ -210,7 +243,9 @@ function referenceChecker(scenario: Scenario): (start: number) => Record<Clause,
   return (start) => {
     const held = { start: start - bufferBeforeMinutes * MINUTE, end: start + duration + bufferAfterMinutes * MINUTE };
     return {
-      hours: windows.some((window) => window.start <= start && start + duration <= window.end && (start - window.start) % step === 0),
+      hours: windows.some(
+        (window) => window.start <= start && start + duration <= window.end && (start - window.start) % step === 0,
+      ),
       notice: start >= scenario.now + scenario.rules.minimumNoticeMinutes * MINUTE,
       advance: start <= scenario.now + scenario.rules.maximumAdvanceDays * DAY,
       blocked: !blocked.some((interval) => sharesTime(interval, held)),
@@ -260,7 +295,9 @@ function scenarios(): fc.Arbitrary<Scenario> {
   );
   return baseDay.chain((base) => {
     const nearbyDay = fc.integer({ min: base - 1, max: base + 4 });
-    const nearbyInstant = fc.integer({ min: -1440, max: 5 * 1440 }).map((minutes) => base * DAY - 14 * 60 * MINUTE + minutes * MINUTE);
+    const nearbyInstant = fc
+      .integer({ min: -1440, max: 5 * 1440 })
+      .map((minutes) => base * DAY - 14 * 60 * MINUTE + minutes * MINUTE);
     const localWindow = fc
       .record({ start: localTime(false), end: localTime(true) })
       .filter((window) => window.start !== window.end);
@@ -278,55 +315,84 @@ function scenarios(): fc.Arbitrary<Scenario> {
       nearbyDay.map((day) => ({ kind: 'day' as const, day })),
       recurring,
     );
-    return fc.record({
-      zone: fc.constantFrom(...ZONES),
-      weeklyHours: fc.array(
-        fc.record({ weekday: fc.integer({ min: 1, max: 7 }), window: localWindow }).map(({ weekday, window }) => ({ weekday, ...window })),
-        { minLength: 2, maxLength: 12 },
-      ),
-      overrides: fc.uniqueArray(fc.record({ day: nearbyDay, windows: fc.array(localWindow, { maxLength: 2 }) }), {
-        maxLength: 2,
-        selector: (override) => override.day,
-      }),
-      rules: fc.record({
-        // Sometimes notice outlasts advance, so that a start can be both too soon and too far.
-        limits: fc.oneof(
-          { arbitrary: fc.record({ notice: fc.integer({ min: 0, max: 360 }), advance: fc.integer({ min: 1, max: 6 }) }), weight: 6 },
-          { arbitrary: fc.record({ notice: fc.integer({ min: 1500, max: 4000 }), advance: fc.constant(1) }), weight: 1 },
+    return fc
+      .record({
+        zone: fc.constantFrom(...ZONES),
+        weeklyHours: fc.array(
+          fc
+            .record({ weekday: fc.integer({ min: 1, max: 7 }), window: localWindow })
+            .map(({ weekday, window }) => ({ weekday, ...window })),
+          { minLength: 2, maxLength: 12 },
         ),
-        bufferBeforeMinutes: fc.integer({ min: 0, max: 120 }),
-        bufferAfterMinutes: fc.integer({ min: 0, max: 120 }),
-        slotStepMinutes: fc.option(fc.constantFrom(5, 10, 15, 20, 30, 45, 60, 90), { nil: undefined }),
-      }).map(({ limits, ...rest }) => ({ minimumNoticeMinutes: limits.notice, maximumAdvanceDays: limits.advance, ...rest })),
-      blocked: fc.array(block, { maxLength: 3 }),
-      durationMinutes: fc.constantFrom(15, 30, 45, 60, 90, 120),
-      nowAfterFrom: fc.record({
-        quarterHours: fc.integer({ min: -96, max: 24 }),
-        // Mostly whole quarter hours, so that notice and advance boundaries land on grid starts.
-        seconds: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 59 }), weight: 1 }),
-      }),
-      from: fc.integer({ min: 0, max: 1440 * 60 }).map((seconds) => base * DAY - 14 * 60 * MINUTE + seconds * 1000),
-      lengthMinutes: fc.integer({ min: 720, max: 3 * 1440 }),
-      busy: fc.array(
-        fc.record({
-          start: nearbyInstant,
-          minutes: fc.integer({ min: 1, max: 240 }),
-          bookingId: fc.option(fc.constantFrom('b1', 'b2', 'b3', 'x9'), { nil: undefined }),
+        overrides: fc.uniqueArray(fc.record({ day: nearbyDay, windows: fc.array(localWindow, { maxLength: 2 }) }), {
+          maxLength: 2,
+          selector: (override) => override.day,
         }),
-        { maxLength: 8 },
-      ),
-      bookings: fc.uniqueArray(
-        fc.record({ id: fc.constantFrom('b1', 'b2', 'b3'), start: nearbyInstant, minutes: fc.integer({ min: 15, max: 120 }) }),
-        { maxLength: 3, selector: (booking) => booking.id },
-      ),
-      ignoreBookingId: fc.option(fc.constantFrom('b1', 'b2', 'x9'), { nil: undefined }),
-    }).map(({ lengthMinutes, nowAfterFrom, busy, bookings, ...rest }) => ({
-      ...rest,
-      now: Math.floor(rest.from / QUARTER_HOUR) * QUARTER_HOUR + nowAfterFrom.quarterHours * 15 * MINUTE + nowAfterFrom.seconds * 1000,
-      to: rest.from + lengthMinutes * MINUTE,
-      busy: busy.map(({ start, minutes, bookingId }) => ({ start, end: start + minutes * MINUTE, bookingId })),
-      bookings: bookings.map(({ id, start, minutes }) => ({ id, start, end: start + minutes * MINUTE })),
-    }));
+        rules: fc
+          .record({
+            // Sometimes notice outlasts advance, so that a start can be both too soon and too far.
+            limits: fc.oneof(
+              {
+                arbitrary: fc.record({
+                  notice: fc.integer({ min: 0, max: 360 }),
+                  advance: fc.integer({ min: 1, max: 6 }),
+                }),
+                weight: 6,
+              },
+              {
+                arbitrary: fc.record({ notice: fc.integer({ min: 1500, max: 4000 }), advance: fc.constant(1) }),
+                weight: 1,
+              },
+            ),
+            bufferBeforeMinutes: fc.integer({ min: 0, max: 120 }),
+            bufferAfterMinutes: fc.integer({ min: 0, max: 120 }),
+            slotStepMinutes: fc.option(fc.constantFrom(5, 10, 15, 20, 30, 45, 60, 90), { nil: undefined }),
+          })
+          .map(({ limits, ...rest }) => ({
+            minimumNoticeMinutes: limits.notice,
+            maximumAdvanceDays: limits.advance,
+            ...rest,
+          })),
+        blocked: fc.array(block, { maxLength: 3 }),
+        durationMinutes: fc.constantFrom(15, 30, 45, 60, 90, 120),
+        nowAfterFrom: fc.record({
+          quarterHours: fc.integer({ min: -96, max: 24 }),
+          // Mostly whole quarter hours, so that notice and advance boundaries land on grid starts.
+          seconds: fc.oneof(
+            { arbitrary: fc.constant(0), weight: 3 },
+            { arbitrary: fc.integer({ min: 1, max: 59 }), weight: 1 },
+          ),
+        }),
+        from: fc.integer({ min: 0, max: 1440 * 60 }).map((seconds) => base * DAY - 14 * 60 * MINUTE + seconds * 1000),
+        lengthMinutes: fc.integer({ min: 720, max: 3 * 1440 }),
+        busy: fc.array(
+          fc.record({
+            start: nearbyInstant,
+            minutes: fc.integer({ min: 1, max: 240 }),
+            bookingId: fc.option(fc.constantFrom('b1', 'b2', 'b3', 'x9'), { nil: undefined }),
+          }),
+          { maxLength: 8 },
+        ),
+        bookings: fc.uniqueArray(
+          fc.record({
+            id: fc.constantFrom('b1', 'b2', 'b3'),
+            start: nearbyInstant,
+            minutes: fc.integer({ min: 15, max: 120 }),
+          }),
+          { maxLength: 3, selector: (booking) => booking.id },
+        ),
+        ignoreBookingId: fc.option(fc.constantFrom('b1', 'b2', 'x9'), { nil: undefined }),
+      })
+      .map(({ lengthMinutes, nowAfterFrom, busy, bookings, ...rest }) => ({
+        ...rest,
+        now:
+          Math.floor(rest.from / QUARTER_HOUR) * QUARTER_HOUR +
+          nowAfterFrom.quarterHours * 15 * MINUTE +
+          nowAfterFrom.seconds * 1000,
+        to: rest.from + lengthMinutes * MINUTE,
+        busy: busy.map(({ start, minutes, bookingId }) => ({ start, end: start + minutes * MINUTE, bookingId })),
+        bookings: bookings.map(({ id, start, minutes }) => ({ id, start, end: start + minutes * MINUTE })),
+      }));
   });
 }
 
@@ -334,5 +400,7 @@ function localTime(allowEndOfDay: boolean): fc.Arbitrary<string> {
   const time = fc
     .record({ hour: fc.integer({ min: 0, max: 23 }), minute: fc.constantFrom(0, 0, 15, 30, 45, 7, 50) })
     .map(({ hour, minute }) => `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
-  return allowEndOfDay ? fc.oneof({ arbitrary: time, weight: 9 }, { arbitrary: fc.constant('24:00'), weight: 1 }) : time;
+  return allowEndOfDay
+    ? fc.oneof({ arbitrary: time, weight: 9 }, { arbitrary: fc.constant('24:00'), weight: 1 })
+    : time;
 }

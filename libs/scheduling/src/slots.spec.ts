@@ -25,20 +25,39 @@ function instant(text: string): number {
 }
 
 function member(memberSchedule: MemberSchedule, extra: Partial<MemberAvailability> = {}): MemberAvailability {
-  return { schedule: memberSchedule, durationMinutes: 60, now: instant('2026-01-01T00:00:00+00:00'), busy: [], bookings: [], ...extra };
+  return {
+    schedule: memberSchedule,
+    durationMinutes: 60,
+    now: instant('2026-01-01T00:00:00+00:00'),
+    busy: [],
+    bookings: [],
+    ...extra,
+  };
 }
 
-function startsIn(availability: MemberAvailability, from: string, to: string, zone = availability.schedule.zone): string[] {
-  return bookableStarts(availability, { start: instant(from), end: instant(to) }).map((start) => formatInstant(start, zone));
+function startsIn(
+  availability: MemberAvailability,
+  from: string,
+  to: string,
+  zone = availability.schedule.zone,
+): string[] {
+  return bookableStarts(availability, { start: instant(from), end: instant(to) }).map((start) =>
+    formatInstant(start, zone),
+  );
 }
 
 describe('bookableStarts', () => {
   describe('business hours', () => {
-    const nineToFive = schedule({ timeZone: 'America/New_York', weeklyHours: hours([1, 2, 3, 4, 5], '09:00', '17:00') });
+    const nineToFive = schedule({
+      timeZone: 'America/New_York',
+      weeklyHours: hours([1, 2, 3, 4, 5], '09:00', '17:00'),
+    });
 
     it('offers every duration-long step of the window, and none that would end after it', () => {
       const starts = startsIn(member(nineToFive), '2026-03-10T00:00:00-04:00', '2026-03-11T00:00:00-04:00');
-      expect(starts).toEqual([9, 10, 11, 12, 13, 14, 15, 16].map((hour) => `2026-03-10T${String(hour).padStart(2, '0')}:00:00-04:00`));
+      expect(starts).toEqual(
+        [9, 10, 11, 12, 13, 14, 15, 16].map((hour) => `2026-03-10T${String(hour).padStart(2, '0')}:00:00-04:00`),
+      );
     });
 
     it('keeps the grid anchored at the window start when the range starts mid-step', () => {
@@ -110,7 +129,10 @@ describe('bookableStarts', () => {
       ['Asia/Kolkata', '2026-03-07', '+05:30', '2026-03-08', '+05:30'],
     ])('%s keeps 09:00–17:00 local from %s (%s) to %s (%s)', (zone, before, beforeOffset, after, afterOffset) => {
       const local = schedule({ timeZone: zone, weeklyHours: hours(EVERY_DAY, '09:00', '17:00') });
-      const range = { start: instant(`${before}T00:00:00Z`) - 86_400_000, end: instant(`${after}T23:59:00Z`) + 86_400_000 };
+      const range = {
+        start: instant(`${before}T00:00:00Z`) - 86_400_000,
+        end: instant(`${after}T23:59:00Z`) + 86_400_000,
+      };
       const starts = bookableStarts(member(local), range)
         .map((start) => formatInstant(start, zone))
         .filter((text) => text.startsWith(before) || text.startsWith(after));
@@ -138,13 +160,25 @@ describe('bookableStarts', () => {
         weeklyHours: hours([7], '01:30', '03:00'),
         rules: { slotStepMinutes: 15 },
       });
-      const starts = startsIn(member(night, { durationMinutes: 30 }), '2026-03-29T00:00:00+00:00', '2026-03-30T00:00:00+00:00');
+      const starts = startsIn(
+        member(night, { durationMinutes: 30 }),
+        '2026-03-29T00:00:00+00:00',
+        '2026-03-30T00:00:00+00:00',
+      );
       expect(starts).toEqual(['2026-03-29T02:00:00+01:00', '2026-03-29T02:15:00+01:00', '2026-03-29T02:30:00+01:00']);
     });
 
     it('reads an ambiguous fall-back time with the earlier offset (Lord Howe, half-hour shift)', () => {
-      const night = schedule({ timeZone: 'Australia/Lord_Howe', weeklyHours: hours([7], '01:30', '03:00'), rules: { slotStepMinutes: 30 } });
-      const starts = startsIn(member(night, { durationMinutes: 30 }), '2026-04-04T12:00:00+00:00', '2026-04-05T12:00:00+00:00');
+      const night = schedule({
+        timeZone: 'Australia/Lord_Howe',
+        weeklyHours: hours([7], '01:30', '03:00'),
+        rules: { slotStepMinutes: 30 },
+      });
+      const starts = startsIn(
+        member(night, { durationMinutes: 30 }),
+        '2026-04-04T12:00:00+00:00',
+        '2026-04-05T12:00:00+00:00',
+      );
       expect(starts).toEqual([
         '2026-04-05T01:30:00+11:00',
         '2026-04-05T01:30:00+10:30',
@@ -154,22 +188,28 @@ describe('bookableStarts', () => {
     });
 
     it('skips the half-hour spring-forward gap on Lord Howe', () => {
-      const night = schedule({ timeZone: 'Australia/Lord_Howe', weeklyHours: hours([7], '01:30', '03:30'), rules: { slotStepMinutes: 30 } });
-      const starts = startsIn(member(night, { durationMinutes: 30 }), '2026-10-03T12:00:00+00:00', '2026-10-04T12:00:00+00:00');
+      const night = schedule({
+        timeZone: 'Australia/Lord_Howe',
+        weeklyHours: hours([7], '01:30', '03:30'),
+        rules: { slotStepMinutes: 30 },
+      });
+      const starts = startsIn(
+        member(night, { durationMinutes: 30 }),
+        '2026-10-03T12:00:00+00:00',
+        '2026-10-04T12:00:00+00:00',
+      );
       expect(starts).toEqual(['2026-10-04T01:30:00+10:30', '2026-10-04T02:30:00+11:00', '2026-10-04T03:00:00+11:00']);
     });
 
     it("writes a member's slots in the caller's zone when that differs", () => {
       const london = schedule({ timeZone: 'Europe/London', weeklyHours: hours([1], '09:00', '11:00') });
       // In the weeks New York has moved its clocks and London not yet, the gap is four hours.
-      expect(startsIn(member(london), '2026-03-16T00:00:00+00:00', '2026-03-17T00:00:00+00:00', 'America/New_York')).toEqual([
-        '2026-03-16T05:00:00-04:00',
-        '2026-03-16T06:00:00-04:00',
-      ]);
-      expect(startsIn(member(london), '2026-03-30T00:00:00+00:00', '2026-03-31T00:00:00+00:00', 'America/New_York')).toEqual([
-        '2026-03-30T04:00:00-04:00',
-        '2026-03-30T05:00:00-04:00',
-      ]);
+      expect(
+        startsIn(member(london), '2026-03-16T00:00:00+00:00', '2026-03-17T00:00:00+00:00', 'America/New_York'),
+      ).toEqual(['2026-03-16T05:00:00-04:00', '2026-03-16T06:00:00-04:00']);
+      expect(
+        startsIn(member(london), '2026-03-30T00:00:00+00:00', '2026-03-31T00:00:00+00:00', 'America/New_York'),
+      ).toEqual(['2026-03-30T04:00:00-04:00', '2026-03-30T05:00:00-04:00']);
     });
   });
 
@@ -203,7 +243,11 @@ describe('bookableStarts', () => {
     });
 
     it('places bookings back to back with their buffers between', () => {
-      const booking = { id: 'b1', start: instant('2026-03-10T11:00:00-04:00'), end: instant('2026-03-10T12:00:00-04:00') };
+      const booking = {
+        id: 'b1',
+        start: instant('2026-03-10T11:00:00-04:00'),
+        end: instant('2026-03-10T12:00:00-04:00'),
+      };
       const starts = startsIn(member(day, { bookings: [booking] }), ...range);
       // Held spans [s − 15, s + 75) must stay clear of the booking's held span [10:45, 12:15).
       expect(starts).toContain('2026-03-10T09:30:00-04:00');
@@ -214,27 +258,47 @@ describe('bookableStarts', () => {
 
     it('offers a slot whose buffer starts exactly when an event ends, but not a minute sooner', () => {
       const busyUntil = (end: string) => [{ start: instant('2026-03-10T09:00:00-04:00'), end: instant(end) }];
-      expect(startsIn(member(day, { busy: busyUntil('2026-03-10T09:45:00-04:00') }), ...range)[0]).toBe('2026-03-10T10:00:00-04:00');
-      expect(startsIn(member(day, { busy: busyUntil('2026-03-10T09:46:00-04:00') }), ...range)[0]).toBe('2026-03-10T10:15:00-04:00');
+      expect(startsIn(member(day, { busy: busyUntil('2026-03-10T09:45:00-04:00') }), ...range)[0]).toBe(
+        '2026-03-10T10:00:00-04:00',
+      );
+      expect(startsIn(member(day, { busy: busyUntil('2026-03-10T09:46:00-04:00') }), ...range)[0]).toBe(
+        '2026-03-10T10:15:00-04:00',
+      );
     });
 
     it("counts our own booking's calendar event by the booking's held span, not twice", () => {
-      const booking = { id: 'b1', start: instant('2026-03-10T11:00:00-04:00'), end: instant('2026-03-10T12:00:00-04:00') };
+      const booking = {
+        id: 'b1',
+        start: instant('2026-03-10T11:00:00-04:00'),
+        end: instant('2026-03-10T12:00:00-04:00'),
+      };
       // The provider's copy of the event reaches further than the booking (say, edited by hand).
-      const event = { start: instant('2026-03-10T11:00:00-04:00'), end: instant('2026-03-10T13:00:00-04:00'), bookingId: 'b1' };
+      const event = {
+        start: instant('2026-03-10T11:00:00-04:00'),
+        end: instant('2026-03-10T13:00:00-04:00'),
+        bookingId: 'b1',
+      };
       const starts = startsIn(member(day, { bookings: [booking], busy: [event] }), ...range);
       expect(starts).toContain('2026-03-10T12:30:00-04:00');
     });
 
     it('counts an event of a booking that is no longer live as ordinary busy time', () => {
-      const event = { start: instant('2026-03-10T11:00:00-04:00'), end: instant('2026-03-10T12:00:00-04:00'), bookingId: 'gone' };
+      const event = {
+        start: instant('2026-03-10T11:00:00-04:00'),
+        end: instant('2026-03-10T12:00:00-04:00'),
+        bookingId: 'gone',
+      };
       const starts = startsIn(member(day, { busy: [event] }), ...range);
       expect(starts).not.toContain('2026-03-10T11:00:00-04:00');
       expect(starts).toContain('2026-03-10T12:15:00-04:00');
     });
 
     it('ignores the booking being rescheduled and its event', () => {
-      const booking = { id: 'b1', start: instant('2026-03-10T11:00:00-04:00'), end: instant('2026-03-10T12:00:00-04:00') };
+      const booking = {
+        id: 'b1',
+        start: instant('2026-03-10T11:00:00-04:00'),
+        end: instant('2026-03-10T12:00:00-04:00'),
+      };
       const event = { start: booking.start, end: booking.end, bookingId: 'b1' };
       const starts = startsIn(member(day, { bookings: [booking], busy: [event], ignoreBookingId: 'b1' }), ...range);
       expect(starts).toContain('2026-03-10T11:00:00-04:00');
@@ -246,7 +310,9 @@ describe('bookableStarts', () => {
       const lunch = schedule({
         timeZone: 'America/New_York',
         weeklyHours: hours([1, 2, 3, 4, 5], '11:00', '14:00'),
-        blocked: [{ rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', from: '12:00', to: '13:00', exceptDates: ['2026-03-11'] }],
+        blocked: [
+          { rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', from: '12:00', to: '13:00', exceptDates: ['2026-03-11'] },
+        ],
       });
       expect(startsIn(member(lunch), '2026-03-10T00:00:00-04:00', '2026-03-12T00:00:00-04:00')).toEqual([
         '2026-03-10T11:00:00-04:00',
@@ -289,7 +355,13 @@ describe('bookableStarts input checks', () => {
   it('refuses a duration that would make the grid meaningless', () => {
     const result = validateProfile({ timeZone: 'UTC' });
     if (!result.ok) throw new Error('invalid');
-    const availability = { schedule: compileProfile(result.profile), durationMinutes: 0, now: 0, busy: [], bookings: [] };
+    const availability = {
+      schedule: compileProfile(result.profile),
+      durationMinutes: 0,
+      now: 0,
+      busy: [],
+      bookings: [],
+    };
     expect(() => bookableStarts(availability, { start: 0, end: 86_400_000 })).toThrow(RangeError);
   });
 });

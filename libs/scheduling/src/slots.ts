@@ -21,7 +21,13 @@ export function bookableStarts(member: MemberAvailability, range: Interval): num
   if (starts.start >= starts.end) return [];
   const held = { start: starts.start - bufferBeforeMs, end: starts.end + durationMs + bufferAfterMs };
   const clock = zoneClock(schedule.zone, held);
-  const grid: Grid = { starts, durationMs, stepMs: slotStepMs(schedule.rules, durationMs), bufferBeforeMs, bufferAfterMs };
+  const grid: Grid = {
+    starts,
+    durationMs,
+    stepMs: slotStepMs(schedule.rules, durationMs),
+    bufferBeforeMs,
+    bufferAfterMs,
+  };
   // One merged, sorted list of everything in the way lets each window be swept in a single pass.
   const obstacles = normalize([...takenIntervals(member), ...blockedIntervals(schedule, clock, held)]);
   const found: number[] = [];

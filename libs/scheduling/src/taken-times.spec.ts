@@ -31,12 +31,16 @@ describe('takenIntervals', () => {
   });
 
   it('leaves out the booking being rescheduled and its event', () => {
-    expect(takenIntervals(member({ bookings: [booking], busy: [ownEvent, otherEvent], ignoreBookingId: 'b1' }))).toEqual([otherEvent]);
+    expect(
+      takenIntervals(member({ bookings: [booking], busy: [ownEvent, otherEvent], ignoreBookingId: 'b1' })),
+    ).toEqual([otherEvent]);
   });
 
   it('holds a hold until it expires, and nothing from then on', () => {
     const hold = { id: 'h1', start: 100 * MINUTE, end: 130 * MINUTE, expiresAt: 50 * MINUTE };
-    expect(takenIntervals(member({ bookings: [hold], now: 50 * MINUTE - 1 }))).toEqual([{ start: 95 * MINUTE, end: 140 * MINUTE }]);
+    expect(takenIntervals(member({ bookings: [hold], now: 50 * MINUTE - 1 }))).toEqual([
+      { start: 95 * MINUTE, end: 140 * MINUTE },
+    ]);
     expect(takenIntervals(member({ bookings: [hold], now: 50 * MINUTE }))).toEqual([]);
   });
 });

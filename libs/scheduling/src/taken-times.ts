@@ -11,7 +11,9 @@ import { heldSpan } from './rules';
 export function takenIntervals(member: MemberAvailability): Interval[] {
   const { bookings, ignoreBookingId } = member;
   const rules = member.schedule.rules;
-  const live = bookings.filter((booking) => booking.id !== ignoreBookingId && (booking.expiresAt === undefined || booking.expiresAt > member.now));
+  const live = bookings.filter(
+    (booking) => booking.id !== ignoreBookingId && (booking.expiresAt === undefined || booking.expiresAt > member.now),
+  );
   const liveIds = new Set(live.map((booking) => booking.id));
   const taken: Interval[] = [];
   for (const busy of member.busy) {

@@ -32,6 +32,8 @@ describe('roundRobinSlots', () => {
 
 describe('specificMemberSlots', () => {
   it("turns one member's starts into slots", () => {
-    expect(specificMemberSlots({ memberId: 'ana', starts: [9 * HOUR] }, 45)).toEqual([{ start: 9 * HOUR, end: 9.75 * HOUR, memberId: 'ana' }]);
+    expect(specificMemberSlots({ memberId: 'ana', starts: [9 * HOUR] }, 45)).toEqual([
+      { start: 9 * HOUR, end: 9.75 * HOUR, memberId: 'ana' },
+    ]);
   });
 });

@@ -16,7 +16,12 @@ const valid = {
   blocked: [
     { start: '2026-03-10T12:00:00-04:00', end: '2026-03-10T13:00:00-04:00', label: 'dentist' },
     { date: '2026-07-03' },
-    { rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', from: '12:00', to: '13:00', exceptDates: ['2026-12-24', '2026-03-11', '2026-12-24'] },
+    {
+      rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+      from: '12:00',
+      to: '13:00',
+      exceptDates: ['2026-12-24', '2026-03-11', '2026-12-24'],
+    },
     { rrule: 'FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25', from: '00:00', to: '24:00' },
   ],
 };
@@ -34,9 +39,19 @@ describe('validateProfile', () => {
   it('accepts a valid profile, sorts windows and fills in the rules', () => {
     const result = validateProfile(valid);
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
-    expect(result.profile.weeklyHours.map(({ weekday, start }) => `${weekday} ${start}`)).toEqual(['1 09:00', '2 09:00', '2 13:00', '5 22:00']);
+    expect(result.profile.weeklyHours.map(({ weekday, start }) => `${weekday} ${start}`)).toEqual([
+      '1 09:00',
+      '2 09:00',
+      '2 13:00',
+      '5 22:00',
+    ]);
     expect(result.profile.overrides.map((override) => override.date)).toEqual(['2026-12-24', '2026-12-31']);
-    expect(result.profile.rules).toEqual({ minimumNoticeMinutes: 60, maximumAdvanceDays: 60, bufferBeforeMinutes: 0, bufferAfterMinutes: 10 });
+    expect(result.profile.rules).toEqual({
+      minimumNoticeMinutes: 60,
+      maximumAdvanceDays: 60,
+      bufferBeforeMinutes: 0,
+      bufferAfterMinutes: 10,
+    });
     expect(result.profile.blocked[0]).toEqual(valid.blocked[0]);
     expect(result.profile.blocked[2]).toEqual({ ...valid.blocked[2], exceptDates: ['2026-03-11', '2026-12-24'] });
   });
@@ -78,17 +93,32 @@ describe('validateProfile', () => {
     ],
     [
       'overlapping windows on one weekday',
-      withChange({ weeklyHours: [{ weekday: 3, start: '09:00', end: '12:00' }, { weekday: 3, start: '11:00', end: '13:00' }] }),
+      withChange({
+        weeklyHours: [
+          { weekday: 3, start: '09:00', end: '12:00' },
+          { weekday: 3, start: '11:00', end: '13:00' },
+        ],
+      }),
       { field: 'weeklyHours[1].start', message: 'overlaps weeklyHours[0]' },
     ],
     [
       "a window overlapping the previous day's overnight spill",
-      withChange({ weeklyHours: [{ weekday: 1, start: '22:00', end: '03:00' }, { weekday: 2, start: '02:00', end: '05:00' }] }),
+      withChange({
+        weeklyHours: [
+          { weekday: 1, start: '22:00', end: '03:00' },
+          { weekday: 2, start: '02:00', end: '05:00' },
+        ],
+      }),
       { field: 'weeklyHours[1].start', message: 'overlaps weeklyHours[0]' },
     ],
     [
       "Monday overlapping Sunday night's spill",
-      withChange({ weeklyHours: [{ weekday: 1, start: '00:30', end: '05:00' }, { weekday: 7, start: '23:00', end: '01:00' }] }),
+      withChange({
+        weeklyHours: [
+          { weekday: 1, start: '00:30', end: '05:00' },
+          { weekday: 7, start: '23:00', end: '01:00' },
+        ],
+      }),
       { field: 'weeklyHours[1].start', message: 'overlaps weeklyHours[0]' },
     ],
     [
@@ -103,7 +133,17 @@ describe('validateProfile', () => {
     ],
     [
       'overlapping windows in an override',
-      withChange({ overrides: [{ date: '2026-03-10', windows: [{ start: '09:00', end: '12:00' }, { start: '11:59', end: '13:00' }] }] }),
+      withChange({
+        overrides: [
+          {
+            date: '2026-03-10',
+            windows: [
+              { start: '09:00', end: '12:00' },
+              { start: '11:59', end: '13:00' },
+            ],
+          },
+        ],
+      }),
       { field: 'overrides[0].windows[1].start', message: 'overlaps overrides[0].windows[0]' },
     ],
     [
@@ -113,7 +153,12 @@ describe('validateProfile', () => {
     ],
     [
       'a date overridden twice',
-      withChange({ overrides: [{ date: '2026-03-10', windows: [] }, { date: '2026-03-10', windows: [] }] }),
+      withChange({
+        overrides: [
+          { date: '2026-03-10', windows: [] },
+          { date: '2026-03-10', windows: [] },
+        ],
+      }),
       { field: 'overrides[1].date', message: 'appears twice' },
     ],
     [
@@ -206,7 +251,11 @@ describe('validateProfile', () => {
   });
 
   it('reports every problem at once', () => {
-    const errors = errorsOf({ timeZone: 'Nowhere', weeklyHours: [{ weekday: 9, start: 'noon', end: '13:00' }], rules: { slotStepMinutes: 0 } });
+    const errors = errorsOf({
+      timeZone: 'Nowhere',
+      weeklyHours: [{ weekday: 9, start: 'noon', end: '13:00' }],
+      rules: { slotStepMinutes: 0 },
+    });
     expect(errors.map((error) => error.field).sort()).toEqual([
       'rules.slotStepMinutes',
       'timeZone',

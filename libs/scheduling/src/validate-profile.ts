@@ -42,7 +42,9 @@ export function validateProfile(input: unknown): ProfileValidation {
   if (errors.list.length > 0) return { ok: false, errors: errors.list };
   const profile: AvailabilityProfile = {
     timeZone,
-    weeklyHours: weekly.map((window) => window.value).sort((a, b) => a.weekday - b.weekday || a.start.localeCompare(b.start)),
+    weeklyHours: weekly
+      .map((window) => window.value)
+      .sort((a, b) => a.weekday - b.weekday || a.start.localeCompare(b.start)),
     overrides: overrides.map(toDateOverride).sort((a, b) => a.date.localeCompare(b.date)),
     rules,
     blocked,
@@ -72,7 +74,8 @@ class ErrorList {
   readonly list: FieldError[] = [];
 
   add(field: string, message: string): void {
-    if (!this.list.some((error) => error.field === field && error.message === message)) this.list.push({ field, message });
+    if (!this.list.some((error) => error.field === field && error.message === message))
+      this.list.push({ field, message });
   }
 }
 
@@ -109,7 +112,11 @@ function readWeeklyHours(value: unknown, errors: ErrorList): CheckedWeekly[] {
     if (!validWeekday) errors.add(`${field}.weekday`, 'must be 1..7 (Monday = 1)');
     const span = readLocalSpan(item, field, 'start', 'end', errors);
     if (validWeekday && span !== undefined) {
-      checked.push({ span, field, value: { weekday: weekday as number, start: item.start as string, end: item.end as string } });
+      checked.push({
+        span,
+        field,
+        value: { weekday: weekday as number, start: item.start as string, end: item.end as string },
+      });
     }
   });
   return checked;
@@ -153,7 +160,12 @@ function readRules(value: unknown, errors: ErrorList): BookingRules {
     bufferAfterMinutes: read('bufferAfterMinutes'),
   };
   if (value.slotStepMinutes !== undefined && value.slotStepMinutes !== null) {
-    rules.slotStepMinutes = readWholeNumber(value.slotStepMinutes, 'rules.slotStepMinutes', RULE_LIMITS.slotStepMinutes, errors);
+    rules.slotStepMinutes = readWholeNumber(
+      value.slotStepMinutes,
+      'rules.slotStepMinutes',
+      RULE_LIMITS.slotStepMinutes,
+      errors,
+    );
   }
   return rules;
 }
@@ -228,13 +240,18 @@ function checkWeeklyOverlaps(weekly: readonly CheckedWeekly[], errors: ErrorList
  * An override replaces one date's windows; it must not overlap the spill of the day before nor
  * spill into the next day's windows. Only the override is blamed.
  */
-function checkOverrideOverlaps(overrides: readonly CheckedOverride[], weekly: readonly CheckedWeekly[], errors: ErrorList): void {
+function checkOverrideOverlaps(
+  overrides: readonly CheckedOverride[],
+  weekly: readonly CheckedWeekly[],
+  errors: ErrorList,
+): void {
   const byDay = new Map(overrides.map((override) => [override.day, override.windows]));
   const windowsOn = (day: number): readonly CheckedWindow[] =>
     byDay.get(day) ?? weekly.filter((window) => window.value.weekday === isoWeekday(day));
   for (const { day, windows } of overrides) {
     reportOverlaps([...spillsOf(windowsOn(day - 1), false), ...piecesOf(windows, true)], errors);
-    if (!byDay.has(day + 1)) reportOverlaps([...piecesOf(windowsOn(day + 1), false), ...spillsOf(windows, true)], errors);
+    if (!byDay.has(day + 1))
+      reportOverlaps([...piecesOf(windowsOn(day + 1), false), ...spillsOf(windows, true)], errors);
   }
 }
 
@@ -276,7 +293,8 @@ function readLocalSpan(
   endName: string,
   errors: ErrorList,
 ): LocalSpan | undefined {
-  const start = typeof item[startName] === 'string' ? parseLocalTime(item[startName] as string, 'reject-24:00') : undefined;
+  const start =
+    typeof item[startName] === 'string' ? parseLocalTime(item[startName] as string, 'reject-24:00') : undefined;
   const end = typeof item[endName] === 'string' ? parseLocalTime(item[endName] as string, 'allow-24:00') : undefined;
   if (start === undefined) errors.add(`${field}.${startName}`, 'must be a local time "HH:MM" from 00:00 to 23:59');
   if (end === undefined) errors.add(`${field}.${endName}`, 'must be a local time "HH:MM" from 00:00 to 24:00');
@@ -300,7 +318,12 @@ function readInstant(value: unknown, field: string, errors: ErrorList): number |
   return instant;
 }
 
-function readWholeNumber(value: unknown, field: string, limits: { min: number; max: number }, errors: ErrorList): number {
+function readWholeNumber(
+  value: unknown,
+  field: string,
+  limits: { min: number; max: number },
+  errors: ErrorList,
+): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= limits.min && value <= limits.max) return value;
   errors.add(field, `must be a whole number from ${limits.min} to ${limits.max}`);
   return limits.min;

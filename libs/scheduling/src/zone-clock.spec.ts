@@ -27,16 +27,29 @@ describe('zoneClock', () => {
   });
 
   it('reads the wall clock at an instant, on both sides of a transition', () => {
-    const clock = zoneClock('America/New_York', { start: Date.parse('2026-03-01T00:00:00Z'), end: Date.parse('2026-03-20T00:00:00Z') });
+    const clock = zoneClock('America/New_York', {
+      start: Date.parse('2026-03-01T00:00:00Z'),
+      end: Date.parse('2026-03-20T00:00:00Z'),
+    });
     const wall = (text: string) => new Date(clock.wallAt(parseInstant(text) as number)).toISOString().slice(0, 16);
     expect(wall('2026-03-08T06:59:00Z')).toBe('2026-03-08T01:59');
     expect(wall('2026-03-08T07:00:00Z')).toBe('2026-03-08T03:00');
   });
 
   it('answers the same outside the span it was built for', () => {
-    const narrow = zoneClock('Europe/London', { start: Date.parse('2026-01-10T00:00:00Z'), end: Date.parse('2026-01-11T00:00:00Z') });
-    const wide = zoneClock('Europe/London', { start: Date.parse('2026-01-01T00:00:00Z'), end: Date.parse('2026-12-31T00:00:00Z') });
-    for (let wall = Date.parse('2026-03-28T00:00:00Z'); wall < Date.parse('2026-03-30T00:00:00Z'); wall += 15 * MINUTE_MS) {
+    const narrow = zoneClock('Europe/London', {
+      start: Date.parse('2026-01-10T00:00:00Z'),
+      end: Date.parse('2026-01-11T00:00:00Z'),
+    });
+    const wide = zoneClock('Europe/London', {
+      start: Date.parse('2026-01-01T00:00:00Z'),
+      end: Date.parse('2026-12-31T00:00:00Z'),
+    });
+    for (
+      let wall = Date.parse('2026-03-28T00:00:00Z');
+      wall < Date.parse('2026-03-30T00:00:00Z');
+      wall += 15 * MINUTE_MS
+    ) {
       expect(narrow.instantAt(wall)).toBe(wide.instantAt(wall));
     }
   });

@@ -22,7 +22,8 @@ export async function startHealthServer(port: number, health: HealthService): Pr
     if (request.url === '/metrics') {
       void prometheusText().then(
         (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-        (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics could not be read: ${error.message}`),
+        (error: Error) =>
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics could not be read: ${error.message}`),
       );
       return;
     }

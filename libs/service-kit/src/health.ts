@@ -49,12 +49,16 @@ export class HealthService implements OnApplicationBootstrap {
     this.bus.serve(healthRpc(this.service), (request) => this.status(request.checkTimeoutMs));
   }
 
-  async status(checkTimeoutMs = DEFAULT_CHECK_TIMEOUT_MS): Promise<{ service: string; ok: boolean; instance: string; dependencies: DependencyStatus[] }> {
-    const dependencies = await Promise.all([
-      { name: 'nats', check: async () => ({ ok: !this.bus.connection.isClosed() }) },
-      { name: 'postgres', check: async () => (await execute(this.dataSource, 'SELECT 1'), { ok: true }) },
-      ...this.checks,
-    ].map((dependency) => runCheck(dependency, Math.min(Math.max(checkTimeoutMs, 10), MAX_CHECK_TIMEOUT_MS))));
+  async status(
+    checkTimeoutMs = DEFAULT_CHECK_TIMEOUT_MS,
+  ): Promise<{ service: string; ok: boolean; instance: string; dependencies: DependencyStatus[] }> {
+    const dependencies = await Promise.all(
+      [
+        { name: 'nats', check: async () => ({ ok: !this.bus.connection.isClosed() }) },
+        { name: 'postgres', check: async () => (await execute(this.dataSource, 'SELECT 1'), { ok: true }) },
+        ...this.checks,
+      ].map((dependency) => runCheck(dependency, Math.min(Math.max(checkTimeoutMs, 10), MAX_CHECK_TIMEOUT_MS))),
+    );
     return { service: this.service, ok: dependencies.every((d) => d.ok), instance: this.instance, dependencies };
   }
 }

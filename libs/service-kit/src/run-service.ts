@@ -58,7 +58,9 @@ export async function runService<Shape extends typeof baseConfig>(definition: Se
     process.exit(1);
   }
 
-  const healthServer = config.HEALTH_PORT ? await startHealthServer(config.HEALTH_PORT, app.get(HealthService)) : undefined;
+  const healthServer = config.HEALTH_PORT
+    ? await startHealthServer(config.HEALTH_PORT, app.get(HealthService))
+    : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -42,7 +42,10 @@ export class ServiceKitModule {
             replicas: options.config.JETSTREAM_REPLICAS,
             streamLimits: streamLimitsOf(options.config),
             logger,
-            classifyError: (error) => (databaseUnavailable(error) ? new RpcError('unavailable', 'the database is unavailable; retry', { service: options.service }) : undefined),
+            classifyError: (error) =>
+              databaseUnavailable(error)
+                ? new RpcError('unavailable', 'the database is unavailable; retry', { service: options.service })
+                : undefined,
             identity: {
               user: options.config.NATS_USER,
               password: options.config.NATS_PASSWORD,
@@ -93,6 +96,9 @@ const HOUR_MS = 3_600_000;
 function streamLimitsOf(config: BaseConfig): StreamLimits {
   return {
     events: { maxAgeMs: config.EVENT_STREAM_MAX_AGE_HOURS * HOUR_MS, maxBytes: config.EVENT_STREAM_MAX_BYTES },
-    deadLetters: { maxAgeMs: config.DEAD_LETTER_STREAM_MAX_AGE_HOURS * HOUR_MS, maxBytes: config.DEAD_LETTER_STREAM_MAX_BYTES },
+    deadLetters: {
+      maxAgeMs: config.DEAD_LETTER_STREAM_MAX_AGE_HOURS * HOUR_MS,
+      maxBytes: config.DEAD_LETTER_STREAM_MAX_BYTES,
+    },
   };
 }

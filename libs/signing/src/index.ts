@@ -1,1 +1,8 @@
-export { channelOfSecret, issueChannelSecret, issueOAuthState, readOAuthState, TokenSigner, type OAuthState } from './signed-token';
+export {
+  channelOfSecret,
+  issueChannelSecret,
+  issueOAuthState,
+  readOAuthState,
+  TokenSigner,
+  type OAuthState,
+} from './signed-token';

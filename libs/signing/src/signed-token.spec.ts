@@ -9,7 +9,9 @@ describe('TokenSigner', () => {
     expect(signer.verify('a', token)).toBe('payload');
     expect(signer.verify('b', token)).toBeUndefined();
     expect(other.verify('a', token)).toBeUndefined();
-    expect(signer.verify('a', `${Buffer.from('payloaD').toString('base64url')}${token.slice(token.indexOf('.'))}`)).toBeUndefined();
+    expect(
+      signer.verify('a', `${Buffer.from('payloaD').toString('base64url')}${token.slice(token.indexOf('.'))}`),
+    ).toBeUndefined();
     expect(signer.verify('a', 'garbage')).toBeUndefined();
     expect(signer.verify('a', '')).toBeUndefined();
   });
@@ -26,7 +28,11 @@ describe('TokenSigner', () => {
   it('binds the OAuth state to provider, tenant and member, and lets it expire', () => {
     const now = Date.now();
     const state = issueOAuthState(signer, { provider: 'google', tenantId: 't1', memberId: 'm1' }, 600, now);
-    expect(readOAuthState(signer, 'google', state, now)).toEqual({ provider: 'google', tenantId: 't1', memberId: 'm1' });
+    expect(readOAuthState(signer, 'google', state, now)).toEqual({
+      provider: 'google',
+      tenantId: 't1',
+      memberId: 'm1',
+    });
     expect(readOAuthState(signer, 'microsoft', state, now)).toBeUndefined();
     expect(readOAuthState(signer, 'google', state, now + 601_000)).toBeUndefined();
     expect(readOAuthState(other, 'google', state, now)).toBeUndefined();

@@ -61,12 +61,23 @@ export interface OAuthState {
 
 /** The OAuth `state`: who is connecting, signed, expiring after `ttlSeconds`. */
 export function issueOAuthState(signer: TokenSigner, state: OAuthState, ttlSeconds: number, now = Date.now()): string {
-  const body = { p: state.provider, t: state.tenantId, m: state.memberId, e: Math.floor(now / 1_000) + ttlSeconds, n: randomBytes(8).toString('base64url') };
+  const body = {
+    p: state.provider,
+    t: state.tenantId,
+    m: state.memberId,
+    e: Math.floor(now / 1_000) + ttlSeconds,
+    n: randomBytes(8).toString('base64url'),
+  };
   return signer.sign(STATE, JSON.stringify(body));
 }
 
 /** The state's content when genuine, for this provider and not expired; else undefined. */
-export function readOAuthState(signer: TokenSigner, provider: string, token: string, now = Date.now()): OAuthState | undefined {
+export function readOAuthState(
+  signer: TokenSigner,
+  provider: string,
+  token: string,
+  now = Date.now(),
+): OAuthState | undefined {
   const payload = signer.verify(STATE, token);
   if (!payload) return undefined;
   try {

@@ -26,10 +26,16 @@ describe('the metric catalogue and what refers to it', () => {
   afterAll(() => telemetry.shutdown());
 
   it('reads the metric names of a query, and no function, keyword, label or string', () => {
-    expect(metricNamesIn('histogram_quantile(0.99, sum by (le, provider) (rate(availability_sync_lag_bucket{provider=~"go.*"}[5m]))) > 60000')).toEqual([
-      'availability_sync_lag_bucket',
-    ]);
-    expect(metricNamesIn('sum(rate(a_total[5m])) / (sum(rate(a_total[5m])) + sum without (x) (b_total offset 1h)) and on (provider) c')).toEqual(['a_total', 'b_total', 'c']);
+    expect(
+      metricNamesIn(
+        'histogram_quantile(0.99, sum by (le, provider) (rate(availability_sync_lag_bucket{provider=~"go.*"}[5m]))) > 60000',
+      ),
+    ).toEqual(['availability_sync_lag_bucket']);
+    expect(
+      metricNamesIn(
+        'sum(rate(a_total[5m])) / (sum(rate(a_total[5m])) + sum without (x) (b_total offset 1h)) and on (provider) c',
+      ),
+    ).toEqual(['a_total', 'b_total', 'c']);
   });
 
   it('names every metric once', () => {
@@ -39,24 +45,47 @@ describe('the metric catalogue and what refers to it', () => {
 
   it('has the Grafana dashboard query only metrics the services export', () => {
     const dashboard = JSON.parse(read('grafana/dashboards/calldesk.json')) as Dashboard;
-    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+    const queries = dashboard.panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
+    );
     expect(queries.length).toBeGreaterThan(0);
     for (const { panel, expr } of queries) {
       const names = metricNamesIn(expr);
-      expect({ panel, unknown: names.filter((name) => !exported.has(name)), some: names.length > 0 }).toEqual({ panel, unknown: [], some: true });
+      expect({ panel, unknown: names.filter((name) => !exported.has(name)), some: names.length > 0 }).toEqual({
+        panel,
+        unknown: [],
+        some: true,
+      });
     }
   });
 
   it('has every alert rule query only exported metrics and name a runbook entry that exists', () => {
     const rules = (parse(read('prometheus/alerts.yml')) as RuleFile).groups.flatMap((group) => group.rules);
     const runbook = read('runbook.md');
-    const anchors = new Set([...runbook.matchAll(/^## (.+)$/gm)].map(([, heading]) => heading.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbook.matchAll(/^## (.+)$/gm)].map(([, heading]) =>
+        heading
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     expect(rules.map((rule) => rule.alert)).toEqual(
-      expect.arrayContaining(['OutboxStuck', 'ProviderBreakerOpen', 'NeedsReauthRising', 'SyncLagHigh', 'EventsDeadLettered']),
+      expect.arrayContaining([
+        'OutboxStuck',
+        'ProviderBreakerOpen',
+        'NeedsReauthRising',
+        'SyncLagHigh',
+        'EventsDeadLettered',
+      ]),
     );
     for (const rule of rules) {
       const names = metricNamesIn(rule.expr);
-      expect({ alert: rule.alert, unknown: names.filter((name) => !exported.has(name)), some: names.length > 0 }).toEqual({ alert: rule.alert, unknown: [], some: true });
+      expect({
+        alert: rule.alert,
+        unknown: names.filter((name) => !exported.has(name)),
+        some: names.length > 0,
+      }).toEqual({ alert: rule.alert, unknown: [], some: true });
       expect(rule.annotations.runbook_url).toBe(`deploy/runbook.md#${rule.alert.toLowerCase()}`);
       expect(anchors).toContain(rule.alert.toLowerCase());
     }
@@ -80,7 +109,8 @@ async function exportedNames(definitions: MetricDefinition[]): Promise<Set<strin
     if (definition.kind === 'counter') counter({ ...definition, kind: 'counter' }).add(1);
     if (definition.kind === 'up_down_counter') upDownCounter({ ...definition, kind: 'up_down_counter' }).add(1);
     if (definition.kind === 'histogram') histogram({ ...definition, kind: 'histogram' }).record(1);
-    if (definition.kind === 'gauge') observableGauge({ ...definition, kind: 'gauge' }).addCallback((result) => result.observe(1));
+    if (definition.kind === 'gauge')
+      observableGauge({ ...definition, kind: 'gauge' }).addCallback((result) => result.observe(1));
   }
   const text = await telemetry.metrics.prometheusText();
   return new Set(
@@ -92,7 +122,21 @@ async function exportedNames(definitions: MetricDefinition[]): Promise<Set<strin
   );
 }
 
-const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+]);
 
 /**
  * The metric names a PromQL expression reads: identifiers that are not functions, keywords,

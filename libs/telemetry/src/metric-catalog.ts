@@ -30,7 +30,8 @@ export const METRICS = {
   eventConsumerPending: {
     name: 'events.consumer.pending',
     kind: 'gauge',
-    description: 'Events in the stream a consumer has not settled yet (not delivered, or delivered and not acknowledged), per consumer',
+    description:
+      'Events in the stream a consumer has not settled yet (not delivered, or delivered and not acknowledged), per consumer',
   },
   bookingOutcomes: {
     name: 'booking.outcomes',
@@ -80,7 +81,8 @@ export const METRICS = {
     name: 'availability.sync.lag',
     kind: 'histogram',
     unit: 'ms',
-    description: 'Time from a connector seeing a change at the provider to this instance dropping the calendar from its cache, per provider',
+    description:
+      'Time from a connector seeing a change at the provider to this instance dropping the calendar from its cache, per provider',
     // Past the default buckets' 10 s: the alert is on a lag over 60 s.
     buckets: [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 900_000],
   },
@@ -88,12 +90,14 @@ export const METRICS = {
     name: 'provider.call.duration',
     kind: 'histogram',
     unit: 'ms',
-    description: 'Time of one attempt of a provider API call, per provider, operation and status (ok, the HTTP status of a failure, timeout or no_answer)',
+    description:
+      'Time of one attempt of a provider API call, per provider, operation and status (ok, the HTTP status of a failure, timeout or no_answer)',
   },
   providerBreakersOpen: {
     name: 'provider.breakers.open',
     kind: 'up_down_counter',
-    description: 'Connections whose circuit breaker is open or half open (refusing calls, or waiting for its probe), per provider',
+    description:
+      'Connections whose circuit breaker is open or half open (refusing calls, or waiting for its probe), per provider',
   },
   tokenRefreshFailures: {
     name: 'connector.token_refresh.failures',

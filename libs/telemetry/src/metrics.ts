@@ -1,4 +1,12 @@
-import { metrics, type Counter, type Histogram, type Meter, type MetricOptions, type ObservableGauge, type UpDownCounter } from '@opentelemetry/api';
+import {
+  metrics,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MetricOptions,
+  type ObservableGauge,
+  type UpDownCounter,
+} from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';

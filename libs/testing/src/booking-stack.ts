@@ -29,7 +29,8 @@ export async function startStack(instances = 1, env: Record<string, string> = {}
   const routing = await startInProcessService({ service: 'routing', databaseUrl: database.url });
   const availability = await startInProcessService({ service: 'availability', databaseUrl: database.url });
   const bookings: InProcessService[] = [];
-  for (let i = 0; i < instances; i++) bookings.push(await startInProcessService({ service: 'booking', databaseUrl: database.url, env }));
+  for (let i = 0; i < instances; i++)
+    bookings.push(await startInProcessService({ service: 'booking', databaseUrl: database.url, env }));
   const connector = await TestConnector.start('test');
   const client = await Bus.connect({ url: await testNatsUrl(), service: 'test-client', requestTimeoutMs: 30_000 });
   const stack: Stack = {
@@ -82,7 +83,9 @@ export async function team(
   const serviceId = service!.id;
   for (const member of members) {
     await waitFor(
-      async () => (await client.request(Rpcs.slotsFind, { tenantId, serviceId, memberId: member.id, from: at(0), to: at(23) })).slots.length > 0,
+      async () =>
+        (await client.request(Rpcs.slotsFind, { tenantId, serviceId, memberId: member.id, from: at(0), to: at(23) }))
+          .slots.length > 0,
       { timeoutMs: 5_000 },
     );
   }

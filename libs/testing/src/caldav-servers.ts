@@ -47,7 +47,11 @@ export interface StoredCalendarObject {
 }
 
 export interface CaldavTestClient {
-  put(url: string, ics: string, condition?: { ifNoneMatch?: '*'; ifMatch?: string }): Promise<{ status: number; etag?: string }>;
+  put(
+    url: string,
+    ics: string,
+    condition?: { ifNoneMatch?: '*'; ifMatch?: string },
+  ): Promise<{ status: number; etag?: string }>;
   get(url: string): Promise<StoredCalendarObject | undefined>;
   delete(url: string): Promise<number>;
   /** Every object of a calendar, whole. */
@@ -62,7 +66,9 @@ export function startCaldavServer(kind: CaldavServerKind): Promise<CaldavTestSer
  * Radicale 3.1 with htpasswd (plain) authentication, owner-only rights and no failed-login delay,
  * on 127.0.0.1 or another loopback `host` (for a connector that must refuse 127.0.0.1 itself).
  */
-export async function startRadicale(options: { username?: string; password?: string; host?: string } = {}): Promise<CaldavTestServer> {
+export async function startRadicale(
+  options: { username?: string; password?: string; host?: string } = {},
+): Promise<CaldavTestServer> {
   const username = options.username ?? 'owner';
   const password = options.password ?? 'correct horse battery staple';
   const host = options.host ?? '127.0.0.1';
@@ -98,7 +104,18 @@ export async function startRadicale(options: { username?: string; password?: str
   // Radicale creates a principal's collection when its owner first looks at it.
   await propfind({ url: homeUrl, depth: '0', headers, props: { 'd:resourcetype': {} } });
   const setPassword = (next: string) => writeFile(path.join(dir, 'users'), `${username}:${next}\n`);
-  return caldavTestServer({ kind: 'radicale', url, port, username, password, checksPasswords: true, homeUrl, headers, setPassword, ...server });
+  return caldavTestServer({
+    kind: 'radicale',
+    url,
+    port,
+    username,
+    password,
+    checksPasswords: true,
+    homeUrl,
+    headers,
+    setPassword,
+    ...server,
+  });
 }
 
 /** Xandikos with its default layout (/user/calendars/calendar/); it has no authentication. */
@@ -106,14 +123,30 @@ export async function startXandikos(): Promise<CaldavTestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'calldesk-xandikos-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const server = await managed('xandikos', ['--defaults', '-d', path.join(dir, 'data'), '-l', '127.0.0.1', '-p', String(port)], url, dir);
+  const server = await managed(
+    'xandikos',
+    ['--defaults', '-d', path.join(dir, 'data'), '-l', '127.0.0.1', '-p', String(port)],
+    url,
+    dir,
+  );
   const username = 'user';
   const password = 'any password';
   const headers = getBasicAuthHeaders({ username, password });
   const setPassword = async () => {
     throw new Error('xandikos has no authentication');
   };
-  return caldavTestServer({ kind: 'xandikos', url, port, username, password, checksPasswords: false, homeUrl: `${url}user/calendars/`, headers, setPassword, ...server });
+  return caldavTestServer({
+    kind: 'xandikos',
+    url,
+    port,
+    username,
+    password,
+    checksPasswords: false,
+    homeUrl: `${url}user/calendars/`,
+    headers,
+    setPassword,
+    ...server,
+  });
 }
 
 interface Managed {
@@ -127,7 +160,10 @@ async function managed(command: string, args: string[], url: string, dir: string
   let exited: Promise<void> = Promise.resolve();
   const start = async () => {
     const output: string[] = [];
-    const spawned = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    const spawned = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    });
     trackChild(spawned);
     spawned.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     spawned.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -139,8 +175,14 @@ async function managed(command: string, args: string[], url: string, dir: string
     while (!(await answers(url))) {
       if (failed || spawned.exitCode !== null || Date.now() > deadline) {
         spawned.kill('SIGKILL');
-        const why = failed ? failed.message : spawned.exitCode !== null ? `exited with ${spawned.exitCode}` : 'did not answer within 15 s';
-        throw new Error(`${command} on ${url} ${why} (install it: apt-get install ${command}): ${output.join('').trim().slice(-2_000)}`);
+        const why = failed
+          ? failed.message
+          : spawned.exitCode !== null
+            ? `exited with ${spawned.exitCode}`
+            : 'did not answer within 15 s';
+        throw new Error(
+          `${command} on ${url} ${why} (install it: apt-get install ${command}): ${output.join('').trim().slice(-2_000)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

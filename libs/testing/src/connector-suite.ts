@@ -36,7 +36,9 @@ export interface ConnectorSuite<Fake> {
  * provider, routing, availability and the gateway in-process, the connector itself, a test client,
  * and captured output and NATS traffic. Hooks a spec declares after this one run after it.
  */
-export function connectorSuite<Fake extends { close(): Promise<void> }>(options: ConnectorSuiteOptions<Fake>): ConnectorSuite<Fake> {
+export function connectorSuite<Fake extends { close(): Promise<void> }>(
+  options: ConnectorSuiteOptions<Fake>,
+): ConnectorSuite<Fake> {
   const suite = { natsMessages: [] as string[] } as ConnectorSuite<Fake>;
   let savedEnv: Record<string, string | undefined> = {};
 
@@ -49,7 +51,12 @@ export function connectorSuite<Fake extends { close(): Promise<void> }>(options:
     suite.raw = await natsConnect({ servers: await testNatsUrl() });
     suite.raw.subscribe('>', {
       callback: (_error, msg) => {
-        const headers = msg.headers ? msg.headers.keys().map((k) => `${k}:${msg.headers!.values(k).join(',')}`).join(';') : '';
+        const headers = msg.headers
+          ? msg.headers
+              .keys()
+              .map((k) => `${k}:${msg.headers!.values(k).join(',')}`)
+              .join(';')
+          : '';
         suite.natsMessages.push(`${msg.subject} ${headers} ${new TextDecoder().decode(msg.data)}`);
       },
     });

@@ -29,7 +29,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     }
   });
   const url = databaseUrl(serverUrl, name);
-  const query = (sql: string, params: unknown[] = []) => withClient(url, async (client) => (await client.query(sql, params)).rows);
+  const query = (sql: string, params: unknown[] = []) =>
+    withClient(url, async (client) => (await client.query(sql, params)).rows);
   return {
     url,
     query,
@@ -41,7 +42,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const parts: string[] = [];
       for (const { table_schema: schema, table_name: table } of tables) {
         const rows = await query(`SELECT * FROM "${schema}"."${table}"`);
-        parts.push(`${schema}.${table} ${JSON.stringify(rows, (_key, value) => (value?.type === 'Buffer' ? Buffer.from(value.data).toString('utf8') : value))}`);
+        parts.push(
+          `${schema}.${table} ${JSON.stringify(rows, (_key, value) => (value?.type === 'Buffer' ? Buffer.from(value.data).toString('utf8') : value))}`,
+        );
       }
       return parts.join('\n');
     },

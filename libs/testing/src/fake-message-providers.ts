@@ -44,7 +44,9 @@ export async function startFakeMessageProviders(): Promise<FakeMessageProviders>
       if (!request.headers.authorization?.startsWith('Basic ')) return void response.writeHead(401).end();
       const form = new URLSearchParams(body);
       texts.push({ to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '' });
-      response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${randomUUID().replace(/-/g, '')}`, status: 'queued' }));
+      response
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ sid: `SM${randomUUID().replace(/-/g, '')}`, status: 'queued' }));
       return;
     }
     if (request.method === 'POST' && request.url === '/v3/mail/send') {

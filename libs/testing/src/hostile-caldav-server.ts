@@ -21,7 +21,14 @@ export type HostileBehaviour =
   /** Nothing at all: the request is read and never answered. */
   | 'stall-before-headers';
 
-export const HOSTILE_BEHAVIOURS: readonly HostileBehaviour[] = ['secondly-zone', 'huge', 'many-objects', 'redirect-inside', 'stall-after-headers', 'stall-before-headers'];
+export const HOSTILE_BEHAVIOURS: readonly HostileBehaviour[] = [
+  'secondly-zone',
+  'huge',
+  'many-objects',
+  'redirect-inside',
+  'stall-after-headers',
+  'stall-before-headers',
+];
 
 export interface HostileCaldavServer {
   behaviour: HostileBehaviour;
@@ -45,10 +52,22 @@ export interface HostileCaldavServer {
  * making and sending its data is its own work, not the event loop's of the test that measures
  * how the connector under attack serves everyone else.
  */
-export async function startHostileCaldavServer(behaviour: HostileBehaviour, options: { host?: string } = {}): Promise<HostileCaldavServer> {
+export async function startHostileCaldavServer(
+  behaviour: HostileBehaviour,
+  options: { host?: string } = {},
+): Promise<HostileCaldavServer> {
   const counters = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
-  const data: HostileWorkerData = { behaviour, host: options.host ?? '127.0.0.2', username: 'mallory', password: 'hostile', counters };
-  const worker = new Worker(`(${serveHostile.toString()})(require('node:worker_threads').workerData)`, { eval: true, workerData: data });
+  const data: HostileWorkerData = {
+    behaviour,
+    host: options.host ?? '127.0.0.2',
+    username: 'mallory',
+    password: 'hostile',
+    counters,
+  };
+  const worker = new Worker(`(${serveHostile.toString()})(require('node:worker_threads').workerData)`, {
+    eval: true,
+    workerData: data,
+  });
   const [ready] = (await once(worker, 'message')) as [HostileWorkerReady];
   const url = `http://${data.host}:${ready.port}/`;
   const read = new Int32Array(counters);

@@ -34,13 +34,15 @@ export function serveHostile(data: HostileWorkerData): void {
   const HUGE_BYTES = 200 * 1_000_000;
   const MANY_OBJECTS = 100_000;
   const LINK_BYTES_PER_MS = 125_000;
-  const OPEN = '<?xml version="1.0" encoding="utf-8"?>\n<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/">';
+  const OPEN =
+    '<?xml version="1.0" encoding="utf-8"?>\n<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/">';
   const CLOSE = '</d:multistatus>';
   const XML = { 'content-type': 'application/xml; charset=utf-8' };
   const counters = new Int32Array(data.counters);
   const authorization = `Basic ${Buffer.from(`${data.username}:${data.password}`).toString('base64')}`;
 
-  const propstat = (prop: string) => `<d:propstat><d:prop>${prop}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>`;
+  const propstat = (prop: string) =>
+    `<d:propstat><d:prop>${prop}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>`;
   const objectResponse = (uid: string, ics: string) =>
     `<d:response><d:href>${CALENDAR}${uid}.ics</d:href>${propstat(`<d:getetag>"${uid}"</d:getetag><c:calendar-data>${ics}</c:calendar-data>`)}</d:response>`;
 
@@ -64,7 +66,9 @@ export function serveHostile(data: HostileWorkerData): void {
       return;
     }
     const members = path === HOME ? [HOME, CALENDAR] : [path];
-    const body = members.map((href) => `<d:response><d:href>${href}</d:href>${propstat(props[href])}</d:response>`).join('');
+    const body = members
+      .map((href) => `<d:response><d:href>${href}</d:href>${propstat(props[href])}</d:response>`)
+      .join('');
     response.writeHead(207, XML).end(`${OPEN}${body}${CLOSE}`);
   }
 
@@ -182,7 +186,10 @@ export function serveHostile(data: HostileWorkerData): void {
       else answerDav(request.method ?? 'GET', path, response);
     });
     server.listen(0, data.host, () => {
-      const ready: HostileWorkerReady = { port: (server.address() as import('node:net').AddressInfo).port, calendarPath: CALENDAR };
+      const ready: HostileWorkerReady = {
+        port: (server.address() as import('node:net').AddressInfo).port,
+        calendarPath: CALENDAR,
+      };
       parentPort!.postMessage(ready);
     });
   });

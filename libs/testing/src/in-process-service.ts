@@ -28,7 +28,10 @@ export interface InProcessOptions {
  * migrated schema, handlers, health), for integration tests that need to reach into it.
  */
 export async function startInProcessService(options: InProcessOptions): Promise<InProcessService> {
-  const app = await NestFactory.createApplicationContext(await testServiceRoot(options), { logger: false, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(await testServiceRoot(options), {
+    logger: false,
+    abortOnError: false,
+  });
   await app.init();
   return { app, bus: app.get(Bus), close: () => app.close() };
 }

@@ -29,7 +29,11 @@ export class NatsCluster {
   ) {}
 
   /** `authorization`: a nats-server authorization block every node is given (users and their permissions). */
-  static async start(folder: string, log: (node: string, line: string) => void, authorization = ''): Promise<NatsCluster> {
+  static async start(
+    folder: string,
+    log: (node: string, line: string) => void,
+    authorization = '',
+  ): Promise<NatsCluster> {
     const ports = await freeLoopbackPorts(9);
     const routes = [0, 1, 2].map((i) => `nats-route://127.0.0.1:${ports[3 + i]}`);
     const nodes = [0, 1, 2].map((i): Node => {
@@ -105,7 +109,9 @@ export class NatsCluster {
     await waitFor(
       async () => {
         const answers = await Promise.all(
-          this.nodes.filter((node) => node.process).map((node) => fetch(`${node.monitorUrl}/healthz`).then((r) => r.ok)),
+          this.nodes
+            .filter((node) => node.process)
+            .map((node) => fetch(`${node.monitorUrl}/healthz`).then((r) => r.ok)),
         );
         return answers.every(Boolean);
       },

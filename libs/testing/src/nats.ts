@@ -75,7 +75,8 @@ let sharedUrl: Promise<string> | undefined;
 async function resolveNatsUrl(): Promise<string> {
   const fromEnv = process.env.NATS_URL;
   if (fromEnv) {
-    if (!(await natsAnswers(fromEnv))) throw new Error(`NATS_URL is set to ${fromEnv} but no NATS server answers there`);
+    if (!(await natsAnswers(fromEnv)))
+      throw new Error(`NATS_URL is set to ${fromEnv} but no NATS server answers there`);
     return fromEnv;
   }
   if (!(await containerRuntimeAnswers())) {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs, RpcError, type Connection } from '@calldesk/contracts';
+import {
+  CalendarInfo_Role,
+  connectorRpcs,
+  Connection_Status,
+  Rpcs,
+  RpcError,
+  type Connection,
+} from '@calldesk/contracts';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DateTime } from 'luxon';
 import type { ConnectorSuite } from './connector-suite';
@@ -69,7 +76,11 @@ export interface BookingEventChange {
  * The connector settings of every scenario: sealed credentials, signed states and push, and
  * changes that must arrive by push (the periodic sync is far off); provider calls retried briefly.
  */
-export function oauthConnectorEnv(gatewayUrl: string, credentialKeys: string, webhookSecret: string): Record<string, string> {
+export function oauthConnectorEnv(
+  gatewayUrl: string,
+  credentialKeys: string,
+  webhookSecret: string,
+): Record<string, string> {
   return {
     LOG_LEVEL: 'debug',
     CREDENTIALS_ENCRYPTION_KEYS: credentialKeys,
@@ -116,7 +127,11 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
 
   /** The owner's consent in the browser: authorization URL → the fake's consent → the gateway's callback. */
   async function connect(m: ScenarioMember): Promise<Connection> {
-    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider });
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, {
+      tenantId: m.tenantId,
+      memberId: m.memberId,
+      provider,
+    });
     suite.fake.consent = { account: m.email };
     const consent = await fetch(authorizationUrl, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location')!);
@@ -129,11 +144,22 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
   async function connected(m: ScenarioMember) {
     const connection = await connect(m);
     await waitFor(async () => (await slots(m)).length > 0, { timeoutMs: 5_000 });
-    return { connection, bookingCalendarId: connection.calendars.find((c) => c.role === CalendarInfo_Role.booking)!.calendarId };
+    return {
+      connection,
+      bookingCalendarId: connection.calendars.find((c) => c.role === CalendarInfo_Role.booking)!.calendarId,
+    };
   }
 
   const find = (m: ScenarioMember) =>
-    suite.client.request(Rpcs.slotsFind, { tenantId: m.tenantId, serviceId: m.serviceId, memberId: m.memberId, from: at(0), to: at(23, 59), limit: 50, timeZone: SCENARIO_ZONE });
+    suite.client.request(Rpcs.slotsFind, {
+      tenantId: m.tenantId,
+      serviceId: m.serviceId,
+      memberId: m.memberId,
+      from: at(0),
+      to: at(23, 59),
+      limit: 50,
+      timeZone: SCENARIO_ZONE,
+    });
   const slots = async (m: ScenarioMember) => (await find(m)).slots.map((s) => s.start);
 
   const write = (m: ScenarioMember, calendarId: string, bookingId: string, start: string, end: string) => ({
@@ -148,15 +174,23 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
 
   /** The browser's way through consent to the gateway's callback, and the callback's answer. */
   async function signIn(m: ScenarioMember, consent: ConsentingFake['consent'] & Partial<Fake['consent']>) {
-    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider });
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, {
+      tenantId: m.tenantId,
+      memberId: m.memberId,
+      provider,
+    });
     (suite.fake as ConsentingFake).consent = consent;
     const callbackUrl = (await fetch(authorizationUrl, { redirect: 'manual' })).headers.get('location')!;
     return { callbackUrl, answer: await fetch(callbackUrl) };
   }
 
-  const refusal = async (answer: Response) => ({ status: answer.status, ...((await answer.json()) as { error: { code: string; details: { reason?: string } } }).error });
+  const refusal = async (answer: Response) => ({
+    status: answer.status,
+    ...((await answer.json()) as { error: { code: string; details: { reason?: string } } }).error,
+  });
 
-  const ownerEvent = (calendarId: string, start: string, end: string) => fake.ownerEvent(calendarId, start, end, marker);
+  const ownerEvent = (calendarId: string, start: string, end: string) =>
+    fake.ownerEvent(calendarId, start, end, marker);
 
   /** The scenarios every OAuth connector passes the same way. */
   function shared(): void {
@@ -167,23 +201,42 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_argument');
       const declined = await fetch(`${suite.gateway.url}/v1/oauth/${provider}/callback?state=x&error=access_denied`);
       expect(declined.status).toBe(400);
-      expect(await suite.database.query(`SELECT * FROM ${schema}.connections WHERE member_id = $1`, [m.memberId])).toEqual([]);
+      expect(
+        await suite.database.query(`SELECT * FROM ${schema}.connections WHERE member_id = $1`, [m.memberId]),
+      ).toEqual([]);
     });
 
     it('refuses a declined consent and a used code, connecting nothing', async () => {
       const m = await member();
       const declined = await signIn(m, { account: m.email, deny: true });
-      expect(await refusal(declined.answer)).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'consent_declined' } });
+      expect(await refusal(declined.answer)).toMatchObject({
+        status: 409,
+        code: 'failed_precondition',
+        details: { reason: 'consent_declined' },
+      });
 
       const used = await signIn(m, { account: m.email });
       expect(used.answer.status).toBe(200);
-      await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id });
+      await suite.client.request(Rpcs.connectionsDisconnect, {
+        tenantId: m.tenantId,
+        connectionId: ((await used.answer.json()) as { connection: Connection }).connection.id,
+      });
       // The used code with a fresh state: its own state would be refused before the code is looked at.
-      const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider });
+      const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, {
+        tenantId: m.tenantId,
+        memberId: m.memberId,
+        provider,
+      });
       const replay = new URL(used.callbackUrl);
       replay.searchParams.set('state', new URL(authorizationUrl).searchParams.get('state')!);
-      expect(await refusal(await fetch(replay))).toMatchObject({ status: 409, code: 'failed_precondition', details: { reason: 'invalid_code' } });
-      expect(await suite.database.query(`SELECT status FROM ${schema}.connections WHERE member_id = $1`, [m.memberId])).toEqual([{ status: 'disconnected' }]);
+      expect(await refusal(await fetch(replay))).toMatchObject({
+        status: 409,
+        code: 'failed_precondition',
+        details: { reason: 'invalid_code' },
+      });
+      expect(
+        await suite.database.query(`SELECT status FROM ${schema}.connections WHERE member_id = $1`, [m.memberId]),
+      ).toEqual([{ status: 'disconnected' }]);
     });
 
     oauthSignInGuards({ suite, provider, schema, credentialKeys: options.credentialKeys, member });
@@ -195,20 +248,39 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       const sideId = connection.calendars.find((c) => c.name === 'Side')!.calendarId;
       const primaryId = connection.calendars.find((c) => c.name === fake.primaryName(m.email))!.calendarId;
 
-      const { calendar } = await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.booking });
+      const { calendar } = await suite.client.request(Rpcs.calendarsSetRole, {
+        tenantId: m.tenantId,
+        calendarId: sideId,
+        role: CalendarInfo_Role.booking,
+      });
       expect(calendar).toMatchObject({ calendarId: sideId, role: CalendarInfo_Role.booking });
       const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
-      expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(new Map([[sideId, 'booking'], [primaryId, 'blocking']]));
+      expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(
+        new Map([
+          [sideId, 'booking'],
+          [primaryId, 'blocking'],
+        ]),
+      );
 
-      await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: primaryId, role: CalendarInfo_Role.ignored });
+      await suite.client.request(Rpcs.calendarsSetRole, {
+        tenantId: m.tenantId,
+        calendarId: primaryId,
+        role: CalendarInfo_Role.ignored,
+      });
       await waitFor(() => fake.livePush(m.primary).length === 0);
       expect(fake.livePush(side)).toHaveLength(1);
-      const refused = await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.ignored }).catch((e) => e);
+      const refused = await suite.client
+        .request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: sideId, role: CalendarInfo_Role.ignored })
+        .catch((e) => e);
       expect(refused).toMatchObject({ code: 'failed_precondition' });
 
       // Another connector's id: no answer from this one.
       const other = await suite.client
-        .request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: `caldav:${randomUUID()}`, role: CalendarInfo_Role.blocking }, { timeoutMs: 300 })
+        .request(
+          Rpcs.calendarsSetRole,
+          { tenantId: m.tenantId, calendarId: `caldav:${randomUUID()}`, role: CalendarInfo_Role.blocking },
+          { timeoutMs: 300 },
+        )
         .catch((e) => e);
       expect(other).toMatchObject({ code: 'deadline_exceeded' });
     });
@@ -238,10 +310,21 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       await suite.fake.settled();
       fake.ownerDelete(m.primary, a.event!.eventId);
       fake.ownerMove(m.primary, b.event!.eventId, at(13), at(14));
-      await waitFor(() => eventsChanged.filter((e) => e.bookingId === deleted || e.bookingId === moved).length === 2, { timeoutMs: 3_000 });
-      expect(eventsChanged.find((e) => e.bookingId === deleted)).toMatchObject({ tenantId: m.tenantId, memberId: m.memberId, calendarId: bookingCalendarId, change: 'deleted' });
+      await waitFor(() => eventsChanged.filter((e) => e.bookingId === deleted || e.bookingId === moved).length === 2, {
+        timeoutMs: 3_000,
+      });
+      expect(eventsChanged.find((e) => e.bookingId === deleted)).toMatchObject({
+        tenantId: m.tenantId,
+        memberId: m.memberId,
+        calendarId: bookingCalendarId,
+        change: 'deleted',
+      });
       const change = eventsChanged.find((e) => e.bookingId === moved)!;
-      expect([change.change, Date.parse(change.start!), Date.parse(change.end!)]).toEqual(['moved', Date.parse(at(13)), Date.parse(at(14))]);
+      expect([change.change, Date.parse(change.start!), Date.parse(change.end!)]).toEqual([
+        'moved',
+        Date.parse(at(13)),
+        Date.parse(at(14)),
+      ]);
     });
 
     it('reads the calendar list again: a calendar made since blocks time, a deleted one takes our events with it', async () => {
@@ -250,7 +333,11 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       const connection = await connect(m);
       const work = connection.calendars.find((c) => c.name === 'Work')!.calendarId;
       const primary = connection.calendars.find((c) => c.name === fake.primaryName(m.email))!.calendarId;
-      await suite.client.request(Rpcs.calendarsSetRole, { tenantId: m.tenantId, calendarId: work, role: CalendarInfo_Role.booking });
+      await suite.client.request(Rpcs.calendarsSetRole, {
+        tenantId: m.tenantId,
+        calendarId: work,
+        role: CalendarInfo_Role.booking,
+      });
       const bookingId = randomUUID();
       await suite.client.request(rpcs.createEvent, write(m, work, bookingId, at(9), at(10)));
       const side = fake.addCalendar(m.email, { name: 'Side', writable: true });
@@ -260,7 +347,10 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       fake.ownerDeleteCalendar(workAtProvider);
 
       // Due now, as if the last reading were long ago: the next maintenance round reads the list.
-      await suite.database.query(`UPDATE ${schema}.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`, [connection.id]);
+      await suite.database.query(
+        `UPDATE ${schema}.connections SET calendars_listed_at = now() - interval '1 day' WHERE id = $1`,
+        [connection.id],
+      );
       await waitFor(
         async () => {
           const offered = await slots(m);
@@ -269,11 +359,21 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
         { timeoutMs: 5_000 },
       );
       await waitFor(() => eventsChanged.some((e) => e.bookingId === bookingId), { timeoutMs: 3_000 });
-      expect(eventsChanged.find((e) => e.bookingId === bookingId)).toMatchObject({ tenantId: m.tenantId, memberId: m.memberId, calendarId: work, change: 'deleted' });
+      expect(eventsChanged.find((e) => e.bookingId === bookingId)).toMatchObject({
+        tenantId: m.tenantId,
+        memberId: m.memberId,
+        calendarId: work,
+        change: 'deleted',
+      });
       const { calendars } = await suite.client.request(rpcs.calendars, { tenantId: m.tenantId, memberId: m.memberId });
       const sideId = calendars.find((c) => c.calendarId !== primary)!.calendarId;
       // The member still has a booking calendar: the primary, the one writable calendar left.
-      expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(new Map([[primary, 'booking'], [sideId, 'blocking']]));
+      expect(new Map(calendars.map((c) => [c.calendarId, c.role]))).toEqual(
+        new Map([
+          [primary, 'booking'],
+          [sideId, 'blocking'],
+        ]),
+      );
       await waitFor(() => fake.livePush(side).length === 1);
     });
 
@@ -285,18 +385,26 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
         callback: (_error, msg) => statuses.push(JSON.parse(new TextDecoder().decode(msg.data))),
       });
       suite.fake.revokeGrants(m.email);
-      const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true }).catch((e) => e);
+      const busy = await suite.client
+        .request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true })
+        .catch((e) => e);
       const reason = busy instanceof RpcError ? busy.details.reason : busy.calendars[0].error?.details?.reason;
       expect(reason).toBe('needs_reauth');
-      await waitFor(() => statuses.some((s) => s.connectionId === connection.id && s.status === 'needs_reauth'), { timeoutMs: 3_000 });
+      await waitFor(() => statuses.some((s) => s.connectionId === connection.id && s.status === 'needs_reauth'), {
+        timeoutMs: 3_000,
+      });
       subscription.unsubscribe();
       await waitFor(async () => (await find(m)).skipped[0]?.reason === 'needs_reauth', { timeoutMs: 3_000 });
       expect((await find(m)).slots).toEqual([]);
-      const [row] = await suite.database.query(`SELECT status FROM ${schema}.connections WHERE id = $1`, [connection.id]);
+      const [row] = await suite.database.query(`SELECT status FROM ${schema}.connections WHERE id = $1`, [
+        connection.id,
+      ]);
       expect(row.status).toBe('needs_reauth');
       // Writing is refused cleanly too.
       const calendarId = connection.calendars[0].calendarId;
-      const refused = await suite.client.request(rpcs.createEvent, write(m, calendarId, randomUUID(), at(10), at(11))).catch((e) => e);
+      const refused = await suite.client
+        .request(rpcs.createEvent, write(m, calendarId, randomUUID(), at(10), at(11)))
+        .catch((e) => e);
       expect(refused).toMatchObject({ code: 'failed_precondition', details: { reason: 'needs_reauth' } });
       // The owner connects again: the same connection, connected, and the member is offered again.
       const again = await connect(m);
@@ -319,7 +427,9 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       suite.fake.inject({ status: 500, times: 1_000, match: creating });
       const failing = randomUUID();
       started = Date.now();
-      const error = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12))).catch((e) => e);
+      const error = await suite.client
+        .request(rpcs.createEvent, write(m, bookingCalendarId, failing, at(11), at(12)))
+        .catch((e) => e);
       expect(error).toMatchObject({ code: 'unavailable' });
       expect(Date.now() - started).toBeLessThan(4_000);
       suite.fake.clearFaults();
@@ -331,7 +441,9 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       const slow = randomUUID();
       suite.fake.delayMs = 900;
       try {
-        const reply = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14))).catch((e) => e);
+        const reply = await suite.client
+          .request(rpcs.createEvent, write(m, bookingCalendarId, slow, at(13), at(14)))
+          .catch((e) => e);
         if (reply instanceof RpcError) expect(reply.code).toBe('unavailable');
       } finally {
         suite.fake.delayMs = 0;
@@ -344,11 +456,19 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
     it('disconnects: push stopped, the grant given back where the provider takes it, the credentials deleted', async () => {
       const m = await member();
       const { connection } = await connected(m);
-      const reply = await suite.client.request(Rpcs.connectionsDisconnect, { tenantId: m.tenantId, connectionId: connection.id });
+      const reply = await suite.client.request(Rpcs.connectionsDisconnect, {
+        tenantId: m.tenantId,
+        connectionId: connection.id,
+      });
       expect(reply.connection).toMatchObject({ id: connection.id, status: Connection_Status.disconnected });
       expect(fake.livePush(m.primary)).toEqual([]);
-      expect(suite.fake.grants.filter((g) => g.account === m.email).every((g) => g.revoked)).toBe(fake.revokesOnDisconnect);
-      const [row] = await suite.database.query(`SELECT status, credentials_sealed, credentials_key_id FROM ${schema}.connections WHERE id = $1`, [connection.id]);
+      expect(suite.fake.grants.filter((g) => g.account === m.email).every((g) => g.revoked)).toBe(
+        fake.revokesOnDisconnect,
+      );
+      const [row] = await suite.database.query(
+        `SELECT status, credentials_sealed, credentials_key_id FROM ${schema}.connections WHERE id = $1`,
+        [connection.id],
+      );
       expect(row).toEqual({ status: 'disconnected', credentials_sealed: null, credentials_key_id: null });
     });
   }
@@ -381,7 +501,9 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
       expect(suite.natsMessages.join('\n')).not.toContain(marker);
       const spans = options.spans();
       expect(spans.some((s) => s.name.startsWith(`${provider} `))).toBe(true);
-      const spanText = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })));
+      const spanText = JSON.stringify(
+        spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status })),
+      );
       expect(spanText).not.toContain(marker);
 
       // Sign-in secrets: no state, code or PKCE verifier in a log or span; none but codes and states on NATS (to the connector); none in clear in Postgres.
@@ -397,5 +519,20 @@ export function oauthConnectorScenarios<Fake extends ConsentingFake>(options: OA
     });
   }
 
-  return { day, at, member, connect, connected, find, slots, write, signIn, refusal, ownerEvent, eventsChanged, shared, noTrace };
+  return {
+    day,
+    at,
+    member,
+    connect,
+    connected,
+    find,
+    slots,
+    write,
+    signIn,
+    refusal,
+    ownerEvent,
+    eventsChanged,
+    shared,
+    noTrace,
+  };
 }

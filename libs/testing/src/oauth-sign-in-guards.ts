@@ -44,8 +44,13 @@ export function oauthSignInGuards<Fake extends ConsentingFake>(options: OAuthSig
     changed.searchParams.set('state', state);
     return changed;
   };
-  const connections = (memberId: string) => suite.database.query(`SELECT member_id, status FROM ${schema}.connections WHERE member_id = $1`, [memberId]);
-  const codeExchanges = () => suite.fake.requestsTo('POST', /token$/).map((r) => r.body as Record<string, string>).filter((form) => form.grant_type === 'authorization_code');
+  const connections = (memberId: string) =>
+    suite.database.query(`SELECT member_id, status FROM ${schema}.connections WHERE member_id = $1`, [memberId]);
+  const codeExchanges = () =>
+    suite.fake
+      .requestsTo('POST', /token$/)
+      .map((r) => r.body as Record<string, string>)
+      .filter((form) => form.grant_type === 'authorization_code');
 
   it('completes a sign-in once: the same state again, even at the same moment, is refused by reason and reaches no provider', async () => {
     const m = await options.member();
@@ -56,7 +61,9 @@ export function oauthSignInGuards<Fake extends ConsentingFake>(options: OAuthSig
 
     const answers = await Promise.all([answer(callbackUrl), answer(callbackUrl)]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
-    expect(answers.find((a) => a.status === 409)).toMatchObject({ error: { code: 'failed_precondition', details: { reason: 'state_used' } } });
+    expect(answers.find((a) => a.status === 409)).toMatchObject({
+      error: { code: 'failed_precondition', details: { reason: 'state_used' } },
+    });
     expect(await answer(callbackUrl)).toMatchObject({ status: 409, error: { details: { reason: 'state_used' } } });
     // One exchange, proven by the verifier of the challenge the authorization URL carried.
     expect(codeExchanges().slice(exchanged)).toHaveLength(1);
@@ -65,7 +72,7 @@ export function oauthSignInGuards<Fake extends ConsentingFake>(options: OAuthSig
     expect(await connections(m.memberId)).toEqual([{ member_id: m.memberId, status: 'connected' }]);
   });
 
-  it('connects only the member who asked: a state altered to name another member, or another member\'s state with this code, is refused', async () => {
+  it("connects only the member who asked: a state altered to name another member, or another member's state with this code, is refused", async () => {
     const a = await options.member();
     const { member } = await suite.client.request(Rpcs.membersCreate, { tenantId: a.tenantId, name: 'Bo' });
     const b = member!.id;
@@ -76,11 +83,17 @@ export function oauthSignInGuards<Fake extends ConsentingFake>(options: OAuthSig
     const [payload, mac] = state.split('.');
     const content = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const renamed = `${Buffer.from(JSON.stringify({ ...content, m: b })).toString('base64url')}.${mac}`;
-    expect(await answer(withState(callbackUrl, renamed))).toMatchObject({ status: 400, error: { code: 'invalid_argument', details: { reason: 'invalid_state' } } });
+    expect(await answer(withState(callbackUrl, renamed))).toMatchObject({
+      status: 400,
+      error: { code: 'invalid_argument', details: { reason: 'invalid_state' } },
+    });
 
     // B's own state with A's code: B's verifier does not prove A's challenge, and the provider refuses.
     const bState = (await authorize(a.tenantId, b)).searchParams.get('state')!;
-    expect(await answer(withState(callbackUrl, bState))).toMatchObject({ status: 409, error: { code: 'failed_precondition', details: { reason: 'invalid_code' } } });
+    expect(await answer(withState(callbackUrl, bState))).toMatchObject({
+      status: 409,
+      error: { code: 'failed_precondition', details: { reason: 'invalid_code' } },
+    });
     expect(await connections(b)).toEqual([]);
 
     // A's code was good all along (so the verifier was what refused it): with A's state it connects A, and only A.
@@ -94,33 +107,49 @@ export function oauthSignInGuards<Fake extends ConsentingFake>(options: OAuthSig
     const callbackUrl = await consent(await authorize(m.tenantId, m.memberId), m.email);
     const row = sha256(callbackUrl.searchParams.get('state')!);
     const wrongVerifier = randomBytes(32).toString('base64url');
-    const wrong = CredentialVault.fromConfig({ CREDENTIALS_ENCRYPTION_KEYS: options.credentialKeys }).seal(wrongVerifier, row.toString('hex'));
+    const wrong = CredentialVault.fromConfig({ CREDENTIALS_ENCRYPTION_KEYS: options.credentialKeys }).seal(
+      wrongVerifier,
+      row.toString('hex'),
+    );
     const [tampered] = await suite.database.query(
       `UPDATE ${schema}.oauth_states SET verifier_key_id = $2, verifier_sealed = $3 WHERE state_sha256 = $1 RETURNING member_id`,
       [row, wrong.keyId, wrong.sealed],
     );
     expect(tampered).toEqual({ member_id: m.memberId });
 
-    expect(await answer(callbackUrl)).toMatchObject({ status: 409, error: { code: 'failed_precondition', details: { reason: 'invalid_code' } } });
-    expect(codeExchanges().at(-1)).toMatchObject({ code: callbackUrl.searchParams.get('code'), code_verifier: wrongVerifier });
+    expect(await answer(callbackUrl)).toMatchObject({
+      status: 409,
+      error: { code: 'failed_precondition', details: { reason: 'invalid_code' } },
+    });
+    expect(codeExchanges().at(-1)).toMatchObject({
+      code: callbackUrl.searchParams.get('code'),
+      code_verifier: wrongVerifier,
+    });
     expect(await connections(m.memberId)).toEqual([]);
   });
 
-  it('starts a sign-in only for a member of the tenant: another tenant\'s member, or no member, is not_found', async () => {
+  it("starts a sign-in only for a member of the tenant: another tenant's member, or no member, is not_found", async () => {
     const m = await options.member();
     const other = await options.member();
     for (const memberId of [other.memberId, randomUUID()]) {
-      const refused = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId, provider }).catch((error) => error);
+      const refused = await suite.client
+        .request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId, provider })
+        .catch((error) => error);
       expect(refused).toMatchObject({ code: 'not_found' });
     }
-    expect(await suite.database.query(`SELECT 1 FROM ${schema}.oauth_states WHERE member_id = $1`, [other.memberId])).toEqual([]);
+    expect(
+      await suite.database.query(`SELECT 1 FROM ${schema}.oauth_states WHERE member_id = $1`, [other.memberId]),
+    ).toEqual([]);
   });
 }
 
 /** Every sign-in secret the fake has seen: states, codes and PKCE verifiers. */
 export function signInSecretsSeen(fake: FakeProvider): { states: string[]; codes: string[]; verifiers: string[] } {
   const authorizations = fake.requests.filter((r) => r.method === 'GET' && /auth(orize)?$/.test(r.path));
-  const exchanges = fake.requestsTo('POST', /token$/).map((r) => r.body as Record<string, string>).filter((form) => form.grant_type === 'authorization_code');
+  const exchanges = fake
+    .requestsTo('POST', /token$/)
+    .map((r) => r.body as Record<string, string>)
+    .filter((form) => form.grant_type === 'authorization_code');
   return {
     states: authorizations.map((r) => r.query.state).filter(Boolean),
     codes: exchanges.map((form) => form.code).filter(Boolean),

@@ -15,7 +15,10 @@ describe('startOtlpReceiver', () => {
   afterEach(() => receiver.stop());
 
   it('keeps the spans of a JSON export with their service name', async () => {
-    const response = await post(receiver, samplePayload('booking', '5B8EFFF798038103D269B633813FC60C', 'EEE19B7EC3C1B174'));
+    const response = await post(
+      receiver,
+      samplePayload('booking', '5B8EFFF798038103D269B633813FC60C', 'EEE19B7EC3C1B174'),
+    );
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
@@ -43,7 +46,10 @@ describe('startOtlpReceiver', () => {
 
     await post(receiver, samplePayload('gateway', traceId, spanId));
 
-    expect(receiver.spans()[0]).toMatchObject({ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' });
+    expect(receiver.spans()[0]).toMatchObject({
+      traceId: '5b8efff798038103d269b633813fc60c',
+      spanId: 'eee19b7ec3c1b174',
+    });
   });
 
   it('rejects what is not an OTLP JSON trace export', async () => {

@@ -111,7 +111,11 @@ interface OtlpTraceRequest {
 
 const KINDS: SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 
-function handleExport(request: IncomingMessage, response: ServerResponse, accept: (spans: ReceivedSpan[]) => void): void {
+function handleExport(
+  request: IncomingMessage,
+  response: ServerResponse,
+  accept: (spans: ReceivedSpan[]) => void,
+): void {
   if (request.method !== 'POST' || request.url !== '/v1/traces') {
     reply(response, 404, { error: 'only POST /v1/traces is served' });
     return;

@@ -79,12 +79,19 @@ export async function startBuilt(name: string, script: string, env: NodeJS.Proce
           if (pattern.test(line)) done(() => resolve(line));
         };
         const timer = setTimeout(
-          () => done(() => reject(new Error(`${name}: no log line matched ${pattern} within ${timeoutMs} ms${tail(lines)}`))),
+          () =>
+            done(() =>
+              reject(new Error(`${name}: no log line matched ${pattern} within ${timeoutMs} ms${tail(lines)}`)),
+            ),
           timeoutMs,
         );
         lineListeners.add(onLine);
         void exited.then(({ code, signal }) =>
-          done(() => reject(new Error(`${name} exited (code ${code}, signal ${signal}) before logging ${pattern}${tail(lines)}`))),
+          done(() =>
+            reject(
+              new Error(`${name} exited (code ${code}, signal ${signal}) before logging ${pattern}${tail(lines)}`),
+            ),
+          ),
         );
       });
     },

@@ -23,6 +23,7 @@ function parseSeries(line: string): Series | undefined {
   const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
   if (!match) return undefined;
   const labels: Record<string, string> = {};
-  for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value.replace(/\\(.)/g, '$1');
+  for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+    labels[key] = value.replace(/\\(.)/g, '$1');
   return { name: match[1], labels, value: Number(match[3]) };
 }

@@ -24,7 +24,11 @@ export async function soloMember(client: Bus, options: SoloMemberOptions): Promi
   const tenantId = tenant!.id;
   const { member } = await client.request(Rpcs.membersCreate, { tenantId, name: 'Dana', timeZone: options.zone });
   const memberId = member!.id;
-  const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: options.open ?? '09:00', end: options.close ?? '17:00' }));
+  const weeklyHours = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+    weekday,
+    start: options.open ?? '09:00',
+    end: options.close ?? '17:00',
+  }));
   await client.request(Rpcs.availabilitySet, { tenantId, memberId, weeklyHours, rules: options.rules });
   const { service } = await client.request(Rpcs.servicesCreate, {
     tenantId,

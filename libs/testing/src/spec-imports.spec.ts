@@ -8,7 +8,11 @@ const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)'(
 /** Every .ts file below `dir` (relative to the repo), generated code and dependencies aside. */
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((path) => path.endsWith('.ts') && !path.split(sep).some((part) => part === 'node_modules' || part === 'gen' || part === 'dist'))
+    .filter(
+      (path) =>
+        path.endsWith('.ts') &&
+        !path.split(sep).some((part) => part === 'node_modules' || part === 'gen' || part === 'dist'),
+    )
     .map((path) => join(dir, path));
 }
 
@@ -42,8 +46,8 @@ describe('imports across services', () => {
   });
 
   it('sees an import that crosses, so the check above can fail', () => {
-    expect(relativeImports('libs/testing/src/services.ts').filter((target) => serviceOf(target) === 'routing')).toContain(
-      join('services', 'routing', 'src', 'routing.module'),
-    );
+    expect(
+      relativeImports('libs/testing/src/services.ts').filter((target) => serviceOf(target) === 'routing'),
+    ).toContain(join('services', 'routing', 'src', 'routing.module'));
   });
 });

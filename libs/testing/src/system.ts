@@ -24,14 +24,25 @@ export interface RunningSystem {
  * database and the test NATS, ready when the gateway's /v1/status says all of them answer. Each
  * serves its health and metrics on a port of its own (the gateway on its HTTP port).
  */
-export async function startSystem(env: Record<string, string> = {}, services: readonly ServiceName[] = SERVICES): Promise<RunningSystem> {
+export async function startSystem(
+  env: Record<string, string> = {},
+  services: readonly ServiceName[] = SERVICES,
+): Promise<RunningSystem> {
   const database = await createTestDatabase();
   const natsUrl = await testNatsUrl();
   const port = await freePort();
   const operatorToken = env.GATEWAY_ADMIN_TOKEN ?? randomBytes(32).toString('base64url');
   const gatewayUrl = `http://127.0.0.1:${port}`;
   // The connectors send OAuth sign-ins back to the gateway, at its public address.
-  const systemEnv = { LOG_LEVEL: 'warn', PUBLIC_BASE_URL: gatewayUrl, ...env, GATEWAY_ADMIN_TOKEN: operatorToken, NATS_URL: natsUrl, DATABASE_URL: database.url, PORT: String(port) };
+  const systemEnv = {
+    LOG_LEVEL: 'warn',
+    PUBLIC_BASE_URL: gatewayUrl,
+    ...env,
+    GATEWAY_ADMIN_TOKEN: operatorToken,
+    NATS_URL: natsUrl,
+    DATABASE_URL: database.url,
+    PORT: String(port),
+  };
   const processes = new Map<ServiceName, ServiceProcess>();
   const healthPorts = new Map<ServiceName, number>();
   const extra: ServiceProcess[] = [];
@@ -44,7 +55,10 @@ export async function startSystem(env: Record<string, string> = {}, services: re
       services.map(async (service) => {
         if (service !== 'gateway') healthPorts.set(service, await freePort());
         const healthPort = healthPorts.get(service);
-        processes.set(service, await startService(service, healthPort ? { ...systemEnv, HEALTH_PORT: String(healthPort) } : systemEnv));
+        processes.set(
+          service,
+          await startService(service, healthPort ? { ...systemEnv, HEALTH_PORT: String(healthPort) } : systemEnv),
+        );
       }),
     );
     const status = () => fetch(`${gatewayUrl}/v1/status`, { headers: { authorization: `Bearer ${operatorToken}` } });
@@ -55,7 +69,8 @@ export async function startSystem(env: Record<string, string> = {}, services: re
       database,
       natsUrl,
       processes,
-      metricsUrl: (service) => (service === 'gateway' ? `${gatewayUrl}/metrics` : `http://127.0.0.1:${healthPorts.get(service)}/metrics`),
+      metricsUrl: (service) =>
+        service === 'gateway' ? `${gatewayUrl}/metrics` : `http://127.0.0.1:${healthPorts.get(service)}/metrics`,
       startInstance: async (service) => {
         const instance = await startService(service, systemEnv);
         extra.push(instance);
@@ -64,7 +79,12 @@ export async function startSystem(env: Record<string, string> = {}, services: re
       stop,
     };
   } catch (error) {
-    const logs = [...processes.values()].flatMap((p) => p.logs().slice(-5).map((line) => `${p.name}: ${line}`));
+    const logs = [...processes.values()].flatMap((p) =>
+      p
+        .logs()
+        .slice(-5)
+        .map((line) => `${p.name}: ${line}`),
+    );
     await stop();
     throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
   }

@@ -83,7 +83,12 @@ export class TestConnector {
 
   /** `identity`: the NATS user it connects as, where the server has users (the chaos run's cluster). */
   static async start(provider = 'test', identity?: NatsIdentity): Promise<TestConnector> {
-    const bus = await Bus.connect({ url: await testNatsUrl(), service: `connector-${provider}`, requestTimeoutMs: 5_000, identity });
+    const bus = await Bus.connect({
+      url: await testNatsUrl(),
+      service: `connector-${provider}`,
+      requestTimeoutMs: 5_000,
+      identity,
+    });
     const connector = new TestConnector(bus, provider);
     connector.serve();
     await bus.connection.flush();
@@ -91,7 +96,11 @@ export class TestConnector {
   }
 
   /** Connects a member with a booking calendar and any blocking ones, and says so on the stream. */
-  async connect(tenantId: string, memberId: string, blockingCalendars = 0): Promise<{ bookingCalendarId: string; blockingCalendarIds: string[] }> {
+  async connect(
+    tenantId: string,
+    memberId: string,
+    blockingCalendars = 0,
+  ): Promise<{ bookingCalendarId: string; blockingCalendarIds: string[] }> {
     const bookingCalendarId = `cal-${randomUUID()}`;
     this.calendars.set(bookingCalendarId, { calendarId: bookingCalendarId, tenantId, memberId, role: 'booking' });
     const blockingCalendarIds = Array.from({ length: blockingCalendars }, () => {
@@ -206,7 +215,12 @@ export class TestConnector {
       const event = await this.viaProvider(calendar.memberId, 'update', () => {
         const found = this.findByBooking(write.calendarId, write.bookingId);
         if (!found) throw new RpcError('not_found', `no event for booking ${write.bookingId}`);
-        return Object.assign(found, { start: write.start, end: write.end, title: write.title, description: write.description });
+        return Object.assign(found, {
+          start: write.start,
+          end: write.end,
+          title: write.title,
+          description: write.description,
+        });
       });
       await this.changed(write.calendarId);
       return reply(event);
@@ -225,12 +239,17 @@ export class TestConnector {
     this.bus.serve(rpcs.connections, async (request) => {
       const ids = [...this.connections.keys()].sort().filter((id) => !request.pageToken || id > request.pageToken);
       const page = ids.slice(0, request.pageSize ?? 100);
-      return { connections: page.map((id) => this.connections.get(id)!), nextPageToken: ids.length > page.length ? page[page.length - 1] : undefined };
+      return {
+        connections: page.map((id) => this.connections.get(id)!),
+        nextPageToken: ids.length > page.length ? page[page.length - 1] : undefined,
+      };
     });
     this.bus.serve(rpcs.findEvent, async (ref) => {
       const calendar = this.calendars.get(ref.calendarId);
       if (!calendar) return { found: false };
-      const event = await this.viaProvider(calendar.memberId, 'find', () => this.findByBooking(ref.calendarId, ref.bookingId));
+      const event = await this.viaProvider(calendar.memberId, 'find', () =>
+        this.findByBooking(ref.calendarId, ref.bookingId),
+      );
       return event ? reply(event) : { found: false };
     });
   }
@@ -274,7 +293,9 @@ export class TestConnector {
   }
 
   private findByBooking(calendarId: string, bookingId: string): TestEvent | undefined {
-    return this.events.get(eventIdFor(bookingId))?.calendarId === calendarId ? this.events.get(eventIdFor(bookingId)) : undefined;
+    return this.events.get(eventIdFor(bookingId))?.calendarId === calendarId
+      ? this.events.get(eventIdFor(bookingId))
+      : undefined;
   }
 
   private async changed(calendarId: string): Promise<void> {
@@ -282,7 +303,13 @@ export class TestConnector {
     const publish = async () => {
       await this.bus.events.publish(
         Events.calendarChanged,
-        { tenantId: calendar.tenantId, memberId: calendar.memberId, calendarId, provider: this.provider, changedAt: new Date().toISOString() },
+        {
+          tenantId: calendar.tenantId,
+          memberId: calendar.memberId,
+          calendarId,
+          provider: this.provider,
+          changedAt: new Date().toISOString(),
+        },
         randomUUID(),
       );
     };
@@ -290,7 +317,13 @@ export class TestConnector {
   }
 
   private async publishStatus(tenantId: string, memberId: string, status: Connection_Status): Promise<void> {
-    const connection = create(ConnectionStatusChangedSchema, { tenantId, memberId, connectionId: `conn-${memberId}`, provider: this.provider, status });
+    const connection = create(ConnectionStatusChangedSchema, {
+      tenantId,
+      memberId,
+      connectionId: `conn-${memberId}`,
+      provider: this.provider,
+      status,
+    });
     this.connections.set(connection.connectionId, connection);
     await this.bus.events.publish(Events.connectionStatus, connection, randomUUID());
   }
@@ -303,6 +336,12 @@ function eventIdFor(bookingId: string): string {
 function reply(event: TestEvent): MessageInitShape<typeof EventReplySchema> {
   return {
     found: true,
-    event: { eventId: event.eventId, calendarId: event.calendarId, bookingId: event.bookingId ?? '', start: event.start, end: event.end },
+    event: {
+      eventId: event.eventId,
+      calendarId: event.calendarId,
+      bookingId: event.bookingId ?? '',
+      start: event.start,
+      end: event.end,
+    },
   };
 }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Booking_Status, ConflictReason, Events, InternalRpcs, Rpcs, Service_Strategy, type FindSlotsResponse } from '@calldesk/contracts';
+import {
+  Booking_Status,
+  ConflictReason,
+  Events,
+  InternalRpcs,
+  Rpcs,
+  Service_Strategy,
+  type FindSlotsResponse,
+} from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import {
   createTestDatabase,
@@ -51,10 +59,17 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
 
   /** A tenant with members open 9 to 5 every day, connected to the test connector. */
   async function team(size: number, strategy = Service_Strategy.round_robin) {
-    const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: 'Europe/London' });
+    const { tenant } = await client.request(Rpcs.tenantsCreate, {
+      name: `t-${randomUUID()}`,
+      timeZone: 'Europe/London',
+    });
     const members = [];
     for (let i = 0; i < size; i++) {
-      const { member } = await client.request(Rpcs.membersCreate, { tenantId: tenant!.id, name: `m${i}`, timeZone: ZONE });
+      const { member } = await client.request(Rpcs.membersCreate, {
+        tenantId: tenant!.id,
+        name: `m${i}`,
+        timeZone: ZONE,
+      });
       const calendars = await connector.connect(tenant!.id, member!.id, 1);
       await client.request(Rpcs.availabilitySet, { tenantId: tenant!.id, memberId: member!.id, weeklyHours: everyDay });
       members.push({ id: member!.id, ...calendars });
@@ -69,13 +84,22 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     // Connection events reach availability through the stream: wait until each member is offered.
     const tenantId = tenant!.id;
     for (const member of members) {
-      await waitFor(async () => (await find({ tenantId, serviceId: service!.id, memberId: member.id })).slots.length > 0, { timeoutMs: 5_000 });
+      await waitFor(
+        async () => (await find({ tenantId, serviceId: service!.id, memberId: member.id })).slots.length > 0,
+        { timeoutMs: 5_000 },
+      );
     }
     return { tenantId, serviceId: service!.id, members };
   }
 
-  const find = (request: { tenantId: string; serviceId: string; memberId?: string; timeZone?: string; limit?: number; near?: string }) =>
-    client.request(Rpcs.slotsFind, { from: at(0), to: at(23, 59), limit: 50, ...request });
+  const find = (request: {
+    tenantId: string;
+    serviceId: string;
+    memberId?: string;
+    timeZone?: string;
+    limit?: number;
+    near?: string;
+  }) => client.request(Rpcs.slotsFind, { from: at(0), to: at(23, 59), limit: 50, ...request });
   const starts = (response: FindSlotsResponse) => response.slots.map((s) => s.start);
 
   it('offers every hour from 9 to 5 in the member zone, formatted in the asked zone', async () => {
@@ -91,7 +115,9 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     expect(london.slots.map((s) => Date.parse(s.start))).toEqual(response.slots.map((s) => Date.parse(s.start)));
     // A caller in a third zone: the member's hours, written with the caller's offset.
     const kolkata = await find({ tenantId, serviceId, timeZone: 'Asia/Kolkata' });
-    expect(kolkata.slots[0].start).toBe(day.set({ hour: 9 }).setZone('Asia/Kolkata').toISO({ suppressMilliseconds: true }));
+    expect(kolkata.slots[0].start).toBe(
+      day.set({ hour: 9 }).setZone('Asia/Kolkata').toISO({ suppressMilliseconds: true }),
+    );
     expect(kolkata.slots.every((s) => s.start.endsWith('+05:30'))).toBe(true);
   });
 
@@ -102,7 +128,9 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     expect(starts(await find({ tenantId, serviceId, timeZone: ZONE }))).toContain(at(10));
     expect(connector.busyRequests.length).toBe(before); // warm cache: the connector was not asked
     await connector.addEvent(members[0].blockingCalendarIds[0], { start: at(10, 15), end: at(10, 45) });
-    await waitFor(async () => !starts(await find({ tenantId, serviceId, timeZone: ZONE })).includes(at(10)), { timeoutMs: 2_000 });
+    await waitFor(async () => !starts(await find({ tenantId, serviceId, timeZone: ZONE })).includes(at(10)), {
+      timeoutMs: 2_000,
+    });
     expect(starts(await find({ tenantId, serviceId, timeZone: ZONE }))).toContain(at(11));
   });
 
@@ -116,11 +144,26 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     const now = new Date().toISOString();
     await client.events.publish(
       Events.bookingConfirmed,
-      { id: bookingId, tenantId, serviceId, memberId: member.id, calendarId: member.bookingCalendarId, start: at(12), end: at(13), status: Booking_Status.confirmed, createdAt: now, updatedAt: now },
+      {
+        id: bookingId,
+        tenantId,
+        serviceId,
+        memberId: member.id,
+        calendarId: member.bookingCalendarId,
+        start: at(12),
+        end: at(13),
+        status: Booking_Status.confirmed,
+        createdAt: now,
+        updatedAt: now,
+      },
       `booking:${bookingId}:1`,
     );
-    await waitFor(async () => !starts(await find({ tenantId, serviceId, timeZone: ZONE })).includes(at(12)), { timeoutMs: 2_000 });
-    expect(starts(await find({ tenantId, serviceId, timeZone: ZONE }))).toEqual([9, 10, 11, 13, 14, 15, 16].map((h) => at(h)));
+    await waitFor(async () => !starts(await find({ tenantId, serviceId, timeZone: ZONE })).includes(at(12)), {
+      timeoutMs: 2_000,
+    });
+    expect(starts(await find({ tenantId, serviceId, timeZone: ZONE }))).toEqual(
+      [9, 10, 11, 13, 14, 15, 16].map((h) => at(h)),
+    );
   });
 
   it('leaves out a member whose connector times out, says why, and still offers the others', async () => {
@@ -130,7 +173,9 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     await connector.addEvent(members[0].bookingCalendarId, { start: at(1), end: at(2) });
     await waitFor(async () => (await find({ tenantId, serviceId })).skipped.length === 1, { timeoutMs: 3_000 });
     const response = await find({ tenantId, serviceId });
-    expect(response.skipped).toEqual([expect.objectContaining({ memberId: members[0].id, reason: 'calendar_unavailable' })]);
+    expect(response.skipped).toEqual([
+      expect.objectContaining({ memberId: members[0].id, reason: 'calendar_unavailable' }),
+    ]);
     expect(response.slots.length).toBeGreaterThan(0);
     expect(response.slots.every((s) => s.memberId === members[1].id)).toBe(true);
   });
@@ -138,14 +183,19 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
   it('leaves out a member whose connection needs reauthorization', async () => {
     const { tenantId, serviceId, members } = await team(1);
     await connector.setBehaviour(tenantId, members[0].id, 'needs_reauth');
-    await waitFor(async () => (await find({ tenantId, serviceId })).skipped[0]?.reason === 'needs_reauth', { timeoutMs: 3_000 });
+    await waitFor(async () => (await find({ tenantId, serviceId })).skipped[0]?.reason === 'needs_reauth', {
+      timeoutMs: 3_000,
+    });
     expect((await find({ tenantId, serviceId })).slots).toEqual([]);
   });
 
   it('gives each start of a round-robin team to the first free member in balancing order', async () => {
     const { tenantId, serviceId, members } = await team(2);
     await connector.addEvent(members[0].bookingCalendarId, { start: at(9), end: at(12) });
-    await waitFor(async () => (await find({ tenantId, serviceId, timeZone: ZONE })).slots[0]?.memberId === members[1].id, { timeoutMs: 2_000 });
+    await waitFor(
+      async () => (await find({ tenantId, serviceId, timeZone: ZONE })).slots[0]?.memberId === members[1].id,
+      { timeoutMs: 2_000 },
+    );
     const response = await find({ tenantId, serviceId, timeZone: ZONE });
     expect(starts(response)).toEqual([9, 10, 11, 12, 13, 14, 15, 16].map((h) => at(h)));
     const byStart = new Map(response.slots.map((s) => [s.start, s.memberId]));
@@ -161,7 +211,8 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
   it('explains why a time is not offered, and checks fresh for the booking service', async () => {
     const { tenantId, serviceId, members } = await team(1);
     const member = members[0];
-    const explain = (start: string) => client.request(Rpcs.slotsExplain, { tenantId, serviceId, memberId: member.id, start });
+    const explain = (start: string) =>
+      client.request(Rpcs.slotsExplain, { tenantId, serviceId, memberId: member.id, start });
     expect(await explain(at(10))).toMatchObject({ bookable: true });
     expect(await explain(at(18))).toMatchObject({ bookable: false, reason: ConflictReason.outside_hours });
     await connector.addEvent(member.bookingCalendarId, { start: at(14), end: at(15) });
@@ -173,7 +224,12 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
       fresh: true,
       timeZone: ZONE,
     });
-    expect(check).toMatchObject({ bookable: false, reason: ConflictReason.slot_taken, bookingCalendarId: member.bookingCalendarId, provider: 'test' });
+    expect(check).toMatchObject({
+      bookable: false,
+      reason: ConflictReason.slot_taken,
+      bookingCalendarId: member.bookingCalendarId,
+      provider: 'test',
+    });
     expect(check.interval).toMatchObject({ start: at(14), end: at(15) });
     expect(connector.busyRequests.at(-1)).toEqual({ memberId: member.id, fresh: true });
   });
@@ -183,11 +239,25 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     const memberId = members[0].id;
     const before = await client.request(Rpcs.availabilityGet, { tenantId, memberId });
     const ask = async (subject: string, body: object) =>
-      JSON.parse(new TextDecoder().decode((await raw.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 5_000 })).data));
+      JSON.parse(
+        new TextDecoder().decode(
+          (await raw.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 5_000 })).data,
+        ),
+      );
     const bad = [
       [{ tenantId, memberId, weeklyHours: [{ weekday: 1, start: '17:00', end: '17:00' }] }, 'weeklyHours[0].end'],
       [{ tenantId, memberId, weeklyHours: [{ weekday: 8, start: '09:00', end: '17:00' }] }, 'weeklyHours[0].weekday'],
-      [{ tenantId, memberId, weeklyHours: [{ weekday: 1, start: '09:00', end: '13:00' }, { weekday: 1, start: '12:00', end: '17:00' }] }, 'weeklyHours[1]'],
+      [
+        {
+          tenantId,
+          memberId,
+          weeklyHours: [
+            { weekday: 1, start: '09:00', end: '13:00' },
+            { weekday: 1, start: '12:00', end: '17:00' },
+          ],
+        },
+        'weeklyHours[1]',
+      ],
       [{ tenantId, memberId, rules: { bufferBeforeMinutes: -5 } }, 'rules.bufferBeforeMinutes'],
       [{ tenantId, memberId, rules: { slotStepMinutes: 100000 } }, 'rules.slotStepMinutes'],
       [{ tenantId, memberId, blocked: [{ rrule: 'FREQ=SOMETIMES', from: '12:00', to: '13:00' }] }, 'blocked[0].rrule'],
@@ -202,7 +272,13 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     expect(await client.request(Rpcs.availabilityGet, { tenantId, memberId })).toEqual(before);
     const slotsBad = await ask('calendar.v1.slots.find', { tenantId, serviceId: 'x', from: at(12), to: at(11) });
     expect(slotsBad.error).toMatchObject({ code: 'invalid_argument', details: { field: 'to' } });
-    const zoneBad = await ask('calendar.v1.slots.find', { tenantId, serviceId: 'x', from: at(11), to: at(12), timeZone: 'Nowhere/City' });
+    const zoneBad = await ask('calendar.v1.slots.find', {
+      tenantId,
+      serviceId: 'x',
+      from: at(11),
+      to: at(12),
+      timeZone: 'Nowhere/City',
+    });
     expect(zoneBad.error).toMatchObject({ code: 'invalid_argument', details: { field: 'timeZone' } });
   });
 });

@@ -42,7 +42,11 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
   let client: Bus;
 
   beforeAll(async () => {
-    [database, radicale, google] = await Promise.all([createTestDatabase(), startCaldavServer('radicale'), FakeGoogle.start({ allowInsecureWebhooks: true })]);
+    [database, radicale, google] = await Promise.all([
+      createTestDatabase(),
+      startCaldavServer('radicale'),
+      FakeGoogle.start({ allowInsecureWebhooks: true }),
+    ]);
     pushSink = createServer((_request, response) => response.writeHead(200).end());
     await new Promise<void>((resolve) => pushSink.listen(0, '127.0.0.1', resolve));
     const databaseUrl = database.url;
@@ -51,7 +55,10 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
       services.push(service);
       return service;
     };
-    const credentials = { CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, CREDENTIALS_ACTIVE_KEY_ID: 'k1' };
+    const credentials = {
+      CREDENTIALS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      CREDENTIALS_ACTIVE_KEY_ID: 'k1',
+    };
     await start({ service: 'routing' });
     availability = [];
     for (let i = 0; i < 2; i++) {
@@ -92,14 +99,20 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
 
   /** A member open 9 to 5 with 15-minute buffers either side of a one-hour service. */
   const member = () =>
-    soloMember(client, { zone: ZONE, rules: { bufferBeforeMinutes: BUFFER_MINUTES, bufferAfterMinutes: BUFFER_MINUTES, slotStepMinutes: 30 } });
+    soloMember(client, {
+      zone: ZONE,
+      rules: { bufferBeforeMinutes: BUFFER_MINUTES, bufferAfterMinutes: BUFFER_MINUTES, slotStepMinutes: 30 },
+    });
 
   type Member = Awaited<ReturnType<typeof member>>;
 
   /** Connects the member to the provider and answers how the owner adds an event there. */
   const providers = {
     caldav: async (m: Member) => {
-      const calendarUrl = await radicale.makeCalendar(`work-${randomUUID().slice(0, 8)}`, { name: 'Work', timeZone: ZONE });
+      const calendarUrl = await radicale.makeCalendar(`work-${randomUUID().slice(0, 8)}`, {
+        name: 'Work',
+        timeZone: ZONE,
+      });
       await client.request(Rpcs.connectionsConnect, {
         tenantId: m.tenantId,
         memberId: m.memberId,
@@ -116,7 +129,11 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
     google: async (m: Member) => {
       const email = `${randomUUID().slice(0, 8)}@example.com`;
       const primary = google.addAccount(email, ZONE);
-      const { authorizationUrl } = await client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'google' });
+      const { authorizationUrl } = await client.request(Rpcs.connectionsAuthorize, {
+        tenantId: m.tenantId,
+        memberId: m.memberId,
+        provider: 'google',
+      });
       google.consent = { account: email };
       const consent = await fetch(authorizationUrl, { redirect: 'manual' });
       const back = new URL(consent.headers.get('location')!).searchParams;
@@ -126,7 +143,11 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
         scope: back.get('scope') ?? undefined,
       });
       return async (start: DateTime, end: DateTime) => {
-        google.ownerInsert(primary.id, { start: { dateTime: start.toISO()! }, end: { dateTime: end.toISO()! }, summary: 'Dentist' });
+        google.ownerInsert(primary.id, {
+          start: { dateTime: start.toISO()! },
+          end: { dateTime: end.toISO()! },
+          summary: 'Dentist',
+        });
       };
     },
   };
@@ -135,48 +156,64 @@ describe('a fresh read replaces every cached view (Radicale and the Google fake,
   const slotsOf = (instance: InProcessService, m: Member, from = at(0), to = at(23, 59)) =>
     instance.app
       .get(FindSlotsHandler)
-      .find({ tenantId: m.tenantId, serviceId: m.serviceId, memberId: m.memberId, from: from.toISO()!, to: to.toISO()!, limit: 200 } as never)
+      .find({
+        tenantId: m.tenantId,
+        serviceId: m.serviceId,
+        memberId: m.memberId,
+        from: from.toISO()!,
+        to: to.toISO()!,
+        limit: 200,
+      } as never)
       .then((answer) => answer.slots.map((slot) => Date.parse(slot.start)));
 
   /** Whether a one-hour appointment at `start` would hold time the event blocks. */
   const clashes = (start: number, event: { start: number; end: number }) =>
     start - BUFFER_MINUTES * MINUTE < event.end && event.start < start + 60 * MINUTE + BUFFER_MINUTES * MINUTE;
 
-  it.each(['caldav', 'google'] as const)('%s: the conflict offers no time the new event blocks, and no instance offers it after', async (provider) => {
-    const m = await member();
-    const addOwnerEvent = await providers[provider](m);
-    // Both instances have the member's next weeks cached (as far as alternatives look), from
-    // before the event.
-    const weeks = [DateTime.now(), DateTime.now().plus({ days: 20 })] as const;
-    await waitFor(async () => (await Promise.all(availability.map((a) => slotsOf(a, m, ...weeks)))).every((slots) => slots.includes(at(11).toMillis())), {
-      timeoutMs: 10_000,
-    });
+  it.each(['caldav', 'google'] as const)(
+    '%s: the conflict offers no time the new event blocks, and no instance offers it after',
+    async (provider) => {
+      const m = await member();
+      const addOwnerEvent = await providers[provider](m);
+      // Both instances have the member's next weeks cached (as far as alternatives look), from
+      // before the event.
+      const weeks = [DateTime.now(), DateTime.now().plus({ days: 20 })] as const;
+      await waitFor(
+        async () =>
+          (await Promise.all(availability.map((a) => slotsOf(a, m, ...weeks)))).every((slots) =>
+            slots.includes(at(11).toMillis()),
+          ),
+        {
+          timeoutMs: 10_000,
+        },
+      );
 
-    const event = { start: at(11).toMillis(), end: at(12).toMillis() };
-    await addOwnerEvent(at(11), at(12));
-    const outcome = await client.request(Rpcs.bookingsCreate, {
-      idempotencyKey: randomUUID(),
-      tenantId: m.tenantId,
-      serviceId: m.serviceId,
-      memberId: m.memberId,
-      start: at(11).toISO()!,
-      customer: { name: 'Ada Caller', phone: '+15555550123' },
-    });
-    const answeredAt = Date.now();
+      const event = { start: at(11).toMillis(), end: at(12).toMillis() };
+      await addOwnerEvent(at(11), at(12));
+      const outcome = await client.request(Rpcs.bookingsCreate, {
+        idempotencyKey: randomUUID(),
+        tenantId: m.tenantId,
+        serviceId: m.serviceId,
+        memberId: m.memberId,
+        start: at(11).toISO()!,
+        customer: { name: 'Ada Caller', phone: '+15555550123' },
+      });
+      const answeredAt = Date.now();
 
-    expect(outcome.outcome).toBe(BookingOutcome_Outcome.conflict);
-    const alternatives = outcome.alternatives.map((slot) => Date.parse(slot.start));
-    expect(alternatives.length).toBeGreaterThan(0);
-    expect(alternatives.filter((start) => clashes(start, event))).toEqual([]);
+      expect(outcome.outcome).toBe(BookingOutcome_Outcome.conflict);
+      const alternatives = outcome.alternatives.map((slot) => Date.parse(slot.start));
+      expect(alternatives.length).toBeGreaterThan(0);
+      expect(alternatives.filter((start) => clashes(start, event))).toEqual([]);
 
-    // With no wait, every instance answers from the truth, and they agree.
-    const [first, second] = await Promise.all(availability.map((a) => slotsOf(a, m)));
-    const agreedWithin = Date.now() - answeredAt;
-    expect(first.filter((start) => clashes(start, event))).toEqual([]);
-    expect(first).toContain(at(9).toMillis());
-    expect(second).toEqual(first);
-    expect(agreedWithin).toBeLessThan(100);
-  });
+      // With no wait, every instance answers from the truth, and they agree.
+      const [first, second] = await Promise.all(availability.map((a) => slotsOf(a, m)));
+      const agreedWithin = Date.now() - answeredAt;
+      expect(first.filter((start) => clashes(start, event))).toEqual([]);
+      expect(first).toContain(at(9).toMillis());
+      expect(second).toEqual(first);
+      expect(agreedWithin).toBeLessThan(100);
+    },
+  );
 });
 
 /** An event as the owner's phone writes it. */

@@ -40,7 +40,10 @@ export class MemberAvailabilityReader {
     const { tenantId, fresh } = questions[0];
     // Fresh means fresh from the provider. Profiles and connections change only with an event,
     // which drops them from the cache; bookings are the booking service's own to guard.
-    const records = await this.members.load(tenantId, questions.map((q) => q.memberId));
+    const records = await this.members.load(
+      tenantId,
+      questions.map((q) => q.memberId),
+    );
     await Promise.all(
       questions.map(async (question) => {
         const record = records.get(question.memberId)!;

@@ -85,7 +85,11 @@ export class MemberStore {
   private async read(tenantId: string, memberIds: string[]): Promise<Map<string, MemberRecord>> {
     const records = new Map<string, MemberRecord>(memberIds.map((id) => [id, { bookings: [], connections: [] }]));
     const [profiles, bookings, connections] = await Promise.all([
-      query<{ member_id: string; profile: StoredProfile }>(this.db, `SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`, [tenantId, memberIds]),
+      query<{ member_id: string; profile: StoredProfile }>(
+        this.db,
+        `SELECT member_id, profile FROM profiles WHERE tenant_id = $1 AND member_id = ANY($2)`,
+        [tenantId, memberIds],
+      ),
       query<{ booking_id: string; member_id: string; starts_at: Date; ends_at: Date; expires_at: Date | null }>(
         this.db,
         `SELECT booking_id, member_id, starts_at, ends_at, expires_at FROM booked_spans
@@ -109,7 +113,9 @@ export class MemberStore {
       });
     }
     for (const row of connections) {
-      records.get(row.member_id)!.connections.push({ connectionId: row.connection_id, provider: row.provider, status: row.status });
+      records
+        .get(row.member_id)!
+        .connections.push({ connectionId: row.connection_id, provider: row.provider, status: row.status });
     }
     return records;
   }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BookingOutcome_Outcome, Booking_Status, Events, healthRpc, Rpcs, RpcError, Service_Strategy } from '@calldesk/contracts';
+import {
+  BookingOutcome_Outcome,
+  Booking_Status,
+  Events,
+  healthRpc,
+  Rpcs,
+  RpcError,
+  Service_Strategy,
+} from '@calldesk/contracts';
 import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
@@ -21,30 +29,60 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
 
   const create = (body: Record<string, unknown>) => stack.client.request(Rpcs.bookingsCreate, body as never);
   const bookingsOf = (tenantId: string) =>
-    db.query(`SELECT id, status, member_id, calendar_id, starts_at, ends_at, lower(held) hs, upper(held) he FROM booking.bookings WHERE tenant_id = $1`, [tenantId]);
+    db.query(
+      `SELECT id, status, member_id, calendar_id, starts_at, ends_at, lower(held) hs, upper(held) he FROM booking.bookings WHERE tenant_id = $1`,
+      [tenantId],
+    );
 
   it('confirms a booking: a provider event with the details, the booking id in it, the event on the stream', async () => {
     const { tenantId, serviceId, members } = await team(stack, { size: 1 });
-    const reply = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(10), customer, notes: 'Back door', transcriptUrl: 'https://calls.example/t/1' });
+    const reply = await create({
+      idempotencyKey: key(),
+      tenantId,
+      serviceId,
+      start: at(10),
+      customer,
+      notes: 'Back door',
+      transcriptUrl: 'https://calls.example/t/1',
+    });
     expect(reply.outcome).toBe(BookingOutcome_Outcome.confirmed);
     const booking = reply.booking!;
-    expect(booking).toMatchObject({ tenantId, serviceId, memberId: members[0].id, calendarId: members[0].bookingCalendarId, status: Booking_Status.confirmed });
+    expect(booking).toMatchObject({
+      tenantId,
+      serviceId,
+      memberId: members[0].id,
+      calendarId: members[0].bookingCalendarId,
+      status: Booking_Status.confirmed,
+    });
     expect(Date.parse(booking.end) - Date.parse(booking.start)).toBe(30 * 60_000);
     const [event] = stack.connector.eventsOf(members[0].bookingCalendarId);
     expect(event).toMatchObject({ bookingId: booking.id, title: 'Consultation — Ana Souza' });
-    for (const part of ['+14155550123', 'Consultation', 'Back door', 'https://calls.example/t/1', booking.id]) expect(event.description).toContain(part);
-    expect(await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId: booking.id })).toMatchObject({ booking: { id: booking.id } });
+    for (const part of ['+14155550123', 'Consultation', 'Back door', 'https://calls.example/t/1', booking.id])
+      expect(event.description).toContain(part);
+    expect(await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId: booking.id })).toMatchObject({
+      booking: { id: booking.id },
+    });
   });
 
   it('never double-books: 200 concurrent creates over overlapping times, across two instances', async () => {
-    const { tenantId, serviceId, members } = await team(stack, { size: 1, durationMinutes: 30, rules: { slotStepMinutes: 15 } });
-    const starts = Array.from({ length: 31 }, (_, i) => at(9 + Math.floor(i / 4), (i % 4) * 15)).filter((s) => s < at(16, 31));
+    const { tenantId, serviceId, members } = await team(stack, {
+      size: 1,
+      durationMinutes: 30,
+      rules: { slotStepMinutes: 15 },
+    });
+    const starts = Array.from({ length: 31 }, (_, i) => at(9 + Math.floor(i / 4), (i % 4) * 15)).filter(
+      (s) => s < at(16, 31),
+    );
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => {
         const instance = stack.bookings[i % 2].bus;
         const start = starts[i % starts.length];
         return instance
-          .request(Rpcs.bookingsCreate, { idempotencyKey: key(), tenantId, serviceId, start, customer }, { timeoutMs: 60_000 })
+          .request(
+            Rpcs.bookingsCreate,
+            { idempotencyKey: key(), tenantId, serviceId, start, customer },
+            { timeoutMs: 60_000 },
+          )
           .then((reply) => ({ start, reply, at: Date.now() }));
       }),
     );
@@ -62,15 +100,23 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     );
     expect(overlaps).toBe(0);
     // …none in the calendar, and events and bookings match one to one.
-    const events = stack.connector.eventsOf(members[0].bookingCalendarId).sort((a, b) => a.start.localeCompare(b.start));
-    for (let i = 1; i < events.length; i++) expect(Date.parse(events[i].start)).toBeGreaterThanOrEqual(Date.parse(events[i - 1].end));
+    const events = stack.connector
+      .eventsOf(members[0].bookingCalendarId)
+      .sort((a, b) => a.start.localeCompare(b.start));
+    for (let i = 1; i < events.length; i++)
+      expect(Date.parse(events[i].start)).toBeGreaterThanOrEqual(Date.parse(events[i - 1].end));
     expect(events.map((e) => e.bookingId).sort()).toEqual(live.map((r: { id: string }) => r.id).sort());
     // Every loser heard why, with alternatives free of every booking confirmed before its answer.
     for (const loser of results.filter((r) => r.reply.outcome === BookingOutcome_Outcome.conflict)) {
       expect(loser.reply.alternatives.length).toBeGreaterThan(0);
       for (const alternative of loser.reply.alternatives) {
         const a = { start: Date.parse(alternative.start), end: Date.parse(alternative.end) };
-        const clash = won.find((w) => w.at < loser.at - 50 && Date.parse(w.reply.booking!.start) < a.end && a.start < Date.parse(w.reply.booking!.end));
+        const clash = won.find(
+          (w) =>
+            w.at < loser.at - 50 &&
+            Date.parse(w.reply.booking!.start) < a.end &&
+            a.start < Date.parse(w.reply.booking!.end),
+        );
         expect(clash).toBeUndefined();
       }
     }
@@ -79,12 +125,17 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
   it('answers one idempotencyKey sent 50 times at once with one booking and 50 equal replies', async () => {
     const { tenantId, serviceId, members } = await team(stack, { size: 1 });
     const body = { idempotencyKey: key(), tenantId, serviceId, start: at(11), customer };
-    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.bookings[i % 2].bus.request(Rpcs.bookingsCreate, body)));
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => stack.bookings[i % 2].bus.request(Rpcs.bookingsCreate, body)),
+    );
     expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(replies[0].outcome).toBe(BookingOutcome_Outcome.confirmed);
     expect(await bookingsOf(tenantId)).toHaveLength(1);
     expect(stack.connector.eventsOf(members[0].bookingCalendarId)).toHaveLength(1);
-    await expect(create({ ...body, start: at(12) })).rejects.toMatchObject({ code: 'invalid_argument', details: { field: 'idempotencyKey' } });
+    await expect(create({ ...body, start: at(12) })).rejects.toMatchObject({
+      code: 'invalid_argument',
+      details: { field: 'idempotencyKey' },
+    });
     expect(JSON.stringify(await create(body))).toBe(JSON.stringify(replies[0]));
   });
 
@@ -103,7 +154,12 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
   it('reschedules by moving the provider event, and cancels idempotently', async () => {
     const { tenantId, serviceId, members } = await team(stack, { size: 1 });
     const { booking } = await create({ idempotencyKey: key(), tenantId, serviceId, start: at(9), customer });
-    const moved = await stack.client.request(Rpcs.bookingsReschedule, { idempotencyKey: key(), tenantId, bookingId: booking!.id, start: at(9, 30) });
+    const moved = await stack.client.request(Rpcs.bookingsReschedule, {
+      idempotencyKey: key(),
+      tenantId,
+      bookingId: booking!.id,
+      start: at(9, 30),
+    });
     expect(moved.outcome).toBe(BookingOutcome_Outcome.confirmed);
     expect(moved.booking!.start).toBe(new Date(at(9, 30)).toISOString());
     const events = stack.connector.eventsOf(members[0].bookingCalendarId);
@@ -115,7 +171,9 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     expect(second).toEqual(first);
     expect(stack.connector.eventsOf(members[0].bookingCalendarId)).toHaveLength(0);
     // The freed time can be booked again.
-    expect((await create({ idempotencyKey: key(), tenantId, serviceId, start: at(9, 30), customer })).outcome).toBe(BookingOutcome_Outcome.confirmed);
+    expect((await create({ idempotencyKey: key(), tenantId, serviceId, start: at(9, 30), customer })).outcome).toBe(
+      BookingOutcome_Outcome.confirmed,
+    );
   });
 
   it('round robin: a busy member is skipped for the next, and a specific service books only its members', async () => {
@@ -136,10 +194,25 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
       strategy: Service_Strategy.specific,
     });
     for (let i = 0; i < 4; i++) {
-      const reply = await create({ idempotencyKey: key(), tenantId, serviceId: service!.id, start: at(10, 30 * i), customer });
+      const reply = await create({
+        idempotencyKey: key(),
+        tenantId,
+        serviceId: service!.id,
+        start: at(10, 30 * i),
+        customer,
+      });
       expect(reply.booking!.memberId).toBe(members[0].id);
     }
-    await expect(create({ idempotencyKey: key(), tenantId, serviceId: service!.id, memberId: other.members[0].id, start: at(12), customer })).rejects.toMatchObject({
+    await expect(
+      create({
+        idempotencyKey: key(),
+        tenantId,
+        serviceId: service!.id,
+        memberId: other.members[0].id,
+        start: at(12),
+        customer,
+      }),
+    ).rejects.toMatchObject({
       code: 'invalid_argument',
     });
   });
@@ -170,7 +243,13 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     ];
     for (const [body, field] of cases) {
       const answer = JSON.parse(
-        new TextDecoder().decode((await raw.request('calendar.v1.bookings.create', new TextEncoder().encode(JSON.stringify(body)), { timeout: 10_000 })).data),
+        new TextDecoder().decode(
+          (
+            await raw.request('calendar.v1.bookings.create', new TextEncoder().encode(JSON.stringify(body)), {
+              timeout: 10_000,
+            })
+          ).data,
+        ),
       );
       expect(answer.error?.code).toBe(field === '' ? 'not_found' : 'invalid_argument');
       if (field) expect(answer.error.details.field).toBe(field);
@@ -181,28 +260,40 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
 
   it('lists a tenant’s bookings by page', async () => {
     const { tenantId, serviceId } = await team(stack, { size: 1 });
-    for (const hour of [9, 10, 11]) await create({ idempotencyKey: key(), tenantId, serviceId, start: at(hour), customer });
+    for (const hour of [9, 10, 11])
+      await create({ idempotencyKey: key(), tenantId, serviceId, start: at(hour), customer });
     const first = await stack.client.request(Rpcs.bookingsList, { tenantId, from: at(0), to: at(23), pageSize: 2 });
     expect(first.bookings).toHaveLength(2);
-    const second = await stack.client.request(Rpcs.bookingsList, { tenantId, from: at(0), to: at(23), pageSize: 2, pageToken: first.nextPageToken });
+    const second = await stack.client.request(Rpcs.bookingsList, {
+      tenantId,
+      from: at(0),
+      to: at(23),
+      pageSize: 2,
+      pageToken: first.nextPageToken,
+    });
     expect(second.bookings).toHaveLength(1);
     expect(second.nextPageToken).toBeUndefined();
-    await expect(stack.client.request(Rpcs.bookingsGet, { tenantId: 'other', bookingId: first.bookings[0].id })).rejects.toBeInstanceOf(RpcError);
+    await expect(
+      stack.client.request(Rpcs.bookingsGet, { tenantId: 'other', bookingId: first.bookings[0].id }),
+    ).rejects.toBeInstanceOf(RpcError);
   });
 
   it('follows the owner: an event deleted in the calendar cancels, a move moves or flags', async () => {
     const { tenantId, serviceId, members } = await team(stack, { size: 1 });
     const member = members[0];
-    const book = async (hour: number) => (await create({ idempotencyKey: key(), tenantId, serviceId, start: at(hour), customer })).booking!;
+    const book = async (hour: number) =>
+      (await create({ idempotencyKey: key(), tenantId, serviceId, start: at(hour), customer })).booking!;
     const changed = (bookingId: string, change: string, times?: { start: string; end: string }) =>
       stack.client.events.publish(
         Events.bookingEventChanged,
         { tenantId, memberId: member.id, calendarId: member.bookingCalendarId, bookingId, change, ...times },
         randomUUID(),
       );
-    const status = async (bookingId: string) => (await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId })).booking!;
+    const status = async (bookingId: string) =>
+      (await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId })).booking!;
 
-    const eventOf = (bookingId: string) => stack.connector.eventsOf(member.bookingCalendarId).find((e) => e.bookingId === bookingId)!;
+    const eventOf = (bookingId: string) =>
+      stack.connector.eventsOf(member.bookingCalendarId).find((e) => e.bookingId === bookingId)!;
     const deleted = await book(9);
     // A stale report (the event is still there) changes nothing.
     await changed(deleted.id, 'deleted');
@@ -228,7 +319,9 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     const { tenantId, serviceId } = await team(stack, { size: 1 });
     await create({ idempotencyKey: key(), tenantId, serviceId, start: at(12), customer });
     await waitFor(async () => {
-      const [{ unpublished }] = await db.query(`SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`);
+      const [{ unpublished }] = await db.query(
+        `SELECT count(*)::int AS unpublished FROM booking.outbox WHERE published_at IS NULL`,
+      );
       return unpublished === 0;
     });
     const health = () => stack.client.request(healthRpc('booking'), {});
@@ -237,7 +330,10 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     const runner = db.createQueryRunner();
     await runner.startTransaction();
     try {
-      await runner.query(`INSERT INTO booking.outbox (subject, msg_id, body, created_at) VALUES ('calendar.v1.events.booking.confirmed', $1, '{}', now() - interval '2 minutes')`, [randomUUID()]);
+      await runner.query(
+        `INSERT INTO booking.outbox (subject, msg_id, body, created_at) VALUES ('calendar.v1.events.booking.confirmed', $1, '{}', now() - interval '2 minutes')`,
+        [randomUUID()],
+      );
       await runner.commitTransaction();
       await runner.startTransaction();
       await runner.query(`SELECT 1 FROM booking.outbox WHERE published_at IS NULL FOR UPDATE`);

@@ -4,4 +4,10 @@ import { BookingModule } from './booking.module';
 import { bookingConfig, checkBookingConfig } from './config';
 import { migrations } from './migrations';
 
-void runService({ service: 'booking', module: BookingModule, config: bookingConfig, checkConfig: checkBookingConfig, migrations });
+void runService({
+  service: 'booking',
+  module: BookingModule,
+  config: bookingConfig,
+  checkConfig: checkBookingConfig,
+  migrations,
+});

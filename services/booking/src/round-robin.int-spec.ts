@@ -15,7 +15,13 @@ describe('round robin over real services', () => {
     for (let i = 0; i < 300; i++) {
       // Eight starts a day (9:00 to 16:00), each asked for once: every member is free at each.
       const start = day.plus({ days: Math.floor(i / 8), hours: 9 + (i % 8) }).toISO({ suppressMilliseconds: true })!;
-      const reply = await stack.client.request(Rpcs.bookingsCreate, { idempotencyKey: key(), tenantId, serviceId, start, customer });
+      const reply = await stack.client.request(Rpcs.bookingsCreate, {
+        idempotencyKey: key(),
+        tenantId,
+        serviceId,
+        start,
+        customer,
+      });
       expect(reply.outcome).toBe(BookingOutcome_Outcome.confirmed);
       counts.set(reply.booking!.memberId, counts.get(reply.booking!.memberId)! + 1);
     }

@@ -61,7 +61,12 @@ export const caldavConfig = {
     .transform((value) =>
       value
         .split(',')
-        .map((host) => host.trim().toLowerCase().replace(/^\[|\]$/g, ''))
+        .map((host) =>
+          host
+            .trim()
+            .toLowerCase()
+            .replace(/^\[|\]$/g, ''),
+        )
         .filter(Boolean),
     ),
 };

@@ -1,4 +1,10 @@
-import { CONNECTOR_PROVIDER, ConnectionMetrics, ConnectorEvents, connectionsPageHandler, CredentialVault } from '@calldesk/connector-kit';
+import {
+  CONNECTOR_PROVIDER,
+  ConnectionMetrics,
+  ConnectorEvents,
+  connectionsPageHandler,
+  CredentialVault,
+} from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Module } from '@nestjs/common';
 import { BusyHandler } from './busy/busy.handler';
@@ -23,7 +29,11 @@ import { OwnEventWatch } from './sync/own-event-watch';
  */
 @Module({
   providers: [
-    { provide: CredentialVault, useFactory: (config: CaldavConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
+    {
+      provide: CredentialVault,
+      useFactory: (config: CaldavConfig) => CredentialVault.fromConfig(config),
+      inject: [SERVICE_CONFIG],
+    },
     { provide: CONNECTOR_PROVIDER, useValue: 'caldav' },
     ConnectorEvents,
     ConnectionMetrics,

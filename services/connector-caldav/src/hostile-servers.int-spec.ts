@@ -90,7 +90,9 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
       await busyOf(who).finally(() => server.close());
     }
     const quiet = await neighbourLoop(Promise.resolve());
-    figures.push(`  quiet                 neighbour ${quiet.latencies.length} slots.find, p50 ${percentile(quiet.latencies, 0.5).toFixed(1)} ms, p99 ${percentile(quiet.latencies, 0.99).toFixed(1)} ms`);
+    figures.push(
+      `  quiet                 neighbour ${quiet.latencies.length} slots.find, p50 ${percentile(quiet.latencies, 0.5).toFixed(1)} ms, p99 ${percentile(quiet.latencies, 0.99).toFixed(1)} ms`,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -100,13 +102,18 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
     await routing?.close();
     await radicale?.close();
     await database?.drop();
-    process.stdout.write(`\nhostile CalDAV servers (deadline ${DEADLINE_MS} ms, memory +${MEMORY_MIB} MiB, neighbour p99 ${P99_MS} ms):\n${figures.join('\n')}\n\n`);
+    process.stdout.write(
+      `\nhostile CalDAV servers (deadline ${DEADLINE_MS} ms, memory +${MEMORY_MIB} MiB, neighbour p99 ${P99_MS} ms):\n${figures.join('\n')}\n\n`,
+    );
   });
 
   /** A tenant with a member in ZONE open 8 to 8 every day, and a one-hour service of hers. */
   const member = () => soloMember(client, { zone: ZONE, open: '08:00', close: '20:00' });
 
-  const connect = (server: { url: string; username: string; password: string }, who: { tenantId: string; memberId: string }) =>
+  const connect = (
+    server: { url: string; username: string; password: string },
+    who: { tenantId: string; memberId: string },
+  ) =>
     client.request(Rpcs.connectionsConnect, {
       tenantId: who.tenantId,
       memberId: who.memberId,
@@ -119,12 +126,21 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
   /** The member's busy times tomorrow, read afresh from the connector. */
   const busyOf = (who: { tenantId: string; memberId: string }) => {
     const day = DateTime.now().setZone(ZONE).plus({ days: 1 }).startOf('day');
-    return client.request(rpcs.busy, { tenantId: who.tenantId, memberId: who.memberId, from: day.toISO()!, to: day.plus({ days: 1 }).toISO()!, fresh: true });
+    return client.request(rpcs.busy, {
+      tenantId: who.tenantId,
+      memberId: who.memberId,
+      from: day.toISO()!,
+      to: day.plus({ days: 1 }).toISO()!,
+      fresh: true,
+    });
   };
 
   /** slots.find over one whole day, `offset` days after the day after tomorrow: another day each time misses the busy cache. */
   const slotsOf = (who: { tenantId: string; memberId: string; serviceId: string }, offset: number) => {
-    const day = DateTime.now().setZone(ZONE).plus({ days: 2 + offset }).startOf('day');
+    const day = DateTime.now()
+      .setZone(ZONE)
+      .plus({ days: 2 + offset })
+      .startOf('day');
     return client.request(Rpcs.slotsFind, {
       tenantId: who.tenantId,
       serviceId: who.serviceId,
@@ -186,10 +202,18 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
         // Availability offers the member nothing: skipped, never free.
         const { slots, skipped } = await slotsOf(who, -1);
         expect(slots).toEqual([]);
-        expect(skipped.map(({ memberId, reason }) => ({ memberId, reason }))).toEqual([{ memberId: who.memberId, reason: 'calendar_unavailable' }]);
+        expect(skipped.map(({ memberId, reason }) => ({ memberId, reason }))).toEqual([
+          { memberId: who.memberId, reason: 'calendar_unavailable' },
+        ]);
         // The owner sees why, on the calendar in the member's connections.
-        const { connections } = await client.request(Rpcs.connectionsList, { tenantId: who.tenantId, memberId: who.memberId, provider: 'caldav' });
-        expect(connections.map((listed) => listed.calendars.map((calendar) => calendar.warnings))).toEqual([[[reason]]]);
+        const { connections } = await client.request(Rpcs.connectionsList, {
+          tenantId: who.tenantId,
+          memberId: who.memberId,
+          provider: 'caldav',
+        });
+        expect(connections.map((listed) => listed.calendars.map((calendar) => calendar.warnings))).toEqual([
+          [[reason]],
+        ]);
         if (behaviour === 'redirect-inside') expect(server.insideConnections()).toBe(0);
 
         collectGarbage();

@@ -1,7 +1,14 @@
 import { startTelemetry } from '@calldesk/telemetry';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CalendarInfo_Role, connectorRpcs, Connection_Status, Rpcs } from '@calldesk/contracts';
-import { connectorSuite, FakeMicrosoft, oauthConnectorEnv, oauthConnectorScenarios, waitFor, type GraphEventInput } from '@calldesk/testing';
+import {
+  connectorSuite,
+  FakeMicrosoft,
+  oauthConnectorEnv,
+  oauthConnectorScenarios,
+  waitFor,
+  type GraphEventInput,
+} from '@calldesk/testing';
 import { BOOKING_PROPERTY } from './graph/event-writes';
 
 // Every span of this process, in memory: the privacy check reads them all.
@@ -46,7 +53,9 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     });
 
   const ourEvents = (calendarId: string, bookingId: string) =>
-    suite.fake.events(calendarId).filter((e) => e.singleValueExtendedProperties?.some((p) => p.id === BOOKING_PROPERTY && p.value === bookingId));
+    suite.fake
+      .events(calendarId)
+      .filter((e) => e.singleValueExtendedProperties?.some((p) => p.id === BOOKING_PROPERTY && p.value === bookingId));
 
   const scenarios = oauthConnectorScenarios({
     suite,
@@ -57,15 +66,20 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     spans: () => telemetry.memory!.getFinishedSpans(),
     calendars: {
       addAccount: (email, zone) => suite.fake.addAccount(email, zone ?? 'Eastern Standard Time').id,
-      addCalendar: (email, calendar) => suite.fake.addCalendar(email, { name: calendar.name, canEdit: calendar.writable }).id,
+      addCalendar: (email, calendar) =>
+        suite.fake.addCalendar(email, { name: calendar.name, canEdit: calendar.writable }).id,
       primaryName: () => 'Calendar',
       ownerEvent: (calendarId, start, end) => void graphEvent(calendarId, start, end),
-      ownerMove: (calendarId, eventId, start, end) => void suite.fake.ownerUpdate(calendarId, eventId, { start: utc(start), end: utc(end) }),
+      ownerMove: (calendarId, eventId, start, end) =>
+        void suite.fake.ownerUpdate(calendarId, eventId, { start: utc(start), end: utc(end) }),
       ownerDelete: (calendarId, eventId) => suite.fake.ownerDelete(calendarId, eventId),
       ownerDeleteCalendar: (calendarId) => suite.fake.ownerDeleteCalendar(calendarId),
       livePush: (calendarId) => suite.fake.liveSubscriptions(calendarId),
       ourEvents,
-      creates: (bookingId) => suite.fake.requestsTo('POST', /\/events$/).filter((r) => (r.body as { transactionId?: string }).transactionId === bookingId),
+      creates: (bookingId) =>
+        suite.fake
+          .requestsTo('POST', /\/events$/)
+          .filter((r) => (r.body as { transactionId?: string }).transactionId === bookingId),
       // Graph has no revocation of one grant: the user removes the app in their account.
       revokesOnDisconnect: false,
     },
@@ -75,26 +89,46 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
   it('connects through the gateway callback: scopes, roles, the mailbox zone, sealed tokens, validated subscriptions', async () => {
     const m = await member('Pacific Standard Time');
     suite.fake.addCalendar(m.email, { name: 'Shared', canEdit: false });
-    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, { tenantId: m.tenantId, memberId: m.memberId, provider: 'microsoft' });
+    const { authorizationUrl } = await suite.client.request(Rpcs.connectionsAuthorize, {
+      tenantId: m.tenantId,
+      memberId: m.memberId,
+      provider: 'microsoft',
+    });
     const url = new URL(authorizationUrl);
     expect(url.searchParams.get('scope')).toBe('offline_access Calendars.ReadWrite MailboxSettings.Read');
     expect(url.searchParams.get('redirect_uri')).toBe(`${suite.gateway.url}/v1/oauth/microsoft/callback`);
     expect(url.searchParams.get('state')).toBeTruthy();
 
     const connection = await connect(m);
-    expect(connection).toMatchObject({ id: expect.stringMatching(/^microsoft:/), provider: 'microsoft', status: Connection_Status.connected });
+    expect(connection).toMatchObject({
+      id: expect.stringMatching(/^microsoft:/),
+      provider: 'microsoft',
+      status: Connection_Status.connected,
+    });
     const byName = new Map(connection.calendars.map((c) => [c.name, c]));
-    expect(byName.get('Calendar')).toMatchObject({ role: CalendarInfo_Role.booking, writable: true, timeZone: 'America/Los_Angeles', warnings: ['time_zone_differs'] });
+    expect(byName.get('Calendar')).toMatchObject({
+      role: CalendarInfo_Role.booking,
+      writable: true,
+      timeZone: 'America/Los_Angeles',
+      warnings: ['time_zone_differs'],
+    });
     expect(byName.get('Shared')).toMatchObject({ role: CalendarInfo_Role.blocking, writable: false });
 
     await waitFor(() => suite.fake.liveSubscriptions().filter((s) => s.account === m.email).length === 2);
-    const validations = suite.fake.deliveries.filter((d) => d.url.startsWith(`${suite.gateway.url}/v1/webhooks/microsoft?validationToken=`));
+    const validations = suite.fake.deliveries.filter((d) =>
+      d.url.startsWith(`${suite.gateway.url}/v1/webhooks/microsoft?validationToken=`),
+    );
     expect(validations.length).toBeGreaterThanOrEqual(4); // notification and lifecycle URL, per subscription
     expect(validations.every((d) => d.status === 200)).toBe(true);
-    const states = suite.fake.liveSubscriptions().filter((s) => s.account === m.email).map((s) => s.clientState);
+    const states = suite.fake
+      .liveSubscriptions()
+      .filter((s) => s.account === m.email)
+      .map((s) => s.clientState);
     expect(new Set(states).size).toBe(2);
 
-    const rows = await suite.database.query(`SELECT * FROM connector_microsoft.connections WHERE id = $1`, [connection.id]);
+    const rows = await suite.database.query(`SELECT * FROM connector_microsoft.connections WHERE id = $1`, [
+      connection.id,
+    ]);
     const stored = JSON.stringify(rows);
     for (const grant of suite.fake.grants) expect(stored).not.toContain(grant.refreshToken!);
     for (const token of suite.fake.issuedAccessTokens()) expect(stored).not.toContain(token);
@@ -105,7 +139,10 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
 
   it('answers the validation handshake with the token as text/plain', async () => {
     const token = 'Validation: Testing client application reachability for subscription Request-Id: 1 & <b>';
-    const answer = await fetch(`${suite.gateway.url}/v1/webhooks/microsoft?validationToken=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const answer = await fetch(
+      `${suite.gateway.url}/v1/webhooks/microsoft?validationToken=${encodeURIComponent(token)}`,
+      { method: 'POST', headers: { 'content-type': 'text/plain' } },
+    );
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await answer.text()).toBe(token);
@@ -124,17 +161,33 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     graphEvent(team.id, at(15), at(16), { showAs: 'oof' });
 
     const before = suite.fake.requests.length;
-    const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true });
+    const busy = await suite.client.request(rpcs.busy, {
+      tenantId: m.tenantId,
+      memberId: m.memberId,
+      from: at(0),
+      to: at(23),
+      fresh: true,
+    });
     const views = suite.fake.requests.slice(before).filter((r) => /calendarView$/.test(r.path));
     expect(views.length).toBeGreaterThanOrEqual(3); // pages were followed
-    expect(views.filter((r) => r.query.$select).every((r) => r.query.$select === 'start,end,showAs,isCancelled,type,seriesMasterId')).toBe(true);
+    expect(
+      views
+        .filter((r) => r.query.$select)
+        .every((r) => r.query.$select === 'start,end,showAs,isCancelled,type,seriesMasterId'),
+    ).toBe(true);
     expect(views.every((r) => r.headers.prefer?.includes('outlook.timezone="UTC"'))).toBe(true);
     const hours = (id: string) => busy.calendars.find((c) => c.calendarId === id)!.busy.map((b) => Date.parse(b.start));
     expect(hours(mainId)).toEqual([9, 10, 11, 14].map((h) => Date.parse(at(h))));
     expect(hours(teamId)).toEqual([Date.parse(at(15))]);
 
     suite.fake.inject({ status: 500, times: 100, match: (r) => r.path.includes(team.id) });
-    const partial = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true });
+    const partial = await suite.client.request(rpcs.busy, {
+      tenantId: m.tenantId,
+      memberId: m.memberId,
+      from: at(0),
+      to: at(23),
+      fresh: true,
+    });
     suite.fake.clearFaults();
     expect(partial.calendars.find((c) => c.calendarId === teamId)!.error).toMatchObject({ code: 'unavailable' });
     expect(partial.calendars.find((c) => c.calendarId === mainId)!.error).toBeUndefined();
@@ -144,10 +197,17 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     const m = await member();
     const { bookingCalendarId } = await connected(m);
     const bookingId = randomUUID();
-    const created = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
+    const created = await suite.client.request(
+      rpcs.createEvent,
+      write(m, bookingCalendarId, bookingId, at(10), at(11)),
+    );
     expect(created).toMatchObject({ found: true, event: { calendarId: bookingCalendarId, bookingId } });
     const [event] = ourEvents(m.primary, bookingId);
-    expect(event).toMatchObject({ id: created.event!.eventId, transactionId: bookingId, subject: 'Consultation with Sam' });
+    expect(event).toMatchObject({
+      id: created.event!.eventId,
+      transactionId: bookingId,
+      subject: 'Consultation with Sam',
+    });
 
     await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
     expect(ourEvents(m.primary, bookingId)).toHaveLength(1);
@@ -155,18 +215,33 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     suite.fake.ownerUpdate(m.primary, event.id, { categories: ['x'] } as never);
     const moved = await suite.client.request(rpcs.updateEvent, write(m, bookingCalendarId, bookingId, at(14), at(15)));
     expect(Date.parse(moved.event!.start)).toBe(Date.parse(at(14)));
-    expect(suite.fake.requestsTo('PATCH', new RegExp(event.id.replace(/[=]/g, '.'))).map((r) => Boolean(r.headers['if-match']))).toEqual([true, true]);
+    expect(
+      suite.fake
+        .requestsTo('PATCH', new RegExp(event.id.replace(/[=]/g, '.')))
+        .map((r) => Boolean(r.headers['if-match'])),
+    ).toEqual([true, true]);
 
     // A create retried after the move: Graph refuses the transaction id with other content; the event is found.
-    const retried = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(10), at(11)));
+    const retried = await suite.client.request(
+      rpcs.createEvent,
+      write(m, bookingCalendarId, bookingId, at(10), at(11)),
+    );
     expect(retried.event?.eventId).toBe(event.id);
     expect(ourEvents(m.primary, bookingId)).toHaveLength(1);
 
-    expect(await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: true });
-    expect(await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: true });
+    expect(
+      await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId }),
+    ).toMatchObject({ found: true });
+    expect(
+      await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId }),
+    ).toMatchObject({ found: true });
     expect(ourEvents(m.primary, bookingId)).toHaveLength(0);
-    expect(await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
-    expect(await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId })).toMatchObject({ found: false });
+    expect(
+      await suite.client.request(rpcs.deleteEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId }),
+    ).toMatchObject({ found: false });
+    expect(
+      await suite.client.request(rpcs.findEvent, { tenantId: m.tenantId, calendarId: bookingCalendarId, bookingId }),
+    ).toMatchObject({ found: false });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(eventsChanged.filter((e) => e.bookingId === bookingId)).toEqual([]);
   });
@@ -176,22 +251,39 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     await connected(m);
     const [subscription] = suite.fake.liveSubscriptions(m.primary);
     const before = Date.parse(subscription.expirationDateTime);
-    await suite.database.query(`UPDATE connector_microsoft.subscriptions SET expires_at = now() + interval '1 second' WHERE subscription_id = $1`, [subscription.id]);
-    await waitFor(() => suite.fake.requestsTo('PATCH', new RegExp(`/subscriptions/${subscription.id}$`)).length === 1, { timeoutMs: 3_000 });
+    await suite.database.query(
+      `UPDATE connector_microsoft.subscriptions SET expires_at = now() + interval '1 second' WHERE subscription_id = $1`,
+      [subscription.id],
+    );
+    await waitFor(() => suite.fake.requestsTo('PATCH', new RegExp(`/subscriptions/${subscription.id}$`)).length === 1, {
+      timeoutMs: 3_000,
+    });
     expect(suite.fake.liveSubscriptions(m.primary)).toHaveLength(1);
-    expect(Date.parse(suite.fake.subscriptions.get(subscription.id)!.expirationDateTime)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(suite.fake.subscriptions.get(subscription.id)!.expirationDateTime)).toBeGreaterThanOrEqual(
+      before,
+    );
 
     await suite.fake.sendLifecycle(subscription.id, 'reauthorizationRequired');
-    await waitFor(() => suite.fake.requestsTo('PATCH', new RegExp(`/subscriptions/${subscription.id}$`)).length === 2, { timeoutMs: 3_000 });
+    await waitFor(() => suite.fake.requestsTo('PATCH', new RegExp(`/subscriptions/${subscription.id}$`)).length === 2, {
+      timeoutMs: 3_000,
+    });
 
     // A sync reads the whole sync window (busy reads ask for days).
-    const syncs = () => suite.fake.requestsTo('GET', /calendarView$/).filter((r) => Date.parse(r.query.endDateTime) - Date.parse(r.query.startDateTime) > 100 * 86_400_000).length;
+    const syncs = () =>
+      suite.fake
+        .requestsTo('GET', /calendarView$/)
+        .filter((r) => Date.parse(r.query.endDateTime) - Date.parse(r.query.startDateTime) > 100 * 86_400_000).length;
     const syncsBefore = syncs();
     await suite.fake.sendLifecycle(subscription.id, 'missed');
     await waitFor(() => syncs() > syncsBefore, { timeoutMs: 3_000 });
 
     await suite.fake.sendLifecycle(subscription.id, 'subscriptionRemoved');
-    await waitFor(() => suite.fake.liveSubscriptions(m.primary).length === 1 && suite.fake.liveSubscriptions(m.primary)[0].id !== subscription.id, { timeoutMs: 3_000 });
+    await waitFor(
+      () =>
+        suite.fake.liveSubscriptions(m.primary).length === 1 &&
+        suite.fake.liveSubscriptions(m.primary)[0].id !== subscription.id,
+      { timeoutMs: 3_000 },
+    );
   });
 
   it('refreshes an expired access token transparently and keeps the rotated refresh token', async () => {
@@ -201,7 +293,13 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     for (let round = 0; round < 2; round++) {
       const refreshToken = grant.refreshToken;
       suite.fake.expireAccessTokens();
-      const busy = await suite.client.request(rpcs.busy, { tenantId: m.tenantId, memberId: m.memberId, from: at(0), to: at(23), fresh: true });
+      const busy = await suite.client.request(rpcs.busy, {
+        tenantId: m.tenantId,
+        memberId: m.memberId,
+        from: at(0),
+        to: at(23),
+        fresh: true,
+      });
       expect(busy.calendars.every((c) => !c.error)).toBe(true);
       // Rotated at the fake (which kills the old one at once): the second round works only with the new one stored.
       expect(grant.refreshToken).not.toBe(refreshToken);
@@ -225,7 +323,17 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
       fetch(`${suite.gateway.url}/v1/webhooks/microsoft`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value: [{ subscriptionId: subscription.id, clientState, changeType: 'updated', resource: 'x', resourceData: { id: 'y' } }] }),
+        body: JSON.stringify({
+          value: [
+            {
+              subscriptionId: subscription.id,
+              clientState,
+              changeType: 'updated',
+              resource: 'x',
+              resourceData: { id: 'y' },
+            },
+          ],
+        }),
       });
     expect((await post(`${subscription.clientState}x`)).status).toBe(401);
     expect((await post('forged.state')).status).toBe(401);
@@ -239,12 +347,15 @@ describe('connector-microsoft against the fake Graph (real NATS, Postgres, gatew
     expect(reads()).toBe(views);
   });
 
-  it('is never sent an event detail: the marker in every field of the owner\'s events is in nothing Graph answered us', async () => {
+  it("is never sent an event detail: the marker in every field of the owner's events is in nothing Graph answered us", async () => {
     const m = await member();
     const { bookingCalendarId } = await connected(m);
     ownerEvent(m.primary, at(9, 15), at(9, 45));
     const bookingId = randomUUID();
-    const { event } = await suite.client.request(rpcs.createEvent, write(m, bookingCalendarId, bookingId, at(15), at(16)));
+    const { event } = await suite.client.request(
+      rpcs.createEvent,
+      write(m, bookingCalendarId, bookingId, at(15), at(16)),
+    );
     suite.fake.ownerUpdate(m.primary, event!.eventId, { start: utc(at(16)), end: utc(at(17)) });
     // Busy was read, and a sync ran (it found our event moved).
     await waitFor(async () => !(await slots(m)).includes(at(9)), { timeoutMs: 3_000 });

@@ -4,4 +4,9 @@ import { microsoftConfig } from './config';
 import { ConnectorMicrosoftModule } from './connector-microsoft.module';
 import { migrations } from './migrations';
 
-void runService({ service: 'connector-microsoft', module: ConnectorMicrosoftModule, config: microsoftConfig, migrations });
+void runService({
+  service: 'connector-microsoft',
+  module: ConnectorMicrosoftModule,
+  config: microsoftConfig,
+  migrations,
+});

@@ -38,7 +38,10 @@ export const gatewayConfig = {
    */
   CORS_ORIGINS: setting
     .list()
-    .refine((origins) => origins.every(isOrigin), 'must be origins such as https://app.example.com (scheme, host and port only), comma-separated'),
+    .refine(
+      (origins) => origins.every(isOrigin),
+      'must be origins such as https://app.example.com (scheme, host and port only), comma-separated',
+    ),
 };
 
 function isOrigin(value: string): boolean {

@@ -5,5 +5,8 @@ import { OpenApiModule } from './openapi/openapi.module';
 import { ProbesController } from './probes.controller';
 import { ProviderCallbacksModule } from './webhooks/provider-callbacks.module';
 
-@Module({ imports: [ProviderCallbacksModule, ApiModule, DashboardModule, OpenApiModule], controllers: [ProbesController] })
+@Module({
+  imports: [ProviderCallbacksModule, ApiModule, DashboardModule, OpenApiModule],
+  controllers: [ProbesController],
+})
 export class GatewayModule {}

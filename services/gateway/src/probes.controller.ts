@@ -16,14 +16,20 @@ export class ProbesController {
 
   /** The process lives and serves HTTP. */
   @Get('healthz')
-  @Operation({ summary: 'The process lives', responses: { 200: { mediaType: 'application/json', description: '{"ok": true}' } } })
+  @Operation({
+    summary: 'The process lives',
+    responses: { 200: { mediaType: 'application/json', description: '{"ok": true}' } },
+  })
   @HttpCode(200)
   healthz() {
     return { ok: true };
   }
 
   @Get('readyz')
-  @Operation({ summary: 'This instance’s own NATS and Postgres answer', responses: { 200: HealthResponseSchema, 503: HealthResponseSchema } })
+  @Operation({
+    summary: 'This instance’s own NATS and Postgres answer',
+    responses: { 200: HealthResponseSchema, 503: HealthResponseSchema },
+  })
   async readyz(@Res({ passthrough: true }) response: Response) {
     const status = await this.health.status();
     response.status(status.ok ? 200 : 503);

@@ -8,7 +8,10 @@ export const notificationsConfig = {
   SMS_ACCOUNT_SID: z.string().min(1).default('unset'),
   SMS_AUTH_TOKEN: z.string().min(1).default('unset'),
   /** The number texts come from, E.164. */
-  SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number').default('+15005550006'),
+  SMS_FROM: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')
+    .default('+15005550006'),
   /** A SendGrid-compatible mail API: POST {EMAIL_API_URL}/v3/mail/send with a bearer key. */
   EMAIL_API_URL: setting.httpUrl().default('https://api.sendgrid.com'),
   EMAIL_API_KEY: z.string().min(1).default('unset'),

@@ -30,13 +30,17 @@ export class Deliveries {
   }
 
   async sent(key: string, providerMessageId?: string): Promise<void> {
-    await execute(this.db, `UPDATE deliveries SET status = 'sent', provider_message_id = $2, error = NULL, updated_at = now() WHERE key = $1`, [
-      key,
-      providerMessageId ?? null,
-    ]);
+    await execute(
+      this.db,
+      `UPDATE deliveries SET status = 'sent', provider_message_id = $2, error = NULL, updated_at = now() WHERE key = $1`,
+      [key, providerMessageId ?? null],
+    );
   }
 
   async failed(key: string, error: string): Promise<void> {
-    await execute(this.db, `UPDATE deliveries SET status = 'failed', error = $2, updated_at = now() WHERE key = $1`, [key, error]);
+    await execute(this.db, `UPDATE deliveries SET status = 'failed', error = $2, updated_at = now() WHERE key = $1`, [
+      key,
+      error,
+    ]);
   }
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Booking_Status, Connection_Status, Events, NotificationChannel, Rpcs, Service_Strategy } from '@calldesk/contracts';
+import {
+  Booking_Status,
+  Connection_Status,
+  Events,
+  NotificationChannel,
+  Rpcs,
+  Service_Strategy,
+} from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import {
   createTestDatabase,
@@ -42,7 +49,10 @@ describe('notifications (real NATS, Postgres, fake SMS and mail APIs)', () => {
   });
 
   async function setup(owner: { email?: string; phone?: string; notifyBy?: NotificationChannel }) {
-    const { tenant } = await client.request(Rpcs.tenantsCreate, { name: `t-${randomUUID()}`, timeZone: 'America/New_York' });
+    const { tenant } = await client.request(Rpcs.tenantsCreate, {
+      name: `t-${randomUUID()}`,
+      timeZone: 'America/New_York',
+    });
     const { member } = await client.request(Rpcs.membersCreate, { tenantId: tenant!.id, name: 'Sam', ...owner });
     const { service } = await client.request(Rpcs.servicesCreate, {
       tenantId: tenant!.id,
@@ -76,24 +86,44 @@ describe('notifications (real NATS, Postgres, fake SMS and mail APIs)', () => {
     await waitFor(() => providers.mails.some((m) => m.text.includes(booking.customer.phone)));
     const texts = providers.texts.filter((t) => t.to === booking.customer.phone);
     expect(texts).toEqual([
-      { to: booking.customer.phone, from: '+15550001111', body: `Your AC repair with Sam is confirmed for Tue 1 Dec at 10:00 AM EST. Ref ${booking.id.slice(0, 8)}.` },
+      {
+        to: booking.customer.phone,
+        from: '+15550001111',
+        body: `Your AC repair with Sam is confirmed for Tue 1 Dec at 10:00 AM EST. Ref ${booking.id.slice(0, 8)}.`,
+      },
     ]);
     expect(providers.mails.filter((m) => m.text.includes(booking.customer.phone))).toEqual([
-      { to: 'sam@example.com', subject: 'New booking: AC repair, Tue 1 Dec at 10:00 AM EST', text: expect.stringContaining('Ana Souza') },
+      {
+        to: 'sam@example.com',
+        subject: 'New booking: AC repair, Tue 1 Dec at 10:00 AM EST',
+        text: expect.stringContaining('Ana Souza'),
+      },
     ]);
   });
 
   it('retries a provider that fails, sends once, and logs the delivery without its text', async () => {
     const { booking } = await setup({ phone: '+14155550199', notifyBy: NotificationChannel.sms });
     providers.failNext(1);
-    await client.events.publish(Events.bookingCancelled, { ...booking, status: Booking_Status.cancelled, cancelReason: 'deleted_in_calendar' }, randomUUID());
-    await waitFor(() => providers.texts.filter((t) => t.body.includes(booking.id.slice(0, 8)) || t.body.includes(booking.customer.phone)).length === 2, {
-      timeoutMs: 10_000,
-    });
+    await client.events.publish(
+      Events.bookingCancelled,
+      { ...booking, status: Booking_Status.cancelled, cancelReason: 'deleted_in_calendar' },
+      randomUUID(),
+    );
+    await waitFor(
+      () =>
+        providers.texts.filter(
+          (t) => t.body.includes(booking.id.slice(0, 8)) || t.body.includes(booking.customer.phone),
+        ).length === 2,
+      {
+        timeoutMs: 10_000,
+      },
+    );
     const owner = providers.texts.find((t) => t.to === '+14155550199' && t.body.includes(booking.customer.phone))!;
     expect(owner.body).toContain('was cancelled because its event was deleted from your calendar');
     const deliveries = () =>
-      notifications.app.get(DataSource).query(`SELECT * FROM notifications.deliveries WHERE booking_id = $1 ORDER BY recipient_kind`, [booking.id]);
+      notifications.app
+        .get(DataSource)
+        .query(`SELECT * FROM notifications.deliveries WHERE booking_id = $1 ORDER BY recipient_kind`, [booking.id]);
     // The provider has the texts a moment before the log says they were sent.
     await waitFor(async () => (await deliveries()).every((r: { status: string }) => r.status === 'sent'));
     const rows = await deliveries();
@@ -109,9 +139,17 @@ describe('notifications (real NATS, Postgres, fake SMS and mail APIs)', () => {
     const { tenantId, member } = await setup({ phone: '+14155550177', notifyBy: NotificationChannel.sms });
     await client.events.publish(
       Events.connectionStatus,
-      { tenantId, memberId: member.id, connectionId: `google:${randomUUID()}`, provider: 'google', status: Connection_Status.needs_reauth },
+      {
+        tenantId,
+        memberId: member.id,
+        connectionId: `google:${randomUUID()}`,
+        provider: 'google',
+        status: Connection_Status.needs_reauth,
+      },
       randomUUID(),
     );
-    await waitFor(() => providers.texts.some((t) => t.to === '+14155550177' && t.body.includes('Google calendar connection')));
+    await waitFor(() =>
+      providers.texts.some((t) => t.to === '+14155550177' && t.body.includes('Google calendar connection')),
+    );
   });
 });

@@ -35,7 +35,12 @@ export class Notifier {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @HandleEvent(Events.bookingAny, { durable: 'notifications-bookings', maxAttempts: ATTEMPTS, initialBackoffMs: 1_000, startAt: 'new' })
+  @HandleEvent(Events.bookingAny, {
+    durable: 'notifications-bookings',
+    maxAttempts: ATTEMPTS,
+    initialBackoffMs: 1_000,
+    startAt: 'new',
+  })
   async onBooking(booking: Booking, event: EventDelivery): Promise<void> {
     const change = event.subject.split('.').pop() as BookingChange;
     if (!['confirmed', 'rescheduled', 'cancelled', 'flagged'].includes(change)) return;
@@ -63,18 +68,35 @@ export class Notifier {
     const toCustomer = customerText(facts);
     const failures: Error[] = [];
     if (toCustomer) {
-      await this.deliver({ key: `${key}:customer`, tenantId: booking.tenantId, bookingId: booking.id, channel: 'sms', recipientKind: 'customer' }, event, () =>
-        this.sms.text(booking.customer!.phone, toCustomer),
+      await this.deliver(
+        {
+          key: `${key}:customer`,
+          tenantId: booking.tenantId,
+          bookingId: booking.id,
+          channel: 'sms',
+          recipientKind: 'customer',
+        },
+        event,
+        () => this.sms.text(booking.customer!.phone, toCustomer),
       ).catch((error: Error) => failures.push(error));
     }
-    await this.toOwner(member!, key, booking.tenantId, booking.id, ownerNotice(facts), event).catch((error: Error) => failures.push(error));
+    await this.toOwner(member!, key, booking.tenantId, booking.id, ownerNotice(facts), event).catch((error: Error) =>
+      failures.push(error),
+    );
     if (failures.length) throw failures[0];
   }
 
-  @HandleEvent(Events.connectionStatus, { durable: 'notifications-connections', maxAttempts: ATTEMPTS, initialBackoffMs: 1_000, startAt: 'new' })
+  @HandleEvent(Events.connectionStatus, {
+    durable: 'notifications-connections',
+    maxAttempts: ATTEMPTS,
+    initialBackoffMs: 1_000,
+    startAt: 'new',
+  })
   async onConnection(status: ConnectionStatusChanged, event: EventDelivery): Promise<void> {
     if (status.status !== Connection_Status.needs_reauth) return;
-    const found = await this.lookup(() => this.bus.request(Rpcs.membersGet, { tenantId: status.tenantId, id: status.memberId }));
+    const found = await this.lookup(() =>
+      this.bus.request(Rpcs.membersGet, { tenantId: status.tenantId, id: status.memberId }),
+    );
     if (!found) return;
     const { member } = found;
     const key = event.msgId ?? `${status.connectionId}:needs_reauth`;
@@ -106,13 +128,24 @@ export class Notifier {
     if (member.notifyBy === NotificationChannel.sms && member.phone) {
       await this.deliver({ ...base, channel: 'sms' }, event, () => this.sms.text(member.phone!, notice.text));
     } else if (member.notifyBy === NotificationChannel.email && member.email) {
-      await this.deliver({ ...base, channel: 'email' }, event, () => this.email.mail(member.email!, notice.subject, notice.text));
+      await this.deliver({ ...base, channel: 'email' }, event, () =>
+        this.email.mail(member.email!, notice.subject, notice.text),
+      );
     }
   }
 
-  private async deliver(delivery: Delivery, event: EventDelivery, send: () => Promise<{ providerMessageId?: string }>): Promise<void> {
+  private async deliver(
+    delivery: Delivery,
+    event: EventDelivery,
+    send: () => Promise<{ providerMessageId?: string }>,
+  ): Promise<void> {
     if (!(await this.deliveries.begin(delivery))) return;
-    const outcome = { tenantId: delivery.tenantId, bookingId: delivery.bookingId ?? '', channel: delivery.channel, recipientKind: delivery.recipientKind };
+    const outcome = {
+      tenantId: delivery.tenantId,
+      bookingId: delivery.bookingId ?? '',
+      channel: delivery.channel,
+      recipientKind: delivery.recipientKind,
+    };
     try {
       const sent = await send();
       await this.deliveries.sent(delivery.key, sent.providerMessageId);

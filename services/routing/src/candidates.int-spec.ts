@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Booking_Status, Events, InternalRpcs, Service_Strategy, type BookingSchema, type Member, type Tenant } from '@calldesk/contracts';
+import {
+  Booking_Status,
+  Events,
+  InternalRpcs,
+  Service_Strategy,
+  type BookingSchema,
+  type Member,
+  type Tenant,
+} from '@calldesk/contracts';
 import { waitFor } from '@calldesk/testing';
 import { RoutingModule } from './routing.module';
 import { startRouting, type RoutingUnderTest } from './routing-under-test';
@@ -30,7 +38,9 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
     return { tenant, members };
   };
   const candidates = async (tenantId: string, serviceId: string, memberId?: string) =>
-    (await routing.bus.request(InternalRpcs.routingCandidates, { tenantId, serviceId, memberId })).candidates.map((c) => c.memberId);
+    (await routing.bus.request(InternalRpcs.routingCandidates, { tenantId, serviceId, memberId })).candidates.map(
+      (c) => c.memberId,
+    );
   const booking = (tenantId: string, serviceId: string, memberId: string, at = new Date()): BookingInit => ({
     id: randomUUID(),
     tenantId,
@@ -52,7 +62,11 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
     const [, last] = events[events.length - 1];
     await waitFor(async () => (await ledgerStatus(last.id!)) === Booking_Status[last.status!], { timeoutMs: 30_000 });
   };
-  const cancelled = (body: BookingInit, at = new Date()): BookingInit => ({ ...body, status: Booking_Status.cancelled, updatedAt: at.toISOString() });
+  const cancelled = (body: BookingInit, at = new Date()): BookingInit => ({
+    ...body,
+    status: Booking_Status.cancelled,
+    updatedAt: at.toISOString(),
+  });
 
   describe('a specific service', () => {
     it("answers its members in the listed order, with each one's time zone, for a raw NATS caller", async () => {
@@ -63,7 +77,10 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
         durationMinutes: 45,
         strategy: Service_Strategy.specific,
       });
-      const reply = await routing.call('calendar.internal.routing.candidates', { tenantId: tenant.id, serviceId: service.id });
+      const reply = await routing.call('calendar.internal.routing.candidates', {
+        tenantId: tenant.id,
+        serviceId: service.id,
+      });
       expect(reply).toEqual({
         candidates: [
           { memberId: tokyo.id, timeZone: 'Asia/Tokyo' },
@@ -99,7 +116,11 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
       const { tenant, members } = await team(2);
       const service = await routing.service(tenant.id, [members[0].id]);
       for (const memberId of [members[1].id, randomUUID(), 'someone']) {
-        const reply = await routing.call('calendar.internal.routing.candidates', { tenantId: tenant.id, serviceId: service.id, memberId });
+        const reply = await routing.call('calendar.internal.routing.candidates', {
+          tenantId: tenant.id,
+          serviceId: service.id,
+          memberId,
+        });
         expect(reply.error).toMatchObject({ code: 'invalid_argument', details: { field: 'memberId' } });
       }
     });
@@ -114,7 +135,10 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
       [{ tenantId: tenant.id, serviceId: randomUUID() }, { serviceId: expect.any(String) }],
       [{ tenantId: other.id, serviceId: service.id }, { serviceId: service.id }],
     ] as const) {
-      expect((await routing.call('calendar.internal.routing.candidates', request)).error).toMatchObject({ code: 'not_found', details });
+      expect((await routing.call('calendar.internal.routing.candidates', request)).error).toMatchObject({
+        code: 'not_found',
+        details,
+      });
     }
   });
 
@@ -216,7 +240,10 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
       const [a, b] = members.map((member) => member.id);
       const service = await routing.service(tenant.id, [a, b]);
       const made = booking(tenant.id, service.id, a, new Date(Date.now() - 60_000));
-      await publish([Events.bookingConfirmed, made], [Events.bookingRescheduled, { ...made, start: new Date().toISOString(), updatedAt: new Date().toISOString() }]);
+      await publish(
+        [Events.bookingConfirmed, made],
+        [Events.bookingRescheduled, { ...made, start: new Date().toISOString(), updatedAt: new Date().toISOString() }],
+      );
       expect(await candidates(tenant.id, service.id)).toEqual([b, a]);
     });
 
@@ -239,7 +266,11 @@ describe('calendar.internal.routing.candidates and the booking ledger', () => {
       const stranger = booking(randomUUID(), randomUUID(), randomUUID());
       const memberless = { ...booking(randomUUID(), randomUUID(), ''), memberId: '' };
       const after = booking(randomUUID(), randomUUID(), 'not-even-a-uuid');
-      await publish([Events.bookingConfirmed, stranger], [Events.bookingConfirmed, memberless], [Events.bookingConfirmed, after]);
+      await publish(
+        [Events.bookingConfirmed, stranger],
+        [Events.bookingConfirmed, memberless],
+        [Events.bookingConfirmed, after],
+      );
       expect(await ledgerStatus(stranger.id!)).toBe('confirmed');
       expect(await ledgerStatus(memberless.id!)).toBeUndefined();
     });

@@ -35,22 +35,32 @@ describe('calendar.v1.admin.members.*', () => {
     const ref = { tenantId: tenant.id, id: created.member.id };
     expect(await routing.call('calendar.v1.admin.members.get', ref)).toEqual(created);
 
-    const updated = await routing.call('calendar.v1.admin.members.update', { ...ref, name: 'Dana', timeZone: 'America/Denver', notifyBy: 'email' });
+    const updated = await routing.call('calendar.v1.admin.members.update', {
+      ...ref,
+      name: 'Dana',
+      timeZone: 'America/Denver',
+      notifyBy: 'email',
+    });
     expect(updated.member).toMatchObject({ name: 'Dana', timeZone: 'America/Denver', notifyBy: 'email' });
     expect(await routing.call('calendar.v1.admin.members.get', ref)).toEqual(updated);
 
     expect(await routing.call('calendar.v1.admin.members.delete', ref)).toEqual({ id: ref.id });
-    expect((await routing.call('calendar.v1.admin.members.get', ref)).error).toMatchObject({ code: 'not_found', details: { memberId: ref.id } });
+    expect((await routing.call('calendar.v1.admin.members.get', ref)).error).toMatchObject({
+      code: 'not_found',
+      details: { memberId: ref.id },
+    });
   });
 
   it('notifies by sms with a phone, else by email with an email, else not at all', async () => {
     const tenant = await routing.tenant();
-    expect((await routing.member(tenant.id, { phone: '+447700900123', email: 'a@example.com' })).notifyBy).toBe(NotificationChannel.sms);
+    expect((await routing.member(tenant.id, { phone: '+447700900123', email: 'a@example.com' })).notifyBy).toBe(
+      NotificationChannel.sms,
+    );
     expect((await routing.member(tenant.id, { email: 'b@example.com' })).notifyBy).toBe(NotificationChannel.email);
     expect((await routing.member(tenant.id)).notifyBy).toBe(NotificationChannel.none);
-    expect((await routing.member(tenant.id, { phone: '+447700900123', notifyBy: NotificationChannel.none })).notifyBy).toBe(
-      NotificationChannel.none,
-    );
+    expect(
+      (await routing.member(tenant.id, { phone: '+447700900123', notifyBy: NotificationChannel.none })).notifyBy,
+    ).toBe(NotificationChannel.none);
   });
 
   it('keeps following the contact details until the member chooses a channel', async () => {
@@ -60,8 +70,13 @@ describe('calendar.v1.admin.members.*', () => {
     const withoutPhone = (await routing.bus.request(Rpcs.membersUpdate, { ...ref, phone: '' })).member!;
     expect(withoutPhone).toMatchObject({ notifyBy: NotificationChannel.email, email: 'c@example.com' });
     expect(withoutPhone.phone).toBeUndefined();
-    const chosen = (await routing.bus.request(Rpcs.membersUpdate, { ...ref, phone: '+447700900124', notifyBy: NotificationChannel.email }))
-      .member!;
+    const chosen = (
+      await routing.bus.request(Rpcs.membersUpdate, {
+        ...ref,
+        phone: '+447700900124',
+        notifyBy: NotificationChannel.email,
+      })
+    ).member!;
     expect(chosen.notifyBy).toBe(NotificationChannel.email);
   });
 
@@ -70,7 +85,8 @@ describe('calendar.v1.admin.members.*', () => {
     const follower = await routing.member(tenant.id);
     const own = await routing.member(tenant.id, { timeZone: 'Asia/Tokyo' });
     await routing.bus.request(Rpcs.tenantsUpdate, { id: tenant.id, timeZone: 'Europe/Madrid' });
-    const get = (id: string) => routing.bus.request(Rpcs.membersGet, { tenantId: tenant.id, id }).then((reply) => reply.member!);
+    const get = (id: string) =>
+      routing.bus.request(Rpcs.membersGet, { tenantId: tenant.id, id }).then((reply) => reply.member!);
     expect((await get(follower.id)).timeZone).toBe('Europe/Madrid');
     expect((await get(own.id)).timeZone).toBe('Asia/Tokyo');
     await routing.bus.request(Rpcs.membersUpdate, { tenantId: tenant.id, id: own.id, timeZone: '' });
@@ -88,7 +104,11 @@ describe('calendar.v1.admin.members.*', () => {
     ['email chosen without an email', { notifyBy: 'email', phone: '+14155550123' }, 'notifyBy'],
   ])('refuses to create a member with %s, storing nothing', async (_case, fields, field) => {
     const tenant = await routing.tenant();
-    const error = await routing.refused('calendar.v1.admin.members.create', { tenantId: tenant.id, name: 'Ok Name', ...fields });
+    const error = await routing.refused('calendar.v1.admin.members.create', {
+      tenantId: tenant.id,
+      name: 'Ok Name',
+      ...fields,
+    });
     expect(error).toMatchObject({ code: 'invalid_argument', details: { field } });
   });
 
@@ -100,7 +120,11 @@ describe('calendar.v1.admin.members.*', () => {
   ])('refuses to update a member with %s, changing nothing', async (_case, changes, field) => {
     const tenant = await routing.tenant();
     const member = await routing.member(tenant.id, { phone: '+14155550123', notifyBy: NotificationChannel.sms });
-    const error = await routing.refused('calendar.v1.admin.members.update', { tenantId: tenant.id, id: member.id, ...changes });
+    const error = await routing.refused('calendar.v1.admin.members.update', {
+      tenantId: tenant.id,
+      id: member.id,
+      ...changes,
+    });
     expect(error).toMatchObject({ code: 'invalid_argument', details: { field } });
     expect((await routing.bus.request(Rpcs.membersGet, { tenantId: tenant.id, id: member.id })).member).toEqual(member);
   });
@@ -111,7 +135,10 @@ describe('calendar.v1.admin.members.*', () => {
       code: 'not_found',
       details: { tenantId },
     });
-    expect(await routing.refused('calendar.v1.admin.members.list', { tenantId })).toMatchObject({ code: 'not_found', details: { tenantId } });
+    expect(await routing.refused('calendar.v1.admin.members.list', { tenantId })).toMatchObject({
+      code: 'not_found',
+      details: { tenantId },
+    });
   });
 
   it("keeps each tenant's members to itself", async () => {
@@ -123,7 +150,10 @@ describe('calendar.v1.admin.members.*', () => {
       ['calendar.v1.admin.members.update', { name: 'Hijacked' }],
       ['calendar.v1.admin.members.delete', {}],
     ] as const) {
-      expect(await routing.refused(subject, { ...asB, ...extra })).toMatchObject({ code: 'not_found', details: { memberId: member.id } });
+      expect(await routing.refused(subject, { ...asB, ...extra })).toMatchObject({
+        code: 'not_found',
+        details: { memberId: member.id },
+      });
     }
     expect((await routing.bus.request(Rpcs.membersList, { tenantId: b.id })).members).toEqual([]);
     expect((await routing.bus.request(Rpcs.membersList, { tenantId: a.id })).members).toEqual([member]);
@@ -131,8 +161,12 @@ describe('calendar.v1.admin.members.*', () => {
 
   it('pages through members with an opaque token, 50 by default and at most 200', async () => {
     const tenant = await routing.tenant();
-    await routing.db.query(`INSERT INTO members (tenant_id, name) SELECT $1, 'Bulk ' || n FROM generate_series(1, 203) AS n`, [tenant.id]);
-    const list = (pageSize?: number, pageToken?: string) => routing.bus.request(Rpcs.membersList, { tenantId: tenant.id, pageSize, pageToken });
+    await routing.db.query(
+      `INSERT INTO members (tenant_id, name) SELECT $1, 'Bulk ' || n FROM generate_series(1, 203) AS n`,
+      [tenant.id],
+    );
+    const list = (pageSize?: number, pageToken?: string) =>
+      routing.bus.request(Rpcs.membersList, { tenantId: tenant.id, pageSize, pageToken });
 
     const first = await list();
     expect(first.members).toHaveLength(50);
@@ -149,7 +183,9 @@ describe('calendar.v1.admin.members.*', () => {
   it('takes a deleted member out of its services', async () => {
     const tenant = await routing.tenant();
     const [leaving, staying] = [await routing.member(tenant.id), await routing.member(tenant.id)];
-    const service = await routing.service(tenant.id, [leaving.id, staying.id], { weights: [{ memberId: leaving.id, weight: 3 }] });
+    const service = await routing.service(tenant.id, [leaving.id, staying.id], {
+      weights: [{ memberId: leaving.id, weight: 3 }],
+    });
     await routing.bus.request(Rpcs.membersDelete, { tenantId: tenant.id, id: leaving.id });
     const after = (await routing.bus.request(Rpcs.servicesGet, { tenantId: tenant.id, id: service.id })).service!;
     expect(after.memberIds).toEqual([staying.id]);
@@ -159,7 +195,10 @@ describe('calendar.v1.admin.members.*', () => {
   it('refuses to delete the only member of a service, naming the services, and changes nothing', async () => {
     const tenant = await routing.tenant();
     const [only, other] = [await routing.member(tenant.id), await routing.member(tenant.id)];
-    const alone = await routing.service(tenant.id, [only.id], { name: 'AC repair', strategy: Service_Strategy.specific });
+    const alone = await routing.service(tenant.id, [only.id], {
+      name: 'AC repair',
+      strategy: Service_Strategy.specific,
+    });
     await routing.service(tenant.id, [only.id, other.id]);
     const error = await routing.refused('calendar.v1.admin.members.delete', { tenantId: tenant.id, id: only.id });
     expect(error).toEqual({

@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Rpcs, Service_Strategy, type Member, type NotificationChannel, type Service, type Tenant } from '@calldesk/contracts';
+import {
+  Rpcs,
+  Service_Strategy,
+  type Member,
+  type NotificationChannel,
+  type Service,
+  type Tenant,
+} from '@calldesk/contracts';
 import type { Bus } from '@calldesk/messaging';
 import { query } from '@calldesk/persistence';
-import { createTestDatabase, startInProcessService, testNatsUrl, type InProcessService, type TestDatabase } from '@calldesk/testing';
+import {
+  createTestDatabase,
+  startInProcessService,
+  testNatsUrl,
+  type InProcessService,
+  type TestDatabase,
+} from '@calldesk/testing';
 import type { Type } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
@@ -75,7 +88,9 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
     return row;
   };
   const call = async (subject: string, body: unknown) =>
-    JSON.parse(decoder.decode((await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 5_000 })).data));
+    JSON.parse(
+      decoder.decode((await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 5_000 })).data),
+    );
   return {
     bus,
     db,
@@ -88,7 +103,8 @@ export async function startRouting(module: Type): Promise<RoutingUnderTest> {
       return reply.error;
     },
     tenant: async (fields = {}) =>
-      (await bus.request(Rpcs.tenantsCreate, { name: `Tenant ${randomUUID()}`, timeZone: 'Europe/London', ...fields })).tenant!,
+      (await bus.request(Rpcs.tenantsCreate, { name: `Tenant ${randomUUID()}`, timeZone: 'Europe/London', ...fields }))
+        .tenant!,
     member: async (tenantId, fields = {}) =>
       (await bus.request(Rpcs.membersCreate, { tenantId, name: `Member ${randomUUID()}`, ...fields })).member!,
     service: async (tenantId, memberIds, fields = {}) =>

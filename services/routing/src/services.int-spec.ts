@@ -59,21 +59,36 @@ describe('calendar.v1.admin.services.*', () => {
       memberIds: [c, a],
       weights: [{ memberId: a, weight: 2.5 }],
     });
-    const reweighted = await routing.call('calendar.v1.admin.services.update', { ...ref, weights: [{ memberId: c, weight: 4 }] });
+    const reweighted = await routing.call('calendar.v1.admin.services.update', {
+      ...ref,
+      weights: [{ memberId: c, weight: 4 }],
+    });
     expect(reweighted.service).toMatchObject({ memberIds: [c, a], weights: [{ memberId: c, weight: 4 }] });
     const untouched = await routing.call('calendar.v1.admin.services.update', ref);
     expect(untouched).toEqual(reweighted);
 
     expect(await routing.call('calendar.v1.admin.services.delete', ref)).toEqual({ id: ref.id });
-    expect((await routing.call('calendar.v1.admin.services.get', ref)).error).toMatchObject({ code: 'not_found', details: { serviceId: ref.id } });
+    expect((await routing.call('calendar.v1.admin.services.get', ref)).error).toMatchObject({
+      code: 'not_found',
+      details: { serviceId: ref.id },
+    });
     expect(await routing.counts()).toMatchObject({ service_members: 0 });
   });
 
   it('drops the weights of members taken off the service', async () => {
     const { tenant, members } = await team(2);
     const [a, b] = members.map((member) => member.id);
-    const service = await routing.service(tenant.id, [a, b], { weights: [{ memberId: a, weight: 2 }, { memberId: b, weight: 3 }] });
-    const { service: updated } = await routing.bus.request(Rpcs.servicesUpdate, { tenantId: tenant.id, id: service.id, memberIds: [b] });
+    const service = await routing.service(tenant.id, [a, b], {
+      weights: [
+        { memberId: a, weight: 2 },
+        { memberId: b, weight: 3 },
+      ],
+    });
+    const { service: updated } = await routing.bus.request(Rpcs.servicesUpdate, {
+      tenantId: tenant.id,
+      id: service.id,
+      memberIds: [b],
+    });
     expect(updated).toMatchObject({ memberIds: [b], weights: [{ memberId: b, weight: 3 }] });
   });
 
@@ -81,9 +96,10 @@ describe('calendar.v1.admin.services.*', () => {
     const { tenant, members } = await team(1);
     const [a] = members.map((member) => member.id);
     expect((await routing.service(tenant.id, [a], { durationMinutes: 1 })).durationMinutes).toBe(1);
-    expect((await routing.service(tenant.id, [a], { durationMinutes: 1440, weights: [{ memberId: a, weight: 100 }] })).weights).toEqual([
-      expect.objectContaining({ memberId: a, weight: 100 }),
-    ]);
+    expect(
+      (await routing.service(tenant.id, [a], { durationMinutes: 1440, weights: [{ memberId: a, weight: 100 }] }))
+        .weights,
+    ).toEqual([expect.objectContaining({ memberId: a, weight: 100 })]);
   });
 
   describe('refuses, storing nothing', () => {
@@ -97,7 +113,13 @@ describe('calendar.v1.admin.services.*', () => {
       [a, b] = mine.members.map((member) => member.id);
       stranger = (await team(1)).members[0].id;
     });
-    const valid = () => ({ tenantId: tenant.id, name: 'Boiler service', durationMinutes: 60, memberIds: [a, b], strategy: 'round_robin' });
+    const valid = () => ({
+      tenantId: tenant.id,
+      name: 'Boiler service',
+      durationMinutes: 60,
+      memberIds: [a, b],
+      strategy: 'round_robin',
+    });
 
     it.each([
       ['a blank name', { name: '  ' }, 'name'],
@@ -117,7 +139,9 @@ describe('calendar.v1.admin.services.*', () => {
     });
 
     it('a member listed twice, naming the second listing', async () => {
-      expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), memberIds: [a, b, a] })).toMatchObject({
+      expect(
+        await routing.refused('calendar.v1.admin.services.create', { ...valid(), memberIds: [a, b, a] }),
+      ).toMatchObject({
         code: 'invalid_argument',
         details: { field: 'memberIds[2]' },
       });
@@ -138,13 +162,29 @@ describe('calendar.v1.admin.services.*', () => {
 
     it.each([
       ['a weight for an unlisted member', () => [{ memberId: stranger, weight: 2 }], 'weights[0].memberId'],
-      ['two weights for one member', () => [{ memberId: a, weight: 2 }, { memberId: a, weight: 3 }], 'weights[1].memberId'],
+      [
+        'two weights for one member',
+        () => [
+          { memberId: a, weight: 2 },
+          { memberId: a, weight: 3 },
+        ],
+        'weights[1].memberId',
+      ],
       ['a weight of 0', () => [{ memberId: a, weight: 0 }], 'weights[0].weight'],
-      ['a negative weight', () => [{ memberId: b, weight: 1 }, { memberId: a, weight: -1 }], 'weights[1].weight'],
+      [
+        'a negative weight',
+        () => [
+          { memberId: b, weight: 1 },
+          { memberId: a, weight: -1 },
+        ],
+        'weights[1].weight',
+      ],
       ['a weight over 100', () => [{ memberId: a, weight: 100.5 }], 'weights[0].weight'],
       ['a weight without its member', () => [{ weight: 2 }], 'weights[0].memberId'],
     ])('%s', async (_case, weights, field) => {
-      expect(await routing.refused('calendar.v1.admin.services.create', { ...valid(), weights: weights() })).toMatchObject({
+      expect(
+        await routing.refused('calendar.v1.admin.services.create', { ...valid(), weights: weights() }),
+      ).toMatchObject({
         code: 'invalid_argument',
         details: { field },
       });
@@ -175,7 +215,10 @@ describe('calendar.v1.admin.services.*', () => {
         code: 'not_found',
         details: { tenantId },
       });
-      expect(await routing.refused('calendar.v1.admin.services.list', { tenantId })).toMatchObject({ code: 'not_found', details: { tenantId } });
+      expect(await routing.refused('calendar.v1.admin.services.list', { tenantId })).toMatchObject({
+        code: 'not_found',
+        details: { tenantId },
+      });
 
       const service = await routing.service(tenant.id, [a]);
       const other = await routing.tenant();
@@ -188,7 +231,10 @@ describe('calendar.v1.admin.services.*', () => {
           ['calendar.v1.admin.services.update', { name: 'Taken over' }],
           ['calendar.v1.admin.services.delete', {}],
         ] as const) {
-          expect(await routing.refused(subject, { ...ref, ...extra })).toMatchObject({ code: 'not_found', details: { serviceId: ref.id } });
+          expect(await routing.refused(subject, { ...ref, ...extra })).toMatchObject({
+            code: 'not_found',
+            details: { serviceId: ref.id },
+          });
         }
       }
       expect((await routing.bus.request(Rpcs.servicesList, { tenantId: other.id })).services).toEqual([]);
@@ -198,7 +244,8 @@ describe('calendar.v1.admin.services.*', () => {
   it('pages through services with an opaque token', async () => {
     const { tenant, members } = await team(1);
     const created = [];
-    for (let i = 0; i < 5; i++) created.push(await routing.service(tenant.id, [members[0].id], { strategy: Service_Strategy.specific }));
+    for (let i = 0; i < 5; i++)
+      created.push(await routing.service(tenant.id, [members[0].id], { strategy: Service_Strategy.specific }));
     const seen = [];
     let pageToken: string | undefined;
     do {

@@ -16,8 +16,15 @@ describe('calendar.v1.admin.tenants.*', () => {
   });
 
   it('creates, gets, updates and deletes a tenant for a raw NATS caller', async () => {
-    const created = await routing.call('calendar.v1.admin.tenants.create', { name: '  Cool Air Ltd ', timeZone: 'America/Chicago' });
-    expect(created.tenant).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Cool Air Ltd', timeZone: 'America/Chicago' });
+    const created = await routing.call('calendar.v1.admin.tenants.create', {
+      name: '  Cool Air Ltd ',
+      timeZone: 'America/Chicago',
+    });
+    expect(created.tenant).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'Cool Air Ltd',
+      timeZone: 'America/Chicago',
+    });
     const { id } = created.tenant;
 
     expect(await routing.call('calendar.v1.admin.tenants.get', { id })).toEqual(created);
@@ -47,7 +54,10 @@ describe('calendar.v1.admin.tenants.*', () => {
     ['an unknown time zone', { name: 'Acme', timeZone: 'Mars/Olympus_Mons' }, 'timeZone'],
     ['an unknown field', { name: 'Acme', timeZone: 'Europe/London', colour: 'blue' }, 'colour'],
   ])('refuses to create a tenant with %s, storing nothing', async (_case, body, field) => {
-    expect(await routing.refused('calendar.v1.admin.tenants.create', body)).toMatchObject({ code: 'invalid_argument', details: { field } });
+    expect(await routing.refused('calendar.v1.admin.tenants.create', body)).toMatchObject({
+      code: 'invalid_argument',
+      details: { field },
+    });
   });
 
   it.each([
@@ -70,7 +80,10 @@ describe('calendar.v1.admin.tenants.*', () => {
     ['delete', 'calendar.v1.admin.tenants.delete', {}],
   ])('answers not_found to %s of an unknown tenant', async (_verb, subject, extra) => {
     for (const id of [randomUUID(), 'not-a-uuid']) {
-      expect(await routing.refused(subject, { id, ...extra })).toMatchObject({ code: 'not_found', details: { tenantId: id } });
+      expect(await routing.refused(subject, { id, ...extra })).toMatchObject({
+        code: 'not_found',
+        details: { tenantId: id },
+      });
     }
   });
 

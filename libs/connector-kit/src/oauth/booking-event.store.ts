@@ -41,11 +41,11 @@ export class BookingEventStore {
   }
 
   async setState(bookingId: string, state: BookingEventState, etag?: string | null): Promise<void> {
-    await execute(this.db, `UPDATE booking_events SET state = $2, etag = COALESCE($3, etag), updated_at = now() WHERE booking_id = $1`, [
-      bookingId,
-      state,
-      etag ?? null,
-    ]);
+    await execute(
+      this.db,
+      `UPDATE booking_events SET state = $2, etag = COALESCE($3, etag), updated_at = now() WHERE booking_id = $1`,
+      [bookingId, state, etag ?? null],
+    );
   }
 
   async ofCalendar(calendarId: string): Promise<BookingEvent[]> {

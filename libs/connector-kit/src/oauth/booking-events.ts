@@ -34,7 +34,14 @@ export class OAuthBookingEvents {
     // Where the provider names the event when it is made, a known row keeps the name it found.
     if (derived || !(await this.bookingEvents.get(write.bookingId))) {
       const eventId = derived ?? `pending:${write.bookingId}`;
-      await this.bookingEvents.save({ bookingId: write.bookingId, calendarId: calendar.id, eventId, start: new Date(write.start), end: new Date(write.end), state: 'pending' });
+      await this.bookingEvents.save({
+        bookingId: write.bookingId,
+        calendarId: calendar.id,
+        eventId,
+        start: new Date(write.start),
+        end: new Date(write.end),
+        state: 'pending',
+      });
     }
     const event = await this.access.call(() => this.provider.createEvent(target, write));
     await this.bookingEvents.save(live(calendar, write.bookingId, event));
@@ -61,7 +68,13 @@ export class OAuthBookingEvents {
       if (isNotFound(error)) throw noEventFor(write.bookingId);
       throw toRpcError(error, this.options.provider);
     }
-    await this.bookingEvents.save({ ...row, start: new Date(event.start), end: new Date(event.end), etag: event.etag ?? null, state: 'live' });
+    await this.bookingEvents.save({
+      ...row,
+      start: new Date(event.start),
+      end: new Date(event.end),
+      etag: event.etag ?? null,
+      state: 'live',
+    });
     await this.changed(calendar, write.bookingId, event.etag ?? '');
     return reply(calendar, write.bookingId, event);
   }
@@ -88,7 +101,9 @@ export class OAuthBookingEvents {
   /** The booking's event, found by what we marked it with (for the booking service's reconciler). */
   async find(ref: EventRef): Promise<EventReply> {
     const { calendar, connection } = await this.access.calendar(ref.tenantId, ref.calendarId);
-    const event = await this.access.call(() => this.provider.findEvent({ calendar, connection, bookingId: ref.bookingId }, ref.bookingId));
+    const event = await this.access.call(() =>
+      this.provider.findEvent({ calendar, connection, bookingId: ref.bookingId }, ref.bookingId),
+    );
     if (!event || event.cancelled) return { found: false };
     const known = await this.bookingEvents.get(ref.bookingId);
     if (!known || known.state === 'pending') await this.bookingEvents.save(live(calendar, ref.bookingId, event));
@@ -96,7 +111,12 @@ export class OAuthBookingEvents {
   }
 
   /** The update, again with the current etag if someone changed the event since our last write. */
-  private async updateEvent(target: CalendarTarget, ref: OurEventRef, write: EventWrite, etag: string | undefined): Promise<ProviderEvent> {
+  private async updateEvent(
+    target: CalendarTarget,
+    ref: OurEventRef,
+    write: EventWrite,
+    etag: string | undefined,
+  ): Promise<ProviderEvent> {
     try {
       return await this.provider.updateEvent(target, ref, write, etag);
     } catch (error) {
@@ -126,11 +146,22 @@ export class OAuthBookingEvents {
 }
 
 function live(calendar: OAuthCalendar, bookingId: string, event: ProviderEvent): BookingEvent {
-  return { bookingId, calendarId: calendar.id, eventId: event.eventId, start: new Date(event.start), end: new Date(event.end), etag: event.etag ?? null, state: 'live' };
+  return {
+    bookingId,
+    calendarId: calendar.id,
+    eventId: event.eventId,
+    start: new Date(event.start),
+    end: new Date(event.end),
+    etag: event.etag ?? null,
+    state: 'live',
+  };
 }
 
 function reply(calendar: OAuthCalendar, bookingId: string, event: ProviderEvent): EventReply {
-  return { found: true, event: { eventId: event.eventId, calendarId: calendar.id, bookingId, start: event.start, end: event.end } };
+  return {
+    found: true,
+    event: { eventId: event.eventId, calendarId: calendar.id, bookingId, start: event.start, end: event.end },
+  };
 }
 
 function isNotFound(error: unknown): boolean {

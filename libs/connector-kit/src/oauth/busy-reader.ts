@@ -26,7 +26,9 @@ export class OAuthBusyReader {
 
   async busy(request: BusyRequest): Promise<MessageInitShape<typeof BusyResponseSchema>> {
     const asOf = new Date().toISOString();
-    const calendars = (await this.calendars.ofMember(request.tenantId, request.memberId)).filter((c) => c.role !== 'ignored');
+    const calendars = (await this.calendars.ofMember(request.tenantId, request.memberId)).filter(
+      (c) => c.role !== 'ignored',
+    );
     if (!calendars.length) return { calendars: [], asOf };
     const connection = await this.access.liveConnection(calendars[0].connectionId);
     const from = Date.parse(request.from);
@@ -35,16 +37,28 @@ export class OAuthBusyReader {
 
     const [reads, ours] = await Promise.all([
       this.provider.readBusy(connection, calendars, from, to),
-      this.bookingEvents.liveIn(calendars.map((c) => c.id), new Date(from), new Date(to)),
+      this.bookingEvents.liveIn(
+        calendars.map((c) => c.id),
+        new Date(from),
+        new Date(to),
+      ),
     ]);
     const { provider } = this.options;
     return {
       asOf,
       calendars: calendars.map((calendar) => {
         const base = { calendarId: calendar.id, role: calendar.role };
-        const read = reads.get(calendar.id) ?? { failure: new RpcError('unavailable', `${provider} gave no answer for this calendar`) };
+        const read = reads.get(calendar.id) ?? {
+          failure: new RpcError('unavailable', `${provider} gave no answer for this calendar`),
+        };
         if ('failure' in read) return { ...base, busy: [], error: calendarReadError(read.failure, provider) };
-        return { ...base, busy: busyWithOurEvents(read, ours.filter((e) => e.calendarId === calendar.id)) };
+        return {
+          ...base,
+          busy: busyWithOurEvents(
+            read,
+            ours.filter((e) => e.calendarId === calendar.id),
+          ),
+        };
       }),
     };
   }

@@ -60,7 +60,14 @@ describe('busyWithOurEvents', () => {
 
 describe('mergeSpans', () => {
   it('merges overlapping and touching spans', () => {
-    expect(mergeSpans([{ start: 5, end: 7 }, { start: 1, end: 3 }, { start: 3, end: 4 }, { start: 6, end: 9 }])).toEqual([
+    expect(
+      mergeSpans([
+        { start: 5, end: 7 },
+        { start: 1, end: 3 },
+        { start: 3, end: 4 },
+        { start: 6, end: 9 },
+      ]),
+    ).toEqual([
       { start: 1, end: 4 },
       { start: 5, end: 9 },
     ]);

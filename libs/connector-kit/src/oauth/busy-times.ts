@@ -11,7 +11,10 @@ export interface BusyInterval {
 }
 
 /** A calendar's busy read with our live events in it marked with their booking id. */
-export function busyWithOurEvents(read: Exclude<BusyRead, { failure: unknown }>, ours: readonly OurEvent[]): BusyInterval[] {
+export function busyWithOurEvents(
+  read: Exclude<BusyRead, { failure: unknown }>,
+  ours: readonly OurEvent[],
+): BusyInterval[] {
   if ('spans' in read) return withOurEvents(read.spans, ours);
   const byEventId = new Map(ours.map((event) => [event.eventId, event]));
   return read.events.map((event) => {
@@ -25,7 +28,10 @@ export function busyWithOurEvents(read: Exclude<BusyRead, { failure: unknown }>,
 }
 
 /** Busy spans with our own events cut out and given back marked with their booking id. */
-export function withOurEvents(busy: readonly Span[], ours: readonly Pick<BookingEvent, 'bookingId' | 'start' | 'end'>[]): BusyInterval[] {
+export function withOurEvents(
+  busy: readonly Span[],
+  ours: readonly Pick<BookingEvent, 'bookingId' | 'start' | 'end'>[],
+): BusyInterval[] {
   const holes = mergeSpans(ours.map((e) => ({ start: e.start.getTime(), end: e.end.getTime() })));
   const foreign: Span[] = [];
   for (const span of busy) {

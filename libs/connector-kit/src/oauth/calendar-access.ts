@@ -24,29 +24,52 @@ export class OAuthCalendarAccess {
   }
 
   /** The member's calendars as the connector contract lists them. */
-  async memberCalendars(tenantId: string, memberId: string): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
+  async memberCalendars(
+    tenantId: string,
+    memberId: string,
+  ): Promise<MessageInitShape<typeof MemberCalendarsResponseSchema>> {
     const calendars = await this.calendars.ofMember(tenantId, memberId);
-    return { calendars: calendars.map((c) => ({ calendarId: c.id, role: c.role, timeZone: c.timeZone, connectionId: c.connectionId })) };
+    return {
+      calendars: calendars.map((c) => ({
+        calendarId: c.id,
+        role: c.role,
+        timeZone: c.timeZone,
+        connectionId: c.connectionId,
+      })),
+    };
   }
 
   /** The calendar and its live connection; not_found for a calendar of another tenant. */
-  async calendar(tenantId: string, calendarId: string): Promise<{ calendar: OAuthCalendar; connection: OAuthConnection }> {
+  async calendar(
+    tenantId: string,
+    calendarId: string,
+  ): Promise<{ calendar: OAuthCalendar; connection: OAuthConnection }> {
     const calendar = await this.calendars.get(tenantId, calendarId);
     if (!calendar) throw RpcError.notFound('calendar', calendarId);
     return { calendar, connection: await this.liveConnection(calendar.connectionId) };
   }
 
   /** As `calendar`, for writing our events: a read-only calendar is refused. */
-  async writable(tenantId: string, calendarId: string): Promise<{ calendar: OAuthCalendar; connection: OAuthConnection }> {
+  async writable(
+    tenantId: string,
+    calendarId: string,
+  ): Promise<{ calendar: OAuthCalendar; connection: OAuthConnection }> {
     const found = await this.calendar(tenantId, calendarId);
-    if (!found.calendar.writable) throw new RpcError('failed_precondition', `calendar ${calendarId} is read-only`, { calendarId, reason: 'read_only' });
+    if (!found.calendar.writable)
+      throw new RpcError('failed_precondition', `calendar ${calendarId} is read-only`, {
+        calendarId,
+        reason: 'read_only',
+      });
     return found;
   }
 
   async liveConnection(connectionId: string): Promise<OAuthConnection> {
     const connection = await this.connections.find(connectionId);
     if (!connection || connection.status === 'disconnected') {
-      throw new RpcError('failed_precondition', 'the calendar is disconnected', { reason: 'disconnected', provider: this.provider });
+      throw new RpcError('failed_precondition', 'the calendar is disconnected', {
+        reason: 'disconnected',
+        provider: this.provider,
+      });
     }
     if (connection.status === 'needs_reauth') throw toRpcError(new ProviderError('auth_rejected'), this.provider);
     return connection;

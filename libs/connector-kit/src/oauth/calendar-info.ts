@@ -1,11 +1,19 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { CalendarInfo_Role, Connection_Status, type CalendarInfoSchema, type ConnectionSchema } from '@calldesk/contracts';
+import {
+  CalendarInfo_Role,
+  Connection_Status,
+  type CalendarInfoSchema,
+  type ConnectionSchema,
+} from '@calldesk/contracts';
 import { IANAZone } from 'luxon';
 import type { OAuthCalendar } from './calendar.store';
 import type { OAuthConnection } from './connection.store';
 
 /** A calendar as the admin API shows it, with a warning when its zone is not the member's. */
-export function calendarInfo(calendar: OAuthCalendar, memberTimeZone?: string): MessageInitShape<typeof CalendarInfoSchema> {
+export function calendarInfo(
+  calendar: OAuthCalendar,
+  memberTimeZone?: string,
+): MessageInitShape<typeof CalendarInfoSchema> {
   return {
     calendarId: calendar.id,
     name: calendar.name,

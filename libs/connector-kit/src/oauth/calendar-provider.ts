@@ -70,7 +70,12 @@ export abstract class CalendarProvider {
   abstract listCalendars(connection: OAuthConnection): Promise<ListedCalendar[]>;
 
   /** Busy time of each calendar (keyed by our calendar id) over [from, to); one calendar's failure is its own. */
-  abstract readBusy(connection: OAuthConnection, calendars: OAuthCalendar[], from: number, to: number): Promise<Map<string, BusyRead>>;
+  abstract readBusy(
+    connection: OAuthConnection,
+    calendars: OAuthCalendar[],
+    from: number,
+    to: number,
+  ): Promise<Map<string, BusyRead>>;
 
   /** What changed in the calendar since `cursor` (null: read it in full). */
   abstract listChanges(target: CalendarTarget, cursor: string | null): Promise<CalendarChanges>;
@@ -82,7 +87,12 @@ export abstract class CalendarProvider {
   abstract createEvent(target: CalendarTarget, write: EventWrite): Promise<ProviderEvent>;
 
   /** Moves (and retitles) our event; with `etag`, only if nobody changed it since (else precondition_failed). */
-  abstract updateEvent(target: CalendarTarget, event: OurEventRef, write: EventWrite, etag?: string): Promise<ProviderEvent>;
+  abstract updateEvent(
+    target: CalendarTarget,
+    event: OurEventRef,
+    write: EventWrite,
+    etag?: string,
+  ): Promise<ProviderEvent>;
 
   abstract getEvent(target: CalendarTarget, event: OurEventRef): Promise<ProviderEvent>;
 

@@ -33,14 +33,20 @@ export class CalendarRelisting {
       await this.push.stop(calendar, connection);
       for (const event of await this.bookingEvents.ofCalendar(calendar.id)) {
         if (event.state !== 'live' && event.state !== 'moved') continue;
-        await this.events.bookingEventChanged(connection, { calendarId: calendar.id, bookingId: event.bookingId, change: 'deleted' }, 'calendar-removed');
+        await this.events.bookingEventChanged(
+          connection,
+          { calendarId: calendar.id, bookingId: event.bookingId, change: 'deleted' },
+          'calendar-removed',
+        );
       }
     }
     const after = await this.calendars.replace(connection, listed);
     const known = new Set(before.map((calendar) => calendar.id));
     const added = after.filter((calendar) => !known.has(calendar.id));
     const version = `list:${Date.now()}`;
-    await Promise.all([...added, ...removed].map((calendar) => this.events.calendarChanged(connection, calendar.id, version)));
+    await Promise.all(
+      [...added, ...removed].map((calendar) => this.events.calendarChanged(connection, calendar.id, version)),
+    );
     return added;
   }
 }

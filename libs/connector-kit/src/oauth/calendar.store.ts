@@ -46,7 +46,10 @@ export class OAuthCalendarStore {
   ) {}
 
   async get(tenantId: string, id: string): Promise<OAuthCalendar | undefined> {
-    return queryOne<OAuthCalendar>(this.db, `SELECT ${COLUMNS} FROM ${FROM} WHERE c.tenant_id = $1 AND c.id = $2`, [tenantId, id]);
+    return queryOne<OAuthCalendar>(this.db, `SELECT ${COLUMNS} FROM ${FROM} WHERE c.tenant_id = $1 AND c.id = $2`, [
+      tenantId,
+      id,
+    ]);
   }
 
   async byId(id: string): Promise<OAuthCalendar | undefined> {
@@ -62,7 +65,11 @@ export class OAuthCalendarStore {
   }
 
   async ofConnection(connectionId: string): Promise<OAuthCalendar[]> {
-    return query<OAuthCalendar>(this.db, `SELECT ${COLUMNS} FROM ${FROM} WHERE c.connection_id = $1 ORDER BY c.is_primary DESC, c.name, c.id`, [connectionId]);
+    return query<OAuthCalendar>(
+      this.db,
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE c.connection_id = $1 ORDER BY c.is_primary DESC, c.name, c.id`,
+      [connectionId],
+    );
   }
 
   /**
@@ -70,7 +77,10 @@ export class OAuthCalendarStore {
    * calendars keep their role; on first connect the primary (or first writable) one books and
    * every other one blocks.
    */
-  async replace(connection: { id: string; tenantId: string; memberId: string }, listed: ListedCalendar[]): Promise<OAuthCalendar[]> {
+  async replace(
+    connection: { id: string; tenantId: string; memberId: string },
+    listed: ListedCalendar[],
+  ): Promise<OAuthCalendar[]> {
     await this.db.transaction(async (tx) => {
       const known = await query<{ id: string; providerCalendarId: string; role: CalendarRole }>(
         tx,
@@ -86,9 +96,14 @@ export class OAuthCalendarStore {
       const gone = known.filter((k) => !stillListed.has(k.providerCalendarId)).map((k) => k.id);
       if (gone.length) await execute(tx, `DELETE FROM calendars WHERE id = ANY($1)`, [gone]);
       // Roles first to 'blocking', so the one-booking-calendar index holds while they change.
-      await execute(tx, `UPDATE calendars SET role = 'blocking' WHERE connection_id = $1 AND role = 'booking'`, [connection.id]);
+      await execute(tx, `UPDATE calendars SET role = 'blocking' WHERE connection_id = $1 AND role = 'booking'`, [
+        connection.id,
+      ]);
       const ids = new Map(known.map((k) => [k.providerCalendarId, k.id]));
-      for (const calendar of [...listed].sort((a, b) => Number(roles.get(a.providerCalendarId) === 'booking') - Number(roles.get(b.providerCalendarId) === 'booking'))) {
+      for (const calendar of [...listed].sort(
+        (a, b) =>
+          Number(roles.get(a.providerCalendarId) === 'booking') - Number(roles.get(b.providerCalendarId) === 'booking'),
+      )) {
         await execute(
           tx,
           `INSERT INTO calendars (id, connection_id, tenant_id, member_id, provider_calendar_id, name, time_zone, writable, is_primary, role)
@@ -140,7 +155,11 @@ export class OAuthCalendarStore {
 
   /** Asks for a sync of the calendar (a push arrived); the holder of its lease runs again. */
   async requestSync(id: string): Promise<void> {
-    await execute(this.db, `UPDATE calendars SET sync_requested_at = clock_timestamp(), next_sync_at = LEAST(next_sync_at, now()) WHERE id = $1`, [id]);
+    await execute(
+      this.db,
+      `UPDATE calendars SET sync_requested_at = clock_timestamp(), next_sync_at = LEAST(next_sync_at, now()) WHERE id = $1`,
+      [id],
+    );
   }
 
   /**

@@ -1,5 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { RpcError, type AuthorizeRequest, type AuthorizeResponseSchema, type OAuthCallback, type OAuthCallbackResultSchema } from '@calldesk/contracts';
+import {
+  RpcError,
+  type AuthorizeRequest,
+  type AuthorizeResponseSchema,
+  type OAuthCallback,
+  type OAuthCallbackResultSchema,
+} from '@calldesk/contracts';
 import { Decline } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { issueOAuthState, readOAuthState } from '@calldesk/signing';
@@ -25,16 +31,23 @@ import { OAuthSigners } from './signers';
 
 /** What a provider's token endpoint says of a code used before or expired, as we answer it. */
 export function usedSignInCode(): RpcError {
-  return new RpcError('failed_precondition', 'the sign-in code was already used or has expired: start again', { reason: 'invalid_code' });
+  return new RpcError('failed_precondition', 'the sign-in code was already used or has expired: start again', {
+    reason: 'invalid_code',
+  });
 }
 
 /** A state that was genuine, but has been used already: each sign-in link completes once. */
 function usedSignInState(): RpcError {
-  return new RpcError('failed_precondition', 'this sign-in link was already used: start again', { reason: 'state_used' });
+  return new RpcError('failed_precondition', 'this sign-in link was already used: start again', {
+    reason: 'state_used',
+  });
 }
 
 function invalidSignInState(): RpcError {
-  return new RpcError('invalid_argument', 'the sign-in link is invalid or has expired: start again', { field: 'state', reason: 'invalid_state' });
+  return new RpcError('invalid_argument', 'the sign-in link is invalid or has expired: start again', {
+    field: 'state',
+    reason: 'invalid_state',
+  });
 }
 
 /**
@@ -87,14 +100,19 @@ export class OAuthConnectFlow {
     if (redeemed === 'used') throw usedSignInState();
     if (redeemed === 'unknown') throw invalidSignInState();
     if (callback.error) {
-      throw new RpcError('failed_precondition', `${displayName} sign-in was not completed`, { reason: 'consent_declined', error: callback.error.slice(0, 64) });
+      throw new RpcError('failed_precondition', `${displayName} sign-in was not completed`, {
+        reason: 'consent_declined',
+        error: callback.error.slice(0, 64),
+      });
     }
     const code = callback.code;
     if (!code) throw RpcError.invalidArgument('code', 'code is required');
     const { tenantId, memberId } = state;
 
     const attributes = spanAttributes({ tenantId, memberId, provider });
-    const granted = await withSpan(`${provider} oauth.token`, { kind: SpanKind.CLIENT, attributes }, () => this.signIn.exchange(code, redeemed.verifier));
+    const granted = await withSpan(`${provider} oauth.token`, { kind: SpanKind.CLIENT, attributes }, () =>
+      this.signIn.exchange(code, redeemed.verifier),
+    );
     const missing = this.signIn.missingPermission(granted);
     if (!granted.refreshToken || missing) {
       await this.signIn.giveBack(granted).catch(() => undefined);
@@ -118,6 +136,9 @@ export class OAuthConnectFlow {
     const stored = await this.calendars.replace(connection, listed);
     await Promise.all(stored.filter((c) => c.role !== 'ignored').map((c) => this.sync.start(c.id)));
     await this.status.publish(connection);
-    return { tenantId, connection: connectionInfo(provider, connection, stored, await this.zones.of(tenantId, memberId)) };
+    return {
+      tenantId,
+      connection: connectionInfo(provider, connection, stored, await this.zones.of(tenantId, memberId)),
+    };
   }
 }

@@ -54,7 +54,9 @@ export class OAuthConnectionAdmin {
     const connection = await this.connections.forMember(request.tenantId, request.memberId);
     if (!connection) return { connections: [] };
     const zone = await this.zones.of(connection.tenantId, connection.memberId);
-    return { connections: [connectionInfo(this.provider, connection, await this.calendars.ofConnection(connection.id), zone)] };
+    return {
+      connections: [connectionInfo(this.provider, connection, await this.calendars.ofConnection(connection.id), zone)],
+    };
   }
 
   /** Booking, blocking or ignored; push follows (opened, or stopped for ignored). */
@@ -80,11 +82,15 @@ export class OAuthConnectionAdmin {
   async disconnect(request: DisconnectRequest): Promise<MessageInitShape<typeof ConnectionReplySchema>> {
     declineUnlessOwned(this.provider, request.connectionId);
     const connection = await this.connections.find(request.connectionId);
-    if (!connection || connection.tenantId !== request.tenantId) throw RpcError.notFound('connection', request.connectionId);
+    if (!connection || connection.tenantId !== request.tenantId)
+      throw RpcError.notFound('connection', request.connectionId);
     if (connection.status === 'disconnected') return { connection: connectionInfo(this.provider, connection, []) };
     for (const calendar of await this.calendars.ofConnection(connection.id)) await this.push.stop(calendar, connection);
     await this.signIn.release(connection);
-    const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? { ...connection, status: 'disconnected' as const };
+    const disconnected = (await this.connections.setStatus(connection.id, 'disconnected')) ?? {
+      ...connection,
+      status: 'disconnected' as const,
+    };
     this.tokens.forget(connection.id);
     await this.calendars.remove(connection.id);
     await this.status.publish(disconnected);

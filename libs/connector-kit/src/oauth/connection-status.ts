@@ -17,14 +17,23 @@ export class OAuthConnectionStatusPublisher {
   ) {}
 
   publish(connection: OAuthConnection): Promise<void> {
-    return this.events.connectionStatus({ tenantId: connection.tenantId, memberId: connection.memberId }, connection.id, connection.status, String(connection.updatedAt.getTime()));
+    return this.events.connectionStatus(
+      { tenantId: connection.tenantId, memberId: connection.memberId },
+      connection.id,
+      connection.status,
+      String(connection.updatedAt.getTime()),
+    );
   }
 
   /** The grant is dead (invalid_grant): the member must reconnect. Published once. */
   async needsReauth(connection: OAuthConnection): Promise<void> {
     const changed = await this.connections.setStatus(connection.id, 'needs_reauth', 'connected');
     if (!changed) return;
-    this.logger.warn('connection needs reauthorization', { connectionId: connection.id, tenantId: connection.tenantId, provider: this.events.provider });
+    this.logger.warn('connection needs reauthorization', {
+      connectionId: connection.id,
+      tenantId: connection.tenantId,
+      provider: this.events.provider,
+    });
     await this.publish(changed);
   }
 }

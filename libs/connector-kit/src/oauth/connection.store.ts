@@ -47,15 +47,21 @@ export class OAuthConnectionStore {
   }
 
   async forMember(tenantId: string, memberId: string): Promise<OAuthConnection | undefined> {
-    const row = await queryOne<Row>(this.db, `SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND member_id = $2 AND status <> 'disconnected'`, [
-      tenantId,
-      memberId,
-    ]);
+    const row = await queryOne<Row>(
+      this.db,
+      `SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND member_id = $2 AND status <> 'disconnected'`,
+      [tenantId, memberId],
+    );
     return row ? toConnection(row) : undefined;
   }
 
   /** The member's connection, connected with these credentials: the existing one again, or a new one. */
-  async connect(tenantId: string, memberId: string, scopes: string[], credentials: OAuthCredentials): Promise<OAuthConnection> {
+  async connect(
+    tenantId: string,
+    memberId: string,
+    scopes: string[],
+    credentials: OAuthCredentials,
+  ): Promise<OAuthConnection> {
     return this.db.transaction(async (tx) => {
       const existing = await queryOne<{ id: string }>(
         tx,
@@ -96,7 +102,10 @@ export class OAuthConnectionStore {
    * instances (a provider that rotates refresh tokens fails a second refresh with the old one).
    * `refresh` sees the current credentials and answers new ones to store, or undefined.
    */
-  async refreshLocked(id: string, refresh: (current: OAuthCredentials) => Promise<OAuthCredentials | undefined>): Promise<OAuthCredentials | undefined> {
+  async refreshLocked(
+    id: string,
+    refresh: (current: OAuthCredentials) => Promise<OAuthCredentials | undefined>,
+  ): Promise<OAuthCredentials | undefined> {
     return this.db.transaction(async (tx) => {
       const current = await this.credentials(id, tx, true);
       if (!current) return undefined;
@@ -108,11 +117,11 @@ export class OAuthConnectionStore {
 
   async saveCredentials(id: string, credentials: OAuthCredentials, tx: Db = this.db): Promise<void> {
     const sealed = this.vault.seal(credentials, id);
-    await execute(tx, `UPDATE connections SET credentials_key_id = $2, credentials_sealed = $3, updated_at = now() WHERE id = $1`, [
-      id,
-      sealed.keyId,
-      sealed.sealed,
-    ]);
+    await execute(
+      tx,
+      `UPDATE connections SET credentials_key_id = $2, credentials_sealed = $3, updated_at = now() WHERE id = $1`,
+      [id, sealed.keyId, sealed.sealed],
+    );
   }
 
   /** Sets the status; answers the connection when it changed (so the change is published once). */

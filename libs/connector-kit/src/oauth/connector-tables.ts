@@ -17,7 +17,9 @@ export async function createConnectionsTable(db: QueryRunner): Promise<void> {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-  await db.query(`CREATE UNIQUE INDEX connections_one_per_member ON connections (tenant_id, member_id) WHERE status <> 'disconnected'`);
+  await db.query(
+    `CREATE UNIQUE INDEX connections_one_per_member ON connections (tenant_id, member_id) WHERE status <> 'disconnected'`,
+  );
 }
 
 /** The account's calendars; `syncStateColumns` are a provider's own, placed after sync_token. */

@@ -22,7 +22,10 @@ const RELIST_BATCH = 100;
 /** Calendars one maintenance round syncs or renews push for, at most. */
 const WORK_BATCH = 100;
 
-type SyncConfig = Pick<OAuthConnectorConfig, 'MAINTENANCE_INTERVAL_MS' | 'CALENDAR_LIST_REFRESH_MS' | 'SYNC_INTERVAL_MS'>;
+type SyncConfig = Pick<
+  OAuthConnectorConfig,
+  'MAINTENANCE_INTERVAL_MS' | 'CALENDAR_LIST_REFRESH_MS' | 'SYNC_INTERVAL_MS'
+>;
 
 /**
  * Keeps each booking and blocking calendar of an OAuth provider in step: push (when
@@ -48,11 +51,17 @@ export class OAuthCalendarSync implements OnApplicationBootstrap, BeforeApplicat
     private readonly relisting: CalendarRelisting,
     private readonly events: ConnectorEvents,
   ) {
-    this.task = new PeriodicTask(`${options.provider} maintenance`, config.MAINTENANCE_INTERVAL_MS, () => this.maintain(), logger);
+    this.task = new PeriodicTask(
+      `${options.provider} maintenance`,
+      config.MAINTENANCE_INTERVAL_MS,
+      () => this.maintain(),
+      logger,
+    );
   }
 
   onApplicationBootstrap(): void {
-    if (!this.signers.webhook) this.logger.warn('WEBHOOK_SECRET is not set: no push, changes are found by the periodic sync only');
+    if (!this.signers.webhook)
+      this.logger.warn('WEBHOOK_SECRET is not set: no push, changes are found by the periodic sync only');
     this.task.start();
   }
 
@@ -72,10 +81,19 @@ export class OAuthCalendarSync implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async maintain(): Promise<void> {
-    for (const connection of await this.connections.dueForRelisting(this.config.CALENDAR_LIST_REFRESH_MS, RELIST_BATCH)) {
-      await this.relist(connection).catch((error) => this.logger.warn('calendar list not read', { connectionId: connection.id, error: (error as Error).message }));
+    for (const connection of await this.connections.dueForRelisting(
+      this.config.CALENDAR_LIST_REFRESH_MS,
+      RELIST_BATCH,
+    )) {
+      await this.relist(connection).catch((error) =>
+        this.logger.warn('calendar list not read', { connectionId: connection.id, error: (error as Error).message }),
+      );
     }
-    for (const calendar of await this.calendars.needingWork(Boolean(this.signers.webhook), this.push.renewWithinMs, WORK_BATCH)) {
+    for (const calendar of await this.calendars.needingWork(
+      Boolean(this.signers.webhook),
+      this.push.renewWithinMs,
+      WORK_BATCH,
+    )) {
       await this.work(calendar.id, false);
     }
     await this.push.forgetStale();
@@ -108,7 +126,9 @@ export class OAuthCalendarSync implements OnApplicationBootstrap, BeforeApplicat
     if (this.signers.webhook) {
       await this.push
         .ensure(calendar, connection)
-        .catch((error) => this.logger.warn(`${this.options.provider} push not opened`, { calendarId, error: (error as Error).message }));
+        .catch((error) =>
+          this.logger.warn(`${this.options.provider} push not opened`, { calendarId, error: (error as Error).message }),
+        );
     }
     if (force || calendar.nextSyncAt.getTime() <= Date.now()) await this.sync({ calendar, connection });
   }

@@ -44,10 +44,18 @@ export abstract class OAuthClient<Api> {
       budgetMs: config.PROVIDER_BUDGET_MS,
       attemptTimeoutMs: config.PROVIDER_ATTEMPT_TIMEOUT_MS,
     });
-    this.breakers = new CircuitBreakers({ failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD, openMs: config.CIRCUIT_OPEN_MS });
+    this.breakers = new CircuitBreakers({
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      openMs: config.CIRCUIT_OPEN_MS,
+    });
   }
 
-  call<T>(operation: string, target: CallTarget, work: (api: Api, signal: AbortSignal) => Promise<T>, options: { budgetMs?: number } = {}): Promise<T> {
+  call<T>(
+    operation: string,
+    target: CallTarget,
+    work: (api: Api, signal: AbortSignal) => Promise<T>,
+    options: { budgetMs?: number } = {},
+  ): Promise<T> {
     const { connection } = target;
     const attributes = spanAttributes({
       tenantId: connection.tenantId,
@@ -76,7 +84,11 @@ export abstract class OAuthClient<Api> {
   /** Whether `failure` (from `errorOf`) is the provider's 401. */
   protected abstract isUnauthorized(failure: Error): boolean;
 
-  private async attempt<T>(connection: OAuthConnection, work: (api: Api, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+  private async attempt<T>(
+    connection: OAuthConnection,
+    work: (api: Api, signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
     const token = await this.tokens.accessToken(connection);
     try {
       return await work(this.api(token), signal);

@@ -51,7 +51,11 @@ export class OAuthConnectorModule {
       providers: [
         { provide: OAUTH_CONNECTOR, useValue: options },
         { provide: CONNECTOR_PROVIDER, useValue: options.provider },
-        { provide: CredentialVault, useFactory: (config: CredentialsConfig) => CredentialVault.fromConfig(config), inject: [SERVICE_CONFIG] },
+        {
+          provide: CredentialVault,
+          useFactory: (config: CredentialsConfig) => CredentialVault.fromConfig(config),
+          inject: [SERVICE_CONFIG],
+        },
         { provide: CalendarProvider, useClass: calendar },
         { provide: PushChannels, useClass: push },
         { provide: OAuthSignIn, useClass: signIn },

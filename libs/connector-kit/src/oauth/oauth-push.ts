@@ -82,7 +82,8 @@ export class OAuthPush {
       const target = { connection, calendar: { id: channel.calendarId } };
       await this.channels.close(target, { id: channel.id, providerId: channel.providerId }).catch((error) => {
         // Gone already, or unreachable: it expires on its own, and its messages are refused.
-        if (!isNotFound(error)) this.logger.warn('push channel not closed', { channelId: channel.id, error: (error as Error).message });
+        if (!isNotFound(error))
+          this.logger.warn('push channel not closed', { channelId: channel.id, error: (error as Error).message });
       });
     }
     await this.store.remove(channel.id);

@@ -44,7 +44,11 @@ export class OAuthStateStore {
       [id, member.tenantId, member.memberId],
     );
     if (redeemed) return { verifier: this.vault.open<string>(redeemed, id.toString('hex')) };
-    const used = await query<{ used: 1 }>(this.db, `SELECT 1 AS used FROM oauth_states WHERE state_sha256 = $1 AND used_at IS NOT NULL`, [id]);
+    const used = await query<{ used: 1 }>(
+      this.db,
+      `SELECT 1 AS used FROM oauth_states WHERE state_sha256 = $1 AND used_at IS NOT NULL`,
+      [id],
+    );
     return used.length ? 'used' : 'unknown';
   }
 }

@@ -47,7 +47,11 @@ export class OurEventChanges {
 
   private async deleted(target: CalendarTarget, row: BookingEvent): Promise<void> {
     await this.bookingEvents.setState(row.bookingId, 'deleted');
-    await this.events.bookingEventChanged(memberOf(target.calendar), { calendarId: target.calendar.id, bookingId: row.bookingId, change: 'deleted' }, 'deleted');
+    await this.events.bookingEventChanged(
+      memberOf(target.calendar),
+      { calendarId: target.calendar.id, bookingId: row.bookingId, change: 'deleted' },
+      'deleted',
+    );
   }
 
   /**
@@ -56,10 +60,18 @@ export class OurEventChanges {
    */
   private async moved(target: CalendarTarget, row: BookingEvent): Promise<void> {
     const [now, latest] = await Promise.all([
-      this.provider.getEvent({ ...target, bookingId: row.bookingId }, { bookingId: row.bookingId, eventId: row.eventId }),
+      this.provider.getEvent(
+        { ...target, bookingId: row.bookingId },
+        { bookingId: row.bookingId, eventId: row.eventId },
+      ),
       this.bookingEvents.get(row.bookingId),
     ]);
-    if (!latest || latest.state === 'pending' || (Date.parse(now.start) === latest.start.getTime() && Date.parse(now.end) === latest.end.getTime())) return;
+    if (
+      !latest ||
+      latest.state === 'pending' ||
+      (Date.parse(now.start) === latest.start.getTime() && Date.parse(now.end) === latest.end.getTime())
+    )
+      return;
     const start = new Date(now.start).toISOString();
     const end = new Date(now.end).toISOString();
     await this.bookingEvents.save({ ...latest, start: new Date(start), end: new Date(end), state: 'moved' });

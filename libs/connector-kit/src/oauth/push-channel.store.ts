@@ -30,16 +30,28 @@ export class PushChannelStore {
     private readonly db: DataSource,
     @Inject(OAUTH_CONNECTOR) options: OAuthConnectorOptions,
   ) {
-    ({ name: this.table, providerIdColumn: this.providerIdColumn, secretColumn: this.secretColumn } = options.pushTable);
+    ({
+      name: this.table,
+      providerIdColumn: this.providerIdColumn,
+      secretColumn: this.secretColumn,
+    } = options.pushTable);
     this.columns = `id, calendar_id AS "calendarId", ${this.providerIdColumn} AS "providerId", expires_at AS "expiresAt", state`;
   }
 
   async add(id: string, calendarId: string, secret: string): Promise<void> {
-    await execute(this.db, `INSERT INTO ${this.table} (id, calendar_id, ${this.secretColumn}, state) VALUES ($1, $2, $3, 'opening')`, [id, calendarId, sha256(secret)]);
+    await execute(
+      this.db,
+      `INSERT INTO ${this.table} (id, calendar_id, ${this.secretColumn}, state) VALUES ($1, $2, $3, 'opening')`,
+      [id, calendarId, sha256(secret)],
+    );
   }
 
   async opened(id: string, providerId: string, expiresAt: Date): Promise<void> {
-    await execute(this.db, `UPDATE ${this.table} SET ${this.providerIdColumn} = $2, expires_at = $3, state = 'open' WHERE id = $1`, [id, providerId, expiresAt]);
+    await execute(
+      this.db,
+      `UPDATE ${this.table} SET ${this.providerIdColumn} = $2, expires_at = $3, state = 'open' WHERE id = $1`,
+      [id, providerId, expiresAt],
+    );
   }
 
   async renewed(id: string, expiresAt: Date): Promise<void> {
@@ -51,12 +63,20 @@ export class PushChannelStore {
   }
 
   async ofCalendar(calendarId: string): Promise<PushChannel[]> {
-    return query<PushChannel>(this.db, `SELECT ${this.columns} FROM ${this.table} WHERE calendar_id = $1 ORDER BY created_at`, [calendarId]);
+    return query<PushChannel>(
+      this.db,
+      `SELECT ${this.columns} FROM ${this.table} WHERE calendar_id = $1 ORDER BY created_at`,
+      [calendarId],
+    );
   }
 
   /** The channel, when the secret is its own (compared in constant time). */
   async verify(id: string, secret: string): Promise<PushChannel | undefined> {
-    const row = await queryOne<PushChannel & { hash: Buffer }>(this.db, `SELECT ${this.columns}, ${this.secretColumn} AS hash FROM ${this.table} WHERE id = $1`, [id]);
+    const row = await queryOne<PushChannel & { hash: Buffer }>(
+      this.db,
+      `SELECT ${this.columns}, ${this.secretColumn} AS hash FROM ${this.table} WHERE id = $1`,
+      [id],
+    );
     if (!row) return undefined;
     const { hash, ...channel } = row;
     return timingSafeEqual(hash, sha256(secret)) ? channel : undefined;

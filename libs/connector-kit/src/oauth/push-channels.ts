@@ -17,11 +17,17 @@ export abstract class PushChannels {
   abstract readonly renewWithinMs: number;
 
   /** Opens a channel for the calendar at the provider, under our id and signed secret. */
-  abstract open(target: PushTarget, channel: { id: string; secret: string }): Promise<{ providerId: string; expiresAt: Date }>;
+  abstract open(
+    target: PushTarget,
+    channel: { id: string; secret: string },
+  ): Promise<{ providerId: string; expiresAt: Date }>;
 
   /** A new expiry for the channel, where the provider renews in place; undefined where it cannot (a new one is opened). */
   abstract renew(target: PushTarget, providerId: string): Promise<Date | undefined>;
 
   /** Stops the channel at the provider; one it no longer knows answers not_found. */
-  abstract close(target: { connection: OAuthConnection; calendar: { id: string } }, channel: { id: string; providerId: string }): Promise<void>;
+  abstract close(
+    target: { connection: OAuthConnection; calendar: { id: string } },
+    channel: { id: string; providerId: string },
+  ): Promise<void>;
 }

@@ -18,7 +18,9 @@ export class OAuthSigners {
 
   requireState(): TokenSigner {
     if (!this.state) {
-      throw new RpcError('failed_precondition', 'OAuth is not configured on this connector (OAUTH_STATE_SECRET)', { reason: 'provider_not_configured' });
+      throw new RpcError('failed_precondition', 'OAuth is not configured on this connector (OAUTH_STATE_SECRET)', {
+        reason: 'provider_not_configured',
+      });
     }
     return this.state;
   }

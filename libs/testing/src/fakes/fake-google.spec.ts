@@ -19,7 +19,9 @@ function oauthClient(fake: FakeGoogle): OAuth2Client {
     endpoints: fake.oauthEndpoints,
     transporterOptions: { fetchImplementation: fetch },
   });
-  client.transporter.interceptors.request.add({ resolved: async (config) => ({ ...config, retry: false, retryConfig: undefined }) });
+  client.transporter.interceptors.request.add({
+    resolved: async (config) => ({ ...config, retry: false, retryConfig: undefined }),
+  });
   return client;
 }
 
@@ -44,7 +46,12 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
   /** Consents through the authorization URL and exchanges the code, as the connector does. */
   async function connect(scopes = SCOPES) {
     const client = oauthClient(fake);
-    const url = client.generateAuthUrl({ access_type: 'offline', prompt: 'consent', scope: scopes, state: 'signed-state' });
+    const url = client.generateAuthUrl({
+      access_type: 'offline',
+      prompt: 'consent',
+      scope: scopes,
+      state: 'signed-state',
+    });
     const redirect = await fetch(url, { redirect: 'manual' });
     const location = new URL(redirect.headers.get('location')!);
     expect(location.searchParams.get('state')).toBe('signed-state');
@@ -83,13 +90,17 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     fake.revokeGrants();
     const refresher = oauthClient(fake);
     refresher.setCredentials({ refresh_token: oauth.credentials.refresh_token });
-    await expect(refresher.getAccessToken()).rejects.toMatchObject({ response: { status: 400, data: { error: 'invalid_grant' } } });
+    await expect(refresher.getAccessToken()).rejects.toMatchObject({
+      response: { status: 400, data: { error: 'invalid_grant' } },
+    });
   });
 
   it('enforces PKCE as Google does: a code asked with a challenge needs its verifier, and a verifier needs a challenge', async () => {
     const client = oauthClient(fake);
     const consent = async (pkce: { code_challenge?: string; code_challenge_method?: CodeChallengeMethod }) => {
-      const redirect = await fetch(client.generateAuthUrl({ access_type: 'offline', scope: SCOPES, ...pkce }), { redirect: 'manual' });
+      const redirect = await fetch(client.generateAuthUrl({ access_type: 'offline', scope: SCOPES, ...pkce }), {
+        redirect: 'manual',
+      });
       return new URL(redirect.headers.get('location')!).searchParams.get('code')!;
     };
     const exchange = (code: string, codeVerifier?: string) =>
@@ -99,22 +110,43 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
       );
     const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
     const code = await consent({ code_challenge: codeChallenge, code_challenge_method: CodeChallengeMethod.S256 });
-    expect(fake.requestsTo('GET', /^\/o\/oauth2\/v2\/auth$/).at(-1)!.query).toMatchObject({ code_challenge: codeChallenge, code_challenge_method: 'S256' });
-    expect(await exchange(code)).toEqual({ status: 400, error: 'invalid_grant', error_description: 'Missing code verifier.' });
+    expect(fake.requestsTo('GET', /^\/o\/oauth2\/v2\/auth$/).at(-1)!.query).toMatchObject({
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+    });
+    expect(await exchange(code)).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+      error_description: 'Missing code verifier.',
+    });
     const other = (await client.generateCodeVerifierAsync()).codeVerifier;
-    expect(await exchange(code, other)).toEqual({ status: 400, error: 'invalid_grant', error_description: 'Invalid code verifier.' });
+    expect(await exchange(code, other)).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+      error_description: 'Invalid code verifier.',
+    });
     expect(await exchange(code, codeVerifier)).toBe('granted');
 
     // plain (the default method) compares the verifier itself; a code asked without a challenge takes no verifier.
     expect(await exchange(await consent({ code_challenge: other }), other)).toBe('granted');
-    expect(await exchange(await consent({}), codeVerifier)).toEqual({ status: 400, error: 'invalid_grant', error_description: 'code_verifier or verifier is not needed.' });
-    const unknownMethod = client.generateAuthUrl({ scope: SCOPES, code_challenge: codeChallenge, code_challenge_method: 'S512' as CodeChallengeMethod });
+    expect(await exchange(await consent({}), codeVerifier)).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+      error_description: 'code_verifier or verifier is not needed.',
+    });
+    const unknownMethod = client.generateAuthUrl({
+      scope: SCOPES,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S512' as CodeChallengeMethod,
+    });
     expect((await fetch(unknownMethod, { redirect: 'manual' })).status).toBe(400);
   });
 
   it('lists calendars with their zone and access role', async () => {
     fake.addCalendar(primary, { summary: 'Holidays', timeZone: 'Europe/Paris', accessRole: 'reader' });
-    const { data } = await api.calendarList.list({ fields: 'items(id,summary,timeZone,accessRole,primary),nextPageToken' });
+    const { data } = await api.calendarList.list({
+      fields: 'items(id,summary,timeZone,accessRole,primary),nextPageToken',
+    });
     expect(data.items).toEqual([
       { id: primary, summary: primary, timeZone: 'America/New_York', accessRole: 'owner', primary: true },
       expect.objectContaining({ summary: 'Holidays', timeZone: 'Europe/Paris', accessRole: 'reader' }),
@@ -125,8 +157,16 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     const dt = (iso: string) => ({ dateTime: iso });
     fake.ownerInsert(primary, { start: dt('2030-01-07T10:00:00-05:00'), end: dt('2030-01-07T11:00:00-05:00') });
     fake.ownerInsert(primary, { start: dt('2030-01-07T10:30:00-05:00'), end: dt('2030-01-07T11:30:00-05:00') });
-    fake.ownerInsert(primary, { start: dt('2030-01-07T12:00:00-05:00'), end: dt('2030-01-07T13:00:00-05:00'), transparency: 'transparent' });
-    fake.ownerInsert(primary, { start: dt('2030-01-07T14:00:00-05:00'), end: dt('2030-01-07T15:00:00-05:00'), status: 'cancelled' });
+    fake.ownerInsert(primary, {
+      start: dt('2030-01-07T12:00:00-05:00'),
+      end: dt('2030-01-07T13:00:00-05:00'),
+      transparency: 'transparent',
+    });
+    fake.ownerInsert(primary, {
+      start: dt('2030-01-07T14:00:00-05:00'),
+      end: dt('2030-01-07T15:00:00-05:00'),
+      status: 'cancelled',
+    });
     fake.ownerInsert(primary, {
       start: dt('2030-01-07T16:00:00-05:00'),
       end: dt('2030-01-07T17:00:00-05:00'),
@@ -134,7 +174,11 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     });
     fake.ownerInsert(primary, { start: { date: '2030-01-08' }, end: { date: '2030-01-09' } });
     const { data } = await api.freebusy.query({
-      requestBody: { timeMin: '2030-01-07T00:00:00Z', timeMax: '2030-01-10T00:00:00Z', items: [{ id: primary }, { id: 'nobody@example.com' }] },
+      requestBody: {
+        timeMin: '2030-01-07T00:00:00Z',
+        timeMax: '2030-01-10T00:00:00Z',
+        items: [{ id: primary }, { id: 'nobody@example.com' }],
+      },
     });
     expect(data.calendars![primary].busy).toEqual([
       { start: '2030-01-07T15:00:00Z', end: '2030-01-07T16:30:00Z' },
@@ -142,7 +186,9 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     ]);
     expect(data.calendars!['nobody@example.com'].errors).toEqual([{ domain: 'global', reason: 'notFound' }]);
     await expect(
-      api.freebusy.query({ requestBody: { timeMin: '2030-01-01T00:00:00Z', timeMax: '2030-06-01T00:00:00Z', items: [{ id: primary }] } }),
+      api.freebusy.query({
+        requestBody: { timeMin: '2030-01-01T00:00:00Z', timeMax: '2030-06-01T00:00:00Z', items: [{ id: primary }] },
+      }),
     ).rejects.toMatchObject({ status: 400 });
   });
 
@@ -158,15 +204,22 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     const duplicate = await api.events.insert({ calendarId: primary, requestBody }).catch((e) => e);
     expect(duplicate).toMatchObject({ status: 409 });
     expect(duplicate.response.data.error.errors[0].reason).toBe('duplicate');
-    await expect(api.events.insert({ calendarId: primary, requestBody: { ...requestBody, id: 'WXYZ-not-base32hex' } })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      api.events.insert({ calendarId: primary, requestBody: { ...requestBody, id: 'WXYZ-not-base32hex' } }),
+    ).rejects.toMatchObject({ status: 400 });
 
     fake.ownerPatch(primary, created.id!, { summary: 'moved by owner' });
     const stale = await api.events
-      .patch({ calendarId: primary, eventId: created.id!, requestBody: { start: { dateTime: '2030-01-07T12:00:00Z' } } }, { headers: { 'If-Match': created.etag! } })
+      .patch(
+        { calendarId: primary, eventId: created.id!, requestBody: { start: { dateTime: '2030-01-07T12:00:00Z' } } },
+        { headers: { 'If-Match': created.etag! } },
+      )
       .catch((e) => e);
     expect(stale).toMatchObject({ status: 412 });
     await api.events.delete({ calendarId: primary, eventId: created.id!, sendUpdates: 'none' });
-    await expect(api.events.delete({ calendarId: primary, eventId: created.id! })).rejects.toMatchObject({ status: 410 });
+    await expect(api.events.delete({ calendarId: primary, eventId: created.id! })).rejects.toMatchObject({
+      status: 410,
+    });
     const { data: deleted } = await api.events.get({ calendarId: primary, eventId: created.id! });
     expect(deleted.status).toBe('cancelled');
   });
@@ -179,7 +232,13 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     expect(first.data.items).toHaveLength(2);
     expect(first.data.nextSyncToken).toBeUndefined();
     expect(first.data.items![0]).not.toHaveProperty('summary');
-    const second = await api.events.list({ calendarId: primary, singleEvents: true, maxResults: 2, fields, pageToken: first.data.nextPageToken! });
+    const second = await api.events.list({
+      calendarId: primary,
+      singleEvents: true,
+      maxResults: 2,
+      fields,
+      pageToken: first.data.nextPageToken!,
+    });
     expect(second.data.items).toHaveLength(1);
     const syncToken = second.data.nextSyncToken!;
     expect(syncToken).toBeTruthy();
@@ -187,9 +246,13 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     fake.ownerDelete(primary, events[0].id);
     const changes = await api.events.list({ calendarId: primary, singleEvents: true, fields, syncToken });
     expect(changes.data.items).toEqual([expect.objectContaining({ id: events[0].id, status: 'cancelled' })]);
-    await expect(api.events.list({ calendarId: primary, syncToken, timeMin: '2030-01-01T00:00:00Z' })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      api.events.list({ calendarId: primary, syncToken, timeMin: '2030-01-01T00:00:00Z' }),
+    ).rejects.toMatchObject({ status: 400 });
     fake.expireSyncTokens(primary);
-    const expired = await api.events.list({ calendarId: primary, syncToken: changes.data.nextSyncToken! }).catch((e) => e);
+    const expired = await api.events
+      .list({ calendarId: primary, syncToken: changes.data.nextSyncToken! })
+      .catch((e) => e);
     expect(expired).toMatchObject({ status: 410 });
     expect(expired.response.data.error.errors[0].reason).toBe('fullSyncRequired');
   });
@@ -198,11 +261,16 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     const strict = await FakeGoogle.start();
     strict.addAccount('strict@example.com');
     const strictClient = oauthClient(strict);
-    const location = new URL((await fetch(strictClient.generateAuthUrl({ scope: SCOPES }), { redirect: 'manual' })).headers.get('location')!);
+    const location = new URL(
+      (await fetch(strictClient.generateAuthUrl({ scope: SCOPES }), { redirect: 'manual' })).headers.get('location')!,
+    );
     strictClient.setCredentials((await strictClient.getToken(location.searchParams.get('code')!)).tokens);
     const strictApi = calendar({ version: 'v3', auth: strictClient, rootUrl: `${strict.url}/`, retry: false });
     await expect(
-      strictApi.events.watch({ calendarId: 'strict@example.com', requestBody: { id: 'c1', type: 'web_hook', address: 'http://127.0.0.1:1/x' } }),
+      strictApi.events.watch({
+        calendarId: 'strict@example.com',
+        requestBody: { id: 'c1', type: 'web_hook', address: 'http://127.0.0.1:1/x' },
+      }),
     ).rejects.toMatchObject({ status: 400 });
     await strict.close();
 
@@ -210,15 +278,35 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
     try {
       const { data: channel } = await api.events.watch({
         calendarId: primary,
-        requestBody: { id: 'channel-1', type: 'web_hook', address: gateway.url, token: 'secret-token', params: { ttl: '3600' } },
+        requestBody: {
+          id: 'channel-1',
+          type: 'web_hook',
+          address: gateway.url,
+          token: 'secret-token',
+          params: { ttl: '3600' },
+        },
       });
       expect(gateway.received).toHaveLength(1); // before the watch call returned
-      expect(gateway.received[0]).toMatchObject({ 'x-goog-channel-id': 'channel-1', 'x-goog-resource-state': 'sync', 'x-goog-channel-token': 'secret-token' });
-      fake.ownerInsert(primary, { start: { dateTime: '2030-01-07T10:00:00Z' }, end: { dateTime: '2030-01-07T11:00:00Z' } });
+      expect(gateway.received[0]).toMatchObject({
+        'x-goog-channel-id': 'channel-1',
+        'x-goog-resource-state': 'sync',
+        'x-goog-channel-token': 'secret-token',
+      });
+      fake.ownerInsert(primary, {
+        start: { dateTime: '2030-01-07T10:00:00Z' },
+        end: { dateTime: '2030-01-07T11:00:00Z' },
+      });
       await fake.settled();
-      expect(gateway.received[1]).toMatchObject({ 'x-goog-resource-state': 'exists', 'x-goog-resource-id': channel.resourceId, 'x-goog-message-number': '2' });
+      expect(gateway.received[1]).toMatchObject({
+        'x-goog-resource-state': 'exists',
+        'x-goog-resource-id': channel.resourceId,
+        'x-goog-message-number': '2',
+      });
       await api.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resourceId } });
-      fake.ownerInsert(primary, { start: { dateTime: '2030-01-07T12:00:00Z' }, end: { dateTime: '2030-01-07T13:00:00Z' } });
+      fake.ownerInsert(primary, {
+        start: { dateTime: '2030-01-07T12:00:00Z' },
+        end: { dateTime: '2030-01-07T13:00:00Z' },
+      });
       await fake.settled();
       expect(gateway.received).toHaveLength(2);
     } finally {
@@ -227,7 +315,11 @@ describe('FakeGoogle through @googleapis/calendar and google-auth-library', () =
   });
 
   it('keeps details from a token that may read only free/busy', async () => {
-    fake.ownerInsert(primary, { start: { dateTime: '2030-01-07T10:00:00Z' }, end: { dateTime: '2030-01-07T11:00:00Z' }, summary: 'secret' });
+    fake.ownerInsert(primary, {
+      start: { dateTime: '2030-01-07T10:00:00Z' },
+      end: { dateTime: '2030-01-07T11:00:00Z' },
+      summary: 'secret',
+    });
     const { client } = await connect([GOOGLE_SCOPES.eventsFreebusy]);
     const narrow = calendar({ version: 'v3', auth: client, rootUrl: `${fake.url}/`, retry: false });
     const { data } = await narrow.events.list({ calendarId: primary });

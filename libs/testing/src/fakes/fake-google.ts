@@ -78,7 +78,12 @@ export interface GoogleEvent {
   reminders?: { useDefault: boolean };
 }
 
-export type EventInput = Partial<Omit<GoogleEvent, 'kind' | 'etag' | 'created' | 'updated' | 'iCalUID' | 'htmlLink' | 'creator' | 'organizer' | 'sequence'>> &
+export type EventInput = Partial<
+  Omit<
+    GoogleEvent,
+    'kind' | 'etag' | 'created' | 'updated' | 'iCalUID' | 'htmlLink' | 'creator' | 'organizer' | 'sequence'
+  >
+> &
   Pick<GoogleEvent, 'start' | 'end'>;
 
 export interface FakeGoogleCalendar {
@@ -182,7 +187,13 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
 
   addCalendar(
     account: string,
-    calendar: { id?: string; summary: string; timeZone?: string; accessRole?: FakeGoogleCalendar['accessRole']; primary?: boolean },
+    calendar: {
+      id?: string;
+      summary: string;
+      timeZone?: string;
+      accessRole?: FakeGoogleCalendar['accessRole'];
+      primary?: boolean;
+    },
   ): FakeGoogleCalendar {
     const created: FakeGoogleCalendar = {
       id: calendar.id ?? `${randomBytes(8).toString('hex')}@group.calendar.google.com`,
@@ -262,7 +273,9 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
 
     const auth = this.authenticate(request);
     if (!auth) {
-      response.json(401, gError(401, 'authError', 'Invalid Credentials', 'global'), { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+      response.json(401, gError(401, 'authError', 'Invalid Credentials', 'global'), {
+        'www-authenticate': 'Bearer realm="https://accounts.google.com/"',
+      });
       return;
     }
     const send = (status: number, body: unknown) => response.json(status, selectFields(body, request.query.fields));
@@ -287,7 +300,8 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
     }
     if (parts[0] === 'calendars' && parts[2] === 'events') {
       const calendar = this.calendars.get(parts[1]);
-      if (!calendar || calendar.owner !== auth.grant.account) return response.json(404, gError(404, 'notFound', 'Not Found'));
+      if (!calendar || calendar.owner !== auth.grant.account)
+        return response.json(404, gError(404, 'notFound', 'Not Found'));
       const eventId = parts[3];
       if (eventId === 'watch' && method === 'POST') return this.watch(calendar, auth, request, response);
       if (!eventId) {
@@ -295,7 +309,8 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
         if (method === 'POST') return this.insert(calendar, auth.scopes, request, response, send);
       } else {
         if (method === 'GET') return this.get(calendar, auth.scopes, eventId, response, send);
-        if (method === 'PATCH' || method === 'PUT') return this.modify(calendar, auth.scopes, eventId, request, response, send);
+        if (method === 'PATCH' || method === 'PUT')
+          return this.modify(calendar, auth.scopes, eventId, request, response, send);
         if (method === 'DELETE') return this.remove(calendar, auth.scopes, eventId, request, response);
       }
     }
@@ -303,12 +318,17 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
 
   private authorize(request: RecordedRequest, response: FakeResponse): void {
     const q = request.query;
-    if (q.client_id !== this.clientId) return response.json(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
+    if (q.client_id !== this.clientId)
+      return response.json(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
     if (q.response_type !== 'code' || !q.redirect_uri) {
-      return response.json(400, { error: 'invalid_request', error_description: 'Required parameter is missing: response_type or redirect_uri' });
+      return response.json(400, {
+        error: 'invalid_request',
+        error_description: 'Required parameter is missing: response_type or redirect_uri',
+      });
     }
     const challenge = readCodeChallenge(q);
-    if (challenge === 'invalid') return response.json(400, { error: 'invalid_request', error_description: 'Invalid code_challenge_method' });
+    if (challenge === 'invalid')
+      return response.json(400, { error: 'invalid_request', error_description: 'Invalid code_challenge_method' });
     const redirect = new URL(q.redirect_uri);
     if (q.state !== undefined) redirect.searchParams.set('state', q.state);
     const account = this.consent.account ?? [...this.accounts.keys()].at(-1);
@@ -355,21 +375,30 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
       const earlier = this.grants.some((g) => g.account === pending.account && g.clientId === clientId && !g.revoked);
       const grant: FakeGrant = { account: pending.account, clientId, scopes: pending.scopes, revoked: false };
       // Google gives a refresh token for offline access on first consent, or when consent is forced.
-      if (pending.offline && (!earlier || pending.forceConsent)) grant.refreshToken = `1//${randomBytes(32).toString('base64url')}`;
+      if (pending.offline && (!earlier || pending.forceConsent))
+        grant.refreshToken = `1//${randomBytes(32).toString('base64url')}`;
       this.grants.push(grant);
-      return response.json(200, { ...this.issueAccessToken(grant), ...(grant.refreshToken ? { refresh_token: grant.refreshToken } : {}) });
+      return response.json(200, {
+        ...this.issueAccessToken(grant),
+        ...(grant.refreshToken ? { refresh_token: grant.refreshToken } : {}),
+      });
     }
     if (form.grant_type === 'refresh_token') {
       const grant = this.grants.find((g) => g.refreshToken && g.refreshToken === form.refresh_token);
-      if (!grant || grant.revoked) return response.json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+      if (!grant || grant.revoked)
+        return response.json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
       return response.json(200, this.issueAccessToken(grant));
     }
-    response.json(400, { error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${form.grant_type}` });
+    response.json(400, {
+      error: 'unsupported_grant_type',
+      error_description: `Invalid grant_type: ${form.grant_type}`,
+    });
   }
 
   private revoke(request: RecordedRequest, response: FakeResponse): void {
     const token = request.query.token ?? (request.body as Record<string, string> | undefined)?.token;
-    const grant = this.grants.find((g) => g.refreshToken === token) ?? (token ? this.accessTokens.get(token)?.grant : undefined);
+    const grant =
+      this.grants.find((g) => g.refreshToken === token) ?? (token ? this.accessTokens.get(token)?.grant : undefined);
     if (!grant) return response.json(400, { error: 'invalid_token', error_description: 'Token expired or revoked' });
     grant.revoked = true;
     response.json(200, {});
@@ -377,8 +406,17 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
 
   private issueAccessToken(grant: FakeGrant) {
     const accessToken = `ya29.${randomBytes(32).toString('base64url')}`;
-    this.accessTokens.set(accessToken, { grant, expiresAt: Date.now() + this.accessTokenTtlSeconds * 1_000, scopes: grant.scopes });
-    return { access_token: accessToken, expires_in: this.accessTokenTtlSeconds, scope: grant.scopes.join(' '), token_type: 'Bearer' };
+    this.accessTokens.set(accessToken, {
+      grant,
+      expiresAt: Date.now() + this.accessTokenTtlSeconds * 1_000,
+      scopes: grant.scopes,
+    });
+    return {
+      access_token: accessToken,
+      expires_in: this.accessTokenTtlSeconds,
+      scope: grant.scopes.join(' '),
+      token_type: 'Bearer',
+    };
   }
 
   private authenticate(request: RecordedRequest): AccessToken | undefined {
@@ -415,25 +453,40 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
     };
   }
 
-  private freeBusy(account: string, request: RecordedRequest, response: FakeResponse, send: (status: number, body: unknown) => void): void {
+  private freeBusy(
+    account: string,
+    request: RecordedRequest,
+    response: FakeResponse,
+    send: (status: number, body: unknown) => void,
+  ): void {
     const body = (request.body ?? {}) as { timeMin?: string; timeMax?: string; items?: { id: string }[] };
-    if (!body.timeMin || !body.timeMax) return response.json(400, gError(400, 'required', 'Missing timeMin or timeMax.'));
+    if (!body.timeMin || !body.timeMax)
+      return response.json(400, gError(400, 'required', 'Missing timeMin or timeMax.'));
     const from = Date.parse(body.timeMin);
     const to = Date.parse(body.timeMax);
     if (Number.isNaN(from) || Number.isNaN(to)) return response.json(400, gError(400, 'invalid', 'Bad Request'));
-    if (to <= from) return response.json(400, gError(400, 'timeRangeEmpty', 'The specified time range is empty.', 'calendar'));
+    if (to <= from)
+      return response.json(400, gError(400, 'timeRangeEmpty', 'The specified time range is empty.', 'calendar'));
     if (to - from > (this.options.freeBusyMaxDays ?? 90) * 86_400_000) {
       return response.json(400, gError(400, 'timeRangeTooLong', 'The requested time range is too long.', 'calendar'));
     }
     const calendars: Record<string, unknown> = {};
     (body.items ?? []).forEach(({ id }, index) => {
       const calendar = this.calendars.get(id);
-      if (index >= 50) calendars[id] = { busy: [], errors: [{ domain: 'usageLimits', reason: 'tooManyCalendarsRequested' }] };
-      else if (!calendar || calendar.owner !== account) calendars[id] = { busy: [], errors: [{ domain: 'global', reason: 'notFound' }] };
-      else if (calendar.freeBusyError) calendars[id] = { busy: [], errors: [{ domain: 'global', reason: calendar.freeBusyError }] };
+      if (index >= 50)
+        calendars[id] = { busy: [], errors: [{ domain: 'usageLimits', reason: 'tooManyCalendarsRequested' }] };
+      else if (!calendar || calendar.owner !== account)
+        calendars[id] = { busy: [], errors: [{ domain: 'global', reason: 'notFound' }] };
+      else if (calendar.freeBusyError)
+        calendars[id] = { busy: [], errors: [{ domain: 'global', reason: calendar.freeBusyError }] };
       else calendars[id] = { busy: busyOf(calendar, from, to) };
     });
-    send(200, { kind: 'calendar#freeBusy', timeMin: new Date(from).toISOString(), timeMax: new Date(to).toISOString(), calendars });
+    send(200, {
+      kind: 'calendar#freeBusy',
+      timeMin: new Date(from).toISOString(),
+      timeMax: new Date(to).toISOString(),
+      calendars,
+    });
   }
 
   private list(
@@ -444,13 +497,18 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
     send: (status: number, body: unknown) => void,
   ): void {
     const q = request.query;
-    const canList = hasAny(scopes, [...CAN_READ_EVENTS_WITH_DETAILS, S.eventsFreebusy]) || (hasAny(scopes, [S.eventsOwned]) && calendar.accessRole === 'owner');
+    const canList =
+      hasAny(scopes, [...CAN_READ_EVENTS_WITH_DETAILS, S.eventsFreebusy]) ||
+      (hasAny(scopes, [S.eventsOwned]) && calendar.accessRole === 'owner');
     if (!canList) return insufficient(response);
-    const withDetails = hasAny(scopes, CAN_READ_EVENTS_WITH_DETAILS) || (hasAny(scopes, [S.eventsOwned]) && calendar.accessRole === 'owner');
+    const withDetails =
+      hasAny(scopes, CAN_READ_EVENTS_WITH_DETAILS) ||
+      (hasAny(scopes, [S.eventsOwned]) && calendar.accessRole === 'owner');
     let page: { items: GoogleEvent[]; nextSyncToken?: string; calendarId: string } | undefined;
     if (q.pageToken) {
       page = this.pages.get(q.pageToken);
-      if (!page || page.calendarId !== calendar.id) return response.json(400, gError(400, 'invalid', 'Invalid page token value.'));
+      if (!page || page.calendarId !== calendar.id)
+        return response.json(400, gError(400, 'invalid', 'Invalid page token value.'));
       this.pages.delete(q.pageToken);
     } else if (q.syncToken) {
       if (q.timeMin || q.timeMax || q.q || q.orderBy || q.updatedMin || q.iCalUID || q.privateExtendedProperty) {
@@ -458,9 +516,15 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
       }
       const since = parseSyncToken(q.syncToken);
       if (!since || since.calendarId !== calendar.id || since.epoch !== calendar.epoch) {
-        return response.json(410, gError(410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.'));
+        return response.json(
+          410,
+          gError(410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.'),
+        );
       }
-      const items = [...calendar.events.values()].filter((e) => e.seq > since.seq).sort((a, b) => a.seq - b.seq).map((e) => e.event);
+      const items = [...calendar.events.values()]
+        .filter((e) => e.seq > since.seq)
+        .sort((a, b) => a.seq - b.seq)
+        .map((e) => e.event);
       page = { items, nextSyncToken: syncToken(calendar), calendarId: calendar.id };
     } else {
       const from = q.timeMin ? Date.parse(q.timeMin) : -Infinity;
@@ -547,31 +611,58 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
     const next =
       request.method === 'PUT'
         ? ({ ...input, id: eventId } as EventInput)
-        : ({ ...stored.event, ...input, id: eventId, extendedProperties: mergeProperties(stored.event.extendedProperties, input.extendedProperties) } as EventInput);
+        : ({
+            ...stored.event,
+            ...input,
+            id: eventId,
+            extendedProperties: mergeProperties(stored.event.extendedProperties, input.extendedProperties),
+          } as EventInput);
     const invalid = invalidTimes(next);
     if (invalid) return response.json(400, invalid);
     send(200, this.store(calendar, { ...next, id: eventId }, stored.event));
   }
 
-  private remove(calendar: FakeGoogleCalendar, scopes: string[], eventId: string, request: RecordedRequest, response: FakeResponse): void {
+  private remove(
+    calendar: FakeGoogleCalendar,
+    scopes: string[],
+    eventId: string,
+    request: RecordedRequest,
+    response: FakeResponse,
+  ): void {
     if (!canWrite(scopes, calendar)) return insufficient(response);
     const stored = calendar.events.get(eventId);
     if (!stored) return response.json(404, gError(404, 'notFound', 'Not Found'));
-    if (stored.event.status === 'cancelled') return response.json(410, gError(410, 'deleted', 'Resource has been deleted'));
+    if (stored.event.status === 'cancelled')
+      return response.json(410, gError(410, 'deleted', 'Resource has been deleted'));
     if (!etagMatches(request, stored.event)) return preconditionFailed(response);
     this.store(calendar, { ...stored.event, status: 'cancelled' }, stored.event);
     response.send(204);
   }
 
-  private async watch(calendar: FakeGoogleCalendar, auth: AccessToken, request: RecordedRequest, response: FakeResponse): Promise<void> {
+  private async watch(
+    calendar: FakeGoogleCalendar,
+    auth: AccessToken,
+    request: RecordedRequest,
+    response: FakeResponse,
+  ): Promise<void> {
     const ownedRead = hasAny(auth.scopes, [S.eventsOwned]) && calendar.accessRole === 'owner';
-    if (!hasAny(auth.scopes, [...CAN_READ_EVENTS_WITH_DETAILS, S.eventsFreebusy]) && !ownedRead) return insufficient(response);
-    const body = (request.body ?? {}) as { id?: string; type?: string; address?: string; token?: string; expiration?: string | number; params?: { ttl?: string } };
+    if (!hasAny(auth.scopes, [...CAN_READ_EVENTS_WITH_DETAILS, S.eventsFreebusy]) && !ownedRead)
+      return insufficient(response);
+    const body = (request.body ?? {}) as {
+      id?: string;
+      type?: string;
+      address?: string;
+      token?: string;
+      expiration?: string | number;
+      params?: { ttl?: string };
+    };
     if (!body.id || body.id.length > 64 || !/^[A-Za-z0-9\-_+/=]+$/.test(body.id)) {
       return response.json(400, gError(400, 'invalid', 'Invalid channel id.'));
     }
-    if (this.channels.has(body.id)) return response.json(400, gError(400, 'channelIdNotUnique', `Channel id ${body.id} not unique`, 'push'));
-    if (body.type !== 'web_hook' && body.type !== 'webhook') return response.json(400, gError(400, 'invalid', 'Invalid channel type.'));
+    if (this.channels.has(body.id))
+      return response.json(400, gError(400, 'channelIdNotUnique', `Channel id ${body.id} not unique`, 'push'));
+    if (body.type !== 'web_hook' && body.type !== 'webhook')
+      return response.json(400, gError(400, 'invalid', 'Invalid channel type.'));
     let address: URL;
     try {
       address = new URL(body.address ?? '');
@@ -579,9 +670,13 @@ export class FakeGoogle extends FakeProvider<AccessToken> {
       return response.json(400, gError(400, 'invalid', 'Invalid address.'));
     }
     if (address.protocol !== 'https:' && !(this.options.allowInsecureWebhooks && address.protocol === 'http:')) {
-      return response.json(400, gError(400, 'push.webhookUrlNotHttps', `WebHook callback must be HTTPS: ${body.address}`, 'global'));
+      return response.json(
+        400,
+        gError(400, 'push.webhookUrlNotHttps', `WebHook callback must be HTTPS: ${body.address}`, 'global'),
+      );
     }
-    if (body.token && body.token.length > 256) return response.json(400, gError(400, 'invalid', 'Channel token too long.'));
+    if (body.token && body.token.length > 256)
+      return response.json(400, gError(400, 'invalid', 'Channel token too long.'));
     const defaultTtl = this.options.defaultChannelTtlMs ?? 7 * 86_400_000;
     const ttl = body.params?.ttl ? Number(body.params.ttl) * 1_000 : defaultTtl;
     const requested = body.expiration !== undefined ? Number(body.expiration) : Date.now() + ttl;
@@ -710,7 +805,10 @@ function invalidTimes(input: Partial<EventInput>) {
 }
 
 function timesChanged(previous: GoogleEvent, next: Partial<EventInput>): boolean {
-  return JSON.stringify([previous.start, previous.end]) !== JSON.stringify([next.start ?? previous.start, next.end ?? previous.end]);
+  return (
+    JSON.stringify([previous.start, previous.end]) !==
+    JSON.stringify([next.start ?? previous.start, next.end ?? previous.end])
+  );
 }
 
 function mergeProperties(previous: GoogleEvent['extendedProperties'], patch: GoogleEvent['extendedProperties']) {
@@ -778,5 +876,7 @@ function parseSyncToken(token: string): { calendarId: string; seq: number; epoch
 
 /** A server-chosen event id: base32hex, as Google's. */
 function newEventId(): string {
-  return randomUUID().replace(/-/g, '').replace(/[w-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 10));
+  return randomUUID()
+    .replace(/-/g, '')
+    .replace(/[w-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 10));
 }

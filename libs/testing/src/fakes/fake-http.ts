@@ -107,7 +107,9 @@ export class FakeHttpServer {
   private async handle(raw: IncomingMessage, response: ServerResponse): Promise<void> {
     const request = await record(raw);
     this.requests.push(request);
-    const reply = new FakeResponse(response, (status, body) => this.answers.push({ method: request.method, path: request.path, status, body }));
+    const reply = new FakeResponse(response, (status, body) =>
+      this.answers.push({ method: request.method, path: request.path, status, body }),
+    );
     try {
       if (this.isApiRequest(request)) {
         const fault = this.faults.find((rule) => (rule.times ?? 1) > 0 && (rule.match?.(request) ?? true));
@@ -121,7 +123,8 @@ export class FakeHttpServer {
         if (this.delayMs) await sleep(this.delayMs);
       }
       await this.route(request, reply);
-      if (!reply.answered) reply.json(404, { error: { code: 404, message: `no route for ${request.method} ${request.path}` } });
+      if (!reply.answered)
+        reply.json(404, { error: { code: 404, message: `no route for ${request.method} ${request.path}` } });
     } catch (error) {
       reply.json(500, { error: { code: 500, message: (error as Error).message } });
     }

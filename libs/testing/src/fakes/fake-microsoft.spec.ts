@@ -12,7 +12,10 @@ function graph(fake: FakeMicrosoft, accessToken: string): Client {
   let next: Middleware;
   const auth: Middleware = {
     execute: async (context: Context) => {
-      context.options = { ...context.options, headers: { ...(context.options?.headers as Record<string, string>), Authorization: `Bearer ${accessToken}` } };
+      context.options = {
+        ...context.options,
+        headers: { ...(context.options?.headers as Record<string, string>), Authorization: `Bearer ${accessToken}` },
+      };
       await next.execute(context);
     },
     setNext: (middleware) => {
@@ -74,12 +77,22 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
     fake = await FakeMicrosoft.start({ allowInsecureWebhooks: true, pageSize: 2 });
     calendarId = fake.addAccount('owner@example.com', 'Eastern Standard Time').id;
     const authorize = new URL(fake.authorizeUrl);
-    Object.entries({ client_id: fake.clientId, response_type: 'code', redirect_uri: REDIRECT, response_mode: 'query', scope: 'offline_access Calendars.ReadWrite', state: 's1' }).forEach(
-      ([k, v]) => authorize.searchParams.set(k, v),
-    );
+    Object.entries({
+      client_id: fake.clientId,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      response_mode: 'query',
+      scope: 'offline_access Calendars.ReadWrite',
+      state: 's1',
+    }).forEach(([k, v]) => authorize.searchParams.set(k, v));
     const location = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
     expect(location.searchParams.get('state')).toBe('s1');
-    const { body } = await token(fake, { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: REDIRECT, scope: 'offline_access Calendars.ReadWrite' });
+    const { body } = await token(fake, {
+      grant_type: 'authorization_code',
+      code: location.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      scope: 'offline_access Calendars.ReadWrite',
+    });
     refreshToken = body.refresh_token;
     api = graph(fake, body.access_token);
   });
@@ -94,31 +107,52 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
     expect(reused).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(reused.body.error_description).toMatch(/^AADSTS/);
     fake.expireAccessTokens();
-    await expect(api.api('/me/calendars').get()).rejects.toMatchObject({ statusCode: 401, code: 'InvalidAuthenticationToken' });
+    await expect(api.api('/me/calendars').get()).rejects.toMatchObject({
+      statusCode: 401,
+      code: 'InvalidAuthenticationToken',
+    });
   });
 
   it('enforces PKCE as Microsoft does: a code asked with a challenge needs its verifier, refused with an AADSTS description', async () => {
     const verifier = randomBytes(32).toString('base64url');
     const consent = async (pkce: Record<string, string>) => {
       const authorize = new URL(fake.authorizeUrl);
-      const query = { client_id: fake.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'offline_access Calendars.ReadWrite', ...pkce };
+      const query = {
+        client_id: fake.clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        scope: 'offline_access Calendars.ReadWrite',
+        ...pkce,
+      };
       Object.entries(query).forEach(([k, v]) => authorize.searchParams.set(k, v));
       const redirect = await fetch(authorize, { redirect: 'manual' });
-      return { status: redirect.status, code: new URL(redirect.headers.get('location') ?? REDIRECT).searchParams.get('code')! };
+      return {
+        status: redirect.status,
+        code: new URL(redirect.headers.get('location') ?? REDIRECT).searchParams.get('code')!,
+      };
     };
-    const exchange = (code: string, pkce: Record<string, string> = {}) => token(fake, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...pkce });
+    const exchange = (code: string, pkce: Record<string, string> = {}) =>
+      token(fake, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...pkce });
 
-    const { code } = await consent({ code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' });
+    const { code } = await consent({
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    });
     const missing = await exchange(code);
     expect(missing).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(missing.body.error_description).toMatch(/^AADSTS50148:/);
     const wrong = await exchange(code, { code_verifier: randomBytes(32).toString('base64url') });
     expect(wrong).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(wrong.body.error_description).toMatch(/^AADSTS501481:/);
-    expect(await exchange(code, { code_verifier: verifier })).toMatchObject({ status: 200, body: { access_token: expect.any(String) } });
+    expect(await exchange(code, { code_verifier: verifier })).toMatchObject({
+      status: 200,
+      body: { access_token: expect.any(String) },
+    });
 
     // plain (the default method) compares the verifier itself; an unknown method is refused at once.
-    expect((await exchange((await consent({ code_challenge: verifier })).code, { code_verifier: verifier })).status).toBe(200);
+    expect(
+      (await exchange((await consent({ code_challenge: verifier })).code, { code_verifier: verifier })).status,
+    ).toBe(200);
     const unknownMethod = await consent({ code_challenge: verifier, code_challenge_method: 'S512' });
     expect(unknownMethod.status).toBe(400);
   });
@@ -130,7 +164,9 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
       { id: calendarId, name: 'Calendar', canEdit: true, isDefaultCalendar: true },
       expect.objectContaining({ name: 'Shared', canEdit: false }),
     ]);
-    expect(await api.api('/me/mailboxSettings').select('timeZone').get()).toEqual({ timeZone: 'Eastern Standard Time' });
+    expect(await api.api('/me/mailboxSettings').select('timeZone').get()).toEqual({
+      timeZone: 'Eastern Standard Time',
+    });
   });
 
   it('pages calendarView with $select and UTC times', async () => {
@@ -174,7 +210,9 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
     const retried = await api.api(`/me/calendars/${calendarId}/events`).post(body);
     expect(retried.id).toBe(created.id);
     expect(fake.events(calendarId)).toHaveLength(1);
-    await expect(api.api(`/me/calendars/${calendarId}/events`).post({ ...body, subject: 'other' })).rejects.toMatchObject({ code: 'ErrorDuplicateTransactionId' });
+    await expect(
+      api.api(`/me/calendars/${calendarId}/events`).post({ ...body, subject: 'other' }),
+    ).rejects.toMatchObject({ code: 'ErrorDuplicateTransactionId' });
     expect(created.singleValueExtendedProperties).toBeUndefined();
 
     const found = await api
@@ -183,20 +221,40 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
       .expand(`singleValueExtendedProperties($filter=id eq '${PROPERTY}')`)
       .select(['id', 'start', 'end'])
       .get();
-    expect(found.value).toEqual([expect.objectContaining({ id: created.id, singleValueExtendedProperties: [{ id: PROPERTY, value: 'booking-1' }] })]);
+    expect(found.value).toEqual([
+      expect.objectContaining({
+        id: created.id,
+        singleValueExtendedProperties: [{ id: PROPERTY, value: 'booking-1' }],
+      }),
+    ]);
 
     fake.ownerUpdate(calendarId, created.id, { subject: 'touched' });
     await expect(
-      api.api(`/me/events/${created.id}`).header('If-Match', created['@odata.etag']).patch({ start: { dateTime: '2030-01-07T17:00:00', timeZone: 'UTC' } }),
+      api
+        .api(`/me/events/${created.id}`)
+        .header('If-Match', created['@odata.etag'])
+        .patch({ start: { dateTime: '2030-01-07T17:00:00', timeZone: 'UTC' } }),
     ).rejects.toMatchObject({ statusCode: 412 });
     await api.api(`/me/events/${created.id}`).delete();
-    await expect(api.api(`/me/events/${created.id}`).get()).rejects.toMatchObject({ statusCode: 404, code: 'ErrorItemNotFound' });
+    await expect(api.api(`/me/events/${created.id}`).get()).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ErrorItemNotFound',
+    });
   });
 
   it('syncs with delta: pages, a deltaLink, removals, 410 when expired', async () => {
-    const a = fake.ownerCreate(calendarId, { start: { dateTime: '2030-01-07T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2030-01-07T11:00:00', timeZone: 'UTC' } });
-    fake.ownerCreate(calendarId, { start: { dateTime: '2030-01-07T12:00:00', timeZone: 'UTC' }, end: { dateTime: '2030-01-07T13:00:00', timeZone: 'UTC' } });
-    fake.ownerCreate(calendarId, { start: { dateTime: '2030-01-07T14:00:00', timeZone: 'UTC' }, end: { dateTime: '2030-01-07T15:00:00', timeZone: 'UTC' } });
+    const a = fake.ownerCreate(calendarId, {
+      start: { dateTime: '2030-01-07T10:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2030-01-07T11:00:00', timeZone: 'UTC' },
+    });
+    fake.ownerCreate(calendarId, {
+      start: { dateTime: '2030-01-07T12:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2030-01-07T13:00:00', timeZone: 'UTC' },
+    });
+    fake.ownerCreate(calendarId, {
+      start: { dateTime: '2030-01-07T14:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2030-01-07T15:00:00', timeZone: 'UTC' },
+    });
     const round = async (first: string) => {
       const items: Record<string, unknown>[] = [];
       let page = await api.api(first).header('Prefer', 'odata.maxpagesize=2').get();
@@ -207,7 +265,9 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
       }
       return { items, deltaLink: page['@odata.deltaLink'] as string };
     };
-    const full = await round(`/me/calendars/${calendarId}/calendarView/delta?startDateTime=2030-01-07T00:00:00Z&endDateTime=2030-01-08T00:00:00Z`);
+    const full = await round(
+      `/me/calendars/${calendarId}/calendarView/delta?startDateTime=2030-01-07T00:00:00Z&endDateTime=2030-01-08T00:00:00Z`,
+    );
     expect(full.items).toHaveLength(3);
     fake.ownerDelete(calendarId, a.id);
     const changes = await round(relative(full.deltaLink));
@@ -221,23 +281,49 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
     const refusing = await receiver({ echo: false });
     try {
       const expirationDateTime = new Date(Date.now() + 3_600_000).toISOString();
-      const request = { changeType: 'created,updated,deleted', resource: `me/calendars/${calendarId}/events`, expirationDateTime, clientState: 'our-secret' };
-      await expect(api.api('/subscriptions').post({ ...request, notificationUrl: refusing.url })).rejects.toMatchObject({ statusCode: 400 });
+      const request = {
+        changeType: 'created,updated,deleted',
+        resource: `me/calendars/${calendarId}/events`,
+        expirationDateTime,
+        clientState: 'our-secret',
+      };
+      await expect(api.api('/subscriptions').post({ ...request, notificationUrl: refusing.url })).rejects.toMatchObject(
+        { statusCode: 400 },
+      );
       await expect(
-        api.api('/subscriptions').post({ ...request, notificationUrl: gateway.url, expirationDateTime: new Date(Date.now() + 10 * 86_400_000).toISOString() }),
+        api.api('/subscriptions').post({
+          ...request,
+          notificationUrl: gateway.url,
+          expirationDateTime: new Date(Date.now() + 10 * 86_400_000).toISOString(),
+        }),
       ).rejects.toMatchObject({ statusCode: 400 });
 
-      const subscription = await api.api('/subscriptions').post({ ...request, notificationUrl: gateway.url, lifecycleNotificationUrl: gateway.url });
+      const subscription = await api
+        .api('/subscriptions')
+        .post({ ...request, notificationUrl: gateway.url, lifecycleNotificationUrl: gateway.url });
       expect(gateway.posts.filter((p) => p.url.includes('validationToken'))).toHaveLength(2);
-      const event = fake.ownerCreate(calendarId, { start: { dateTime: '2030-01-07T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2030-01-07T11:00:00', timeZone: 'UTC' } });
+      const event = fake.ownerCreate(calendarId, {
+        start: { dateTime: '2030-01-07T10:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2030-01-07T11:00:00', timeZone: 'UTC' },
+      });
       await fake.settled();
       const note = JSON.parse(gateway.posts.at(-1)!.body).value[0];
-      expect(note).toMatchObject({ subscriptionId: subscription.id, clientState: 'our-secret', changeType: 'created', resourceData: { id: event.id } });
+      expect(note).toMatchObject({
+        subscriptionId: subscription.id,
+        clientState: 'our-secret',
+        changeType: 'created',
+        resourceData: { id: event.id },
+      });
 
       const renewed = new Date(Date.now() + 7_200_000).toISOString();
-      expect((await api.api(`/subscriptions/${subscription.id}`).patch({ expirationDateTime: renewed })).expirationDateTime).toBe(renewed);
+      expect(
+        (await api.api(`/subscriptions/${subscription.id}`).patch({ expirationDateTime: renewed })).expirationDateTime,
+      ).toBe(renewed);
       await fake.sendLifecycle(subscription.id, 'subscriptionRemoved');
-      expect(JSON.parse(gateway.posts.at(-1)!.body).value[0]).toMatchObject({ lifecycleEvent: 'subscriptionRemoved', clientState: 'our-secret' });
+      expect(JSON.parse(gateway.posts.at(-1)!.body).value[0]).toMatchObject({
+        lifecycleEvent: 'subscriptionRemoved',
+        clientState: 'our-secret',
+      });
       expect(fake.liveSubscriptions(calendarId)).toEqual([]);
     } finally {
       await gateway.close();
@@ -247,7 +333,10 @@ describe('FakeMicrosoft through @microsoft/microsoft-graph-client', () => {
 
   it('throttles with 429 and a fractional Retry-After; the client (no retry handler) sees it once', async () => {
     fake.inject({ status: 429, retryAfter: '1.5' });
-    const error = await api.api('/me/calendars').get().catch((e) => e);
+    const error = await api
+      .api('/me/calendars')
+      .get()
+      .catch((e) => e);
     expect(error).toMatchObject({ statusCode: 429, code: 'TooManyRequests' });
     expect(error.headers.get('retry-after')).toBe('1.5');
     expect(fake.requestsTo('GET', /\/me\/calendars$/)).toHaveLength(1);

@@ -58,7 +58,9 @@ export interface GraphEvent {
   lastModifiedDateTime: string;
 }
 
-export type GraphEventInput = Partial<Omit<GraphEvent, 'id' | '@odata.etag' | 'changeKey' | 'createdDateTime' | 'lastModifiedDateTime'>> &
+export type GraphEventInput = Partial<
+  Omit<GraphEvent, 'id' | '@odata.etag' | 'changeKey' | 'createdDateTime' | 'lastModifiedDateTime'>
+> &
   Pick<GraphEvent, 'start' | 'end'>;
 
 export interface FakeGraphCalendar {
@@ -151,7 +153,10 @@ export class FakeMicrosoft extends FakeProvider {
     return this.addCalendar(email, { name: 'Calendar', isDefaultCalendar: true });
   }
 
-  addCalendar(account: string, calendar: { name: string; canEdit?: boolean; isDefaultCalendar?: boolean }): FakeGraphCalendar {
+  addCalendar(
+    account: string,
+    calendar: { name: string; canEdit?: boolean; isDefaultCalendar?: boolean },
+  ): FakeGraphCalendar {
     const created: FakeGraphCalendar = {
       id: `AAMk${randomBytes(24).toString('base64url')}`,
       name: calendar.name,
@@ -208,12 +213,16 @@ export class FakeMicrosoft extends FakeProvider {
 
   liveSubscriptions(calendarId?: string): FakeGraphSubscription[] {
     return [...this.subscriptions.values()].filter(
-      (s) => !s.deleted && Date.parse(s.expirationDateTime) > Date.now() && (!calendarId || s.calendarId === calendarId),
+      (s) =>
+        !s.deleted && Date.parse(s.expirationDateTime) > Date.now() && (!calendarId || s.calendarId === calendarId),
     );
   }
 
   /** Sends a lifecycle notification (reauthorizationRequired, subscriptionRemoved, missed). */
-  async sendLifecycle(subscriptionId: string, lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<Delivery> {
+  async sendLifecycle(
+    subscriptionId: string,
+    lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+  ): Promise<Delivery> {
     const subscription = this.subscriptions.get(subscriptionId);
     if (!subscription?.lifecycleNotificationUrl) throw new Error(`subscription ${subscriptionId} has no lifecycle URL`);
     if (lifecycleEvent === 'subscriptionRemoved') subscription.deleted = true;
@@ -228,7 +237,11 @@ export class FakeMicrosoft extends FakeProvider {
         },
       ],
     };
-    return deliver(subscription.lifecycleNotificationUrl, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, this.deliveries);
+    return deliver(
+      subscription.lifecycleNotificationUrl,
+      { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      this.deliveries,
+    );
   }
 
   // --- HTTP ---
@@ -242,17 +255,24 @@ export class FakeMicrosoft extends FakeProvider {
 
     const auth = this.authenticate(request);
     if (!auth) {
-      return response.json(401, graphError('InvalidAuthenticationToken', 'Access token has expired or is not yet valid.'), {
-        'www-authenticate': 'Bearer realm="", error="invalid_token"',
-      });
+      return response.json(
+        401,
+        graphError('InvalidAuthenticationToken', 'Access token has expired or is not yet valid.'),
+        {
+          'www-authenticate': 'Bearer realm="", error="invalid_token"',
+        },
+      );
     }
     const account = auth.grant.account;
     const parts = path.slice('/v1.0/'.length).split('/');
     if (parts[0] === 'subscriptions') return this.subscriptionRoute(account, parts[1], request, response);
-    if (parts[0] !== 'me') return response.json(404, graphError('ResourceNotFound', 'Resource not found for the segment.'));
+    if (parts[0] !== 'me')
+      return response.json(404, graphError('ResourceNotFound', 'Resource not found for the segment.'));
 
-    if (method === 'GET' && path === '/v1.0/me/mailboxSettings') return response.json(200, select({ timeZone: this.accounts.get(account)!.timeZone }, request));
-    if (method === 'GET' && path === '/v1.0/me/mailboxSettings/timeZone') return response.json(200, { value: this.accounts.get(account)!.timeZone });
+    if (method === 'GET' && path === '/v1.0/me/mailboxSettings')
+      return response.json(200, select({ timeZone: this.accounts.get(account)!.timeZone }, request));
+    if (method === 'GET' && path === '/v1.0/me/mailboxSettings/timeZone')
+      return response.json(200, { value: this.accounts.get(account)!.timeZone });
     if (method === 'GET' && path === '/v1.0/me/calendars') return this.listCalendars(account, request, response);
 
     // /me/events[/{id}] and /me/calendars/{cid}/events[/{id}], calendarView[/delta]
@@ -260,7 +280,8 @@ export class FakeMicrosoft extends FakeProvider {
     let rest: string[];
     if (parts[1] === 'calendars' && parts[2]) {
       calendar = this.calendars.get(parts[2]);
-      if (!calendar || calendar.owner !== account) return response.json(404, graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
+      if (!calendar || calendar.owner !== account)
+        return response.json(404, graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
       rest = parts.slice(3);
     } else {
       rest = parts.slice(1);
@@ -271,10 +292,12 @@ export class FakeMicrosoft extends FakeProvider {
     }
     if (rest[0] === 'events') {
       const eventId = rest[1];
-      if (!eventId && method === 'POST') return this.create(account, calendar ?? this.defaultCalendar(account), request, response);
+      if (!eventId && method === 'POST')
+        return this.create(account, calendar ?? this.defaultCalendar(account), request, response);
       if (!eventId && method === 'GET') return this.listEvents(account, calendar, request, response);
       const found = eventId ? this.findEvent(account, eventId, calendar) : undefined;
-      if (!found) return response.json(404, graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
+      if (!found)
+        return response.json(404, graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
       if (method === 'GET') return response.json(200, this.view(found.event, request));
       if (method === 'PATCH') return this.update(found.calendar, found.event, request, response);
       if (method === 'DELETE') {
@@ -286,10 +309,19 @@ export class FakeMicrosoft extends FakeProvider {
 
   private authorize(request: RecordedRequest, response: FakeResponse): void {
     const q = request.query;
-    if (q.client_id !== this.clientId) return response.json(400, { error: 'unauthorized_client', error_description: 'AADSTS700016: Application not found.' });
-    if (q.response_type !== 'code' || !q.redirect_uri) return response.json(400, { error: 'invalid_request', error_description: 'AADSTS900144: missing parameter.' });
+    if (q.client_id !== this.clientId)
+      return response.json(400, {
+        error: 'unauthorized_client',
+        error_description: 'AADSTS700016: Application not found.',
+      });
+    if (q.response_type !== 'code' || !q.redirect_uri)
+      return response.json(400, { error: 'invalid_request', error_description: 'AADSTS900144: missing parameter.' });
     const challenge = readCodeChallenge(q);
-    if (challenge === 'invalid') return response.json(400, { error: 'invalid_request', error_description: 'AADSTS50149: Invalid Code_Challenge_method parameter.' });
+    if (challenge === 'invalid')
+      return response.json(400, {
+        error: 'invalid_request',
+        error_description: 'AADSTS50149: Invalid Code_Challenge_method parameter.',
+      });
     const redirect = new URL(q.redirect_uri);
     if (q.state !== undefined) redirect.searchParams.set('state', q.state);
     const account = this.consent.account ?? [...this.accounts.keys()].at(-1);
@@ -299,7 +331,14 @@ export class FakeMicrosoft extends FakeProvider {
       return response.redirect(redirect.toString());
     }
     const code = `0.A${randomBytes(32).toString('base64url')}`;
-    this.codes.set(code, { account, clientId: q.client_id, redirectUri: q.redirect_uri, scopes: (q.scope ?? '').split(' ').filter(Boolean), challenge, used: false });
+    this.codes.set(code, {
+      account,
+      clientId: q.client_id,
+      redirectUri: q.redirect_uri,
+      scopes: (q.scope ?? '').split(' ').filter(Boolean),
+      challenge,
+      used: false,
+    });
     redirect.searchParams.set('code', code);
     response.redirect(redirect.toString());
   }
@@ -307,17 +346,35 @@ export class FakeMicrosoft extends FakeProvider {
   private token(request: RecordedRequest, response: FakeResponse): void {
     const form = (request.body ?? {}) as Record<string, string>;
     if (form.client_id !== this.clientId || form.client_secret !== this.clientSecret) {
-      return response.json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
+      return response.json(401, {
+        error: 'invalid_client',
+        error_description: 'AADSTS7000215: Invalid client secret provided.',
+        error_codes: [7000215],
+      });
     }
     if (form.grant_type === 'authorization_code') {
       const pending = this.codes.get(form.code ?? '');
       if (!pending || pending.used || pending.redirectUri !== form.redirect_uri) {
-        return response.json(400, { error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired.', error_codes: [70008] });
+        return response.json(400, {
+          error: 'invalid_grant',
+          error_description: 'AADSTS70008: The provided authorization code or refresh token has expired.',
+          error_codes: [70008],
+        });
       }
       const pkce = pkceRefusal(pending.challenge, form.code_verifier);
-      if (pkce) return response.json(400, { error: 'invalid_grant', error_description: pkce.description, error_codes: [pkce.code] });
+      if (pkce)
+        return response.json(400, {
+          error: 'invalid_grant',
+          error_description: pkce.description,
+          error_codes: [pkce.code],
+        });
       pending.used = true;
-      const grant: FakeGrant = { account: pending.account, clientId: form.client_id, scopes: pending.scopes, revoked: false };
+      const grant: FakeGrant = {
+        account: pending.account,
+        clientId: form.client_id,
+        scopes: pending.scopes,
+        revoked: false,
+      };
       this.grants.push(grant);
       return response.json(200, this.issue(grant));
     }
@@ -382,7 +439,10 @@ export class FakeMicrosoft extends FakeProvider {
         isRemovable: !c.isDefaultCalendar,
         owner: { name: owner.email, address: owner.email },
       }));
-    response.json(200, { '@odata.context': `${this.graphUrl}v1.0/$metadata#users('${owner.userId}')/calendars`, value: value.map((c) => select(c, request)) });
+    response.json(200, {
+      '@odata.context': `${this.graphUrl}v1.0/$metadata#users('${owner.userId}')/calendars`,
+      value: value.map((c) => select(c, request)),
+    });
   }
 
   private calendarView(calendar: FakeGraphCalendar, request: RecordedRequest, response: FakeResponse): void {
@@ -390,7 +450,13 @@ export class FakeMicrosoft extends FakeProvider {
     const from = Date.parse(q.startDateTime ?? q.startdatetime ?? '');
     const to = Date.parse(q.endDateTime ?? q.enddatetime ?? '');
     if (Number.isNaN(from) || Number.isNaN(to)) {
-      return response.json(400, graphError('ErrorInvalidParameter', "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime."));
+      return response.json(
+        400,
+        graphError(
+          'ErrorInvalidParameter',
+          'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+        ),
+      );
     }
     const items = [...calendar.events.values()].filter((e) => {
       const span = spanOf(e);
@@ -424,12 +490,17 @@ export class FakeMicrosoft extends FakeProvider {
       } catch {
         return response.json(400, graphError('ErrorInvalidParameter', 'Invalid token.'));
       }
-      if (state.epoch !== calendar.epoch) return response.json(410, graphError('SyncStateNotFound', 'The sync state generation is invalid or expired. Please restart sync.'));
+      if (state.epoch !== calendar.epoch)
+        return response.json(
+          410,
+          graphError('SyncStateNotFound', 'The sync state generation is invalid or expired. Please restart sync.'),
+        );
       if (q.$deltatoken) state = { ...state, offset: 0 };
     } else {
       const from = Date.parse(q.startDateTime ?? q.startdatetime ?? '');
       const to = Date.parse(q.endDateTime ?? q.enddatetime ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to)) return response.json(400, graphError('ErrorInvalidParameter', 'StartDateTime and EndDateTime are required.'));
+      if (Number.isNaN(from) || Number.isNaN(to))
+        return response.json(400, graphError('ErrorInvalidParameter', 'StartDateTime and EndDateTime are required.'));
       state = { from, to, since: 0, offset: 0, epoch: calendar.epoch };
     }
     const latest = new Map<string, boolean>();
@@ -446,7 +517,8 @@ export class FakeMicrosoft extends FakeProvider {
     const size = Math.min(pageSize(request, 100), this.options.maxPageSize ?? Infinity);
     const page = changed.slice(state.offset, state.offset + size);
     const more = state.offset + size < changed.length;
-    const link = (key: string, next: typeof state) => `${base}?${key}=${Buffer.from(JSON.stringify(next)).toString('base64url')}`;
+    const link = (key: string, next: typeof state) =>
+      `${base}?${key}=${Buffer.from(JSON.stringify(next)).toString('base64url')}`;
     response.json(200, {
       '@odata.context': `${this.graphUrl}v1.0/$metadata#Collection(event)`,
       value: page,
@@ -456,21 +528,32 @@ export class FakeMicrosoft extends FakeProvider {
     });
   }
 
-  private listEvents(account: string, calendar: FakeGraphCalendar | undefined, request: RecordedRequest, response: FakeResponse): void {
+  private listEvents(
+    account: string,
+    calendar: FakeGraphCalendar | undefined,
+    request: RecordedRequest,
+    response: FakeResponse,
+  ): void {
     const pool = calendar ? [calendar] : [...this.calendars.values()].filter((c) => c.owner === account);
     let items = pool.flatMap((c) => [...c.events.values()]);
     const filter = request.query.$filter;
     if (filter) {
       // singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...')
       const match = /ep\/id eq '([^']+)' and ep\/value eq '([^']*)'/.exec(filter);
-      if (!match) return response.json(400, graphError('ErrorInvalidUrlQueryFilter', 'The filter is not supported by the fake.'));
-      items = items.filter((e) => e.singleValueExtendedProperties?.some((p) => p.id.toLowerCase() === match[1].toLowerCase() && p.value === match[2]));
+      if (!match)
+        return response.json(400, graphError('ErrorInvalidUrlQueryFilter', 'The filter is not supported by the fake.'));
+      items = items.filter((e) =>
+        e.singleValueExtendedProperties?.some(
+          (p) => p.id.toLowerCase() === match[1].toLowerCase() && p.value === match[2],
+        ),
+      );
     }
     response.json(200, { value: items.map((e) => this.view(e, request)) });
   }
 
   private create(account: string, calendar: FakeGraphCalendar, request: RecordedRequest, response: FakeResponse): void {
-    if (!calendar.canEdit) return response.json(403, graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
+    if (!calendar.canEdit)
+      return response.json(403, graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
     const input = (request.body ?? {}) as GraphEventInput;
     const invalid = invalidTimes(input);
     if (invalid) return response.json(400, invalid);
@@ -481,7 +564,10 @@ export class FakeMicrosoft extends FakeProvider {
       if (known && existing) {
         // A retried POST: the same event, not a second one; other content under the same id is refused.
         if (known.fingerprint !== fingerprint(input) || known.calendarId !== calendar.id) {
-          return response.json(400, graphError('ErrorDuplicateTransactionId', 'The transaction id is already used by another item.'));
+          return response.json(
+            400,
+            graphError('ErrorDuplicateTransactionId', 'The transaction id is already used by another item.'),
+          );
         }
         return response.json(201, this.view(existing, request));
       }
@@ -492,11 +578,23 @@ export class FakeMicrosoft extends FakeProvider {
     response.json(201, this.view(this.save(calendar, input, 'created'), request));
   }
 
-  private update(calendar: FakeGraphCalendar, event: GraphEvent, request: RecordedRequest, response: FakeResponse): void {
-    if (!calendar.canEdit) return response.json(403, graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
+  private update(
+    calendar: FakeGraphCalendar,
+    event: GraphEvent,
+    request: RecordedRequest,
+    response: FakeResponse,
+  ): void {
+    if (!calendar.canEdit)
+      return response.json(403, graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
     const ifMatch = request.headers['if-match'];
     if (ifMatch && ifMatch !== '*' && ifMatch !== event['@odata.etag']) {
-      return response.json(412, graphError('ErrorIrresolvableConflict', 'The change key passed in the request does not match the current change key for the item.'));
+      return response.json(
+        412,
+        graphError(
+          'ErrorIrresolvableConflict',
+          'The change key passed in the request does not match the current change key for the item.',
+        ),
+      );
     }
     const patch = (request.body ?? {}) as Partial<GraphEventInput>;
     const next = { ...event, ...patch };
@@ -505,7 +603,11 @@ export class FakeMicrosoft extends FakeProvider {
     response.json(200, this.view(this.save(calendar, next, 'updated', event), request));
   }
 
-  private findEvent(account: string, eventId: string, calendar?: FakeGraphCalendar): { calendar: FakeGraphCalendar; event: GraphEvent } | undefined {
+  private findEvent(
+    account: string,
+    eventId: string,
+    calendar?: FakeGraphCalendar,
+  ): { calendar: FakeGraphCalendar; event: GraphEvent } | undefined {
     const pool = calendar ? [calendar] : [...this.calendars.values()].filter((c) => c.owner === account);
     for (const c of pool) {
       const event = c.events.get(eventId);
@@ -514,7 +616,12 @@ export class FakeMicrosoft extends FakeProvider {
     return undefined;
   }
 
-  private async subscriptionRoute(account: string, id: string | undefined, request: RecordedRequest, response: FakeResponse): Promise<void> {
+  private async subscriptionRoute(
+    account: string,
+    id: string | undefined,
+    request: RecordedRequest,
+    response: FakeResponse,
+  ): Promise<void> {
     if (!id && request.method === 'POST') return this.subscribe(account, request, response);
     const subscription = id ? this.subscriptions.get(id) : undefined;
     if (!subscription || subscription.deleted || subscription.account !== account) {
@@ -536,11 +643,20 @@ export class FakeMicrosoft extends FakeProvider {
 
   private async subscribe(account: string, request: RecordedRequest, response: FakeResponse): Promise<void> {
     const body = (request.body ?? {}) as Partial<FakeGraphSubscription>;
-    const match = /^\/?me\/calendars\/([^/]+)\/events$/.exec(body.resource ?? '') ?? /^\/?me\/calendars\('([^']+)'\)\/events$/.exec(body.resource ?? '');
-    const calendar = match ? this.calendars.get(match[1]) : body.resource?.replace(/^\//, '') === 'me/events' ? this.defaultCalendar(account) : undefined;
-    if (!calendar || calendar.owner !== account) return response.json(400, graphError('InvalidRequest', 'Resource is not supported by this fake.'));
-    if (!body.changeType || !body.notificationUrl) return response.json(400, graphError('InvalidRequest', 'changeType and notificationUrl are required.'));
-    if ((body.clientState?.length ?? 0) > 128) return response.json(400, graphError('InvalidRequest', 'clientState is too long.'));
+    const match =
+      /^\/?me\/calendars\/([^/]+)\/events$/.exec(body.resource ?? '') ??
+      /^\/?me\/calendars\('([^']+)'\)\/events$/.exec(body.resource ?? '');
+    const calendar = match
+      ? this.calendars.get(match[1])
+      : body.resource?.replace(/^\//, '') === 'me/events'
+        ? this.defaultCalendar(account)
+        : undefined;
+    if (!calendar || calendar.owner !== account)
+      return response.json(400, graphError('InvalidRequest', 'Resource is not supported by this fake.'));
+    if (!body.changeType || !body.notificationUrl)
+      return response.json(400, graphError('InvalidRequest', 'changeType and notificationUrl are required.'));
+    if ((body.clientState?.length ?? 0) > 128)
+      return response.json(400, graphError('InvalidRequest', 'clientState is too long.'));
     const problem = this.badExpiration(body.expirationDateTime);
     if (problem) return response.json(400, problem);
     for (const url of [body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => Boolean(u))) {
@@ -549,7 +665,13 @@ export class FakeMicrosoft extends FakeProvider {
         return response.json(400, graphError('ValidationError', 'The Notification Url must be an https URL.'));
       }
       if (!(await this.validate(url))) {
-        return response.json(400, graphError('ValidationError', 'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.'));
+        return response.json(
+          400,
+          graphError(
+            'ValidationError',
+            'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+          ),
+        );
       }
     }
     const subscription: FakeGraphSubscription = {
@@ -581,7 +703,9 @@ export class FakeMicrosoft extends FakeProvider {
       });
       const text = await answer.text();
       this.deliveries.push({ url: target.toString(), status: answer.status, at: Date.now(), headers: {}, body: '' });
-      return answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith('text/plain') && text === token;
+      return (
+        answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith('text/plain') && text === token
+      );
     } catch {
       return false;
     }
@@ -592,11 +716,20 @@ export class FakeMicrosoft extends FakeProvider {
     if (Number.isNaN(at)) return graphError('InvalidRequest', 'expirationDateTime is required.');
     if (at <= Date.now()) return graphError('InvalidRequest', 'Subscription expiration must be in the future.');
     const max = Date.now() + (this.options.maxSubscriptionMinutes ?? 4_230) * 60_000;
-    if (at > max + 60_000) return graphError('InvalidRequest', `Subscription expiration can only be ${this.options.maxSubscriptionMinutes ?? 4_230} minutes in the future.`);
+    if (at > max + 60_000)
+      return graphError(
+        'InvalidRequest',
+        `Subscription expiration can only be ${this.options.maxSubscriptionMinutes ?? 4_230} minutes in the future.`,
+      );
     return undefined;
   }
 
-  private save(calendar: FakeGraphCalendar, input: GraphEventInput & { id?: string }, change: 'created' | 'updated', previous?: GraphEvent): GraphEvent {
+  private save(
+    calendar: FakeGraphCalendar,
+    input: GraphEventInput & { id?: string },
+    change: 'created' | 'updated',
+    previous?: GraphEvent,
+  ): GraphEvent {
     const now = new Date().toISOString();
     const changeKey = randomBytes(12).toString('base64');
     const event: GraphEvent = {
@@ -646,7 +779,11 @@ export class FakeMicrosoft extends FakeProvider {
           },
         ],
       };
-      const delivery = deliver(subscription.notificationUrl, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, this.deliveries);
+      const delivery = deliver(
+        subscription.notificationUrl,
+        { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+        this.deliveries,
+      );
       this.pending.add(delivery);
       void delivery.finally(() => this.pending.delete(delivery));
     }
@@ -673,15 +810,33 @@ export class FakeMicrosoft extends FakeProvider {
  * Microsoft's refusal when an exchange does not prove the code's PKCE challenge. A verifier sent
  * for a code asked without a challenge passes: what Microsoft does then is not documented.
  */
-function pkceRefusal(challenge: CodeChallenge | undefined, verifier: string | undefined): { code: number; description: string } | undefined {
+function pkceRefusal(
+  challenge: CodeChallenge | undefined,
+  verifier: string | undefined,
+): { code: number; description: string } | undefined {
   if (!challenge) return undefined;
-  if (verifier === undefined) return { code: 50148, description: 'AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.' };
+  if (verifier === undefined)
+    return {
+      code: 50148,
+      description:
+        'AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+    };
   if (verifierMatches(challenge, verifier)) return undefined;
-  return { code: 501481, description: 'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.' };
+  return {
+    code: 501481,
+    description:
+      'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+  };
 }
 
 function graphError(code: string, message: string) {
-  return { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } };
+  return {
+    error: {
+      code,
+      message,
+      innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() },
+    },
+  };
 }
 
 function graphFaultBody(status: number) {
@@ -735,11 +890,13 @@ function spanOf(event: Pick<GraphEvent, 'start' | 'end'>): { start: number; end:
 }
 
 function invalidTimes(input: Partial<GraphEventInput>) {
-  if (!input.start?.dateTime || !input.end?.dateTime) return graphError('ErrorInvalidRequest', 'Start and End are required.');
+  if (!input.start?.dateTime || !input.end?.dateTime)
+    return graphError('ErrorInvalidRequest', 'Start and End are required.');
   const start = instant(input.start);
   const end = instant(input.end);
   if (!start.isValid || !end.isValid) return graphError('ErrorInvalidRequest', 'Invalid time.');
-  if (end.toMillis() < start.toMillis()) return graphError('ErrorInvalidRequest', 'The end time must be after the start time.');
+  if (end.toMillis() < start.toMillis())
+    return graphError('ErrorInvalidRequest', 'The end time must be after the start time.');
   return undefined;
 }
 

@@ -1,4 +1,10 @@
-import { FakeHttpServer, type FakeResponse, type FaultRule, type RecordedAnswer, type RecordedRequest } from './fake-http';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type FaultRule,
+  type RecordedAnswer,
+  type RecordedRequest,
+} from './fake-http';
 
 /** What the user allowed a client: one consent, with its refresh token once issued. */
 export interface FakeGrant {

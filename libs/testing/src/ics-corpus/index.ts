@@ -40,7 +40,8 @@ function corpusCase(file: string, rest: Omit<CorpusCase, 'ics' | 'name'>): Corpu
 /** Tricky iCalendar objects and the busy time each must produce, in CORPUS_ZONE. */
 export const ICS_CORPUS: CorpusCase[] = [
   corpusCase('weekly-dst.ics', {
-    about: 'weekly series across the US DST change (8 March 2026), one instance moved (RECURRENCE-ID), one deleted (EXDATE)',
+    about:
+      'weekly series across the US DST change (8 March 2026), one instance moved (RECURRENCE-ID), one deleted (EXDATE)',
     from: '2026-02-20T00:00:00Z',
     to: '2026-04-01T00:00:00Z',
     busy: [
@@ -51,7 +52,8 @@ export const ICS_CORPUS: CorpusCase[] = [
     ],
   }),
   corpusCase('this-and-future.ics', {
-    about: 'an override with RANGE=THISANDFUTURE moves its instance and every later one (4 hours later, 90 minutes long); an earlier instance moved alone stays moved',
+    about:
+      'an override with RANGE=THISANDFUTURE moves its instance and every later one (4 hours later, 90 minutes long); an earlier instance moved alone stays moved',
     from: '2026-04-01T00:00:00Z',
     to: '2026-05-15T00:00:00Z',
     busy: [
@@ -144,7 +146,8 @@ export const ICS_CORPUS: CorpusCase[] = [
     busy: [{ start: '2026-04-20T15:00:00Z', end: '2026-04-20T16:00:00Z', bookingId: 'corpus-booking-1' }],
   }),
   corpusCase('zone-starts-late.ics', {
-    about: 'an IANA TZID whose VTIMEZONE starts in 2030, after the events: the zone database says when Berlin changes (25 October 2026)',
+    about:
+      'an IANA TZID whose VTIMEZONE starts in 2030, after the events: the zone database says when Berlin changes (25 October 2026)',
     from: '2026-10-20T00:00:00Z',
     to: '2026-11-01T00:00:00Z',
     busy: [
@@ -153,7 +156,8 @@ export const ICS_CORPUS: CorpusCase[] = [
     ],
   }),
   corpusCase('windows-zone.ics', {
-    about: 'Outlook style: a Windows TZID ("Pacific Standard Time") whose VTIMEZONE lists its changes as RDATEs from 2027 on; a daily series across the US DST end (1 November 2026)',
+    about:
+      'Outlook style: a Windows TZID ("Pacific Standard Time") whose VTIMEZONE lists its changes as RDATEs from 2027 on; a daily series across the US DST end (1 November 2026)',
     from: '2026-10-29T00:00:00Z',
     to: '2026-11-04T00:00:00Z',
     busy: [
@@ -164,13 +168,15 @@ export const ICS_CORPUS: CorpusCase[] = [
     ],
   }),
   corpusCase('custom-zone-starts-late.ics', {
-    about: 'a TZID that names no known zone, whose VTIMEZONE starts in 2030: before its first change it is at that change\'s TZOFFSETFROM (+01:00), not UTC',
+    about:
+      "a TZID that names no known zone, whose VTIMEZONE starts in 2030: before its first change it is at that change's TZOFFSETFROM (+01:00), not UTC",
     from: '2026-06-01T00:00:00Z',
     to: '2026-06-02T00:00:00Z',
     busy: [{ start: '2026-06-01T09:00:00Z', end: '2026-06-01T10:00:00Z' }],
   }),
   corpusCase('custom-zone-rdates.ics', {
-    about: 'a custom VTIMEZONE listing its changes as comma-separated RDATEs (summer +02:00, winter +01:00); the event is in June and, by RDATE, in December',
+    about:
+      'a custom VTIMEZONE listing its changes as comma-separated RDATEs (summer +02:00, winter +01:00); the event is in June and, by RDATE, in December',
     from: '2026-05-30T00:00:00Z',
     to: '2026-12-05T00:00:00Z',
     busy: [
@@ -180,7 +186,8 @@ export const ICS_CORPUS: CorpusCase[] = [
     skipOn: { radicale: 'Radicale 3.1 keeps only the first change of each RDATE line of a VTIMEZONE' },
   }),
   corpusCase('rdate-period.ics', {
-    about: 'RDATEs with their own PERIOD (start/end in a TZID, start/duration in UTC) last their own period, not the series\' hour',
+    about:
+      "RDATEs with their own PERIOD (start/end in a TZID, start/duration in UTC) last their own period, not the series' hour",
     from: '2026-03-15T00:00:00Z',
     to: '2026-03-22T00:00:00Z',
     busy: [
@@ -188,10 +195,11 @@ export const ICS_CORPUS: CorpusCase[] = [
       { start: '2026-03-18T18:00:00Z', end: '2026-03-18T20:30:00Z' },
       { start: '2026-03-20T15:00:00Z', end: '2026-03-20T15:45:00Z' },
     ],
-    skipOn: { radicale: 'Radicale 3.1 answers 400 to an RDATE PERIOD ("\'tuple\' object has no attribute \'year\'")' },
+    skipOn: { radicale: "Radicale 3.1 answers 400 to an RDATE PERIOD (\"'tuple' object has no attribute 'year'\")" },
   }),
   corpusCase('two-rrules.ics', {
-    about: 'two RRULEs on one event (weekly on Mondays, and the 2nd and 20th of each month): their union, less an EXDATE',
+    about:
+      'two RRULEs on one event (weekly on Mondays, and the 2nd and 20th of each month): their union, less an EXDATE',
     from: '2026-03-01T00:00:00Z',
     to: '2026-04-05T00:00:00Z',
     busy: [
@@ -211,7 +219,8 @@ export const ICS_CORPUS: CorpusCase[] = [
     ],
   }),
   corpusCase('bymonth-unordered.ics', {
-    about: 'monthly on the first Monday with BYMONTH=12,11,1 (not in order) and COUNT=6 across two year ends; the window holds the last three',
+    about:
+      'monthly on the first Monday with BYMONTH=12,11,1 (not in order) and COUNT=6 across two year ends; the window holds the last three',
     from: '2026-10-01T00:00:00Z',
     to: '2027-02-01T00:00:00Z',
     busy: [
@@ -230,23 +239,28 @@ export const ICS_CORPUS: CorpusCase[] = [
     ],
   }),
   corpusCase('date-without-value.ics', {
-    about: 'DTSTART:20190101 without VALUE=DATE, yearly: an all-day event every New Year\'s Day',
+    about: "DTSTART:20190101 without VALUE=DATE, yearly: an all-day event every New Year's Day",
     from: '2025-12-31T00:00:00Z',
     to: '2026-01-03T00:00:00Z',
     busy: [{ start: '2026-01-01T05:00:00Z', end: '2026-01-02T05:00:00Z' }],
   }),
   corpusCase('versions.ics', {
-    about: 'three versions of one series and two of one moved instance in one object: only the highest SEQUENCE, then the latest DTSTAMP, counts',
+    about:
+      'three versions of one series and two of one moved instance in one object: only the highest SEQUENCE, then the latest DTSTAMP, counts',
     from: '2026-03-12T00:00:00Z',
     to: '2026-03-14T00:00:00Z',
     busy: [
       { start: '2026-03-12T18:00:00Z', end: '2026-03-12T19:00:00Z' },
       { start: '2026-03-13T21:00:00Z', end: '2026-03-13T21:30:00Z' },
     ],
-    skipOn: { radicale: 'Radicale 3.1 answers 400 to several VEVENTs of one UID without distinct RECURRENCE-IDs ("Multiple main components")' },
+    skipOn: {
+      radicale:
+        'Radicale 3.1 answers 400 to several VEVENTs of one UID without distinct RECURRENCE-IDs ("Multiple main components")',
+    },
   }),
   corpusCase('unreadable-duration.ics', {
-    about: 'DURATION:1H (no P, not a duration): the object cannot be parsed, so it is busy from its start to the end of its local day',
+    about:
+      'DURATION:1H (no P, not a duration): the object cannot be parsed, so it is busy from its start to the end of its local day',
     from: '2026-03-12T00:00:00Z',
     to: '2026-03-13T00:00:00Z',
     busy: [{ start: '2026-03-12T17:00:00Z', end: '2026-03-13T04:00:00Z' }],
@@ -254,7 +268,8 @@ export const ICS_CORPUS: CorpusCase[] = [
     skipOn: { radicale: 'Radicale 3.1 stores DURATION:1H as PT1H, which reads' },
   }),
   corpusCase('unreadable-rule.ics', {
-    about: 'an RRULE naming a 13th month (BYMONTH=3,13): the object cannot be parsed, so it is busy from its start to the end of the window',
+    about:
+      'an RRULE naming a 13th month (BYMONTH=3,13): the object cannot be parsed, so it is busy from its start to the end of the window',
     from: '2026-03-12T00:00:00Z',
     to: '2026-03-13T00:00:00Z',
     busy: [{ start: '2026-03-12T17:00:00Z', end: '2026-03-13T00:00:00Z' }],

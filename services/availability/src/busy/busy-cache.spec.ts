@@ -53,12 +53,30 @@ describe('BusyCache', () => {
 
   describe('contradicts: what a fresh read says about the time it covers', () => {
     const cached = new BusyCache(10, 1_000);
-    cached.set('k', { from: 0, to: 1_000, busy: [{ start: 100, end: 200 }, { start: 300, end: 400, bookingId: 'b1' }], fetchedAt: 0 }, 0);
-    const read = (from: number, to: number, busy: { start: number; end: number; bookingId?: string }[]) => cached.contradicts('k', { from, to, busy });
+    cached.set(
+      'k',
+      {
+        from: 0,
+        to: 1_000,
+        busy: [
+          { start: 100, end: 200 },
+          { start: 300, end: 400, bookingId: 'b1' },
+        ],
+        fetchedAt: 0,
+      },
+      0,
+    );
+    const read = (from: number, to: number, busy: { start: number; end: number; bookingId?: string }[]) =>
+      cached.contradicts('k', { from, to, busy });
 
     it('agrees when the fresh read finds the same busy time, however it is cut', () => {
       expect(read(150, 250, [{ start: 100, end: 200 }])).toBe(false);
-      expect(read(150, 250, [{ start: 120, end: 170 }, { start: 170, end: 200 }])).toBe(false);
+      expect(
+        read(150, 250, [
+          { start: 120, end: 170 },
+          { start: 170, end: 200 },
+        ]),
+      ).toBe(false);
       expect(read(500, 600, [])).toBe(false);
     });
 
@@ -68,7 +86,7 @@ describe('BusyCache', () => {
       expect(read(150, 250, [{ start: 100, end: 180 }])).toBe(true);
     });
 
-    it('leaves our bookings\' events out, and time neither covers', () => {
+    it("leaves our bookings' events out, and time neither covers", () => {
       expect(read(250, 450, [])).toBe(false);
       expect(read(250, 450, [{ start: 260, end: 270, bookingId: 'b2' }])).toBe(false);
       expect(read(2_000, 3_000, [{ start: 2_100, end: 2_200 }])).toBe(false);

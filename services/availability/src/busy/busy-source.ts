@@ -56,7 +56,9 @@ export class BusySource {
     if (!connected.length) return { verified: false, reason: 'not_connected' };
 
     const snapshots = await Promise.all(
-      connected.map((c) => this.snapshot(tenantId, memberId, c.provider, window, fresh).then((s) => ({ ...s, provider: c.provider }))),
+      connected.map((c) =>
+        this.snapshot(tenantId, memberId, c.provider, window, fresh).then((s) => ({ ...s, provider: c.provider })),
+      ),
     );
     const failed = snapshots.find((s): s is Extract<typeof s, { failed: UnverifiedReason }> => 'failed' in s);
     if (failed) return { verified: false, reason: failed.failed };
@@ -113,7 +115,8 @@ export class BusySource {
       return { failed: reasonOf(error) };
     }
     const broken = response.calendars.find((c) => c.error);
-    if (broken) return { failed: broken.error?.details?.reason === 'needs_reauth' ? 'needs_reauth' : 'calendar_unavailable' };
+    if (broken)
+      return { failed: broken.error?.details?.reason === 'needs_reauth' ? 'needs_reauth' : 'calendar_unavailable' };
     const snapshot: BusySnapshot = {
       from,
       to,
@@ -149,7 +152,11 @@ export class BusySource {
       ...read,
       from: new Date(read.from).toISOString(),
       to: new Date(read.to).toISOString(),
-      busy: read.busy.map((b) => ({ start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString(), bookingId: b.bookingId })),
+      busy: read.busy.map((b) => ({
+        start: new Date(b.start).toISOString(),
+        end: new Date(b.end).toISOString(),
+        bookingId: b.bookingId,
+      })),
     });
   }
 }

@@ -39,7 +39,10 @@ export class ProfileHandler {
     });
     if (!validation.ok) {
       const [first] = validation.errors;
-      throw new RpcError('invalid_argument', `${first.field} ${first.message}`, { field: first.field, errors: validation.errors });
+      throw new RpcError('invalid_argument', `${first.field} ${first.message}`, {
+        field: first.field,
+        errors: validation.errors,
+      });
     }
     const { timeZone: _zone, ...profile } = validation.profile;
     await execute(
@@ -61,11 +64,15 @@ export class ProfileHandler {
   @HandleRpc(Rpcs.availabilityGet)
   async get(request: GetAvailabilityRequest) {
     const timeZone = await this.memberZone(request.tenantId, request.memberId);
-    const row = await queryOne<{ profile: StoredProfile }>(this.db, `SELECT profile FROM profiles WHERE tenant_id = $1 AND member_id = $2`, [
-      request.tenantId,
-      request.memberId,
-    ]);
-    if (!row) throw new RpcError('not_found', `member ${request.memberId} has no availability yet`, { memberId: request.memberId });
+    const row = await queryOne<{ profile: StoredProfile }>(
+      this.db,
+      `SELECT profile FROM profiles WHERE tenant_id = $1 AND member_id = $2`,
+      [request.tenantId, request.memberId],
+    );
+    if (!row)
+      throw new RpcError('not_found', `member ${request.memberId} has no availability yet`, {
+        memberId: request.memberId,
+      });
     return { profile: present(request.tenantId, request.memberId, timeZone, row.profile) };
   }
 

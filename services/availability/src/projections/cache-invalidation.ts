@@ -41,10 +41,17 @@ export class CacheInvalidation implements OnApplicationBootstrap {
     });
     this.bus.hear(Broadcasts.freshBusy, (read) => this.busy.takeIn(freshReadOf(read)));
     this.bus.hear(Broadcasts.bookingChanged, (booking) => {
-      this.members.applyBooking(booking.tenantId, booking.memberId, { id: booking.id, start: Date.parse(booking.start), end: Date.parse(booking.end) }, isLive(booking));
+      this.members.applyBooking(
+        booking.tenantId,
+        booking.memberId,
+        { id: booking.id, start: Date.parse(booking.start), end: Date.parse(booking.end) },
+        isLive(booking),
+      );
       this.candidates.invalidateTenant(booking.tenantId);
     });
-    this.bus.hear(Broadcasts.holdChanged, (hold) => this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), isHeld(hold)));
+    this.bus.hear(Broadcasts.holdChanged, (hold) =>
+      this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), isHeld(hold)),
+    );
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);
@@ -56,7 +63,12 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       this.bus.events.consume(Events.bookingAny, options('bookings'), async (booking) => {
         const span = await applyBooking(this.db, booking);
         if (span) {
-          this.members.applyBooking(booking.tenantId, booking.memberId, { id: booking.id, start: span.start.getTime(), end: span.end.getTime() }, span.live);
+          this.members.applyBooking(
+            booking.tenantId,
+            booking.memberId,
+            { id: booking.id, start: span.start.getTime(), end: span.end.getTime() },
+            span.live,
+          );
         }
         this.candidates.invalidateTenant(booking.tenantId);
       }),
@@ -75,5 +87,10 @@ export class CacheInvalidation implements OnApplicationBootstrap {
 
 /** A hold as the schedule sees it: its appointment, until it expires. */
 function heldSpan(hold: Hold): LiveBooking {
-  return { id: hold.id, start: Date.parse(hold.start), end: Date.parse(hold.end), expiresAt: Date.parse(hold.expiresAt) };
+  return {
+    id: hold.id,
+    start: Date.parse(hold.start),
+    end: Date.parse(hold.end),
+    expiresAt: Date.parse(hold.expiresAt),
+  };
 }

@@ -1,4 +1,11 @@
-import { Booking_Status, Connection_Status, Hold_Status, type Booking, type ConnectionStatusChanged, type Hold } from '@calldesk/contracts';
+import {
+  Booking_Status,
+  Connection_Status,
+  Hold_Status,
+  type Booking,
+  type ConnectionStatusChanged,
+  type Hold,
+} from '@calldesk/contracts';
 import { execute, queryOne } from '@calldesk/persistence';
 import type { DataSource } from 'typeorm';
 
@@ -28,7 +35,17 @@ export interface AppliedSpan {
 
 async function applySpan(
   db: DataSource,
-  span: { id: string; tenantId: string; memberId: string; start: string; end: string; live: boolean; expiresAt?: string; createdAt: string; updatedAt: string },
+  span: {
+    id: string;
+    tenantId: string;
+    memberId: string;
+    start: string;
+    end: string;
+    live: boolean;
+    expiresAt?: string;
+    createdAt: string;
+    updatedAt: string;
+  },
 ): Promise<AppliedSpan | undefined> {
   const row = await queryOne<{ live: boolean; starts_at: Date; ends_at: Date; expires_at: Date | null }>(
     db,
@@ -39,10 +56,26 @@ async function applySpan(
            live = excluded.live, version = excluded.version, expires_at = excluded.expires_at
        WHERE booked_spans.version <= excluded.version
      RETURNING live, starts_at, ends_at, expires_at`,
-    [span.id, span.tenantId, span.memberId, span.start, span.end, span.live, span.updatedAt || span.createdAt, span.expiresAt ?? null],
+    [
+      span.id,
+      span.tenantId,
+      span.memberId,
+      span.start,
+      span.end,
+      span.live,
+      span.updatedAt || span.createdAt,
+      span.expiresAt ?? null,
+    ],
   );
   // Nothing comes back when a newer version of the booking was applied already.
-  return row && { live: row.live, start: row.starts_at, end: row.ends_at, ...(row.expires_at ? { expiresAt: row.expires_at } : {}) };
+  return (
+    row && {
+      live: row.live,
+      start: row.starts_at,
+      end: row.ends_at,
+      ...(row.expires_at ? { expiresAt: row.expires_at } : {}),
+    }
+  );
 }
 
 /**

@@ -45,12 +45,17 @@ export class FindSlotsHandler {
         continue;
       }
       asOf = Math.min(asOf, answer.asOf);
-      if (answer.availability) members.push({ memberId: candidate.memberId, starts: bookableStarts(answer.availability, range) });
+      if (answer.availability)
+        members.push({ memberId: candidate.memberId, starts: bookableStarts(answer.availability, range) });
     }
 
     const timeZone = request.timeZone ?? routing.tenantTimeZone;
     const slots = rankSlots(
-      roundRobinSlots(members, routing.candidates.map((c) => c.memberId), routing.durationMinutes),
+      roundRobinSlots(
+        members,
+        routing.candidates.map((c) => c.memberId),
+        routing.durationMinutes,
+      ),
       {
         near: request.near === undefined ? undefined : Date.parse(request.near),
         limit: request.limit ?? DEFAULT_LIMIT,
@@ -72,7 +77,8 @@ export class FindSlotsHandler {
 
 function checkRequest(request: FindSlotsRequest, range: { start: number; end: number }): void {
   if (range.end <= range.start) throw RpcError.invalidArgument('to', 'to must be after from');
-  if (range.end - range.start > MAX_WINDOW_MS) throw RpcError.invalidArgument('to', 'from and to may be at most 93 days apart');
+  if (range.end - range.start > MAX_WINDOW_MS)
+    throw RpcError.invalidArgument('to', 'from and to may be at most 93 days apart');
   if (request.limit !== undefined && (request.limit < 1 || request.limit > MAX_LIMIT)) {
     throw RpcError.invalidArgument('limit', `limit must be from 1 to ${MAX_LIMIT}`);
   }

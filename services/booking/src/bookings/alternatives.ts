@@ -1,4 +1,11 @@
-import { ConflictReason, Rpcs, type AvailabilityCheckResponse, type Candidate, type CreateBookingRequest, type Slot } from '@calldesk/contracts';
+import {
+  ConflictReason,
+  Rpcs,
+  type AvailabilityCheckResponse,
+  type Candidate,
+  type CreateBookingRequest,
+  type Slot,
+} from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
@@ -41,7 +48,11 @@ export class Alternatives {
     );
   }
 
-  private async compute(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, refusals: Refusal[]): Promise<Alternative[]> {
+  private async compute(
+    request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>,
+    start: number,
+    refusals: Refusal[],
+  ): Promise<Alternative[]> {
     const wanted = this.config.BOOKING_ALTERNATIVES;
     if (!wanted) return [];
     let offered: Slot[];
@@ -55,7 +66,10 @@ export class Alternatives {
     const spans = new Map(
       refusals
         .filter((r) => r.check?.held)
-        .map((r) => [r.candidate.memberId, { before: start - Date.parse(r.check!.held!.start), after: Date.parse(r.check!.held!.end) - start }]),
+        .map((r) => [
+          r.candidate.memberId,
+          { before: start - Date.parse(r.check!.held!.start), after: Date.parse(r.check!.held!.end) - start },
+        ]),
     );
     const held = offered.map((slot) => {
       const s = Date.parse(slot.start);
@@ -64,7 +78,11 @@ export class Alternatives {
     });
     if (!held.length) return [];
     const freshBusy = refusals.flatMap((r) =>
-      (r.check?.freshBusy ?? []).map((b) => ({ memberId: r.candidate.memberId, start: Date.parse(b.start), end: Date.parse(b.end) })),
+      (r.check?.freshBusy ?? []).map((b) => ({
+        memberId: r.candidate.memberId,
+        start: Date.parse(b.start),
+        end: Date.parse(b.end),
+      })),
     );
     const liveHeld = await this.bookings.liveHeld(
       request.tenantId,
@@ -80,7 +98,11 @@ export class Alternatives {
   }
 
   /** Availability's offers near a start, from its caches. */
-  private async offers(request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>, start: number, limit: number): Promise<Slot[]> {
+  private async offers(
+    request: Pick<CreateBookingRequest, 'tenantId' | 'serviceId' | 'memberId'>,
+    start: number,
+    limit: number,
+  ): Promise<Slot[]> {
     const from = Math.max(Date.now(), start - 7 * DAY_MS);
     const answer = await this.bus.request(Rpcs.slotsFind, {
       tenantId: request.tenantId,

@@ -36,7 +36,10 @@ export interface BookingRow {
   updatedAt: Date;
 }
 
-export type NewBooking = Omit<BookingRow, 'status' | 'eventId' | 'abandoned' | 'cancelReason' | 'attention' | 'createdAt' | 'updatedAt' | 'expiresAt'>;
+export type NewBooking = Omit<
+  BookingRow,
+  'status' | 'eventId' | 'abandoned' | 'cancelReason' | 'attention' | 'createdAt' | 'updatedAt' | 'expiresAt'
+>;
 
 /** A bookings row as COLUMNS reads it. */
 export interface BookingColumns {
@@ -94,7 +97,11 @@ export class BookingRepository {
    * statement. Answers undefined when the exclusion constraint finds an overlapping live
    * booking; throws when the lease was lost to a later holder.
    */
-  async insertPending(booking: NewBooking, fence: Fence, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
+  async insertPending(
+    booking: NewBooking,
+    fence: Fence,
+    claim: { tenantId: string; key: string },
+  ): Promise<BookingRow | undefined> {
     const now = new Date();
     let rows: BookingColumns[];
     try {
@@ -108,9 +115,25 @@ export class BookingRepository {
           WHERE EXISTS (SELECT 1 FROM fence)
          RETURNING ${COLUMNS}`,
         [
-          booking.id, booking.tenantId, booking.serviceId, booking.memberId, booking.calendarId, booking.provider,
-          booking.start, booking.end, booking.heldStart, booking.heldEnd, booking.customerName, booking.customerPhone,
-          booking.notes ?? null, booking.transcriptUrl ?? null, fence.key, fence.token, claim.tenantId, claim.key, now,
+          booking.id,
+          booking.tenantId,
+          booking.serviceId,
+          booking.memberId,
+          booking.calendarId,
+          booking.provider,
+          booking.start,
+          booking.end,
+          booking.heldStart,
+          booking.heldEnd,
+          booking.customerName,
+          booking.customerPhone,
+          booking.notes ?? null,
+          booking.transcriptUrl ?? null,
+          fence.key,
+          fence.token,
+          claim.tenantId,
+          claim.key,
+          now,
         ],
       );
     } catch (error) {
@@ -126,7 +149,11 @@ export class BookingRepository {
    * alive, and names it in the request's idempotency record, in one statement. Answers undefined
    * when the hold is gone (expired, released or booked); throws when the lease was lost.
    */
-  async pendingFromHold(booking: NewBooking, fence: Fence, claim: { tenantId: string; key: string }): Promise<BookingRow | undefined> {
+  async pendingFromHold(
+    booking: NewBooking,
+    fence: Fence,
+    claim: { tenantId: string; key: string },
+  ): Promise<BookingRow | undefined> {
     const now = new Date();
     const rows = await query<BookingColumns>(
       this.db,
@@ -138,9 +165,21 @@ export class BookingRepository {
           AND EXISTS (SELECT 1 FROM fence)
        RETURNING ${COLUMNS}`,
       [
-        booking.id, booking.tenantId, booking.memberId, booking.serviceId, booking.customerName, booking.customerPhone,
-        booking.notes ?? null, booking.transcriptUrl ?? null, booking.calendarId, booking.provider, fence.key, fence.token,
-        claim.tenantId, claim.key, now,
+        booking.id,
+        booking.tenantId,
+        booking.memberId,
+        booking.serviceId,
+        booking.customerName,
+        booking.customerPhone,
+        booking.notes ?? null,
+        booking.transcriptUrl ?? null,
+        booking.calendarId,
+        booking.provider,
+        fence.key,
+        fence.token,
+        claim.tenantId,
+        claim.key,
+        now,
       ],
     );
     if (rows.length) return toRow(rows[0]);
@@ -149,7 +188,9 @@ export class BookingRepository {
   }
 
   private async fenceMoved(fence: Fence): Promise<boolean> {
-    const row = await queryOne<{ revision: string }>(this.db, `SELECT revision FROM lock_fences WHERE lock_key = $1`, [fence.key]);
+    const row = await queryOne<{ revision: string }>(this.db, `SELECT revision FROM lock_fences WHERE lock_key = $1`, [
+      fence.key,
+    ]);
     return row !== undefined && Number(row.revision) !== fence.token;
   }
 
@@ -212,15 +253,31 @@ export class BookingRepository {
             WHERE $17::text IS NOT NULL AND tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM changed))
          SELECT count(*)::int AS changed FROM changed`,
         [
-          fence?.key ?? null, fence?.token ?? null, next.status, next.eventId ?? null, next.start, next.end,
-          next.heldStart, next.heldEnd, next.updatedAt, row.id, row.updatedAt,
-          outbox?.subject ?? null, outbox?.msgId ?? null, outbox?.body ?? null, next.cancelReason ?? null, next.attention ?? null,
-          answer?.claim.tenantId ?? null, answer?.claim.key ?? null, answer ? JSON.stringify(answer.reply(next)) : null,
+          fence?.key ?? null,
+          fence?.token ?? null,
+          next.status,
+          next.eventId ?? null,
+          next.start,
+          next.end,
+          next.heldStart,
+          next.heldEnd,
+          next.updatedAt,
+          row.id,
+          row.updatedAt,
+          outbox?.subject ?? null,
+          outbox?.msgId ?? null,
+          outbox?.body ?? null,
+          next.cancelReason ?? null,
+          next.attention ?? null,
+          answer?.claim.tenantId ?? null,
+          answer?.claim.key ?? null,
+          answer ? JSON.stringify(answer.reply(next)) : null,
           outbox?.traceContext ?? null,
         ],
       );
     } catch (error) {
-      if (isOverlap(error)) throw new RpcError('failed_precondition', 'the new time overlaps another booking', { reason: 'slot_taken' });
+      if (isOverlap(error))
+        throw new RpcError('failed_precondition', 'the new time overlaps another booking', { reason: 'slot_taken' });
       throw error;
     }
     if (changed) {
@@ -243,7 +300,11 @@ export class BookingRepository {
 
   async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const row = await queryOne<BookingColumns>(this.db, `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const row = await queryOne<BookingColumns>(
+      this.db,
+      `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
     return row && toRow(row);
   }
 
@@ -262,7 +323,10 @@ export class BookingRepository {
    * The tenant's live bookings made within `withinMs`: routing may not have read their events
    * yet, so they go with a candidates request to count towards the balance.
    */
-  async recent(tenantId: string, withinMs: number): Promise<{ bookingId: string; memberId: string; bookedAt: string }[]> {
+  async recent(
+    tenantId: string,
+    withinMs: number,
+  ): Promise<{ bookingId: string; memberId: string; bookedAt: string }[]> {
     const rows = await query<{ id: string; member_id: string; created_at: Date }>(
       this.db,
       `SELECT id, member_id, created_at FROM bookings
@@ -278,7 +342,12 @@ export class BookingRepository {
   }
 
   /** Held spans of the members' live bookings and holds that meet [from, to). */
-  async liveHeld(tenantId: string, memberIds: string[], from: Date, to: Date): Promise<{ memberId: string; start: number; end: number }[]> {
+  async liveHeld(
+    tenantId: string,
+    memberIds: string[],
+    from: Date,
+    to: Date,
+  ): Promise<{ memberId: string; start: number; end: number }[]> {
     const rows = await query<{ member_id: string; s: Date; e: Date }>(
       this.db,
       `SELECT member_id, lower(held) AS s, upper(held) AS e FROM bookings
@@ -324,7 +393,10 @@ export class BookingRepository {
   }
 
   /** Bookings undone (failed) at least `graceMs` ago whose provider event has not been swept since. */
-  async unswept(graceMs: number, limit: number): Promise<Pick<BookingRow, 'id' | 'tenantId' | 'calendarId' | 'provider'>[]> {
+  async unswept(
+    graceMs: number,
+    limit: number,
+  ): Promise<Pick<BookingRow, 'id' | 'tenantId' | 'calendarId' | 'provider'>[]> {
     return query<Pick<BookingRow, 'id' | 'tenantId' | 'calendarId' | 'provider'>>(
       this.db,
       `SELECT id, tenant_id AS "tenantId", calendar_id AS "calendarId", provider FROM bookings
@@ -365,7 +437,12 @@ export function toBooking(row: BookingRow): Booking {
     calendarId: row.calendarId,
     start: row.start.toISOString(),
     end: row.end.toISOString(),
-    status: row.status === 'cancelled' ? Booking_Status.cancelled : row.status === 'confirmed' ? Booking_Status.confirmed : Booking_Status.pending,
+    status:
+      row.status === 'cancelled'
+        ? Booking_Status.cancelled
+        : row.status === 'confirmed'
+          ? Booking_Status.confirmed
+          : Booking_Status.pending,
     customer: { name: row.customerName, phone: row.customerPhone },
     notes: row.notes,
     transcriptUrl: row.transcriptUrl,
@@ -408,8 +485,10 @@ export function toRow(r: BookingColumns): BookingRow {
 }
 
 export function isOverlap(error: unknown): boolean {
-  return (error as { constraint?: string; driverError?: { constraint?: string } })?.driverError?.constraint === OVERLAP ||
-    (error as { constraint?: string })?.constraint === OVERLAP;
+  return (
+    (error as { constraint?: string; driverError?: { constraint?: string } })?.driverError?.constraint === OVERLAP ||
+    (error as { constraint?: string })?.constraint === OVERLAP
+  );
 }
 
 export function isUuid(id: string): boolean {

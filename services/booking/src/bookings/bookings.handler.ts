@@ -42,7 +42,8 @@ export class BookingsHandler {
     const deadline = new Deadline(this.config);
     tooLong('idempotencyKey', request.idempotencyKey, LIMITS.idempotencyKey);
     tooLong('customer.name', request.customer!.name, LIMITS.name);
-    if (!request.customer!.name.trim()) throw RpcError.invalidArgument('customer.name', 'customer.name must not be blank');
+    if (!request.customer!.name.trim())
+      throw RpcError.invalidArgument('customer.name', 'customer.name must not be blank');
     tooLong('notes', request.notes, LIMITS.notes);
     tooLong('transcriptUrl', request.transcriptUrl, LIMITS.transcriptUrl);
     const candidates = this.creator.route(request);
@@ -86,22 +87,33 @@ export class BookingsHandler {
   @HandleRpc(Rpcs.bookingsList)
   async list(request: ListBookingsRequest) {
     const pageSize = request.pageSize ?? 50;
-    if (pageSize < 1 || pageSize > MAX_PAGE) throw RpcError.invalidArgument('pageSize', `pageSize must be from 1 to ${MAX_PAGE}`);
+    if (pageSize < 1 || pageSize > MAX_PAGE)
+      throw RpcError.invalidArgument('pageSize', `pageSize must be from 1 to ${MAX_PAGE}`);
     const from = new Date(request.from);
     const to = new Date(request.to);
     if (to <= from) throw RpcError.invalidArgument('to', 'to must be after from');
-    const rows = await this.bookings.list(request.tenantId, { from, to }, request.memberId, pageSize + 1, readCursor(request.pageToken));
+    const rows = await this.bookings.list(
+      request.tenantId,
+      { from, to },
+      request.memberId,
+      pageSize + 1,
+      readCursor(request.pageToken),
+    );
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     return {
       bookings: page.map(toBooking),
-      nextPageToken: rows.length > pageSize && last ? Buffer.from(JSON.stringify([last.start.toISOString(), last.id])).toString('base64url') : undefined,
+      nextPageToken:
+        rows.length > pageSize && last
+          ? Buffer.from(JSON.stringify([last.start.toISOString(), last.id])).toString('base64url')
+          : undefined,
     };
   }
 }
 
 function tooLong(field: string, value: string | undefined, max: number): void {
-  if (value !== undefined && value.length > max) throw RpcError.invalidArgument(field, `${field} must be at most ${max} characters`);
+  if (value !== undefined && value.length > max)
+    throw RpcError.invalidArgument(field, `${field} must be at most ${max} characters`);
 }
 
 function readCursor(token: string | undefined): { start: Date; id: string } | undefined {

@@ -59,17 +59,25 @@ export class ChangeBooking {
       });
       const conflict = (reason: ConflictReason) =>
         this.alternatives
-          .near({ tenantId: request.tenantId, serviceId: booking.serviceId, memberId: booking.memberId }, start, [{ candidate: member, reason, check }])
+          .near({ tenantId: request.tenantId, serviceId: booking.serviceId, memberId: booking.memberId }, start, [
+            { candidate: member, reason, check },
+          ])
           .then((alternatives) => outcomeJson({ outcome: BookingOutcome_Outcome.conflict, reason, alternatives }));
       if (!check.bookable) return conflict(check.reason ?? ConflictReason.slot_taken);
 
-      const times = { start: new Date(start), end: new Date(end), heldStart: new Date(check.held!.start), heldEnd: new Date(check.held!.end) };
+      const times = {
+        start: new Date(start),
+        end: new Date(end),
+        heldStart: new Date(check.held!.start),
+        heldEnd: new Date(check.held!.end),
+      };
       const old = { start: booking.start, end: booking.end, heldStart: booking.heldStart, heldEnd: booking.heldEnd };
       let moved: BookingRow;
       try {
         moved = await this.bookings.transition(booking, { status: 'confirmed', times }, undefined, lease);
       } catch (error) {
-        if (error instanceof RpcError && error.details.reason === 'slot_taken') return conflict(ConflictReason.slot_taken);
+        if (error instanceof RpcError && error.details.reason === 'slot_taken')
+          return conflict(ConflictReason.slot_taken);
         throw error;
       }
       try {
@@ -108,7 +116,12 @@ export class ChangeBooking {
         .catch((error) => {
           throw asRpcError(error);
         });
-      const row = await this.bookings.transition(booking, { status: 'cancelled', cancelReason: request.reason }, 'cancelled', lease);
+      const row = await this.bookings.transition(
+        booking,
+        { status: 'cancelled', cancelReason: request.reason },
+        'cancelled',
+        lease,
+      );
       return { booking: toBooking(row) };
     });
   }
@@ -117,7 +130,10 @@ export class ChangeBooking {
     const booking = await this.bookings.get(tenantId, bookingId);
     if (!isVisibleBooking(booking)) throw RpcError.notFound('booking', bookingId);
     if (booking.status !== 'confirmed') {
-      throw new RpcError('failed_precondition', `booking ${bookingId} is ${booking.status}`, { bookingId, status: booking.status });
+      throw new RpcError('failed_precondition', `booking ${bookingId} is ${booking.status}`, {
+        bookingId,
+        status: booking.status,
+      });
     }
     return booking;
   }

@@ -49,7 +49,12 @@ export class CreateBooking {
     return this.attempts.route(request);
   }
 
-  async create(request: CreateBookingRequest, claim: Claim, candidates: Promise<CandidatesResponse>, deadline: Deadline): Promise<JsonObject> {
+  async create(
+    request: CreateBookingRequest,
+    claim: Claim,
+    candidates: Promise<CandidatesResponse>,
+    deadline: Deadline,
+  ): Promise<JsonObject> {
     const startedAt = performance.now();
     try {
       return await this.decide(request, claim, candidates, deadline, startedAt);
@@ -76,14 +81,24 @@ export class CreateBooking {
       // Unsettled (the provider cannot be asked now): a second booking for this request could
       // end up beside the first. The caller retries later.
       if (earlier?.status === 'pending') {
-        throw new RpcError('unavailable', 'an earlier attempt of this request is still being settled; try again', { retryable: true });
+        throw new RpcError('unavailable', 'an earlier attempt of this request is still being settled; try again', {
+          retryable: true,
+        });
       }
     }
     const routing = await candidates;
     const hold = request.holdId ? await this.heldFor(request) : undefined;
     const tried = hold ? routing.candidates.filter((c) => c.memberId === hold.memberId) : routing.candidates;
-    if (hold && !tried.length) throw RpcError.invalidArgument('holdId', 'the hold is for a member who no longer serves this service');
-    const outcome = await this.attempts.first(request, routing, tried, deadline, (slot) => this.book(request, claim, routing, slot, hold?.id), hold?.id);
+    if (hold && !tried.length)
+      throw RpcError.invalidArgument('holdId', 'the hold is for a member who no longer serves this service');
+    const outcome = await this.attempts.first(
+      request,
+      routing,
+      tried,
+      deadline,
+      (slot) => this.book(request, claim, routing, slot, hold?.id),
+      hold?.id,
+    );
     if (outcome.kind === 'taken') {
       this.metrics.confirmed(startedAt);
       return confirmed(outcome.value);
@@ -99,15 +114,25 @@ export class CreateBooking {
   /** The caller's hold for this request: it must be the tenant's, for this service and start. */
   private async heldFor(request: CreateBookingRequest): Promise<BookingRow> {
     const hold = await this.holds.get(request.tenantId, request.holdId!);
-    if (!hold || !['held', 'released', 'expired'].includes(hold.status)) throw RpcError.notFound('hold', request.holdId!);
-    if (hold.serviceId !== request.serviceId) throw RpcError.invalidArgument('holdId', 'the hold is for another service');
-    if (request.memberId && hold.memberId !== request.memberId) throw RpcError.invalidArgument('holdId', 'the hold is for another member');
-    if (hold.start.getTime() !== Date.parse(request.start)) throw RpcError.invalidArgument('start', 'start must be the start of the hold');
+    if (!hold || !['held', 'released', 'expired'].includes(hold.status))
+      throw RpcError.notFound('hold', request.holdId!);
+    if (hold.serviceId !== request.serviceId)
+      throw RpcError.invalidArgument('holdId', 'the hold is for another service');
+    if (request.memberId && hold.memberId !== request.memberId)
+      throw RpcError.invalidArgument('holdId', 'the hold is for another member');
+    if (hold.start.getTime() !== Date.parse(request.start))
+      throw RpcError.invalidArgument('start', 'start must be the start of the hold');
     return hold;
   }
 
   /** The pending row (in place of the hold, when there is one still alive), the provider event, then confirmed. */
-  private async book(request: CreateBookingRequest, claim: Claim, routing: CandidatesResponse, slot: CheckedSlot, holdId?: string): Promise<Attempt<BookingRow>> {
+  private async book(
+    request: CreateBookingRequest,
+    claim: Claim,
+    routing: CandidatesResponse,
+    slot: CheckedSlot,
+    holdId?: string,
+  ): Promise<Attempt<BookingRow>> {
     const { candidate, start, end, check, fence } = slot;
     const booking = {
       tenantId: request.tenantId,
@@ -141,7 +166,14 @@ export class CreateBooking {
     try {
       const written = await this.bus.request(
         connectorRpcs(check.provider).createEvent,
-        { tenantId: request.tenantId, calendarId: check.bookingCalendarId, bookingId: pending.id, start: new Date(start).toISOString(), end: new Date(end).toISOString(), ...text },
+        {
+          tenantId: request.tenantId,
+          calendarId: check.bookingCalendarId,
+          bookingId: pending.id,
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          ...text,
+        },
         { timeoutMs: this.config.PROVIDER_WRITE_TIMEOUT_MS },
       );
       eventId = written.event?.eventId ?? '';
@@ -152,7 +184,10 @@ export class CreateBooking {
     }
     return {
       kind: 'taken',
-      value: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', fence, { claim, reply: confirmed }),
+      value: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', fence, {
+        claim,
+        reply: confirmed,
+      }),
     };
   }
 }

@@ -21,6 +21,9 @@ export class CurrentBookingsHandler {
     }
     const rows = await this.bookings.current(new Date(request.endsAfter), pageSize + 1, request.pageToken);
     const page = rows.slice(0, pageSize);
-    return { bookings: page.map(toBooking), nextPageToken: rows.length > pageSize ? page[page.length - 1].id : undefined };
+    return {
+      bookings: page.map(toBooking),
+      nextPageToken: rows.length > pageSize ? page[page.length - 1].id : undefined,
+    };
   }
 }

@@ -17,5 +17,9 @@ export class Deadline {
 
 /** Nothing was booked for want of time (the caller would have given up waiting), so trying again may. */
 export function outOfTime(): RpcError {
-  return new RpcError('unavailable', 'no time was left to try the booking (again) before its answer was due; try again', { retryable: true });
+  return new RpcError(
+    'unavailable',
+    'no time was left to try the booking (again) before its answer was due; try again',
+    { retryable: true },
+  );
 }

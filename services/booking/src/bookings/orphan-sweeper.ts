@@ -27,7 +27,12 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.task = new PeriodicTask('orphan event sweep', config.BOOKING_RECONCILE_INTERVAL_MS, () => this.sweep(), logger);
+    this.task = new PeriodicTask(
+      'orphan event sweep',
+      config.BOOKING_RECONCILE_INTERVAL_MS,
+      () => this.sweep(),
+      logger,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -48,9 +53,16 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutd
           { timeoutMs: this.config.PROVIDER_WRITE_TIMEOUT_MS },
         );
         await this.bookings.swept(booking.id);
-        if (found) this.logger.warn('deleted the provider event of an undone booking: its write landed after the undo', { bookingId: booking.id, calendarId: booking.calendarId });
+        if (found)
+          this.logger.warn('deleted the provider event of an undone booking: its write landed after the undo', {
+            bookingId: booking.id,
+            calendarId: booking.calendarId,
+          });
       } catch (error) {
-        this.logger.warn('orphan event sweep left a booking for the next round', { bookingId: booking.id, error: (error as Error).message });
+        this.logger.warn('orphan event sweep left a booking for the next round', {
+          bookingId: booking.id,
+          error: (error as Error).message,
+        });
       }
     }
   }

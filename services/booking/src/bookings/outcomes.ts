@@ -8,7 +8,9 @@ export function confirmed(row: BookingRow): JsonObject {
 
 /** Replies are kept as their wire JSON, so a replay is byte-for-byte the first answer. */
 export function outcomeJson(outcome: MessageInitShape<typeof BookingOutcomeSchema>): JsonObject {
-  return toJson(BookingOutcomeSchema, create(BookingOutcomeSchema, outcome), { alwaysEmitImplicit: true }) as JsonObject;
+  return toJson(BookingOutcomeSchema, create(BookingOutcomeSchema, outcome), {
+    alwaysEmitImplicit: true,
+  }) as JsonObject;
 }
 
 export function asRpcError(error: unknown): RpcError {

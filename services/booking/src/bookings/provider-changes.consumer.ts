@@ -37,9 +37,19 @@ export class ProviderChangesConsumer {
         bookingId: current.id,
       });
       if (found !== (change.change !== 'deleted')) return;
-      if (event && Date.parse(event.start) === current.start.getTime() && Date.parse(event.end) === current.end.getTime()) return;
+      if (
+        event &&
+        Date.parse(event.start) === current.start.getTime() &&
+        Date.parse(event.end) === current.end.getTime()
+      )
+        return;
       if (change.change === 'deleted') {
-        await this.bookings.transition(current, { status: 'cancelled', cancelReason: 'deleted_in_calendar' }, 'cancelled', lease);
+        await this.bookings.transition(
+          current,
+          { status: 'cancelled', cancelReason: 'deleted_in_calendar' },
+          'cancelled',
+          lease,
+        );
         return;
       }
       if (change.change !== 'moved') {
@@ -56,10 +66,20 @@ export class ProviderChangesConsumer {
         heldEnd: new Date(end.getTime() + (current.heldEnd.getTime() - current.end.getTime())),
       };
       try {
-        await this.bookings.transition(current, { status: 'confirmed', times, attention: undefined }, 'rescheduled', lease);
+        await this.bookings.transition(
+          current,
+          { status: 'confirmed', times, attention: undefined },
+          'rescheduled',
+          lease,
+        );
       } catch (error) {
         if (!(error instanceof RpcError && error.details.reason === 'slot_taken')) throw error;
-        await this.bookings.transition(current, { status: 'confirmed', attention: 'moved_in_calendar_over_another_booking' }, 'flagged', lease);
+        await this.bookings.transition(
+          current,
+          { status: 'confirmed', attention: 'moved_in_calendar_over_another_booking' },
+          'flagged',
+          lease,
+        );
       }
     });
   }

@@ -22,7 +22,11 @@ export class Settlement {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async settle(tenantId: string, bookingId: string, options: { eventExpected?: boolean } = {}): Promise<BookingRow | undefined> {
+  async settle(
+    tenantId: string,
+    bookingId: string,
+    options: { eventExpected?: boolean } = {},
+  ): Promise<BookingRow | undefined> {
     const row = await this.bookings.get(tenantId, bookingId);
     if (!row || row.status !== 'pending') return row;
     const undo = options.eventExpected === false || row.abandoned;

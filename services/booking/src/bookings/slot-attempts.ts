@@ -33,7 +33,10 @@ export interface CheckedSlot {
   candidate: Candidate;
   start: number;
   end: number;
-  check: AvailabilityCheckResponse & { bookingCalendarId: string; held: NonNullable<AvailabilityCheckResponse['held']> };
+  check: AvailabilityCheckResponse & {
+    bookingCalendarId: string;
+    held: NonNullable<AvailabilityCheckResponse['held']>;
+  };
   fence: Fence;
 }
 
@@ -69,7 +72,9 @@ export class SlotAttempts {
    * round robin stays balanced.
    */
   route(request: SlotRequest): Promise<CandidatesResponse> {
-    const slot = [request.tenantId, request.serviceId, request.memberId ?? '', Date.parse(request.start)].join('\u0000');
+    const slot = [request.tenantId, request.serviceId, request.memberId ?? '', Date.parse(request.start)].join(
+      '\u0000',
+    );
     return this.routings.run(slot, async () =>
       this.bus.request(InternalRpcs.routingCandidates, {
         tenantId: request.tenantId,
@@ -119,7 +124,8 @@ export class SlotAttempts {
     const end = start + routing.durationMinutes * 60_000;
     const ids = { tenantId: request.tenantId, memberId: candidate.memberId };
     const span = [request.tenantId, candidate.memberId, start, end, own ?? ''].join('\u0000');
-    const taken = () => this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end), own);
+    const taken = () =>
+      this.bookings.overlapsLive(request.tenantId, candidate.memberId, new Date(start), new Date(end), own);
     // A check is shared only among callers of the same moment (arriving together, or let through
     // together after a holder), so that no answer after a holder was read before its commit.
     const takenOnArrival = () => this.arrivalChecks.run(span, taken);
@@ -129,30 +135,40 @@ export class SlotAttempts {
       // Our own table may already know the slot is gone: say so without the lock, the lease or a
       // provider round trip (the many losers of a contested slot come this way).
       if (await takenOnArrival()) return refusal;
-      const refusedIfTaken = async (): Promise<Attempt<T> | undefined> => ((await takenAfterHolder()) ? refusal : undefined);
-      return this.lock.run(memberLockKey(request.tenantId, candidate.memberId), async (fence, contended): Promise<Attempt<T>> => {
-        // Another instance may have held the calendar and just taken the slot.
-        if (contended && (await taken())) return refusal;
-        let check: AvailabilityCheckResponse;
-        try {
-          check = await this.bus.request(InternalRpcs.availabilityCheck, {
-            ...ids,
-            start: request.start,
-            durationMinutes: routing.durationMinutes,
-            fresh: true,
-            timeZone: candidate.timeZone,
-            ignoreBookingId: own,
-          });
-        } catch (error) {
-          return { kind: 'failed', error: asRpcError(error) };
-        }
-        if (!check.bookable) return { kind: 'refused', reason: check.reason ?? ConflictReason.slot_taken, check };
-        const { bookingCalendarId, held } = check;
-        if (!bookingCalendarId || !held) {
-          return { kind: 'failed', error: new RpcError('failed_precondition', 'the member has no booking calendar', { memberId: candidate.memberId }) };
-        }
-        return take({ candidate, start, end, check: { ...check, bookingCalendarId, held }, fence });
-      }, refusedIfTaken);
+      const refusedIfTaken = async (): Promise<Attempt<T> | undefined> =>
+        (await takenAfterHolder()) ? refusal : undefined;
+      return this.lock.run(
+        memberLockKey(request.tenantId, candidate.memberId),
+        async (fence, contended): Promise<Attempt<T>> => {
+          // Another instance may have held the calendar and just taken the slot.
+          if (contended && (await taken())) return refusal;
+          let check: AvailabilityCheckResponse;
+          try {
+            check = await this.bus.request(InternalRpcs.availabilityCheck, {
+              ...ids,
+              start: request.start,
+              durationMinutes: routing.durationMinutes,
+              fresh: true,
+              timeZone: candidate.timeZone,
+              ignoreBookingId: own,
+            });
+          } catch (error) {
+            return { kind: 'failed', error: asRpcError(error) };
+          }
+          if (!check.bookable) return { kind: 'refused', reason: check.reason ?? ConflictReason.slot_taken, check };
+          const { bookingCalendarId, held } = check;
+          if (!bookingCalendarId || !held) {
+            return {
+              kind: 'failed',
+              error: new RpcError('failed_precondition', 'the member has no booking calendar', {
+                memberId: candidate.memberId,
+              }),
+            };
+          }
+          return take({ candidate, start, end, check: { ...check, bookingCalendarId, held }, fence });
+        },
+        refusedIfTaken,
+      );
     });
   }
 }

@@ -1,5 +1,11 @@
 import { create, toJson, type JsonObject, type MessageInitShape } from '@bufbuild/protobuf';
-import { ConflictReason, HoldOutcome_Outcome, HoldOutcomeSchema, type CandidatesResponse, type CreateHoldRequest } from '@calldesk/contracts';
+import {
+  ConflictReason,
+  HoldOutcome_Outcome,
+  HoldOutcomeSchema,
+  type CandidatesResponse,
+  type CreateHoldRequest,
+} from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Claim } from '../idempotency/idempotency.store';
@@ -28,15 +34,23 @@ export class CreateHold {
     return this.attempts.route(request);
   }
 
-  async create(request: CreateHoldRequest, claim: Claim, candidates: Promise<CandidatesResponse>, deadline: Deadline): Promise<JsonObject> {
+  async create(
+    request: CreateHoldRequest,
+    claim: Claim,
+    candidates: Promise<CandidatesResponse>,
+    deadline: Deadline,
+  ): Promise<JsonObject> {
     if (claim.bookingId) {
       // A run before this one died after writing the hold: it stands, and is the answer.
       const earlier = await this.holds.get(request.tenantId, claim.bookingId);
       if (earlier) return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(earlier) });
     }
     const routing = await candidates;
-    const outcome = await this.attempts.first(request, routing, routing.candidates, deadline, (slot) => this.hold(request, claim, slot));
-    if (outcome.kind === 'taken') return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(outcome.value) });
+    const outcome = await this.attempts.first(request, routing, routing.candidates, deadline, (slot) =>
+      this.hold(request, claim, slot),
+    );
+    if (outcome.kind === 'taken')
+      return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(outcome.value) });
     if (!outcome.refusals.length && outcome.failure) throw outcome.failure;
     const reason = outcome.refusals[0]?.reason ?? ConflictReason.slot_taken;
     const alternatives = await this.alternatives.near(request, Date.parse(request.start), outcome.refusals);

@@ -3,7 +3,15 @@ import { Events, encodeJson, Hold_Status, HoldSchema, type Hold } from '@calldes
 import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { COLUMNS, fenceCheck, isOverlap, lockLost, toRow, type BookingColumns, type BookingRow } from '../bookings/booking.repository';
+import {
+  COLUMNS,
+  fenceCheck,
+  isOverlap,
+  lockLost,
+  toRow,
+  type BookingColumns,
+  type BookingRow,
+} from '../bookings/booking.repository';
 import type { Fence } from '../locks/lock-fences';
 import { OutboxRelay } from '../outbox/outbox-relay';
 
@@ -68,9 +76,25 @@ export class HoldRepository {
          queued AS (INSERT INTO outbox (subject, msg_id, body) SELECT $17, $18, $19::jsonb FROM inserted)
          SELECT * FROM inserted`,
         [
-          hold.id, hold.tenantId, hold.serviceId, hold.memberId, hold.calendarId, hold.provider, hold.start, hold.end,
-          hold.heldStart, hold.heldEnd, now, expiresAt, fence.key, fence.token, claim.tenantId, claim.key,
-          event.subject, event.msgId, event.body,
+          hold.id,
+          hold.tenantId,
+          hold.serviceId,
+          hold.memberId,
+          hold.calendarId,
+          hold.provider,
+          hold.start,
+          hold.end,
+          hold.heldStart,
+          hold.heldEnd,
+          now,
+          expiresAt,
+          fence.key,
+          fence.token,
+          claim.tenantId,
+          claim.key,
+          event.subject,
+          event.msgId,
+          event.body,
         ],
       );
     } catch (error) {
@@ -84,7 +108,11 @@ export class HoldRepository {
   /** The hold, as it stands; undefined when there is none of that id for the tenant. */
   async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const row = await queryOne<BookingColumns>(this.db, `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const row = await queryOne<BookingColumns>(
+      this.db,
+      `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
     return row && toRow(row);
   }
 
@@ -126,7 +154,11 @@ export class HoldRepository {
       const rows = due.map(toRow);
       for (const row of rows) {
         const event = outboxRow(row, 'expired');
-        await execute(tx, `INSERT INTO outbox (subject, msg_id, body) VALUES ($1, $2, $3::jsonb) ON CONFLICT (msg_id) DO NOTHING`, [event.subject, event.msgId, event.body]);
+        await execute(
+          tx,
+          `INSERT INTO outbox (subject, msg_id, body) VALUES ($1, $2, $3::jsonb) ON CONFLICT (msg_id) DO NOTHING`,
+          [event.subject, event.msgId, event.body],
+        );
       }
       if (rows.length) {
         rows.forEach((row) => this.outbox.announceHold(toHold(row)));
@@ -160,13 +192,15 @@ export function toHold(row: BookingRow): Hold {
 }
 
 function statusOf(row: BookingRow): Hold_Status {
-  if (row.status === 'held') return row.expiresAt && row.expiresAt > new Date() ? Hold_Status.held : Hold_Status.expired;
+  if (row.status === 'held')
+    return row.expiresAt && row.expiresAt > new Date() ? Hold_Status.held : Hold_Status.expired;
   if (row.status === 'released') return Hold_Status.released;
   if (row.status === 'expired') return Hold_Status.expired;
   return Hold_Status.booked;
 }
 
 function outboxRow(row: BookingRow, event: HoldEvent) {
-  const subject = { created: Events.holdCreated, released: Events.holdReleased, expired: Events.holdExpired }[event].subject;
+  const subject = { created: Events.holdCreated, released: Events.holdReleased, expired: Events.holdExpired }[event]
+    .subject;
   return { subject, msgId: `hold:${row.id}:${event}`, body: encodeJson(HoldSchema, toHold(row)) };
 }

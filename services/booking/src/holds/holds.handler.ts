@@ -1,5 +1,12 @@
 import { fromJson, toJson, type JsonObject } from '@bufbuild/protobuf';
-import { CreateHoldRequestSchema, HoldOutcomeSchema, Rpcs, RpcError, type CreateHoldRequest, type ReleaseHoldRequest } from '@calldesk/contracts';
+import {
+  CreateHoldRequestSchema,
+  HoldOutcomeSchema,
+  Rpcs,
+  RpcError,
+  type CreateHoldRequest,
+  type ReleaseHoldRequest,
+} from '@calldesk/contracts';
 import { HandleRpc, SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BookingConfig } from '../config';
@@ -46,7 +53,8 @@ export class HoldsHandler {
   @HandleRpc(Rpcs.holdsRelease)
   async release(request: ReleaseHoldRequest) {
     const hold = await this.holds.release(request.tenantId, request.holdId);
-    if (!hold || !['held', 'released', 'expired', 'pending', 'confirmed', 'cancelled'].includes(hold.status)) throw RpcError.notFound('hold', request.holdId);
+    if (!hold || !['held', 'released', 'expired', 'pending', 'confirmed', 'cancelled'].includes(hold.status))
+      throw RpcError.notFound('hold', request.holdId);
     return { hold: toHold(hold) };
   }
 }

@@ -52,16 +52,18 @@ export class IdempotencyStore {
         WHERE tenant_id = $1 AND key = $2 AND reply IS NULL AND lease_until < clock_timestamp() RETURNING booking_id`,
       [tenantId, key, LEASE_MS],
     );
-    return taken ? { kind: 'run', claim: { tenantId, key, bookingId: taken.booking_id ?? undefined } } : { kind: 'busy' };
+    return taken
+      ? { kind: 'run', claim: { tenantId, key, bookingId: taken.booking_id ?? undefined } }
+      : { kind: 'busy' };
   }
 
   /** The answer, kept for repeats for IDEMPOTENCY_RETENTION_HOURS (RetentionPurge). */
   async complete(claim: Claim, reply: unknown): Promise<void> {
-    await execute(this.db, `UPDATE idempotency SET reply = $3, lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2`, [
-      claim.tenantId,
-      claim.key,
-      JSON.stringify(reply),
-    ]);
+    await execute(
+      this.db,
+      `UPDATE idempotency SET reply = $3, lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2`,
+      [claim.tenantId, claim.key, JSON.stringify(reply)],
+    );
   }
 
   /**
@@ -70,21 +72,27 @@ export class IdempotencyStore {
    */
   async settleFor(bookingId: string, confirmedReply: unknown | undefined): Promise<void> {
     if (confirmedReply === undefined) {
-      await execute(this.db, `UPDATE idempotency SET lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [bookingId]);
+      await execute(
+        this.db,
+        `UPDATE idempotency SET lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`,
+        [bookingId],
+      );
     } else {
-      await execute(this.db, `UPDATE idempotency SET reply = $2, lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`, [
-        bookingId,
-        JSON.stringify(confirmedReply),
-      ]);
+      await execute(
+        this.db,
+        `UPDATE idempotency SET reply = $2, lease_until = clock_timestamp() WHERE booking_id = $1 AND reply IS NULL`,
+        [bookingId, JSON.stringify(confirmedReply)],
+      );
     }
   }
 
   /** A run that failed without an answer (e.g. a provider was down): a retry may run at once. */
   async release(claim: Claim): Promise<void> {
-    await execute(this.db, `UPDATE idempotency SET lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2 AND reply IS NULL`, [
-      claim.tenantId,
-      claim.key,
-    ]);
+    await execute(
+      this.db,
+      `UPDATE idempotency SET lease_until = clock_timestamp() WHERE tenant_id = $1 AND key = $2 AND reply IS NULL`,
+      [claim.tenantId, claim.key],
+    );
   }
 }
 

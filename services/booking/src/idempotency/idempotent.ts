@@ -38,14 +38,21 @@ export class Idempotent {
     }
   }
 
-  private async attempt<Reply>(tenantId: string, key: string, hash: string, work: (claim: Claim) => Promise<Reply>): Promise<Reply> {
+  private async attempt<Reply>(
+    tenantId: string,
+    key: string,
+    hash: string,
+    work: (claim: Claim) => Promise<Reply>,
+  ): Promise<Reply> {
     const deadline = Date.now() + WAIT_LIMIT_MS;
     for (;;) {
       const claimed = await this.store.claim(tenantId, key, hash);
       if (claimed.kind === 'replay') return revive(claimed.reply) as Reply;
       if (claimed.kind === 'run') return this.execute(claimed.claim, work);
       if (Date.now() > deadline) {
-        throw new RpcError('unavailable', 'a request with this idempotencyKey is still being answered; try again', { retryable: true });
+        throw new RpcError('unavailable', 'a request with this idempotencyKey is still being answered; try again', {
+          retryable: true,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
     }
@@ -70,7 +77,8 @@ export class Idempotent {
 
 /** A stored refusal is thrown again, exactly as it was first answered. */
 function revive(reply: unknown): unknown {
-  const error = (reply as { error?: { code: RpcError['code']; message: string; details: Record<string, unknown> } }).error;
+  const error = (reply as { error?: { code: RpcError['code']; message: string; details: Record<string, unknown> } })
+    .error;
   if (error) throw new RpcError(error.code, error.message, error.details);
   return reply;
 }

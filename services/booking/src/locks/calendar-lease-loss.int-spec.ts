@@ -19,7 +19,14 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
     const { tenantId, serviceId, members } = await team(stack, { size: 2 });
     const [held, free] = members;
     const create = (memberId: string, start: string) =>
-      stack.client.request(Rpcs.bookingsCreate, { idempotencyKey: key(), tenantId, serviceId, memberId, start, customer });
+      stack.client.request(Rpcs.bookingsCreate, {
+        idempotencyKey: key(),
+        tenantId,
+        serviceId,
+        memberId,
+        start,
+        customer,
+      });
     expect((await create(held.id, at(9))).outcome).toBe(BookingOutcome_Outcome.confirmed);
 
     // Another instance's lock holds one member's calendar, its lease taken before the loss.
@@ -37,8 +44,18 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
       const end = new Date(at(13, 30));
       return app.get(BookingRepository).insertPending(
         {
-          id: randomUUID(), tenantId, serviceId, memberId: held.id, calendarId: held.bookingCalendarId, provider: 'test',
-          start, end, heldStart: start, heldEnd: end, customerName: customer.name, customerPhone: customer.phone,
+          id: randomUUID(),
+          tenantId,
+          serviceId,
+          memberId: held.id,
+          calendarId: held.bookingCalendarId,
+          provider: 'test',
+          start,
+          end,
+          heldStart: start,
+          heldEnd: end,
+          customerName: customer.name,
+          customerPhone: customer.phone,
         },
         fence,
         { tenantId, key: key() },
@@ -76,14 +93,29 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
     const end = new Date(at(14, 30));
     const write = stack.bookings[0].app.get(BookingRepository).insertPending(
       {
-        id: randomUUID(), tenantId, serviceId, memberId: member.id, calendarId: member.bookingCalendarId, provider: 'test',
-        start, end, heldStart: start, heldEnd: end, customerName: customer.name, customerPhone: customer.phone,
+        id: randomUUID(),
+        tenantId,
+        serviceId,
+        memberId: member.id,
+        calendarId: member.bookingCalendarId,
+        provider: 'test',
+        start,
+        end,
+        heldStart: start,
+        heldEnd: end,
+        customerName: customer.name,
+        customerPhone: customer.phone,
       },
       stale,
       { tenantId, key: key() },
     );
-    await expect(write).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('lock was lost') });
-    const rows = await stack.database.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE tenant_id = $1`, [tenantId]);
+    await expect(write).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('lock was lost'),
+    });
+    const rows = await stack.database.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE tenant_id = $1`, [
+      tenantId,
+    ]);
     expect(rows[0].n).toBe(0);
   }, 30_000);
 });

@@ -35,7 +35,11 @@ export class CalendarLeases {
     if (status.ttl !== leaseMs) {
       const manager = await connection.jetstreamManager();
       const { config } = await manager.streams.info(`KV_${LEASE_BUCKET}`);
-      await manager.streams.update(`KV_${LEASE_BUCKET}`, { ...config, max_age: nanos(leaseMs), duplicate_window: nanos(Math.min(leaseMs, 120_000)) });
+      await manager.streams.update(`KV_${LEASE_BUCKET}`, {
+        ...config,
+        max_age: nanos(leaseMs),
+        duplicate_window: nanos(Math.min(leaseMs, 120_000)),
+      });
     }
     return leases;
   }
@@ -99,7 +103,9 @@ export class CalendarLeases {
 
 /** Opens the bucket, making it where it is missing. */
 function openBucket(connection: NatsConnection, leaseMs: number, replicas: number): Promise<KV> {
-  return connection.jetstream().views.kv(LEASE_BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory, replicas });
+  return connection
+    .jetstream()
+    .views.kv(LEASE_BUCKET, { ttl: leaseMs, history: 1, storage: StorageType.Memory, replicas });
 }
 
 // KV keys are subject tokens; calendar keys hold characters that are not allowed there.

@@ -17,8 +17,17 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
   beforeAll(async () => {
     bus = await Bus.connect({ url: await testNatsUrl(), service: 'booking-lock-test', requestTimeoutMs: 5_000 });
     database = await createTestDatabase();
-    db = await openDataSource({ url: database.url, schema: 'booking', migrations, applicationName: 'booking-lock-test' });
-    lock = new CalendarLock(bus, db, { BOOKING_LOCK_LEASE_MS: 15_000, BOOKING_LOCK_WAIT_MS: 5_000, JETSTREAM_REPLICAS: 1 } as BookingConfig);
+    db = await openDataSource({
+      url: database.url,
+      schema: 'booking',
+      migrations,
+      applicationName: 'booking-lock-test',
+    });
+    lock = new CalendarLock(bus, db, {
+      BOOKING_LOCK_LEASE_MS: 15_000,
+      BOOKING_LOCK_WAIT_MS: 5_000,
+      JETSTREAM_REPLICAS: 1,
+    } as BookingConfig);
     await lock.onModuleInit();
   });
 
@@ -30,7 +39,11 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
 
   it("keeps a holder's lease past the lease's length for as long as its work runs: another instance waits, and the holder's fence stands", async () => {
     // Two instances whose leases last 1 s.
-    const config = { BOOKING_LOCK_LEASE_MS: 1_000, BOOKING_LOCK_WAIT_MS: 10_000, JETSTREAM_REPLICAS: 1 } as BookingConfig;
+    const config = {
+      BOOKING_LOCK_LEASE_MS: 1_000,
+      BOOKING_LOCK_WAIT_MS: 10_000,
+      JETSTREAM_REPLICAS: 1,
+    } as BookingConfig;
     const [first, second] = [new CalendarLock(bus, db, config), new CalendarLock(bus, db, config)];
     await first.onModuleInit();
     await second.onModuleInit();
@@ -53,7 +66,11 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
   }, 20_000);
 
   it('keeps a calendar from another instance while Postgres says it is held, even when JetStream grants its lease twice', async () => {
-    const config = { BOOKING_LOCK_LEASE_MS: 15_000, BOOKING_LOCK_WAIT_MS: 10_000, JETSTREAM_REPLICAS: 1 } as BookingConfig;
+    const config = {
+      BOOKING_LOCK_LEASE_MS: 15_000,
+      BOOKING_LOCK_WAIT_MS: 10_000,
+      JETSTREAM_REPLICAS: 1,
+    } as BookingConfig;
     const [first, second] = [new CalendarLock(bus, db, config), new CalendarLock(bus, db, config)];
     await first.onModuleInit();
     await second.onModuleInit();

@@ -30,7 +30,11 @@ export class CalendarLock implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    this.leases = await CalendarLeases.open(this.bus.connection, this.config.BOOKING_LOCK_LEASE_MS, this.config.JETSTREAM_REPLICAS);
+    this.leases = await CalendarLeases.open(
+      this.bus.connection,
+      this.config.BOOKING_LOCK_LEASE_MS,
+      this.config.JETSTREAM_REPLICAS,
+    );
   }
 
   /**
@@ -89,10 +93,12 @@ export class CalendarLock implements OnModuleInit {
     let waited = false;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       const lease = await this.leases.acquire(lockKey, Math.max(0, deadline - Date.now()));
-      const fence = await this.fences.grant(lease.key, this.config.BOOKING_LOCK_LEASE_MS).catch(async (error: unknown) => {
-        await this.leases.release(lease);
-        throw error;
-      });
+      const fence = await this.fences
+        .grant(lease.key, this.config.BOOKING_LOCK_LEASE_MS)
+        .catch(async (error: unknown) => {
+          await this.leases.release(lease);
+          throw error;
+        });
       if (fence) return { lease: { ...lease, waited: lease.waited || waited }, fence };
       await this.leases.release(lease);
       waited = true;
@@ -112,12 +118,18 @@ export class CalendarLock implements OnModuleInit {
   private keepAlive(lease: Lease, fence: Fence): () => Promise<void> {
     const leaseMs = this.config.BOOKING_LOCK_LEASE_MS;
     let renewing = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = renewing.then(async () => {
-        const [held] = await Promise.all([this.fences.renew(fence, leaseMs).catch(() => true), this.leases.renew(lease)]);
-        if (!held) clearInterval(timer);
-      });
-    }, Math.floor(leaseMs / 3));
+    const timer = setInterval(
+      () => {
+        renewing = renewing.then(async () => {
+          const [held] = await Promise.all([
+            this.fences.renew(fence, leaseMs).catch(() => true),
+            this.leases.renew(lease),
+          ]);
+          if (!held) clearInterval(timer);
+        });
+      },
+      Math.floor(leaseMs / 3),
+    );
     return async () => {
       clearInterval(timer);
       await renewing;

@@ -50,6 +50,9 @@ export class LockFences {
 
   /** Lets the calendar go now, if the token is still the latest. */
   async release(fence: Fence): Promise<void> {
-    await execute(this.db, `UPDATE lock_fences SET held_until = now() WHERE lock_key = $1 AND revision = $2`, [fence.key, fence.token]);
+    await execute(this.db, `UPDATE lock_fences SET held_until = now() WHERE lock_key = $1 AND revision = $2`, [
+      fence.key,
+      fence.token,
+    ]);
   }
 }

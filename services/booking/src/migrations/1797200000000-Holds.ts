@@ -14,7 +14,9 @@ export class Holds1797200000000 implements MigrationInterface {
       `ALTER TABLE bookings ADD CONSTRAINT bookings_status_check
          CHECK (status IN ('pending', 'confirmed', 'cancelled', 'failed', 'held', 'released', 'expired'))`,
     );
-    await db.query(`ALTER TABLE bookings ALTER COLUMN customer_name DROP NOT NULL, ALTER COLUMN customer_phone DROP NOT NULL`);
+    await db.query(
+      `ALTER TABLE bookings ALTER COLUMN customer_name DROP NOT NULL, ALTER COLUMN customer_phone DROP NOT NULL`,
+    );
     await db.query(
       `ALTER TABLE bookings ADD CONSTRAINT bookings_customer
          CHECK (status IN ('held', 'released', 'expired') OR (customer_name IS NOT NULL AND customer_phone IS NOT NULL))`,
@@ -33,9 +35,13 @@ export class Holds1797200000000 implements MigrationInterface {
     await db.query(`DROP INDEX bookings_holds_ending`);
     await db.query(`ALTER TABLE bookings DROP COLUMN alive`);
     await db.query(`ALTER TABLE bookings DROP CONSTRAINT bookings_customer`);
-    await db.query(`ALTER TABLE bookings ALTER COLUMN customer_name SET NOT NULL, ALTER COLUMN customer_phone SET NOT NULL`);
+    await db.query(
+      `ALTER TABLE bookings ALTER COLUMN customer_name SET NOT NULL, ALTER COLUMN customer_phone SET NOT NULL`,
+    );
     await db.query(`ALTER TABLE bookings DROP CONSTRAINT bookings_status_check`);
-    await db.query(`ALTER TABLE bookings ADD CONSTRAINT bookings_status_check CHECK (status IN ('pending', 'confirmed', 'cancelled', 'failed'))`);
+    await db.query(
+      `ALTER TABLE bookings ADD CONSTRAINT bookings_status_check CHECK (status IN ('pending', 'confirmed', 'cancelled', 'failed'))`,
+    );
     await db.query(
       `ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap
          EXCLUDE USING gist (calendar_id WITH =, held WITH &&) WHERE (status IN ('pending', 'confirmed'))`,

@@ -6,7 +6,9 @@ export class EventSweep1797600000000 implements MigrationInterface {
     await db.query(`ALTER TABLE bookings ADD COLUMN event_swept_at timestamptz`);
     // Bookings undone before the sweeper existed are not swept: their writes are long settled.
     await db.query(`UPDATE bookings SET event_swept_at = updated_at WHERE status = 'failed'`);
-    await db.query(`CREATE INDEX bookings_unswept ON bookings (updated_at) WHERE status = 'failed' AND event_swept_at IS NULL`);
+    await db.query(
+      `CREATE INDEX bookings_unswept ON bookings (updated_at) WHERE status = 'failed' AND event_swept_at IS NULL`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

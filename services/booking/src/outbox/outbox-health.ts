@@ -19,6 +19,8 @@ export class OutboxHealth implements HealthCheck {
       `SELECT count(*)::int AS stuck FROM outbox WHERE published_at IS NULL AND created_at < now() - $1 * interval '1 second'`,
       [STUCK_AFTER_S],
     );
-    return stuck ? { ok: false, detail: `${stuck} booking events unpublished for over ${STUCK_AFTER_S} s` } : { ok: true };
+    return stuck
+      ? { ok: false, detail: `${stuck} booking events unpublished for over ${STUCK_AFTER_S} s` }
+      : { ok: true };
   }
 }

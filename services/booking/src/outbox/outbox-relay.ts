@@ -98,11 +98,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       try {
         for (const row of rows) {
           const event = eventOf(row.subject);
-          await this.bus.events.publish(event, fromJson(event.body, row.body), row.msg_id, row.subject, contextFromTraceContext(row.trace_context));
+          await this.bus.events.publish(
+            event,
+            fromJson(event.body, row.body),
+            row.msg_id,
+            row.subject,
+            contextFromTraceContext(row.trace_context),
+          );
           published.push(row.id);
         }
       } finally {
-        if (published.length) await execute(this.db, `UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [published]);
+        if (published.length)
+          await execute(this.db, `UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [published]);
       }
       if (rows.length < BATCH) return;
     }

@@ -14,7 +14,11 @@ describe('RetentionPurge (real Postgres)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = await openDataSource({ url: database.url, schema: 'booking', migrations, applicationName: 'retention-test' });
-    const config = { IDEMPOTENCY_RETENTION_HOURS: 72, OUTBOX_RETENTION_HOURS: 24, RETENTION_PURGE_INTERVAL_MS: 600_000 } as BookingConfig;
+    const config = {
+      IDEMPOTENCY_RETENTION_HOURS: 72,
+      OUTBOX_RETENTION_HOURS: 24,
+      RETENTION_PURGE_INTERVAL_MS: 600_000,
+    } as BookingConfig;
     purge = new RetentionPurge(db, config, silent);
   });
   afterAll(async () => {
@@ -34,8 +38,10 @@ describe('RetentionPurge (real Postgres)', () => {
        VALUES ('calendar.v1.events.booking.confirmed', $1, '{}', now() - $3 * interval '1 hour', now() - $2 * interval '1 hour')`,
       [msgId, publishedHoursAgo, createdHoursAgo],
     );
-  const keys = async () => (await db.query(`SELECT key FROM idempotency ORDER BY key`)).map((r: { key: string }) => r.key);
-  const msgIds = async () => (await db.query(`SELECT msg_id FROM outbox ORDER BY msg_id`)).map((r: { msg_id: string }) => r.msg_id);
+  const keys = async () =>
+    (await db.query(`SELECT key FROM idempotency ORDER BY key`)).map((r: { key: string }) => r.key);
+  const msgIds = async () =>
+    (await db.query(`SELECT msg_id FROM outbox ORDER BY msg_id`)).map((r: { msg_id: string }) => r.msg_id);
 
   it('deletes idempotency records and published outbox rows past their retention, in batches, and keeps the rest', async () => {
     // More old records than one batch holds.

@@ -33,7 +33,10 @@ describe('boundedBody', () => {
   it('stops at the first chunk past the cap: calendar_too_large, and the server is read no further', async () => {
     const { response, state } = source(1_000_000, 64 * 1_024);
     const bounded = boundedBody(response, { maxBytes: 1_048_576, deadline: Date.now() + 5_000 });
-    await expect(bounded.text()).rejects.toMatchObject({ code: 'failed_precondition', details: { reason: 'calendar_too_large' } });
+    await expect(bounded.text()).rejects.toMatchObject({
+      code: 'failed_precondition',
+      details: { reason: 'calendar_too_large' },
+    });
     expect(state.sent).toBeLessThanOrEqual(18);
     expect(state.cancelled).toBe(true);
   });

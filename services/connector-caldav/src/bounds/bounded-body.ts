@@ -56,14 +56,21 @@ export function boundedBody(response: Response, limits: BodyLimits): Response {
     source.cancel(error).catch(() => undefined);
   }
 
-  const bounded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const bounded = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
   // Readers resolve hrefs against the URL answered, after redirects.
   Object.defineProperties(bounded, { url: { value: response.url }, redirected: { value: response.redirected } });
   return bounded;
 }
 
 function tooLarge(maxBytes: number): ReadRefused {
-  return new ReadRefused('calendar_too_large', `the calendar server sent more than ${Math.round(maxBytes / 1024)} KiB in one answer`);
+  return new ReadRefused(
+    'calendar_too_large',
+    `the calendar server sent more than ${Math.round(maxBytes / 1024)} KiB in one answer`,
+  );
 }
 
 function tooSlow(): ReadRefused {

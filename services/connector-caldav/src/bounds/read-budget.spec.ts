@@ -20,24 +20,33 @@ describe('ReadBudget', () => {
     await budget.step(() => busyFor(10));
     await new Promise((resolve) => setTimeout(resolve, 50));
     await budget.step(() => busyFor(10));
-    await expect(budget.step(() => busyFor(15))).rejects.toMatchObject({ code: 'failed_precondition', details: { reason: 'calendar_too_complex' } });
+    await expect(budget.step(() => busyFor(15))).rejects.toMatchObject({
+      code: 'failed_precondition',
+      details: { reason: 'calendar_too_complex' },
+    });
   });
 
   it('refuses more objects than the cap: calendar_too_large', () => {
     const budget = new ReadBudget({ maxObjects: 3, maxObjectChars: 1_000, parseBudgetMs: 1_000 });
     expect(() => budget.countObjects(3)).not.toThrow();
-    expect(() => budget.countObjects(4)).toThrow(expect.objectContaining({ details: { reason: 'calendar_too_large', provider: 'caldav' } }));
+    expect(() => budget.countObjects(4)).toThrow(
+      expect.objectContaining({ details: { reason: 'calendar_too_large', provider: 'caldav' } }),
+    );
   });
 
   it('refuses an object longer than the cap: calendar_too_large', () => {
     const budget = new ReadBudget({ maxObjects: 3, maxObjectChars: 1_000, parseBudgetMs: 1_000 });
     expect(() => budget.checkObjectSize(1_000)).not.toThrow();
-    expect(() => budget.checkObjectSize(1_001)).toThrow(expect.objectContaining({ details: { reason: 'calendar_too_large', provider: 'caldav' } }));
+    expect(() => budget.checkObjectSize(1_001)).toThrow(
+      expect.objectContaining({ details: { reason: 'calendar_too_large', provider: 'caldav' } }),
+    );
   });
 
   it("counts the objects of all the read's queries together: calendar_too_large past the cap", () => {
     const budget = new ReadBudget({ maxObjects: 3, maxObjectChars: 1_000, parseBudgetMs: 1_000 });
     for (let i = 0; i < 3; i++) budget.objectRead();
-    expect(() => budget.objectRead()).toThrow(expect.objectContaining({ details: { reason: 'calendar_too_large', provider: 'caldav' } }));
+    expect(() => budget.objectRead()).toThrow(
+      expect.objectContaining({ details: { reason: 'calendar_too_large', provider: 'caldav' } }),
+    );
   });
 });

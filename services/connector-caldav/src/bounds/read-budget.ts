@@ -37,7 +37,10 @@ export class ReadBudget {
     this.spentMs += took;
     this.sliceMs += took;
     if (this.spentMs > this.limits.parseBudgetMs) {
-      throw new ReadRefused('calendar_too_complex', `reading the calendar took more than ${this.limits.parseBudgetMs} ms`);
+      throw new ReadRefused(
+        'calendar_too_complex',
+        `reading the calendar took more than ${this.limits.parseBudgetMs} ms`,
+      );
     }
     if (this.sliceMs >= SLICE_MS) {
       this.sliceMs = 0;
@@ -49,7 +52,10 @@ export class ReadBudget {
   /** Refuses a value (one object's data) longer than maxObjectChars, as soon as it grows past it. */
   checkObjectSize(chars: number): void {
     if (chars > this.limits.maxObjectChars) {
-      throw new ReadRefused('calendar_too_large', `the calendar has an object of more than ${Math.round(this.limits.maxObjectChars / 1024)} KiB`);
+      throw new ReadRefused(
+        'calendar_too_large',
+        `the calendar has an object of more than ${Math.round(this.limits.maxObjectChars / 1024)} KiB`,
+      );
     }
   }
 
@@ -64,13 +70,18 @@ export class ReadBudget {
   /** Refuses a read of more than maxObjects objects. */
   countObjects(count: number): void {
     if (count > this.limits.maxObjects) {
-      throw new ReadRefused('calendar_too_large', `the calendar has more than ${this.limits.maxObjects} objects to read`);
+      throw new ReadRefused(
+        'calendar_too_large',
+        `the calendar has more than ${this.limits.maxObjects} objects to read`,
+      );
     }
   }
 }
 
 /** A budget for one read of a calendar (or a connection's calendar list) under the connector's settings. */
-export function readBudget(config: Pick<CaldavConfig, 'CALDAV_MAX_OBJECTS' | 'CALDAV_MAX_OBJECT_BYTES' | 'CALDAV_PARSE_BUDGET_MS'>): ReadBudget {
+export function readBudget(
+  config: Pick<CaldavConfig, 'CALDAV_MAX_OBJECTS' | 'CALDAV_MAX_OBJECT_BYTES' | 'CALDAV_PARSE_BUDGET_MS'>,
+): ReadBudget {
   return new ReadBudget({
     maxObjects: config.CALDAV_MAX_OBJECTS,
     maxObjectChars: config.CALDAV_MAX_OBJECT_BYTES,

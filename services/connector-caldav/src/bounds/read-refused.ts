@@ -15,7 +15,12 @@ export type RefusalReason =
   /** The server sent us (by a redirect) to an address the connector may not call. */
   | 'server_not_public';
 
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['calendar_too_large', 'calendar_too_complex', 'server_too_slow', 'server_not_public'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = [
+  'calendar_too_large',
+  'calendar_too_complex',
+  'server_too_slow',
+  'server_not_public',
+];
 
 /**
  * A read given up at one of our bounds. A slow server is `unavailable` (its connection is marked
@@ -26,6 +31,9 @@ export class ReadRefused extends RpcError {
     readonly reason: RefusalReason,
     message: string,
   ) {
-    super(reason === 'server_too_slow' ? 'unavailable' : 'failed_precondition', message, { reason, provider: 'caldav' });
+    super(reason === 'server_too_slow' ? 'unavailable' : 'failed_precondition', message, {
+      reason,
+      provider: 'caldav',
+    });
   }
 }

@@ -42,10 +42,14 @@ export class BusyHandler {
   @HandleRpc(connectorRpcs('caldav').busy)
   async busy(request: BusyRequest) {
     const window = { from: Date.parse(request.from), to: Date.parse(request.to) };
-    const calendars = (await this.store.memberCalendars(request.tenantId, request.memberId)).filter((c) => c.role !== 'ignored');
+    const calendars = (await this.store.memberCalendars(request.tenantId, request.memberId)).filter(
+      (c) => c.role !== 'ignored',
+    );
     const byConnection = new Map<string, ConnectedCalendar[]>();
     calendars.forEach((c) => byConnection.set(c.connectionId, [...(byConnection.get(c.connectionId) ?? []), c]));
-    const answers = await Promise.all([...byConnection.values()].map((own) => this.readConnection(own[0].connection, own, window, request.fresh)));
+    const answers = await Promise.all(
+      [...byConnection.values()].map((own) => this.readConnection(own[0].connection, own, window, request.fresh)),
+    );
     return { calendars: answers.flat(), asOf: new Date().toISOString() };
   }
 
@@ -59,7 +63,9 @@ export class BusyHandler {
       const error = calendarReadError(new ProviderError('auth_rejected'), 'caldav');
       return calendars.map((calendar) => ({ calendarId: calendar.calendarId, role: calendar.role, busy: [], error }));
     }
-    const answers = await Promise.all(calendars.map((calendar) => this.readCalendar(connection, calendar, window, fresh)));
+    const answers = await Promise.all(
+      calendars.map((calendar) => this.readCalendar(connection, calendar, window, fresh)),
+    );
     const failure = answers.find((answer) => 'failure' in answer);
     if (failure && 'failure' in failure) await this.health.failed(connection, failure.failure).catch(() => undefined);
     else await this.health.succeeded(connection).catch(() => undefined);
@@ -75,7 +81,10 @@ export class BusyHandler {
     const base = { calendarId: calendar.calendarId, role: calendar.role };
     const budget = readBudget(this.config);
     try {
-      const fetch = this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_BUSY_BUDGET_MS, ids: { calendarId: calendar.calendarId } });
+      const fetch = this.accounts.fetchFor(connection, {
+        budgetMs: this.config.CALDAV_BUSY_BUDGET_MS,
+        ids: { calendarId: calendar.calendarId },
+      });
       const [ranged, series] = await Promise.all([
         queryTimeRange(fetch, calendar.url, new Date(window.from), new Date(window.to), budget),
         this.series.of(calendar, fetch, fresh, budget),
@@ -85,8 +94,15 @@ export class BusyHandler {
       for (const object of [...ranged, ...series]) objects.set(decodedPath(object.url), object.data);
       budget.countObjects(objects.size);
       const { spans, unreadable, capped } = await this.expand(objects.values(), window, calendar.timeZone, budget);
-      if (capped) this.logger.warn('recurrence capped: the rest of the window counts as busy', { calendarId: calendar.calendarId });
-      if (unreadable) this.logger.warn('unparseable calendar objects counted busy on the safe side', { calendarId: calendar.calendarId, count: unreadable });
+      if (capped)
+        this.logger.warn('recurrence capped: the rest of the window counts as busy', {
+          calendarId: calendar.calendarId,
+        });
+      if (unreadable)
+        this.logger.warn('unparseable calendar objects counted busy on the safe side', {
+          calendarId: calendar.calendarId,
+          count: unreadable,
+        });
       await this.noteRefusal(calendar, undefined);
       return {
         busy: {
@@ -100,8 +116,14 @@ export class BusyHandler {
       };
     } catch (error) {
       const refusal = refusalOf(error);
-      if (refusal) this.logger.warn('calendar read refused', { calendarId: calendar.calendarId, reason: refusal.reason, why: refusal.message });
-      else if (isUnexpected(error)) this.logger.error('busy read failed', { calendarId: calendar.calendarId, error: (error as Error).stack });
+      if (refusal)
+        this.logger.warn('calendar read refused', {
+          calendarId: calendar.calendarId,
+          reason: refusal.reason,
+          why: refusal.message,
+        });
+      else if (isUnexpected(error))
+        this.logger.error('busy read failed', { calendarId: calendar.calendarId, error: (error as Error).stack });
       if (refusal) await this.noteRefusal(calendar, refusal.reason);
       return { busy: { ...base, busy: [], error: busyReadError(error) }, failure: error };
     }
@@ -111,7 +133,10 @@ export class BusyHandler {
   private async noteRefusal(calendar: ConnectedCalendar, reason: RefusalReason | undefined): Promise<void> {
     if (calendar.readRefusal === reason) return;
     await this.store.setReadRefusal(calendar.calendarId, reason).catch((error) =>
-      this.logger.warn('read refusal not recorded', { calendarId: calendar.calendarId, error: (error as Error).message }),
+      this.logger.warn('read refusal not recorded', {
+        calendarId: calendar.calendarId,
+        error: (error as Error).message,
+      }),
     );
   }
 
@@ -132,7 +157,9 @@ export class BusyHandler {
     let unreadable = 0;
     let capped = false;
     for (const data of objects) {
-      const result = await budget.step(() => busyOrFailSafe(data, window, { zone, maxInstances: this.config.CALDAV_MAX_INSTANCES }));
+      const result = await budget.step(() =>
+        busyOrFailSafe(data, window, { zone, maxInstances: this.config.CALDAV_MAX_INSTANCES }),
+      );
       spans.push(...result.busy);
       capped ||= result.capped;
       if (result.unreadable) unreadable++;

@@ -9,7 +9,13 @@ import { SpanKind } from '@opentelemetry/api';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { boundedBody } from '../bounds/bounded-body';
 import type { CaldavConfig } from '../config';
-import { isPublicAddress, PrivateAddressRefused, publicOnlyLookup, resolveAll, type LookupFunction } from './public-address';
+import {
+  isPublicAddress,
+  PrivateAddressRefused,
+  publicOnlyLookup,
+  resolveAll,
+  type LookupFunction,
+} from './public-address';
 
 /** The resolver sockets and destination checks use; tests give one that lies. */
 export const DNS_LOOKUP = Symbol('DNS_LOOKUP');
@@ -42,7 +48,8 @@ export type Fetch = typeof fetch;
 const MAX_REDIRECTS = 5;
 const ADDRESS_CACHE_MS = 5 * 60_000;
 // Said to the tenant who is refused: their server may be fine, the operator just has not allowed it.
-const SELF_HOSTED = 'a self-hosted server on http:// or a private network needs CALDAV_ALLOW_PRIVATE_NETWORKS=true on the CalDAV connector';
+const SELF_HOSTED =
+  'a self-hosted server on http:// or a private network needs CALDAV_ALLOW_PRIVATE_NETWORKS=true on the CalDAV connector';
 
 /**
  * The one door to CalDAV servers: every request goes through the retry policy and the
@@ -68,10 +75,18 @@ export class CaldavHttp {
     @Inject(SERVICE_CONFIG) private readonly config: CaldavConfig,
     @Optional() @Inject(DNS_LOOKUP) private readonly resolve?: LookupFunction,
   ) {
-    this.policy = new RetryPolicy({ ...DEFAULT_RETRY_POLICY, attemptTimeoutMs: config.CALDAV_ATTEMPT_TIMEOUT_MS, budgetMs: 4 * config.CALDAV_ATTEMPT_TIMEOUT_MS });
-    this.breakers = new CircuitBreakers({ failureThreshold: config.CALDAV_BREAKER_FAILURES, openMs: config.CALDAV_BREAKER_OPEN_MS });
+    this.policy = new RetryPolicy({
+      ...DEFAULT_RETRY_POLICY,
+      attemptTimeoutMs: config.CALDAV_ATTEMPT_TIMEOUT_MS,
+      budgetMs: 4 * config.CALDAV_ATTEMPT_TIMEOUT_MS,
+    });
+    this.breakers = new CircuitBreakers({
+      failureThreshold: config.CALDAV_BREAKER_FAILURES,
+      openMs: config.CALDAV_BREAKER_OPEN_MS,
+    });
     this.allowedHosts = new Set(config.CALDAV_PRIVATE_SERVERS);
-    if (!config.CALDAV_ALLOW_PRIVATE_NETWORKS) this.dispatcher = new Agent({ connect: { lookup: publicOnlyLookup(this.allowedHosts, resolve) } });
+    if (!config.CALDAV_ALLOW_PRIVATE_NETWORKS)
+      this.dispatcher = new Agent({ connect: { lookup: publicOnlyLookup(this.allowedHosts, resolve) } });
   }
 
   /** A fetch bound to one account, for tsdav's helpers and our own requests. */
@@ -96,7 +111,10 @@ export class CaldavHttp {
           operation: method,
         });
         span.setAttribute('http.response.status_code', response.status);
-        return boundedBody(response, { maxBytes: Math.min(options.maxBytes ?? Infinity, this.config.CALDAV_MAX_RESPONSE_BYTES), deadline });
+        return boundedBody(response, {
+          maxBytes: Math.min(options.maxBytes ?? Infinity, this.config.CALDAV_MAX_RESPONSE_BYTES),
+          deadline,
+        });
       });
     }) as Fetch;
   }
@@ -105,10 +123,12 @@ export class CaldavHttp {
   async checkDestination(url: URL): Promise<void> {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (this.config.CALDAV_ALLOW_PRIVATE_NETWORKS || this.allowedHosts.has(host)) {
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw RpcError.invalidArgument('serverUrl', 'serverUrl must be an http or https URL');
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw RpcError.invalidArgument('serverUrl', 'serverUrl must be an http or https URL');
       return;
     }
-    if (url.protocol !== 'https:') throw RpcError.invalidArgument('serverUrl', `serverUrl must be an https URL; ${SELF_HOSTED}`);
+    if (url.protocol !== 'https:')
+      throw RpcError.invalidArgument('serverUrl', `serverUrl must be an https URL; ${SELF_HOSTED}`);
     const cached = this.addresses.get(host);
     let publicOnly = cached && cached.until > Date.now() ? cached.publicOnly : undefined;
     if (publicOnly === undefined) {
@@ -129,7 +149,13 @@ export class CaldavHttp {
     }
   }
 
-  private async send(url: URL, method: string, init: RequestInit, authorization: string, signal: AbortSignal): Promise<Response> {
+  private async send(
+    url: URL,
+    method: string,
+    init: RequestInit,
+    authorization: string,
+    signal: AbortSignal,
+  ): Promise<Response> {
     let current = url;
     let currentMethod = method;
     let body = init.body;
@@ -137,9 +163,21 @@ export class CaldavHttp {
       await this.checkDestination(current);
       const headers = new Headers(init.headers);
       headers.set('authorization', authorization);
-      const response = await this.fetch(current, { ...init, method: currentMethod, headers, body, signal, redirect: 'manual' });
+      const response = await this.fetch(current, {
+        ...init,
+        method: currentMethod,
+        headers,
+        body,
+        signal,
+        redirect: 'manual',
+      });
       const location = response.headers.get('location');
-      if (init.redirect !== 'manual' && [301, 302, 303, 307, 308].includes(response.status) && location && hop < MAX_REDIRECTS) {
+      if (
+        init.redirect !== 'manual' &&
+        [301, 302, 303, 307, 308].includes(response.status) &&
+        location &&
+        hop < MAX_REDIRECTS
+      ) {
         await discard(response);
         current = new URL(location, current);
         if (response.status === 303) {

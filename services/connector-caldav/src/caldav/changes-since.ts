@@ -14,7 +14,12 @@ export type Changes =
  * they stream within `budget` (each named object counts as one read). A refusal of the token, or
  * any failure, is a `resync`.
  */
-export async function changesSince(fetch: Fetch, calendarUrl: string, syncToken: string, budget: ReadBudget): Promise<Changes> {
+export async function changesSince(
+  fetch: Fetch,
+  calendarUrl: string,
+  syncToken: string,
+  budget: ReadBudget,
+): Promise<Changes> {
   const changed: string[] = [];
   const removed: string[] = [];
   const calendarPath = decodedPath(calendarUrl);
@@ -22,13 +27,19 @@ export async function changesSince(fetch: Fetch, calendarUrl: string, syncToken:
     `<d:sync-collection><d:sync-token>${escapeXml(syncToken)}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>`,
   );
   try {
-    const summary = await multistatusRequest(fetch, calendarUrl, { method: 'REPORT', depth: '1', body }, budget, (entry) => {
-      if (!entry.href) return;
-      const url = new URL(entry.href, calendarUrl);
-      if (decodedPath(url) === calendarPath) return;
-      budget.objectRead();
-      (entry.status === 404 ? removed : changed).push(url.href);
-    });
+    const summary = await multistatusRequest(
+      fetch,
+      calendarUrl,
+      { method: 'REPORT', depth: '1', body },
+      budget,
+      (entry) => {
+        if (!entry.href) return;
+        const url = new URL(entry.href, calendarUrl);
+        if (decodedPath(url) === calendarPath) return;
+        budget.objectRead();
+        (entry.status === 404 ? removed : changed).push(url.href);
+      },
+    );
     return { kind: 'changes', changed, removed, syncToken: summary.syncToken };
   } catch {
     return { kind: 'resync' };

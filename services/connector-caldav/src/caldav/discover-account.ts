@@ -30,7 +30,8 @@ async function viaTsdav<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof Error && (error.name === 'ProviderError' || error.name === 'RpcError' || 'code' in error)) throw error;
+    if (error instanceof Error && (error.name === 'ProviderError' || error.name === 'RpcError' || 'code' in error))
+      throw error;
     throw new ProviderError('rejected');
   }
 }

@@ -30,12 +30,15 @@ export async function listCalendars(fetch: Fetch, homeUrl: string, budget: ReadB
     if (!entry.href || !entry.ok) return;
     budget.objectRead();
     const url = new URL(entry.href, homeUrl);
-    if (decodedPath(url) === homePath || !entry.props.get(`${DAV} resourcetype`)?.elements.has(`${CALDAV} calendar`)) return;
+    if (decodedPath(url) === homePath || !entry.props.get(`${DAV} resourcetype`)?.elements.has(`${CALDAV} calendar`))
+      return;
     if (!holdsEvents(entry)) return;
     const href = url.href.endsWith('/') ? url.href : `${url.href}/`;
     calendars.push({
       url: href,
-      name: propText(entry, `${DAV} displayname`) ?? (decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '') || 'calendar'),
+      name:
+        propText(entry, `${DAV} displayname`) ??
+        (decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '') || 'calendar'),
       writable: writable(entry),
       timeZone: zoneOfCalendarTimezone(propText(entry, `${CALDAV} calendar-timezone`)),
       ctag: propText(entry, `${CALENDARSERVER} getctag`),

@@ -12,11 +12,18 @@ export type Fetched = CalendarObject | 'gone' | 'unknown';
  * calendar-multiget REPORT of known objects, keyed by the decoded path of each requested URL,
  * read as it streams within `budget`. Only an explicit 404 (or 410) says an object is gone.
  */
-export async function multiget(fetch: Fetch, calendarUrl: string, urls: readonly string[], budget: ReadBudget): Promise<Map<string, Fetched>> {
+export async function multiget(
+  fetch: Fetch,
+  calendarUrl: string,
+  urls: readonly string[],
+  budget: ReadBudget,
+): Promise<Map<string, Fetched>> {
   const found = new Map<string, Fetched>(urls.map((url) => [decodedPath(url), 'unknown']));
   if (!urls.length) return found;
   const hrefs = urls.map((url) => `<d:href>${escapeXml(new URL(url).pathname)}</d:href>`).join('');
-  const body = davXml(`<c:calendar-multiget><d:prop><d:getetag/><c:calendar-data/></d:prop>${hrefs}</c:calendar-multiget>`);
+  const body = davXml(
+    `<c:calendar-multiget><d:prop><d:getetag/><c:calendar-data/></d:prop>${hrefs}</c:calendar-multiget>`,
+  );
   await multistatusRequest(fetch, calendarUrl, { method: 'REPORT', depth: '1', body }, budget, (entry) => {
     if (!entry.href) return;
     const url = new URL(entry.href, calendarUrl);

@@ -103,7 +103,13 @@ END:VCALENDAR</x:calendar-data></D:prop></D:propstat></D:response>
     const refuse = (): void => {
       if (++seen > 3) throw new Error('enough');
     };
-    await expect(readMultistatus(response, new ReadBudget({ maxObjects: 10, maxObjectChars: 100_000, parseBudgetMs: 1_000 }), refuse)).rejects.toThrow('enough');
+    await expect(
+      readMultistatus(
+        response,
+        new ReadBudget({ maxObjects: 10, maxObjectChars: 100_000, parseBudgetMs: 1_000 }),
+        refuse,
+      ),
+    ).rejects.toThrow('enough');
     expect(seen).toBe(4);
     expect(state.cancelled).toBe(true);
   });
@@ -112,25 +118,34 @@ END:VCALENDAR</x:calendar-data></D:prop></D:propstat></D:response>
     ['calendar data', '<d:response><d:href>/a</d:href><d:propstat><d:prop><c:calendar-data>'],
     ['an href', '<d:response><d:href>'],
     ['a nested property', '<d:response><d:href>/a</d:href><d:propstat><d:prop><d:resourcetype><d:x>'],
-  ])('stops reading %s at the size cap, whatever the server still has to send: calendar_too_large', async (_what, opening) => {
-    let sent = 0;
-    const state = { cancelled: false };
-    const filler = new TextEncoder().encode('x'.repeat(16_384));
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(`<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${opening}`));
-      },
-      pull(controller) {
-        sent += filler.length;
-        controller.enqueue(filler);
-      },
-      cancel() {
-        state.cancelled = true;
-      },
-    });
-    const budget = new ReadBudget({ maxObjects: 10, maxObjectChars: 200_000, parseBudgetMs: 10_000 });
-    await expect(readMultistatus(new Response(body, { status: 207 }), budget, () => undefined)).rejects.toMatchObject({ details: { reason: 'calendar_too_large' } });
-    expect(sent).toBeLessThan(400_000);
-    expect(state.cancelled).toBe(true);
-  });
+  ])(
+    'stops reading %s at the size cap, whatever the server still has to send: calendar_too_large',
+    async (_what, opening) => {
+      let sent = 0;
+      const state = { cancelled: false };
+      const filler = new TextEncoder().encode('x'.repeat(16_384));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(
+            new TextEncoder().encode(
+              `<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${opening}`,
+            ),
+          );
+        },
+        pull(controller) {
+          sent += filler.length;
+          controller.enqueue(filler);
+        },
+        cancel() {
+          state.cancelled = true;
+        },
+      });
+      const budget = new ReadBudget({ maxObjects: 10, maxObjectChars: 200_000, parseBudgetMs: 10_000 });
+      await expect(readMultistatus(new Response(body, { status: 207 }), budget, () => undefined)).rejects.toMatchObject(
+        { details: { reason: 'calendar_too_large' } },
+      );
+      expect(sent).toBeLessThan(400_000);
+      expect(state.cancelled).toBe(true);
+    },
+  );
 });

@@ -69,7 +69,8 @@ export async function readMultistatus(
       const { done, value } = await reader.read();
       if (done) break;
       const text = decoder.decode(value, { stream: true });
-      for (let at = 0; at < text.length; at += STEP_CHARS) await budget.step(() => parser.write(text.slice(at, at + STEP_CHARS)));
+      for (let at = 0; at < text.length; at += STEP_CHARS)
+        await budget.step(() => parser.write(text.slice(at, at + STEP_CHARS)));
     }
     finished = true;
     return await budget.step(() => parser.end(decoder.decode()));

@@ -31,17 +31,24 @@ export type WriteOutcome =
   | { kind: 'not_found' };
 
 /** PUT of one object with a condition; 412 and 409 are outcomes, other refusals throw. */
-export async function putObject(fetch: Fetch, url: string, ics: string, condition: WriteCondition): Promise<WriteOutcome> {
+export async function putObject(
+  fetch: Fetch,
+  url: string,
+  ics: string,
+  condition: WriteCondition,
+): Promise<WriteOutcome> {
   const headers: Record<string, string> = { 'content-type': 'text/calendar; charset=utf-8' };
   if ('ifNoneMatch' in condition) headers['if-none-match'] = '*';
   else headers['if-match'] = condition.ifMatch;
   const response = await fetch(url, { method: 'PUT', headers, body: ics });
   const text = response.status === 207 ? await response.text() : (await response.body?.cancel(), '');
   if (response.status === 412) return { kind: 'precondition_failed' };
-  if (response.status === 409 || (response.status === 207 && /no-uid-conflict/.test(text))) return { kind: 'uid_conflict' };
+  if (response.status === 409 || (response.status === 207 && /no-uid-conflict/.test(text)))
+    return { kind: 'uid_conflict' };
   if (response.status === 207 && /\b412\b/.test(text)) return { kind: 'precondition_failed' };
   if (response.status === 404) return { kind: 'not_found' };
-  if (!response.ok || response.status === 207) throw ProviderError.fromStatus(response.status === 207 ? 400 : response.status);
+  if (!response.ok || response.status === 207)
+    throw ProviderError.fromStatus(response.status === 207 ? 400 : response.status);
   return { kind: 'written', etag: response.headers.get('etag') ?? undefined };
 }
 

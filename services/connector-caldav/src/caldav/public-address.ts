@@ -40,7 +40,10 @@ export class PrivateAddressRefused extends Error {
  * every address is public (or the name is one the operator allowed), so a name that answered
  * public when checked and private when dialled (DNS rebinding) reaches nothing.
  */
-export function publicOnlyLookup(allowedHosts: ReadonlySet<string>, resolve: LookupFunction = dnsLookup as LookupFunction): LookupFunction {
+export function publicOnlyLookup(
+  allowedHosts: ReadonlySet<string>,
+  resolve: LookupFunction = dnsLookup as LookupFunction,
+): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, options, (error, address, family) => {
       if (error || allowedHosts.has(hostname.toLowerCase())) return callback(error, address, family);

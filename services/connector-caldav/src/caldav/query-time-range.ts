@@ -18,8 +18,19 @@ export interface CalendarObject {
  * is not asked for: servers honour it unevenly (Radicale ignores it, Xandikos 0.2.8 answers some
  * objects with no data at all), and an object without data would read as free time.
  */
-export function queryTimeRange(fetch: Fetch, calendarUrl: string, from: Date, to: Date, budget: ReadBudget): Promise<CalendarObject[]> {
-  return query(fetch, calendarUrl, `<c:comp-filter name="VEVENT"><c:time-range start="${caldavTime(from)}" end="${caldavTime(to)}"/></c:comp-filter>`, budget);
+export function queryTimeRange(
+  fetch: Fetch,
+  calendarUrl: string,
+  from: Date,
+  to: Date,
+  budget: ReadBudget,
+): Promise<CalendarObject[]> {
+  return query(
+    fetch,
+    calendarUrl,
+    `<c:comp-filter name="VEVENT"><c:time-range start="${caldavTime(from)}" end="${caldavTime(to)}"/></c:comp-filter>`,
+    budget,
+  );
 }
 
 /**
@@ -28,28 +39,44 @@ export function queryTimeRange(fetch: Fetch, calendarUrl: string, from: Date, to
  * so the series are read whole and expanded here.
  */
 export function queryRecurring(fetch: Fetch, calendarUrl: string, budget: ReadBudget): Promise<CalendarObject[]> {
-  return query(fetch, calendarUrl, '<c:comp-filter name="VEVENT"><c:prop-filter name="RRULE"/></c:comp-filter>', budget);
+  return query(
+    fetch,
+    calendarUrl,
+    '<c:comp-filter name="VEVENT"><c:prop-filter name="RRULE"/></c:comp-filter>',
+    budget,
+  );
 }
 
 /**
  * The objects the query finds, read as they stream in: past the budget's object cap the read
  * stops at once, whatever the server still has to send.
  */
-async function query(fetch: Fetch, calendarUrl: string, eventFilter: string, budget: ReadBudget): Promise<CalendarObject[]> {
+async function query(
+  fetch: Fetch,
+  calendarUrl: string,
+  eventFilter: string,
+  budget: ReadBudget,
+): Promise<CalendarObject[]> {
   const objects: CalendarObject[] = [];
   const calendarPath = decodedPath(calendarUrl);
   let named = 0;
-  await multistatusRequest(fetch, calendarUrl, { method: 'REPORT', depth: '1', body: calendarQuery(eventFilter) }, budget, (entry) => {
-    if (!entry.href || !entry.ok) return;
-    // One URL per entry: thousands of them may come, each parsed once.
-    const url = new URL(entry.href, calendarUrl);
-    if (decodedPath(url) === calendarPath) return;
-    named++;
-    const data = propText(entry, `${CALDAV} calendar-data`);
-    if (!data) return;
-    budget.objectRead();
-    objects.push({ url: url.href, etag: propText(entry, `${DAV} getetag`), data });
-  });
+  await multistatusRequest(
+    fetch,
+    calendarUrl,
+    { method: 'REPORT', depth: '1', body: calendarQuery(eventFilter) },
+    budget,
+    (entry) => {
+      if (!entry.href || !entry.ok) return;
+      // One URL per entry: thousands of them may come, each parsed once.
+      const url = new URL(entry.href, calendarUrl);
+      if (decodedPath(url) === calendarPath) return;
+      named++;
+      const data = propText(entry, `${CALDAV} calendar-data`);
+      if (!data) return;
+      budget.objectRead();
+      objects.push({ url: url.href, etag: propText(entry, `${DAV} getetag`), data });
+    },
+  );
   // An object named without its data cannot be read: the calendar is unreadable, not free.
   if (objects.length < named) throw new ProviderError('rejected');
   return objects;

@@ -34,7 +34,9 @@ describe('CaldavHttp refuses inside addresses at every step (a loopback listener
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as AddressInfo).port;
     // A server the operator allowed by name, on another loopback address, that sends us inside.
-    redirector = createHttpServer((_request, response) => response.writeHead(307, { location: `http://127.0.0.1:${port}/dav/` }).end());
+    redirector = createHttpServer((_request, response) =>
+      response.writeHead(307, { location: `http://127.0.0.1:${port}/dav/` }).end(),
+    );
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.2', resolve));
     redirectorPort = (redirector.address() as AddressInfo).port;
   });
@@ -47,7 +49,9 @@ describe('CaldavHttp refuses inside addresses at every step (a loopback listener
   beforeEach(() => (reached = 0));
 
   const ask = (http: CaldavHttp, url: string) =>
-    http.fetchFor({ credentials: { username: 'u', password: 'p' }, breakerKey: url, budgetMs: 3_000 })(url, { method: 'PROPFIND' });
+    http.fetchFor({ credentials: { username: 'u', password: 'p' }, breakerKey: url, budgetMs: 3_000 })(url, {
+      method: 'PROPFIND',
+    });
 
   it.each([
     ['loopback', 'https://127.0.0.1:PORT/'],
@@ -76,7 +80,9 @@ describe('CaldavHttp refuses inside addresses at every step (a loopback listener
       if (options.all) callback(null, [{ address, family: 4 }]);
       else callback(null, address, 4);
     };
-    await expect(ask(new CaldavHttp(config(), rebinding), `https://rebind.example:${port}/`)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(ask(new CaldavHttp(config(), rebinding), `https://rebind.example:${port}/`)).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
     expect(asked).toBeGreaterThanOrEqual(2);
     expect(reached).toBe(0);
   });

@@ -62,15 +62,25 @@ export class CalendarDirectory {
     // Our events in a calendar that is gone are gone with it.
     for (const gone of before.filter((calendar) => !listed.some((l) => l.url === calendar.url))) {
       for (const event of await this.bookingEvents.watched(gone.calendarId)) {
-        await this.events.bookingEventChanged(connection, { calendarId: gone.calendarId, bookingId: event.bookingId, change: 'deleted' }, 'calendar-gone');
+        await this.events.bookingEventChanged(
+          connection,
+          { calendarId: gone.calendarId, bookingId: event.bookingId, change: 'deleted' },
+          'calendar-gone',
+        );
       }
     }
-    const after = await this.store.forMember(connection.tenantId, connection.memberId, (manager) => this.save(manager, connection, listed));
+    const after = await this.store.forMember(connection.tenantId, connection.memberId, (manager) =>
+      this.save(manager, connection, listed),
+    );
     const ids = (calendars: CalendarRow[]) => new Set(calendars.map((calendar) => calendar.calendarId));
     const [was, is] = [ids(before), ids(after)];
     const touched = [...[...was].filter((id) => !is.has(id)), ...[...is].filter((id) => !was.has(id))];
     if (!touched.length) return;
-    this.logger.info('calendar list changed', { connectionId: connection.connectionId, before: before.length, after: after.length });
+    this.logger.info('calendar list changed', {
+      connectionId: connection.connectionId,
+      before: before.length,
+      after: after.length,
+    });
     const version = `list:${Date.now()}`;
     await Promise.all(touched.map((calendarId) => this.events.calendarChanged(connection, calendarId, version)));
   }

@@ -31,7 +31,8 @@ export class CalendarsHandler {
   async setRole(request: SetCalendarRoleRequest) {
     declineUnlessOwned('caldav', request.calendarId);
     const calendar = await this.store.calendar(request.tenantId, request.calendarId);
-    if (!calendar || calendar.connection.status === 'disconnected') throw RpcError.notFound('calendar', request.calendarId);
+    if (!calendar || calendar.connection.status === 'disconnected')
+      throw RpcError.notFound('calendar', request.calendarId);
     const role = parseRole(CalendarInfo_Role[request.role]);
     const changes = await this.store.forMember(calendar.tenantId, calendar.memberId, async (manager) => {
       const calendars = await this.store.memberCalendars(calendar.tenantId, calendar.memberId, manager);
@@ -50,7 +51,13 @@ export class CalendarsHandler {
   async list(request: ListConnectionsRequest) {
     if (request.provider !== 'caldav') throw new Decline();
     const connections = await this.store.memberConnections(request.tenantId, request.memberId);
-    return { connections: await Promise.all(connections.map(async (connection) => connectionMessage(connection, await this.store.calendarsOf(connection.connectionId)))) };
+    return {
+      connections: await Promise.all(
+        connections.map(async (connection) =>
+          connectionMessage(connection, await this.store.calendarsOf(connection.connectionId)),
+        ),
+      ),
+    };
   }
 
   /** calendar.v1.admin.connections.disconnect, answered only for `caldav:` connection ids. */
@@ -63,7 +70,13 @@ export class CalendarsHandler {
     // Published again on a repeated disconnect (the stream drops the copy): a first publish may have failed.
     await this.events.connectionStatus(connection, connection.connectionId, 'disconnected', 'disconnect');
     return {
-      connection: { id: connection.connectionId, provider: 'caldav', status: Connection_Status.disconnected, calendars: [], memberId: connection.memberId },
+      connection: {
+        id: connection.connectionId,
+        provider: 'caldav',
+        status: Connection_Status.disconnected,
+        calendars: [],
+        memberId: connection.memberId,
+      },
     };
   }
 

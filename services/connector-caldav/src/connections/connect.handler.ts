@@ -40,7 +40,11 @@ export class ConnectHandler {
     if (request.provider !== 'caldav' && request.provider !== 'apple') throw new Decline();
     const kind = request.provider;
     const serverUrl = request.serverUrl || (kind === 'apple' ? this.config.CALDAV_APPLE_SERVER_URL : '');
-    if (!serverUrl) throw RpcError.invalidArgument('serverUrl', 'serverUrl is required for a CalDAV server, e.g. https://caldav.example.com/');
+    if (!serverUrl)
+      throw RpcError.invalidArgument(
+        'serverUrl',
+        'serverUrl is required for a CalDAV server, e.g. https://caldav.example.com/',
+      );
     await this.http.checkDestination(new URL(serverUrl));
     this.vault.assertConfigured();
     const memberZone = await this.memberZone(request.tenantId, request.memberId);
@@ -48,11 +52,17 @@ export class ConnectHandler {
     const credentials: CaldavCredentials = { username: request.username, password: request.password };
     const { account, calendars } = await this.verify(serverUrl, credentials);
     if (!calendars.length) {
-      throw new RpcError('failed_precondition', 'the account has no calendar that holds events', { reason: 'no_calendars' });
+      throw new RpcError('failed_precondition', 'the account has no calendar that holds events', {
+        reason: 'no_calendars',
+      });
     }
 
     const saved = await this.store.forMember(request.tenantId, request.memberId, async (manager) => {
-      const existing = this.sameAccount(await this.store.memberConnections(request.tenantId, request.memberId, manager), serverUrl, credentials);
+      const existing = this.sameAccount(
+        await this.store.memberConnections(request.tenantId, request.memberId, manager),
+        serverUrl,
+        credentials,
+      );
       const connectionId = existing?.connectionId ?? newProviderId('caldav');
       const connection: ConnectionRow & { credentials: EncryptedSecret } = {
         connectionId,
@@ -81,20 +91,37 @@ export class ConnectHandler {
   }
 
   /** Discovery and a calendar listing, with the provider's answer in our terms. */
-  private async verify(serverUrl: string, credentials: CaldavCredentials): Promise<{ account: CaldavAccount; calendars: CaldavCalendar[] }> {
-    const options = { credentials, breakerKey: `server:${new URL(serverUrl).origin}`, budgetMs: this.config.CALDAV_CALL_BUDGET_MS };
+  private async verify(
+    serverUrl: string,
+    credentials: CaldavCredentials,
+  ): Promise<{ account: CaldavAccount; calendars: CaldavCalendar[] }> {
+    const options = {
+      credentials,
+      breakerKey: `server:${new URL(serverUrl).origin}`,
+      budgetMs: this.config.CALDAV_CALL_BUDGET_MS,
+    };
     const fetch = this.http.fetchFor(options);
     try {
-      const account = await discoverAccount(this.http.fetchFor({ ...options, maxBytes: DISCOVERY_MAX_BYTES }), serverUrl);
+      const account = await discoverAccount(
+        this.http.fetchFor({ ...options, maxBytes: DISCOVERY_MAX_BYTES }),
+        serverUrl,
+      );
       return { account, calendars: await listCalendars(fetch, account.homeUrl, readBudget(this.config)) };
     } catch (error) {
       if (error instanceof ProviderError && error.kind === 'auth_rejected') {
-        throw new RpcError('invalid_argument', REJECTED_PASSWORD_MESSAGE, { field: 'password', reason: 'auth_rejected' });
+        throw new RpcError('invalid_argument', REJECTED_PASSWORD_MESSAGE, {
+          field: 'password',
+          reason: 'auth_rejected',
+        });
       }
       if (isUnavailable(error)) {
-        throw new RpcError('unavailable', `the calendar server at ${new URL(serverUrl).origin} could not be reached: try again later`, {
-          reason: 'calendar_unavailable',
-        });
+        throw new RpcError(
+          'unavailable',
+          `the calendar server at ${new URL(serverUrl).origin} could not be reached: try again later`,
+          {
+            reason: 'calendar_unavailable',
+          },
+        );
       }
       if (error instanceof RpcError) throw error;
       throw RpcError.invalidArgument('serverUrl', `no CalDAV calendar service answers at ${serverUrl}`);
@@ -102,7 +129,11 @@ export class ConnectHandler {
   }
 
   /** The member's live connection to this account, if any (usernames are sealed: open to compare). */
-  private sameAccount(connections: ConnectionRow[], serverUrl: string, credentials: CaldavCredentials): ConnectionRow | undefined {
+  private sameAccount(
+    connections: ConnectionRow[],
+    serverUrl: string,
+    credentials: CaldavCredentials,
+  ): ConnectionRow | undefined {
     return connections.find((connection) => {
       if (connection.serverUrl !== serverUrl || !connection.credentials) return false;
       try {

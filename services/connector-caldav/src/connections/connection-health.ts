@@ -34,19 +34,25 @@ export class ConnectionHealth {
 
   private async unavailable(connection: ConnectionRow): Promise<void> {
     if (!(await this.store.markUnavailable(connection.connectionId))) return;
-    this.logger.warn('caldav server unavailable: member left out of availability', { connectionId: connection.connectionId });
+    this.logger.warn('caldav server unavailable: member left out of availability', {
+      connectionId: connection.connectionId,
+    });
     await this.announce(connection, `unavailable:${Date.now()}`);
   }
 
   private async needsReauth(connection: ConnectionRow): Promise<void> {
     if (!(await this.store.markNeedsReauth(connection.connectionId))) return;
-    this.logger.warn('caldav server refused the credentials: connection needs reauthorization', { connectionId: connection.connectionId });
+    this.logger.warn('caldav server refused the credentials: connection needs reauthorization', {
+      connectionId: connection.connectionId,
+    });
     await this.events.connectionStatus(connection, connection.connectionId, 'needs_reauth', `${Date.now()}`);
   }
 
   /** Drops every cached busy answer of the connection's calendars. */
   private async announce(connection: ConnectionRow, version: string): Promise<void> {
     const calendars = await this.store.calendarsOf(connection.connectionId);
-    await Promise.all(calendars.map((calendar) => this.events.calendarChanged(connection, calendar.calendarId, version)));
+    await Promise.all(
+      calendars.map((calendar) => this.events.calendarChanged(connection, calendar.calendarId, version)),
+    );
   }
 }

@@ -1,5 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { CalendarInfo_Role, Connection_Status, type CalendarInfoSchema, type ConnectionSchema } from '@calldesk/contracts';
+import {
+  CalendarInfo_Role,
+  Connection_Status,
+  type CalendarInfoSchema,
+  type ConnectionSchema,
+} from '@calldesk/contracts';
 import type { CalendarRow, ConnectionRow } from './connection-store';
 
 /** A calendar as its owner sees it; its warnings name why its last busy read was refused, if it was. */
@@ -15,7 +20,10 @@ export function calendarInfo(calendar: CalendarRow): MessageInitShape<typeof Cal
 }
 
 /** Our connections answer as provider `caldav` (iCloud ones too): that is whom availability asks. */
-export function connectionMessage(connection: ConnectionRow, calendars: CalendarRow[]): MessageInitShape<typeof ConnectionSchema> {
+export function connectionMessage(
+  connection: ConnectionRow,
+  calendars: CalendarRow[],
+): MessageInitShape<typeof ConnectionSchema> {
   return {
     id: connection.connectionId,
     provider: 'caldav',

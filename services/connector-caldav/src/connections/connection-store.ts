@@ -100,14 +100,19 @@ export class ConnectionStore {
   constructor(private readonly db: DataSource) {}
 
   async connection(tenantId: string, connectionId: string): Promise<ConnectionRow | undefined> {
-    const row = await queryOne<ConnectionColumns>(this.db, `SELECT ${CONNECTION_COLUMNS} FROM connections k WHERE k.tenant_id = $1 AND k.connection_id = $2`, [
-      tenantId,
-      connectionId,
-    ]);
+    const row = await queryOne<ConnectionColumns>(
+      this.db,
+      `SELECT ${CONNECTION_COLUMNS} FROM connections k WHERE k.tenant_id = $1 AND k.connection_id = $2`,
+      [tenantId, connectionId],
+    );
     return row && toConnection(row);
   }
 
-  async memberConnections(tenantId: string, memberId: string, manager: EntityManager = this.db.manager): Promise<ConnectionRow[]> {
+  async memberConnections(
+    tenantId: string,
+    memberId: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<ConnectionRow[]> {
     const rows = await query<ConnectionColumns>(
       manager,
       `SELECT ${CONNECTION_COLUMNS} FROM connections k WHERE k.tenant_id = $1 AND k.member_id = $2 AND k.status <> 'disconnected'
@@ -128,7 +133,11 @@ export class ConnectionStore {
   }
 
   /** All calendars of a member's live connections, with their connection. */
-  async memberCalendars(tenantId: string, memberId: string, manager: EntityManager = this.db.manager): Promise<ConnectedCalendar[]> {
+  async memberCalendars(
+    tenantId: string,
+    memberId: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<ConnectedCalendar[]> {
     const rows = await query<CalendarColumns & ConnectionColumns>(
       manager,
       `SELECT ${CALENDAR_COLUMNS}, ${CONNECTION_COLUMNS}
@@ -154,7 +163,9 @@ export class ConnectionStore {
   /** Runs `work` in a transaction holding the member's lock, so connects and role changes take turns. */
   async forMember<T>(tenantId: string, memberId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(async (manager) => {
-      await execute(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`connector-caldav:member:${tenantId}:${memberId}`]);
+      await execute(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `connector-caldav:member:${tenantId}:${memberId}`,
+      ]);
       return work(manager);
     });
   }
@@ -185,7 +196,11 @@ export class ConnectionStore {
   }
 
   /** Makes the connection's calendars exactly `calendars` (by URL); roles are the caller's. */
-  async replaceCalendars(manager: EntityManager, connection: ConnectionRow, calendars: CalendarUpsert[]): Promise<void> {
+  async replaceCalendars(
+    manager: EntityManager,
+    connection: ConnectionRow,
+    calendars: CalendarUpsert[],
+  ): Promise<void> {
     await execute(manager, `DELETE FROM calendars WHERE connection_id = $1 AND NOT (url = ANY($2))`, [
       connection.connectionId,
       calendars.map((c) => c.url),
@@ -219,7 +234,10 @@ export class ConnectionStore {
   async setRoles(manager: EntityManager, changes: { calendarId: string; role: CalendarRole }[]): Promise<void> {
     const ordered = [...changes].sort((a, b) => Number(a.role === 'booking') - Number(b.role === 'booking'));
     for (const change of ordered) {
-      await execute(manager, `UPDATE calendars SET role = $2, next_poll_at = now() WHERE calendar_id = $1`, [change.calendarId, change.role]);
+      await execute(manager, `UPDATE calendars SET role = $2, next_poll_at = now() WHERE calendar_id = $1`, [
+        change.calendarId,
+        change.role,
+      ]);
     }
   }
 
@@ -304,10 +322,16 @@ export class ConnectionStore {
   }
 
   async setReadRefusal(calendarId: string, reason: RefusalReason | undefined): Promise<void> {
-    await execute(this.db, `UPDATE calendars SET read_refusal = $2 WHERE calendar_id = $1`, [calendarId, reason ?? null]);
+    await execute(this.db, `UPDATE calendars SET read_refusal = $2 WHERE calendar_id = $1`, [
+      calendarId,
+      reason ?? null,
+    ]);
   }
 
-  async saveMarkers(calendarId: string, markers: { ctag?: string; syncToken?: string; markersAt: Date }): Promise<void> {
+  async saveMarkers(
+    calendarId: string,
+    markers: { ctag?: string; syncToken?: string; markersAt: Date },
+  ): Promise<void> {
     await execute(this.db, `UPDATE calendars SET ctag = $2, sync_token = $3, markers_at = $4 WHERE calendar_id = $1`, [
       calendarId,
       markers.ctag ?? null,
@@ -317,11 +341,19 @@ export class ConnectionStore {
   }
 
   /** Runs `work` in a transaction holding the calendar's lock (or, with `tryOnly`, not at all when it is held). */
-  async forCalendar<T>(calendarId: string, work: () => Promise<T>, options: { tryOnly?: boolean } = {}): Promise<{ ran: true; value: T } | { ran: false }> {
+  async forCalendar<T>(
+    calendarId: string,
+    work: () => Promise<T>,
+    options: { tryOnly?: boolean } = {},
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
     return this.db.transaction(async (manager) => {
       const key = `connector-caldav:calendar:${calendarId}`;
       if (options.tryOnly) {
-        const [{ locked }] = await query<{ locked: boolean }>(manager, 'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [key]);
+        const [{ locked }] = await query<{ locked: boolean }>(
+          manager,
+          'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+          [key],
+        );
         if (!locked) return { ran: false as const };
       } else {
         await execute(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
@@ -341,7 +373,10 @@ function toConnection(row: ConnectionColumns): ConnectionRow {
     principalUrl: row.principal_url ?? undefined,
     homeUrl: row.home_url ?? undefined,
     defaultTimeZone: row.default_time_zone,
-    credentials: row.credentials_key_id && row.credentials_sealed ? { keyId: row.credentials_key_id, sealed: row.credentials_sealed } : undefined,
+    credentials:
+      row.credentials_key_id && row.credentials_sealed
+        ? { keyId: row.credentials_key_id, sealed: row.credentials_sealed }
+        : undefined,
     status: row.status,
     unavailableSince: row.unavailable_since ?? undefined,
   };

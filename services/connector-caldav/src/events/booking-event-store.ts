@@ -33,7 +33,11 @@ export class BookingEventStore {
   constructor(private readonly db: DataSource) {}
 
   async get(calendarId: string, bookingId: string): Promise<BookingEventRow | undefined> {
-    const row = await queryOne<BookingEventColumns>(this.db, `SELECT * FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [calendarId, bookingId]);
+    const row = await queryOne<BookingEventColumns>(
+      this.db,
+      `SELECT * FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`,
+      [calendarId, bookingId],
+    );
     return row && toRow(row);
   }
 
@@ -56,12 +60,24 @@ export class BookingEventStore {
          SET href = excluded.href, etag = excluded.etag, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
              sequence = excluded.sequence, updated_at = excluded.updated_at`,
       // This process's clock, as the poller's markers_at: the two are compared.
-      [row.calendarId, row.bookingId, row.href, row.etag ?? null, new Date(row.start), new Date(row.end), row.sequence, new Date()],
+      [
+        row.calendarId,
+        row.bookingId,
+        row.href,
+        row.etag ?? null,
+        new Date(row.start),
+        new Date(row.end),
+        row.sequence,
+        new Date(),
+      ],
     );
   }
 
   async remove(calendarId: string, bookingId: string): Promise<void> {
-    await execute(this.db, `DELETE FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [calendarId, bookingId]);
+    await execute(this.db, `DELETE FROM booking_events WHERE calendar_id = $1 AND booking_id = $2`, [
+      calendarId,
+      bookingId,
+    ]);
   }
 
   /** Events of bookings long over are no longer watched. */

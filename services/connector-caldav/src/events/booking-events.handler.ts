@@ -90,13 +90,26 @@ export class BookingEventsHandler {
       const times = object && timesOfSingleEvent(object.data, calendar.timeZone);
       if (!object || !times) return { found: false };
       // Found where its id says though we had no record (a crash between write and record): watch it from now on.
-      if (!known) await this.events.save({ calendarId: calendar.calendarId, bookingId: ref.bookingId, href, etag: object.etag, ...times, sequence: 0 });
+      if (!known)
+        await this.events.save({
+          calendarId: calendar.calendarId,
+          bookingId: ref.bookingId,
+          href,
+          etag: object.etag,
+          ...times,
+          sequence: 0,
+        });
       return this.reply(calendar, ref.bookingId, times);
     });
   }
 
   /** Creates the event, or answers the one already there (a retried create). */
-  private async put(calendar: ConnectedCalendar, fetch: Fetch, write: EventWrite, known: BookingEventRow | undefined): Promise<EventReply> {
+  private async put(
+    calendar: ConnectedCalendar,
+    fetch: Fetch,
+    write: EventWrite,
+    known: BookingEventRow | undefined,
+  ): Promise<EventReply> {
     const href = known?.href ?? this.hrefOf(calendar, write.bookingId);
     const sequence = (known?.sequence ?? -1) + 1;
     for (let attempt = 1; ; attempt++) {
@@ -107,7 +120,14 @@ export class BookingEventsHandler {
       const existing = await getObject(fetch, href);
       const times = existing && timesOfSingleEvent(existing.data, calendar.timeZone);
       if (existing && times) {
-        await this.events.save({ calendarId: calendar.calendarId, bookingId: write.bookingId, href, etag: existing.etag, ...times, sequence });
+        await this.events.save({
+          calendarId: calendar.calendarId,
+          bookingId: write.bookingId,
+          href,
+          etag: existing.etag,
+          ...times,
+          sequence,
+        });
         return this.reply(calendar, write.bookingId, times);
       }
       // Deleted between our PUT and GET (or unreadable): try once more, then give up.
@@ -115,11 +135,25 @@ export class BookingEventsHandler {
     }
   }
 
-  private async saved(calendar: ConnectedCalendar, fetch: Fetch, write: EventWrite, href: string, etag: string | undefined, sequence: number): Promise<EventReply> {
+  private async saved(
+    calendar: ConnectedCalendar,
+    fetch: Fetch,
+    write: EventWrite,
+    href: string,
+    etag: string | undefined,
+    sequence: number,
+  ): Promise<EventReply> {
     const times = { start: Date.parse(write.start), end: Date.parse(write.end) };
     // Servers that answer a PUT without an etag: read it, or the change watch would take our write for a move.
     const knownEtag = etag ?? (await getObject(fetch, href))?.etag;
-    await this.events.save({ calendarId: calendar.calendarId, bookingId: write.bookingId, href, etag: knownEtag, ...times, sequence });
+    await this.events.save({
+      calendarId: calendar.calendarId,
+      bookingId: write.bookingId,
+      href,
+      etag: knownEtag,
+      ...times,
+      sequence,
+    });
     return this.reply(calendar, write.bookingId, times);
   }
 
@@ -129,7 +163,10 @@ export class BookingEventsHandler {
     work: (calendar: ConnectedCalendar, fetch: Fetch) => Promise<EventReply>,
   ): Promise<EventReply> {
     if (!SAFE_BOOKING_ID.test(ref.bookingId)) {
-      throw RpcError.invalidArgument('bookingId', 'bookingId must be 1 to 200 letters, digits, dots, dashes, underscores or tildes');
+      throw RpcError.invalidArgument(
+        'bookingId',
+        'bookingId must be 1 to 200 letters, digits, dots, dashes, underscores or tildes',
+      );
     }
     if ('start' in ref && Date.parse((ref as EventWrite).end) <= Date.parse((ref as EventWrite).start)) {
       throw RpcError.invalidArgument('end', 'end must be after start');
@@ -140,7 +177,10 @@ export class BookingEventsHandler {
       throw RpcError.notFound('calendar', ref.calendarId);
     }
     if (calendar.connection.status === 'needs_reauth') {
-      throw new RpcError('failed_precondition', 'the connection needs reauthorization', { reason: 'needs_reauth', calendarId: ref.calendarId });
+      throw new RpcError('failed_precondition', 'the connection needs reauthorization', {
+        reason: 'needs_reauth',
+        calendarId: ref.calendarId,
+      });
     }
     const fetch = this.accounts.fetchFor(calendar.connection, {
       budgetMs: this.config.CALDAV_CALL_BUDGET_MS,

@@ -8,7 +8,8 @@ describe('bookingEventIcs', () => {
     start: Date.parse('2026-12-01T15:00:00Z'),
     end: Date.parse('2026-12-01T16:00:00Z'),
     title: 'Consultation; Ann, +1 415 555 0123',
-    description: 'Notes:\nline two, with a \\ backslash and a very long text that must be folded at seventy-five octets per line',
+    description:
+      'Notes:\nline two, with a \\ backslash and a very long text that must be folded at seventy-five octets per line',
     sequence: 2,
   };
 

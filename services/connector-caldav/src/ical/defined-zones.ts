@@ -53,7 +53,10 @@ function firstChange(vtimezone: ICAL.Component): { until: WallClock; offset: num
   let first: { until: WallClock; offset: number } | undefined;
   for (const observance of vtimezone.getAllSubcomponents()) {
     const from = observance.getFirstPropertyValue('tzoffsetfrom') as ICAL.UtcOffset | null;
-    const onsets = [observance.getFirstPropertyValue('dtstart'), ...observance.getAllProperties('rdate').flatMap((p) => p.getValues())] as (ICAL.Time | null)[];
+    const onsets = [
+      observance.getFirstPropertyValue('dtstart'),
+      ...observance.getAllProperties('rdate').flatMap((p) => p.getValues()),
+    ] as (ICAL.Time | null)[];
     for (const onset of onsets) {
       if (!from || !(onset instanceof ICAL.Time)) continue;
       const until = wallClockOf(onset);

@@ -52,13 +52,19 @@ describe('busyOfObject against a day-by-day RRULE reference (property-based)', (
     fc.assert(
       fc.property(scenarios(), (scenario) => {
         const instances = referenceStarts(scenario);
-        const excluded = new Set(scenario.excluded.filter((index) => index < instances.length).map((index) => instances[index]));
+        const excluded = new Set(
+          scenario.excluded.filter((index) => index < instances.length).map((index) => instances[index]),
+        );
         const expected = instances
           .filter((start) => !excluded.has(start))
           .map((start) => span(scenario, start))
           .filter((s) => s.start < scenario.to && s.end > scenario.from)
           .map(show);
-        const { busy, capped } = busyOfObject(ics(scenario, [...excluded]), { from: scenario.from, to: scenario.to }, { zone: CALENDAR_ZONE, maxInstances: 10_000 });
+        const { busy, capped } = busyOfObject(
+          ics(scenario, [...excluded]),
+          { from: scenario.from, to: scenario.to },
+          { zone: CALENDAR_ZONE, maxInstances: 10_000 },
+        );
         expect(capped).toBe(false);
         expect(busy.map(show)).toEqual(expected);
       }),
@@ -70,7 +76,10 @@ describe('busyOfObject against a day-by-day RRULE reference (property-based)', (
 function scenarios(): fc.Arbitrary<Scenario> {
   const byday = (ordinals: boolean) =>
     fc.uniqueArray(
-      fc.record({ weekday: fc.integer({ min: 0, max: 6 }), nth: ordinals ? fc.option(fc.constantFrom(1, 2, 3, 4, -1, -2), { nil: undefined }) : fc.constant(undefined) }),
+      fc.record({
+        weekday: fc.integer({ min: 0, max: 6 }),
+        nth: ordinals ? fc.option(fc.constantFrom(1, 2, 3, 4, -1, -2), { nil: undefined }) : fc.constant(undefined),
+      }),
       { minLength: 1, maxLength: 3, selector: (entry) => `${entry.nth}${entry.weekday}` },
     );
   return fc
@@ -84,8 +93,12 @@ function scenarios(): fc.Arbitrary<Scenario> {
       minutes: fc.constantFrom(30, 60, 90),
       freq: fc.constantFrom<Frequency>('DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'),
       interval: fc.integer({ min: 1, max: 3 }),
-      bymonth: fc.option(fc.shuffledSubarray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], { minLength: 1, maxLength: 5 }), { nil: undefined }),
-      bymonthday: fc.option(fc.uniqueArray(fc.constantFrom(1, 2, 15, 28, -1), { minLength: 1, maxLength: 2 }), { nil: undefined }),
+      bymonth: fc.option(fc.shuffledSubarray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], { minLength: 1, maxLength: 5 }), {
+        nil: undefined,
+      }),
+      bymonthday: fc.option(fc.uniqueArray(fc.constantFrom(1, 2, 15, 28, -1), { minLength: 1, maxLength: 2 }), {
+        nil: undefined,
+      }),
       plainDays: fc.option(byday(false), { nil: undefined }),
       ordinalDays: fc.option(byday(true), { nil: undefined }),
       end: fc.oneof(
@@ -99,7 +112,13 @@ function scenarios(): fc.Arbitrary<Scenario> {
     })
     .map((r): Scenario => {
       const date = DateTime.fromObject({ year: 2025, month: 9, day: 1 }, { zone: 'UTC' }).plus({ days: r.startDay });
-      const start = { year: date.year, month: date.month, day: date.day, hour: r.allDay ? 0 : r.hour, minute: r.allDay ? 0 : r.minute };
+      const start = {
+        year: date.year,
+        month: date.month,
+        day: date.day,
+        hour: r.allDay ? 0 : r.hour,
+        minute: r.allDay ? 0 : r.minute,
+      };
       const monthly = r.freq === 'MONTHLY' || r.freq === 'YEARLY';
       const origin = date.toMillis();
       return {
@@ -127,12 +146,21 @@ function ics(scenario: Scenario, excluded: number[]): string {
   const parts = [`FREQ=${scenario.freq}`, `INTERVAL=${scenario.interval}`];
   if (scenario.bymonth) parts.push(`BYMONTH=${scenario.bymonth.join(',')}`);
   if (scenario.bymonthday) parts.push(`BYMONTHDAY=${scenario.bymonthday.join(',')}`);
-  if (scenario.byday) parts.push(`BYDAY=${scenario.byday.map((d) => `${d.nth ?? ''}${WEEKDAYS[d.weekday]}`).join(',')}`);
+  if (scenario.byday)
+    parts.push(`BYDAY=${scenario.byday.map((d) => `${d.nth ?? ''}${WEEKDAYS[d.weekday]}`).join(',')}`);
   if (scenario.count !== undefined) parts.push(`COUNT=${scenario.count}`);
-  if (scenario.until !== undefined) parts.push(`UNTIL=${scenario.allDay ? utcDate(scenario.until) : `${utcDate(scenario.until)}T${utcTime(scenario.until)}Z`}`);
-  const local = (ms: number) => DateTime.fromMillis(ms, { zone: zoneOf(scenario) }).toFormat(scenario.allDay ? 'yyyyMMdd' : "yyyyMMdd'T'HHmmss");
+  if (scenario.until !== undefined)
+    parts.push(
+      `UNTIL=${scenario.allDay ? utcDate(scenario.until) : `${utcDate(scenario.until)}T${utcTime(scenario.until)}Z`}`,
+    );
+  const local = (ms: number) =>
+    DateTime.fromMillis(ms, { zone: zoneOf(scenario) }).toFormat(scenario.allDay ? 'yyyyMMdd' : "yyyyMMdd'T'HHmmss");
   const zoned = (name: string, ms: number) =>
-    scenario.allDay ? `${name};VALUE=DATE:${local(ms)}` : scenario.zone === 'UTC' ? `${name}:${local(ms)}Z` : `${name};TZID=${scenario.zone}:${local(ms)}`;
+    scenario.allDay
+      ? `${name};VALUE=DATE:${local(ms)}`
+      : scenario.zone === 'UTC'
+        ? `${name}:${local(ms)}Z`
+        : `${name};TZID=${scenario.zone}:${local(ms)}`;
   return [
     'BEGIN:VCALENDAR',
     'BEGIN:VEVENT',

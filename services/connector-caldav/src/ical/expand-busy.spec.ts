@@ -10,9 +10,15 @@ const options = { zone: CORPUS_ZONE, maxInstances: 10_000 };
 
 describe('busyOfObject', () => {
   it.each(ICS_CORPUS.map((c) => [c.name, c] as const))('%s: exactly its busy intervals', (_name, corpusCase) => {
-    const { busy, capped, unreadable } = busyOrFailSafe(corpusCase.ics, window(corpusCase.from, corpusCase.to), options);
+    const { busy, capped, unreadable } = busyOrFailSafe(
+      corpusCase.ics,
+      window(corpusCase.from, corpusCase.to),
+      options,
+    );
     expect(unreadable).toBe(corpusCase.unreadable ?? false);
-    expect(busy.map((b) => ({ start: iso(b.start), end: iso(b.end), ...(b.bookingId ? { bookingId: b.bookingId } : {}) }))).toEqual(
+    expect(
+      busy.map((b) => ({ start: iso(b.start), end: iso(b.end), ...(b.bookingId ? { bookingId: b.bookingId } : {}) })),
+    ).toEqual(
       corpusCase.busy.map((b) => ({ ...b, start: b.start.replace('.000Z', 'Z'), end: b.end.replace('.000Z', 'Z') })),
     );
     expect(capped).toBe(false);
@@ -35,7 +41,10 @@ describe('busyOfObject', () => {
 
   it('reads floating times and all-day events in the calendar zone it is given', () => {
     const floating = ICS_CORPUS.find((c) => c.name === 'floating')!;
-    const { busy } = busyOfObject(floating.ics, window(floating.from, floating.to), { ...options, zone: 'Europe/London' });
+    const { busy } = busyOfObject(floating.ics, window(floating.from, floating.to), {
+      ...options,
+      zone: 'Europe/London',
+    });
     expect(busy.map((b) => [iso(b.start), iso(b.end)])).toEqual([['2026-03-12T09:00:00Z', '2026-03-12T10:30:00Z']]);
   });
 
@@ -52,7 +61,10 @@ describe('busyOfObject', () => {
       '',
     ].join('\r\n');
     const started = Date.now();
-    const result = busyOfObject(ics, window('2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'), { ...options, maxInstances: 1_000 });
+    const result = busyOfObject(ics, window('2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'), {
+      ...options,
+      maxInstances: 1_000,
+    });
     expect(result.capped).toBe(true);
     expect(result.busy.at(-1)).toMatchObject({ end: Date.parse('2026-03-02T00:00:00Z') });
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -76,7 +88,8 @@ describe('busyOfObject', () => {
         'END:VCALENDAR',
         '',
       ].join('\r\n');
-    const starts = (ics: string, from: string, to: string) => busyOfObject(ics, window(from, to), options).busy.map((b) => [iso(b.start), iso(b.end)]);
+    const starts = (ics: string, from: string, to: string) =>
+      busyOfObject(ics, window(from, to), options).busy.map((b) => [iso(b.start), iso(b.end)]);
     const freed = series(['DTSTART:20260603T150000Z', 'DTEND:20260603T160000Z', 'TRANSP:TRANSPARENT']);
     expect(starts(freed, '2026-06-01T00:00:00Z', '2026-06-10T00:00:00Z')).toEqual([
       ['2026-06-01T15:00:00Z', '2026-06-01T16:00:00Z'],
@@ -84,7 +97,9 @@ describe('busyOfObject', () => {
     ]);
     // Two days earlier from the 3rd on: the 5th lands on the 3rd, inside a window that ends before the 4th.
     const earlier = series(['DTSTART:20260601T090000Z', 'DTEND:20260601T093000Z']);
-    expect(starts(earlier, '2026-06-03T00:00:00Z', '2026-06-04T00:00:00Z')).toEqual([['2026-06-03T09:00:00Z', '2026-06-03T09:30:00Z']]);
+    expect(starts(earlier, '2026-06-03T00:00:00Z', '2026-06-04T00:00:00Z')).toEqual([
+      ['2026-06-03T09:00:00Z', '2026-06-03T09:30:00Z'],
+    ]);
   });
 
   it('drops duplicate lines and unknown parameters, and keeps quoted TZIDs', () => {
@@ -138,7 +153,9 @@ describe('timesOfSingleEvent', () => {
   it('counts a cancelled event as gone, and one made free as where it is', () => {
     const ours = ICS_CORPUS.find((c) => c.name === 'ours')!;
     expect(timesOfSingleEvent(ours.ics.replace('END:VEVENT', 'STATUS:CANCELLED\r\nEND:VEVENT'), 'UTC')).toBeUndefined();
-    expect(timesOfSingleEvent(ours.ics.replace('END:VEVENT', 'TRANSP:TRANSPARENT\r\nEND:VEVENT'), 'UTC')).toMatchObject({ bookingId: 'corpus-booking-1' });
+    expect(timesOfSingleEvent(ours.ics.replace('END:VEVENT', 'TRANSP:TRANSPARENT\r\nEND:VEVENT'), 'UTC')).toMatchObject(
+      { bookingId: 'corpus-booking-1' },
+    );
   });
 
   it('reads our own event with its booking id', () => {
@@ -160,7 +177,17 @@ describe('fast-forwarded rules', () => {
     ['DTSTART;VALUE=DATE:20150101', 'FREQ=DAILY;INTERVAL=5;UNTIL=20270101'],
   ] as const;
   it.each(rules)('%s %s', (dtstart, rrule) => {
-    const ics = ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:ff', dtstart, 'DURATION:PT30M', `RRULE:${rrule}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'BEGIN:VEVENT',
+      'UID:ff',
+      dtstart,
+      'DURATION:PT30M',
+      `RRULE:${rrule}`,
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
     const from = Date.parse('2026-03-01T00:00:00Z');
     const to = Date.parse('2026-04-15T00:00:00Z');
     const fast = busyOfObject(ics, { from, to }, options).busy.map((b) => b.start);
@@ -170,7 +197,17 @@ describe('fast-forwarded rules', () => {
     const walked: number[] = [];
     for (let next = iterator.next(); next; next = iterator.next()) {
       const zone = next.isDate ? CORPUS_ZONE : (/TZID=([^:]+)/.exec(dtstart)?.[1] ?? 'UTC');
-      const start = DateTime.fromObject({ year: next.year, month: next.month, day: next.day, hour: next.hour, minute: next.minute, second: next.second }, { zone }).toMillis();
+      const start = DateTime.fromObject(
+        {
+          year: next.year,
+          month: next.month,
+          day: next.day,
+          hour: next.hour,
+          minute: next.minute,
+          second: next.second,
+        },
+        { zone },
+      ).toMillis();
       if (start >= to) break;
       const end = next.isDate ? start + 86_400_000 : start + 30 * 60_000;
       if (end > from) walked.push(start);

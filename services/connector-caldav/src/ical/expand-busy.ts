@@ -52,12 +52,18 @@ export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOpt
   for (const series of groupByUid(events).map((versions) => latestVersions(versions, options.zone))) {
     const overrides = series.filter((event) => event.hasProperty('recurrence-id'));
     const masters = series.filter((event) => !event.hasProperty('recurrence-id'));
-    const overridden = new Set(overrides.map((event) => instantOf(event.getFirstPropertyValue('recurrence-id') as ICAL.Time, options.zone)));
+    const overridden = new Set(
+      overrides.map((event) => instantOf(event.getFirstPropertyValue('recurrence-id') as ICAL.Time, options.zone)),
+    );
     const futures = thisAndFuture(overrides, options.zone);
     for (const master of masters) expandMaster(master, overridden, futures, window, options, result);
     for (const override of overrides) {
       const start = override.getFirstPropertyValue('dtstart') as ICAL.Time | null;
-      if (start) addInstance(override, start, window, options.zone, result, { bookingId: bookingIdOf(masters[0]), master: masters[0] });
+      if (start)
+        addInstance(override, start, window, options.zone, result, {
+          bookingId: bookingIdOf(masters[0]),
+          master: masters[0],
+        });
     }
   }
   result.busy.sort((a, b) => a.start - b.start || a.end - b.end);
@@ -68,11 +74,15 @@ export function busyOfObject(ics: string, window: BusyWindow, options: ExpandOpt
  * Our own event's times (UTC in our objects, but read as any other), or undefined when it is
  * cancelled (or has no times): as good as gone. An event made free keeps its times.
  */
-export function timesOfSingleEvent(ics: string, zone: string): { start: number; end: number; bookingId?: string } | undefined {
+export function timesOfSingleEvent(
+  ics: string,
+  zone: string,
+): { start: number; end: number; bookingId?: string } | undefined {
   const root = parseTimes(ics);
   const event = root.getAllSubcomponents('vevent').find((e) => !e.hasProperty('recurrence-id'));
   const start = event?.getFirstPropertyValue('dtstart') as ICAL.Time | null | undefined;
-  if (!event || !start || String(event.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return undefined;
+  if (!event || !start || String(event.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED')
+    return undefined;
   const span = spanOf(event, start, instantOf(start, zone), zone);
   return span.end > span.start ? { ...span, bookingId: bookingIdOf(event) } : undefined;
 }
@@ -90,7 +100,8 @@ export function bookingIdOf(event: ICAL.Component | undefined): string | undefin
 
 function parseTimes(ics: string): ICAL.Component {
   const text = timesOnly(ics);
-  if (hasSubDailyZoneRule(text)) throw new ReadRefused('calendar_too_complex', 'a time zone in the calendar changes more often than daily');
+  if (hasSubDailyZoneRule(text))
+    throw new ReadRefused('calendar_too_complex', 'a time zone in the calendar changes more often than daily');
   const parsed = ICAL.parse(text) as unknown[];
   // Several VCALENDARs in one object are not valid CalDAV; read the first.
   const root = new ICAL.Component((Array.isArray(parsed[0]) ? parsed[0] : parsed) as unknown[]);
@@ -106,7 +117,11 @@ function parseTimes(ics: string): ICAL.Component {
 function useZones(root: ICAL.Component, text: string): void {
   const zones = (root as unknown as { _timezoneCache?: Map<string, ICAL.Timezone> })._timezoneCache;
   if (!zones) return;
-  const definitions = new Map(root.getAllSubcomponents('vtimezone').map((vtimezone) => [String(vtimezone.getFirstPropertyValue('tzid')), vtimezone]));
+  const definitions = new Map(
+    root
+      .getAllSubcomponents('vtimezone')
+      .map((vtimezone) => [String(vtimezone.getFirstPropertyValue('tzid')), vtimezone]),
+  );
   const used = [...text.matchAll(TZID_PARAMETER)].map((match) => match[1] ?? match[2]);
   for (const tzid of new Set([...definitions.keys(), ...used])) {
     const known = ianaZoneOf(tzid);
@@ -204,7 +219,8 @@ function expandMaster(
   const instances = new Map<number, Instance>();
   const take = (instance: Instance) => {
     const instant = instantOf(instance.start, options.zone);
-    if (overridden.has(instant) || excluded.instants.has(instant) || excluded.dates.has(localDate(instance.start))) return;
+    if (overridden.has(instant) || excluded.instants.has(instant) || excluded.dates.has(localDate(instance.start)))
+      return;
     instances.set(instant, instance);
   };
   take({ start: dtstart });
@@ -213,7 +229,8 @@ function expandMaster(
   for (const [instant, { start, end }] of [...instances].sort(([a], [b]) => a - b)) {
     const future = governing(futures, instant);
     if (!future) addInstance(master, start, window, options.zone, result, { bookingId, end });
-    else addInstance(future.override, shifted(start, future.shift), window, options.zone, result, { bookingId, master });
+    else
+      addInstance(future.override, shifted(start, future.shift), window, options.zone, result, { bookingId, master });
   }
 }
 
@@ -228,11 +245,21 @@ interface Instance {
  * window, in no particular order. Past maxInstances of a rule, or for a rule not walked, what is
  * left of the window cannot be verified, so it is busy.
  */
-function ruleStarts(master: ICAL.Component, dtstart: ICAL.Time, futures: FutureOverride[], window: BusyWindow, options: ExpandOptions, result: ObjectBusy): ICAL.Time[] {
+function ruleStarts(
+  master: ICAL.Component,
+  dtstart: ICAL.Time,
+  futures: FutureOverride[],
+  window: BusyWindow,
+  options: ExpandOptions,
+  result: ObjectBusy,
+): ICAL.Time[] {
   const rules = master.getAllProperties('rrule').map((property) => property.getFirstValue() as ICAL.Recur);
   if (!rules.length) return [];
   // How far an instance may reach from its original start either way, moves included.
-  const reach = Math.max(maxLengthMs(master, dtstart), ...futures.map((f) => Math.abs(f.shiftMs) + maxLengthMs(f.override, dtstart)));
+  const reach = Math.max(
+    maxLengthMs(master, dtstart),
+    ...futures.map((f) => Math.abs(f.shiftMs) + maxLengthMs(f.override, dtstart)),
+  );
   const bookingId = bookingIdOf(master);
   const busyFrom = (instant: number) => {
     const start = Math.max(instant, window.from);
@@ -292,7 +319,8 @@ function addInstance(
   const bookingId = bookingIdOf(event) ?? context.bookingId;
   const startMs = instantOf(start, zone);
   // An override that gives no end of its own keeps the series' length.
-  const lengthFrom = context.master && !event.hasProperty('dtend') && !event.hasProperty('duration') ? context.master : event;
+  const lengthFrom =
+    context.master && !event.hasProperty('dtend') && !event.hasProperty('duration') ? context.master : event;
   const span = context.end ? between(startMs, instantOf(context.end, zone)) : spanOf(lengthFrom, start, startMs, zone);
   if (span.end <= span.start || span.start >= window.to || span.end <= window.from) return;
   result.busy.push(bookingId ? { ...span, bookingId } : span);
@@ -329,16 +357,22 @@ function spanOf(event: ICAL.Component, start: ICAL.Time, startMs: number, zone: 
     const sign = duration.isNegative ? -1 : 1;
     const days = sign * ((duration.weeks ?? 0) * 7 + (duration.days ?? 0));
     if (start.isDate) return daySpan(start, days, zone);
-    const exact = sign * ((duration.hours ?? 0) * 3_600 + (duration.minutes ?? 0) * 60 + (duration.seconds ?? 0)) * 1_000;
+    const exact =
+      sign * ((duration.hours ?? 0) * 3_600 + (duration.minutes ?? 0) * 60 + (duration.seconds ?? 0)) * 1_000;
     if (!days) return between(startMs, startMs + exact);
-    return between(startMs, instantOf(shifted(start, ICAL.Duration.fromData({ days: Math.abs(days), isNegative: days < 0 })), zone) + exact);
+    return between(
+      startMs,
+      instantOf(shifted(start, ICAL.Duration.fromData({ days: Math.abs(days), isNegative: days < 0 })), zone) + exact,
+    );
   }
   return start.isDate ? daySpan(start, 1, zone) : { start: startMs, end: startMs };
 }
 
 /** Whole local days from a date: `days` of them, at least its own; counted back, from that many days before through the date itself. */
 function daySpan(start: ICAL.Time, days: number, zone: string): Span {
-  return days > 0 ? { start: plusDays(start, 0, zone), end: plusDays(start, days, zone) } : { start: plusDays(start, days, zone), end: plusDays(start, 1, zone) };
+  return days > 0
+    ? { start: plusDays(start, 0, zone), end: plusDays(start, days, zone) }
+    : { start: plusDays(start, days, zone), end: plusDays(start, 1, zone) };
 }
 
 function between(a: number, b: number): Span {
@@ -389,17 +423,28 @@ function exclusions(event: ICAL.Component, zone: string): { instants: Set<number
 export function instantOf(time: ICAL.Time, zone: string): number {
   if (!time.isDate && time.zone && time.zone !== ICAL.Timezone.localTimezone) return time.toUnixTime() * 1_000;
   return DateTime.fromObject(
-    { year: time.year, month: time.month, day: time.day, hour: time.isDate ? 0 : time.hour, minute: time.isDate ? 0 : time.minute, second: time.isDate ? 0 : time.second },
+    {
+      year: time.year,
+      month: time.month,
+      day: time.day,
+      hour: time.isDate ? 0 : time.hour,
+      minute: time.isDate ? 0 : time.minute,
+      second: time.isDate ? 0 : time.second,
+    },
     { zone },
   ).toMillis();
 }
 
 function plusDays(start: ICAL.Time, days: number, zone: string): number {
-  return DateTime.fromObject({ year: start.year, month: start.month, day: start.day }, { zone }).plus({ days }).toMillis();
+  return DateTime.fromObject({ year: start.year, month: start.month, day: start.day }, { zone })
+    .plus({ days })
+    .toMillis();
 }
 
 function daysBetween(from: ICAL.Time, to: ICAL.Time): number {
-  return Math.round((Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000);
+  return Math.round(
+    (Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000,
+  );
 }
 
 function localDate(time: ICAL.Time): string {

@@ -11,7 +11,11 @@ import { timesOnly } from './times-only';
  * An object refused as too costly to read (ReadRefused) is not a parse failure: it refuses its
  * calendar, so that the owner is told why rather than shown a guess.
  */
-export function busyOrFailSafe(ics: string, window: BusyWindow, options: ExpandOptions): ObjectBusy & { unreadable: boolean } {
+export function busyOrFailSafe(
+  ics: string,
+  window: BusyWindow,
+  options: ExpandOptions,
+): ObjectBusy & { unreadable: boolean } {
   try {
     return { ...busyOfObject(ics, window, options), unreadable: false };
   } catch (error) {
@@ -62,19 +66,31 @@ function spanOf(event: LooseEvent, window: BusyWindow, zone: string): BusySpan {
   const start = looseTime(event.properties.get('DTSTART'), zone);
   if (!start) return { start: window.from, end: window.to };
   if (event.recurring) return { start: start.instant, end: Math.max(window.to, start.instant) };
-  const end = looseTime(event.properties.get('DTEND'), zone)?.instant ?? afterDuration(start.instant, event.properties.get('DURATION')?.value);
-  if (end !== undefined && end !== start.instant) return { start: Math.min(start.instant, end), end: Math.max(start.instant, end) };
-  return { start: start.instant, end: DateTime.fromMillis(start.instant, { zone: start.zone }).endOf('day').toMillis() + 1 };
+  const end =
+    looseTime(event.properties.get('DTEND'), zone)?.instant ??
+    afterDuration(start.instant, event.properties.get('DURATION')?.value);
+  if (end !== undefined && end !== start.instant)
+    return { start: Math.min(start.instant, end), end: Math.max(start.instant, end) };
+  return {
+    start: start.instant,
+    end: DateTime.fromMillis(start.instant, { zone: start.zone }).endOf('day').toMillis() + 1,
+  };
 }
 
 /** A time read from its digits alone (2026-03-12T13:00, 20260312T1300Z, 20260312), in its TZID if known, else the calendar's zone. */
-function looseTime(property: { parameters: string; value: string } | undefined, calendarZone: string): { instant: number; isDate: boolean; zone: string } | undefined {
+function looseTime(
+  property: { parameters: string; value: string } | undefined,
+  calendarZone: string,
+): { instant: number; isDate: boolean; zone: string } | undefined {
   const match = /(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2})?:?(\d{2})?)?\s*(Z)?/i.exec(property?.value ?? '');
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, utc] = match;
   const tzid = /TZID="?([^";]*)"?/i.exec(property!.parameters)?.[1];
   const zone = utc ? 'UTC' : (tzid && ianaZoneOf(tzid)) || calendarZone;
-  const time = DateTime.fromObject({ year: +year, month: +month, day: +day, hour: +(hour ?? 0), minute: +(minute ?? 0), second: +(second ?? 0) }, { zone });
+  const time = DateTime.fromObject(
+    { year: +year, month: +month, day: +day, hour: +(hour ?? 0), minute: +(minute ?? 0), second: +(second ?? 0) },
+    { zone },
+  );
   return time.isValid ? { instant: time.toMillis(), isDate: hour === undefined, zone } : undefined;
 }
 

@@ -8,7 +8,14 @@ import ICAL from 'ical.js';
 export type WallClock = number;
 
 export function wallClockOf(time: ICAL.Time): WallClock {
-  return Date.UTC(time.year, time.month - 1, time.day, time.isDate ? 0 : time.hour, time.isDate ? 0 : time.minute, time.isDate ? 0 : time.second);
+  return Date.UTC(
+    time.year,
+    time.month - 1,
+    time.day,
+    time.isDate ? 0 : time.hour,
+    time.isDate ? 0 : time.minute,
+    time.isDate ? 0 : time.second,
+  );
 }
 
 /** The iCalendar time of a wall clock, in `zone` (a date when `isDate`). */
@@ -16,5 +23,14 @@ export function timeAt(wallClock: WallClock, zone: ICAL.Timezone, isDate: boolea
   const fields = new Date(wallClock);
   const date = { year: fields.getUTCFullYear(), month: fields.getUTCMonth() + 1, day: fields.getUTCDate() };
   if (isDate) return ICAL.Time.fromData({ ...date, isDate: true }, zone);
-  return ICAL.Time.fromData({ ...date, hour: fields.getUTCHours(), minute: fields.getUTCMinutes(), second: fields.getUTCSeconds(), isDate: false }, zone);
+  return ICAL.Time.fromData(
+    {
+      ...date,
+      hour: fields.getUTCHours(),
+      minute: fields.getUTCMinutes(),
+      second: fields.getUTCSeconds(),
+      isDate: false,
+    },
+    zone,
+  );
 }

@@ -47,7 +47,9 @@ export class CreateConnectorCaldav1795800000000 implements MigrationInterface {
     await db.query(`CREATE INDEX calendars_member ON calendars (tenant_id, member_id)`);
     await db.query(`CREATE INDEX calendars_due ON calendars (next_poll_at) WHERE role <> 'ignored'`);
     // At most one booking calendar per member, whatever the race.
-    await db.query(`CREATE UNIQUE INDEX calendars_one_booking ON calendars (tenant_id, member_id) WHERE role = 'booking'`);
+    await db.query(
+      `CREATE UNIQUE INDEX calendars_one_booking ON calendars (tenant_id, member_id) WHERE role = 'booking'`,
+    );
     // The events of our bookings: where each is, and what we wrote, to tell when someone else
     // deleted or moved it.
     await db.query(`

@@ -71,10 +71,17 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
   /** New calendars on the server: the list is read again now and then (CalDAV tells no one). */
   private async relist(connection: ConnectionRow): Promise<void> {
     try {
-      await this.directory.refresh(connection, this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_CALL_BUDGET_MS }), readBudget(this.config));
+      await this.directory.refresh(
+        connection,
+        this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_CALL_BUDGET_MS }),
+        readBudget(this.config),
+      );
     } catch (error) {
       // The polls find an outage and report it; the list is read again next round.
-      this.logger.warn('calendar list not read', { connectionId: connection.connectionId, error: (error as Error).message });
+      this.logger.warn('calendar list not read', {
+        connectionId: connection.connectionId,
+        error: (error as Error).message,
+      });
     }
   }
 
@@ -84,7 +91,10 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
       // A poll is a probe: as short as a busy read, so an outage is seen at once.
       fetch = this.accounts.fetchFor(connection, { budgetMs: this.config.CALDAV_BUSY_BUDGET_MS });
     } catch (error) {
-      this.logger.error('connection credentials cannot be opened', { connectionId: connection.connectionId, error: (error as Error).message });
+      this.logger.error('connection credentials cannot be opened', {
+        connectionId: connection.connectionId,
+        error: (error as Error).message,
+      });
       return;
     }
     let listChanged = false;
@@ -96,7 +106,11 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
         // Down or refused: the rest of this connection's calendars would say the same.
         if (isUnavailable(error) || isAuthRejected(error)) return;
         if (error instanceof ProviderError && error.kind === 'not_found') listChanged = true;
-        else this.logger.warn('calendar poll failed', { calendarId: calendar.calendarId, error: (error as Error).message });
+        else
+          this.logger.warn('calendar poll failed', {
+            calendarId: calendar.calendarId,
+            error: (error as Error).message,
+          });
       }
     }
     await this.health.succeeded(connection);
@@ -111,7 +125,11 @@ export class CalendarPoller implements OnApplicationBootstrap, OnModuleDestroy {
     const marker = changeMarker(now);
     if (marker !== undefined && marker === changeMarker(calendar)) return;
     // Our events first: a change to one of them must be seen before the marker moves past it.
-    const watched = await this.store.forCalendar(calendar.calendarId, () => this.watch.check(calendar, fetch, now, budget), { tryOnly: true });
+    const watched = await this.store.forCalendar(
+      calendar.calendarId,
+      () => this.watch.check(calendar, fetch, now, budget),
+      { tryOnly: true },
+    );
     if (!watched.ran) {
       // A write holds the calendar: announce the change, and look at it again next time.
       await this.events.calendarChanged(calendar, calendar.calendarId, marker ?? `${Date.now()}`);

@@ -32,7 +32,12 @@ export class OwnEventWatch {
     if (!watched.length) return;
     const candidates = await this.touched(calendar, fetch, now, watched, budget);
     if (!candidates.length) return;
-    const found = await multiget(fetch, calendar.url, candidates.map((row) => row.href), budget);
+    const found = await multiget(
+      fetch,
+      calendar.url,
+      candidates.map((row) => row.href),
+      budget,
+    );
     for (const row of candidates) {
       const fetched = found.get(decodedPath(row.href)) ?? 'unknown';
       if (fetched === 'unknown') continue;
@@ -73,7 +78,9 @@ export class OwnEventWatch {
     const paths = new Set([...changes.changed, ...changes.removed].map(decodedPath));
     // Written by us since the token was taken: a server may not name an object both created and
     // deleted after the token (Xandikos does not), so look at those anyway.
-    return watched.filter((row) => paths.has(decodedPath(row.href)) || (row.updatedAt !== undefined && row.updatedAt >= calendar.markersAt));
+    return watched.filter(
+      (row) => paths.has(decodedPath(row.href)) || (row.updatedAt !== undefined && row.updatedAt >= calendar.markersAt),
+    );
   }
 
   private async publish(
@@ -93,6 +100,9 @@ export class OwnEventWatch {
       },
       version,
     );
-    this.logger.info(`booking event ${change} in its calendar`, { calendarId: calendar.calendarId, bookingId: row.bookingId });
+    this.logger.info(`booking event ${change} in its calendar`, {
+      calendarId: calendar.calendarId,
+      bookingId: row.bookingId,
+    });
   }
 }

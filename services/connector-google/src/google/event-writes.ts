@@ -18,9 +18,19 @@ export interface WrittenEvent extends ProviderEvent {
  * attendees. A retry of an insert that reached Google answers 409 duplicate: the caller then
  * reads the event that exists.
  */
-export async function insertEvent(api: calendar_v3.Calendar, signal: AbortSignal, calendarId: string, write: EventWrite): Promise<WrittenEvent> {
+export async function insertEvent(
+  api: calendar_v3.Calendar,
+  signal: AbortSignal,
+  calendarId: string,
+  write: EventWrite,
+): Promise<WrittenEvent> {
   const { data } = await api.events.insert(
-    { calendarId, sendUpdates: 'none', fields: FIELDS, requestBody: { id: eventIdOf(write.bookingId), ...body(write) } },
+    {
+      calendarId,
+      sendUpdates: 'none',
+      fields: FIELDS,
+      requestBody: { id: eventIdOf(write.bookingId), ...body(write) },
+    },
     { signal },
   );
   return written(data);
@@ -41,12 +51,22 @@ export async function patchEvent(
   return written(data);
 }
 
-export async function getEvent(api: calendar_v3.Calendar, signal: AbortSignal, calendarId: string, bookingId: string): Promise<WrittenEvent> {
+export async function getEvent(
+  api: calendar_v3.Calendar,
+  signal: AbortSignal,
+  calendarId: string,
+  bookingId: string,
+): Promise<WrittenEvent> {
   const { data } = await api.events.get({ calendarId, eventId: eventIdOf(bookingId), fields: FIELDS }, { signal });
   return written(data);
 }
 
-export async function deleteEvent(api: calendar_v3.Calendar, signal: AbortSignal, calendarId: string, bookingId: string): Promise<void> {
+export async function deleteEvent(
+  api: calendar_v3.Calendar,
+  signal: AbortSignal,
+  calendarId: string,
+  bookingId: string,
+): Promise<void> {
   await api.events.delete({ calendarId, eventId: eventIdOf(bookingId), sendUpdates: 'none' }, { signal });
 }
 

@@ -11,7 +11,8 @@ export const MAX_CALENDARS_PER_QUERY = 50;
 /** Cuts [from, to) into consecutive windows of at most `maxDays` (Google refuses long ones). */
 export function splitWindow(from: number, to: number, maxDays: number): Span[] {
   const windows: Span[] = [];
-  for (let start = from; start < to; start += maxDays * DAY_MS) windows.push({ start, end: Math.min(to, start + maxDays * DAY_MS) });
+  for (let start = from; start < to; start += maxDays * DAY_MS)
+    windows.push({ start, end: Math.min(to, start + maxDays * DAY_MS) });
   return windows;
 }
 
@@ -59,7 +60,10 @@ export async function queryFreeBusy(
     else {
       answer.set(id, {
         busy: (calendar.busy ?? [])
-          .map((b: calendar_v3.Schema$TimePeriod) => ({ start: Date.parse(b.start ?? ''), end: Date.parse(b.end ?? '') }))
+          .map((b: calendar_v3.Schema$TimePeriod) => ({
+            start: Date.parse(b.start ?? ''),
+            end: Date.parse(b.end ?? ''),
+          }))
           .filter((b) => b.start < b.end),
       });
     }

@@ -44,14 +44,25 @@ export class GoogleCalendar extends CalendarProvider {
   }
 
   /** Every window of at most FREEBUSY_MAX_DAYS times every batch of 50 calendars, merged; an error for one calendar kept for that calendar. */
-  async readBusy(connection: OAuthConnection, calendars: OAuthCalendar[], from: number, to: number): Promise<Map<string, BusyRead>> {
+  async readBusy(
+    connection: OAuthConnection,
+    calendars: OAuthCalendar[],
+    from: number,
+    to: number,
+  ): Promise<Map<string, BusyRead>> {
     const batches: OAuthCalendar[][] = [];
-    for (let i = 0; i < calendars.length; i += MAX_CALENDARS_PER_QUERY) batches.push(calendars.slice(i, i + MAX_CALENDARS_PER_QUERY));
+    for (let i = 0; i < calendars.length; i += MAX_CALENDARS_PER_QUERY)
+      batches.push(calendars.slice(i, i + MAX_CALENDARS_PER_QUERY));
     const queries = splitWindow(from, to, this.config.FREEBUSY_MAX_DAYS).flatMap((window) =>
       batches.map(async (batch): Promise<Map<string, CalendarFreeBusy | { failure: unknown }>> => {
         try {
           return await this.client.call('freeBusy.query', { connection }, (api, signal) =>
-            queryFreeBusy(api, signal, batch.map((c) => c.providerCalendarId), window),
+            queryFreeBusy(
+              api,
+              signal,
+              batch.map((c) => c.providerCalendarId),
+              window,
+            ),
           );
         } catch (failure) {
           return new Map(batch.map((c) => [c.providerCalendarId, { failure }]));
@@ -74,7 +85,15 @@ export class GoogleCalendar extends CalendarProvider {
         if (failure) return [calendar.id, { failure }];
         const result = combined.get(calendar.providerCalendarId);
         if (!result || 'error' in result) {
-          return [calendar.id, { failure: new RpcError('unavailable', `google could not read this calendar (${result && 'error' in result ? result.error : 'no answer'})`) }];
+          return [
+            calendar.id,
+            {
+              failure: new RpcError(
+                'unavailable',
+                `google could not read this calendar (${result && 'error' in result ? result.error : 'no answer'})`,
+              ),
+            },
+          ];
         }
         return [calendar.id, { spans: result.busy }];
       }),
@@ -88,9 +107,14 @@ export class GoogleCalendar extends CalendarProvider {
   async listChanges(target: CalendarTarget, cursor: string | null): Promise<CalendarChanges> {
     const fullFrom = new Date(Date.now() - FULL_SYNC_LOOKBACK_MS);
     const list = (syncToken: string | null) =>
-      this.client.call('events.list', target, (api, signal) => listChanges(api, signal, target.calendar.providerCalendarId, syncToken, fullFrom), {
-        budgetMs: 30_000,
-      });
+      this.client.call(
+        'events.list',
+        target,
+        (api, signal) => listChanges(api, signal, target.calendar.providerCalendarId, syncToken, fullFrom),
+        {
+          budgetMs: 30_000,
+        },
+      );
     let changes;
     let resynced = false;
     try {
@@ -105,7 +129,11 @@ export class GoogleCalendar extends CalendarProvider {
       events: changes.events,
       complete: changes.full ? { start: fullFrom.getTime(), end: Number.POSITIVE_INFINITY } : undefined,
       cursor: changes.syncToken ?? null,
-      changed: changed ? (changes.syncToken ? createHash('sha256').update(changes.syncToken).digest('base64url').slice(0, 22) : randomUUID()) : undefined,
+      changed: changed
+        ? changes.syncToken
+          ? createHash('sha256').update(changes.syncToken).digest('base64url').slice(0, 22)
+          : randomUUID()
+        : undefined,
     };
   }
 
@@ -116,7 +144,9 @@ export class GoogleCalendar extends CalendarProvider {
   /** Inserted with the derived id; a retry meets 409 duplicate and answers the event that exists (restored if it was deleted since). */
   async createEvent(target: CalendarTarget, write: EventWrite): Promise<ProviderEvent> {
     try {
-      return await this.client.call('events.insert', target, (api, signal) => insertEvent(api, signal, target.calendar.providerCalendarId, write));
+      return await this.client.call('events.insert', target, (api, signal) =>
+        insertEvent(api, signal, target.calendar.providerCalendarId, write),
+      );
     } catch (error) {
       if (!isGoogleStatus(error, 409)) throw error;
     }
@@ -126,21 +156,29 @@ export class GoogleCalendar extends CalendarProvider {
   }
 
   updateEvent(target: CalendarTarget, _event: OurEventRef, write: EventWrite, etag?: string): Promise<ProviderEvent> {
-    return this.client.call('events.patch', target, (api, signal) => patchEvent(api, signal, target.calendar.providerCalendarId, write, etag));
+    return this.client.call('events.patch', target, (api, signal) =>
+      patchEvent(api, signal, target.calendar.providerCalendarId, write, etag),
+    );
   }
 
   getEvent(target: CalendarTarget, event: OurEventRef): Promise<ProviderEvent> {
-    return this.client.call('events.get', target, (api, signal) => getEvent(api, signal, target.calendar.providerCalendarId, event.bookingId));
+    return this.client.call('events.get', target, (api, signal) =>
+      getEvent(api, signal, target.calendar.providerCalendarId, event.bookingId),
+    );
   }
 
   async deleteEvent(target: CalendarTarget, event: OurEventRef): Promise<void> {
-    await this.client.call('events.delete', target, (api, signal) => deleteEvent(api, signal, target.calendar.providerCalendarId, event.bookingId));
+    await this.client.call('events.delete', target, (api, signal) =>
+      deleteEvent(api, signal, target.calendar.providerCalendarId, event.bookingId),
+    );
   }
 
   /** By its derived id; an event there that carries another booking's id is not this booking's. */
   async findEvent(target: CalendarTarget, bookingId: string): Promise<ProviderEvent | undefined> {
     try {
-      const event = await this.client.call('events.get', target, (api, signal) => getEvent(api, signal, target.calendar.providerCalendarId, bookingId));
+      const event = await this.client.call('events.get', target, (api, signal) =>
+        getEvent(api, signal, target.calendar.providerCalendarId, bookingId),
+      );
       return event.bookingId && event.bookingId !== bookingId ? undefined : event;
     } catch (error) {
       if (isGoogleStatus(error, 404, 410)) return undefined;

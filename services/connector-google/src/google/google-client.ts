@@ -19,7 +19,12 @@ export class GoogleClient extends OAuthClient<calendar_v3.Calendar> {
 
   /** The Calendar API as one access token sees it. */
   api(accessToken: string): calendar_v3.Calendar {
-    return calendar({ version: 'v3', auth: this.oauth.bearer(accessToken), rootUrl: this.config.GOOGLE_API_ROOT_URL, retry: false });
+    return calendar({
+      version: 'v3',
+      auth: this.oauth.bearer(accessToken),
+      rootUrl: this.config.GOOGLE_API_ROOT_URL,
+      retry: false,
+    });
   }
 
   protected errorOf(error: unknown): Error {

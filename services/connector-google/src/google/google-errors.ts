@@ -5,7 +5,11 @@ import { parseRetryAfter } from '@calldesk/resilience';
 /** The parts of a GaxiosError we read; nothing else of it (its config holds the request body). */
 interface GaxiosLike {
   status?: number;
-  response?: { status?: number; headers?: { get?(name: string): string | null } | Record<string, string>; data?: unknown };
+  response?: {
+    status?: number;
+    headers?: { get?(name: string): string | null } | Record<string, string>;
+    data?: unknown;
+  };
 }
 
 const RATE_LIMITED = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded']);
@@ -24,7 +28,8 @@ export function googleErrorOf(error: unknown): Error {
   if (typeof status !== 'number') return new GoogleError('unavailable', 0, 'no_answer');
   const reason = reasonOf(failure.response?.data);
   const retryAfterMs = parseRetryAfter(headerOf(failure.response?.headers, 'retry-after'));
-  if (status === 403 && reason && RATE_LIMITED.has(reason)) return new GoogleError('unavailable', status, reason, retryAfterMs);
+  if (status === 403 && reason && RATE_LIMITED.has(reason))
+    return new GoogleError('unavailable', status, reason, retryAfterMs);
   const base = ProviderError.fromStatus(status, retryAfterMs);
   return new GoogleError(base.kind, status, reason, base.retryAfterMs);
 }
@@ -54,6 +59,7 @@ function reasonOf(data: unknown): string | undefined {
 
 function headerOf(headers: NonNullable<GaxiosLike['response']>['headers'], name: string): string | undefined {
   if (!headers) return undefined;
-  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function')
+    return (headers as { get(n: string): string | null }).get(name) ?? undefined;
   return (headers as Record<string, string>)[name];
 }

@@ -30,9 +30,13 @@ export class GoogleOAuth {
   client(): OAuth2Client {
     const { GOOGLE_CLIENT_ID: clientId, GOOGLE_CLIENT_SECRET: clientSecret } = this.config;
     if (!clientId || !clientSecret) {
-      throw new RpcError('failed_precondition', 'Google sign-in is not configured (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET)', {
-        reason: 'provider_not_configured',
-      });
+      throw new RpcError(
+        'failed_precondition',
+        'Google sign-in is not configured (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET)',
+        {
+          reason: 'provider_not_configured',
+        },
+      );
     }
     return withoutRetries(
       new OAuth2Client({
@@ -58,6 +62,8 @@ export class GoogleOAuth {
 }
 
 function withoutRetries(client: OAuth2Client): OAuth2Client {
-  client.transporter.interceptors.request.add({ resolved: async (options) => ({ ...options, retry: false, retryConfig: undefined }) });
+  client.transporter.interceptors.request.add({
+    resolved: async (options) => ({ ...options, retry: false, retryConfig: undefined }),
+  });
   return client;
 }

@@ -1,4 +1,11 @@
-import { OAuthConnectionStore, OAuthSignIn, toRpcError, usedSignInCode, type OAuthConnection, type SignInTokens } from '@calldesk/connector-kit';
+import {
+  OAuthConnectionStore,
+  OAuthSignIn,
+  toRpcError,
+  usedSignInCode,
+  type OAuthConnection,
+  type SignInTokens,
+} from '@calldesk/connector-kit';
 import { LOGGER } from '@calldesk/service-kit';
 import type { Logger } from '@calldesk/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
@@ -65,7 +72,10 @@ export class GoogleSignIn extends OAuthSignIn {
       if (credentials) await this.oauth.client().revokeToken(credentials.refreshToken);
     } catch (error) {
       // Already revoked, or Google unreachable: the credentials are deleted either way.
-      this.logger.warn('token not revoked', { connectionId: connection.id, status: (error as { status?: number }).status ?? 0 });
+      this.logger.warn('token not revoked', {
+        connectionId: connection.id,
+        status: (error as { status?: number }).status ?? 0,
+      });
     }
   }
 }

@@ -1,4 +1,11 @@
-import { OAuthConnectionStatusPublisher, OAuthConnectionStore, OAuthTokens, ProviderError, type AccessToken, type OAuthConnection } from '@calldesk/connector-kit';
+import {
+  OAuthConnectionStatusPublisher,
+  OAuthConnectionStore,
+  OAuthTokens,
+  ProviderError,
+  type AccessToken,
+  type OAuthConnection,
+} from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GoogleConfig } from '../config';

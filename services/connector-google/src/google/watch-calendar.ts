@@ -10,13 +10,26 @@ export async function watchCalendar(
   const { data } = await api.events.watch(
     {
       calendarId,
-      requestBody: { id: channel.id, type: 'web_hook', address: channel.address, token: channel.token, params: { ttl: String(channel.ttlSeconds) } },
+      requestBody: {
+        id: channel.id,
+        type: 'web_hook',
+        address: channel.address,
+        token: channel.token,
+        params: { ttl: String(channel.ttlSeconds) },
+      },
     },
     { signal },
   );
-  return { resourceId: data.resourceId ?? '', expiration: Number(data.expiration ?? Date.now() + channel.ttlSeconds * 1_000) };
+  return {
+    resourceId: data.resourceId ?? '',
+    expiration: Number(data.expiration ?? Date.now() + channel.ttlSeconds * 1_000),
+  };
 }
 
-export async function stopChannel(api: calendar_v3.Calendar, signal: AbortSignal, channel: { id: string; resourceId: string }): Promise<void> {
+export async function stopChannel(
+  api: calendar_v3.Calendar,
+  signal: AbortSignal,
+  channel: { id: string; resourceId: string },
+): Promise<void> {
   await api.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resourceId } }, { signal });
 }

@@ -18,10 +18,18 @@ export class GoogleChannels extends PushChannels {
     this.renewWithinMs = config.GOOGLE_CHANNEL_RENEW_BEFORE_S * 1_000;
   }
 
-  async open(target: PushTarget, channel: { id: string; secret: string }): Promise<{ providerId: string; expiresAt: Date }> {
+  async open(
+    target: PushTarget,
+    channel: { id: string; secret: string },
+  ): Promise<{ providerId: string; expiresAt: Date }> {
     const address = new URL('/v1/webhooks/google', this.config.PUBLIC_BASE_URL).toString();
     const opened = await this.client.call('events.watch', target, (api, signal) =>
-      watchCalendar(api, signal, target.calendar.providerCalendarId, { id: channel.id, token: channel.secret, address, ttlSeconds: this.config.GOOGLE_CHANNEL_TTL_S }),
+      watchCalendar(api, signal, target.calendar.providerCalendarId, {
+        id: channel.id,
+        token: channel.secret,
+        address,
+        ttlSeconds: this.config.GOOGLE_CHANNEL_TTL_S,
+      }),
     );
     return { providerId: opened.resourceId, expiresAt: new Date(opened.expiration) };
   }
@@ -30,7 +38,12 @@ export class GoogleChannels extends PushChannels {
     return undefined;
   }
 
-  async close(target: { connection: OAuthConnection; calendar: { id: string } }, channel: { id: string; providerId: string }): Promise<void> {
-    await this.client.call('channels.stop', target, (api, signal) => stopChannel(api, signal, { id: channel.id, resourceId: channel.providerId }));
+  async close(
+    target: { connection: OAuthConnection; calendar: { id: string } },
+    channel: { id: string; providerId: string },
+  ): Promise<void> {
+    await this.client.call('channels.stop', target, (api, signal) =>
+      stopChannel(api, signal, { id: channel.id, resourceId: channel.providerId }),
+    );
   }
 }

@@ -1,5 +1,12 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, memberOf, OAuthCalendarStore, OAuthCalendarSync, OAuthSigners, PushChannelStore } from '@calldesk/connector-kit';
+import {
+  ConnectorEvents,
+  memberOf,
+  OAuthCalendarStore,
+  OAuthCalendarSync,
+  OAuthSigners,
+  PushChannelStore,
+} from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GoogleChannelNotification, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
@@ -35,7 +42,11 @@ export class WebhookHandler {
     const calendar = await this.calendars.byId(channel.calendarId);
     if (!calendar) return { accepted: false };
     await this.events.calendarChanged(memberOf(calendar), calendar.id, `push:${channel.id}:${message.messageNumber}`);
-    void this.sync.pushed(calendar.id).catch((error) => this.logger.warn('sync after push failed', { calendarId: calendar.id, error: (error as Error).message }));
+    void this.sync
+      .pushed(calendar.id)
+      .catch((error) =>
+        this.logger.warn('sync after push failed', { calendarId: calendar.id, error: (error as Error).message }),
+      );
     return { accepted: true };
   }
 }

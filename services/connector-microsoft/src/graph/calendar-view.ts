@@ -31,9 +31,19 @@ const PREFER = 'outlook.timezone="UTC", odata.maxpagesize=250';
  * A calendar's busy events over [from, to): free and cancelled events do not block; tentative,
  * busy, out-of-office, working elsewhere and unknown do.
  */
-export async function busyEvents(api: Client, signal: AbortSignal, calendarId: string, from: number, to: number): Promise<BusyEvent[]> {
+export async function busyEvents(
+  api: Client,
+  signal: AbortSignal,
+  calendarId: string,
+  from: number,
+  to: number,
+): Promise<BusyEvent[]> {
   return (await calendarView(api, signal, calendarId, from, to)).flatMap((event) =>
-    event.cancelled || event.showAs === 'free' || event.start === undefined || event.end === undefined || event.start >= event.end
+    event.cancelled ||
+    event.showAs === 'free' ||
+    event.start === undefined ||
+    event.end === undefined ||
+    event.start >= event.end
       ? []
       : [{ eventId: event.eventId, start: event.start, end: event.end }],
   );
@@ -44,7 +54,13 @@ export async function busyEvents(api: Client, signal: AbortSignal, calendarId: s
  * Graph) with $select limited to times, showAs and series, in UTC, every page. Graph honours
  * $select here (its delta does not), so no subject, body, location or attendee ever reaches us.
  */
-export async function calendarView(api: Client, signal: AbortSignal, calendarId: string, from: number, to: number): Promise<ViewEvent[]> {
+export async function calendarView(
+  api: Client,
+  signal: AbortSignal,
+  calendarId: string,
+  from: number,
+  to: number,
+): Promise<ViewEvent[]> {
   const events: ViewEvent[] = [];
   let page = await api
     .api(`/me/calendars/${encodeURIComponent(calendarId)}/calendarView`)
@@ -56,7 +72,13 @@ export async function calendarView(api: Client, signal: AbortSignal, calendarId:
   for (;;) {
     for (const item of (page.value ?? []) as ViewItem[]) {
       if (!item.id) continue;
-      events.push({ eventId: item.id, start: utcInstant(item.start), end: utcInstant(item.end), showAs: item.showAs, cancelled: item.isCancelled === true });
+      events.push({
+        eventId: item.id,
+        start: utcInstant(item.start),
+        end: utcInstant(item.end),
+        showAs: item.showAs,
+        cancelled: item.isCancelled === true,
+      });
     }
     if (!page['@odata.nextLink']) return events;
     page = await api.api(relativeLink(page['@odata.nextLink'])).header('Prefer', PREFER).option('signal', signal).get();

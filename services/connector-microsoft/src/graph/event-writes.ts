@@ -15,33 +15,65 @@ const SELECT = ['id', 'start', 'end', 'isCancelled'];
  * a second event (Graph answers the first; other content under the same id is refused, and the
  * caller then finds the event by its property).
  */
-export async function createEvent(api: Client, signal: AbortSignal, calendarId: string, write: EventWrite): Promise<ProviderEvent> {
+export async function createEvent(
+  api: Client,
+  signal: AbortSignal,
+  calendarId: string,
+  write: EventWrite,
+): Promise<ProviderEvent> {
   const created = await api
     .api(`/me/calendars/${encodeURIComponent(calendarId)}/events`)
     .option('signal', signal)
-    .post({ ...body(write), transactionId: write.bookingId, singleValueExtendedProperties: [{ id: BOOKING_PROPERTY, value: write.bookingId }] });
+    .post({
+      ...body(write),
+      transactionId: write.bookingId,
+      singleValueExtendedProperties: [{ id: BOOKING_PROPERTY, value: write.bookingId }],
+    });
   return written(created);
 }
 
-export async function patchEvent(api: Client, signal: AbortSignal, eventId: string, write: EventWrite, etag?: string): Promise<ProviderEvent> {
+export async function patchEvent(
+  api: Client,
+  signal: AbortSignal,
+  eventId: string,
+  write: EventWrite,
+  etag?: string,
+): Promise<ProviderEvent> {
   let request = api.api(`/me/events/${encodeURIComponent(eventId)}`).option('signal', signal);
   if (etag) request = request.header('If-Match', etag);
   return written(await request.patch(body(write)));
 }
 
 export async function getEvent(api: Client, signal: AbortSignal, eventId: string): Promise<ProviderEvent> {
-  return written(await api.api(`/me/events/${encodeURIComponent(eventId)}`).select(SELECT).header('Prefer', 'outlook.timezone="UTC"').option('signal', signal).get());
+  return written(
+    await api
+      .api(`/me/events/${encodeURIComponent(eventId)}`)
+      .select(SELECT)
+      .header('Prefer', 'outlook.timezone="UTC"')
+      .option('signal', signal)
+      .get(),
+  );
 }
 
 export async function deleteEvent(api: Client, signal: AbortSignal, eventId: string): Promise<void> {
-  await api.api(`/me/events/${encodeURIComponent(eventId)}`).option('signal', signal).delete();
+  await api
+    .api(`/me/events/${encodeURIComponent(eventId)}`)
+    .option('signal', signal)
+    .delete();
 }
 
 /** The booking's event, by our extended property; undefined when there is none. */
-export async function findEvent(api: Client, signal: AbortSignal, calendarId: string, bookingId: string): Promise<ProviderEvent | undefined> {
+export async function findEvent(
+  api: Client,
+  signal: AbortSignal,
+  calendarId: string,
+  bookingId: string,
+): Promise<ProviderEvent | undefined> {
   const { value } = await api
     .api(`/me/calendars/${encodeURIComponent(calendarId)}/events`)
-    .filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${BOOKING_PROPERTY}' and ep/value eq '${bookingId.replace(/'/g, "''")}')`)
+    .filter(
+      `singleValueExtendedProperties/Any(ep: ep/id eq '${BOOKING_PROPERTY}' and ep/value eq '${bookingId.replace(/'/g, "''")}')`,
+    )
     .expand(`singleValueExtendedProperties($filter=id eq '${BOOKING_PROPERTY}')`)
     .select(SELECT)
     .header('Prefer', 'outlook.timezone="UTC"')
@@ -79,5 +111,11 @@ function written(event: GraphEvent): ProviderEvent {
     const ms = utcInstant(time);
     return ms === undefined ? '' : new Date(ms).toISOString();
   };
-  return { eventId: event.id ?? '', etag: event['@odata.etag'], start: iso(event.start), end: iso(event.end), cancelled: event.isCancelled === true };
+  return {
+    eventId: event.id ?? '',
+    etag: event['@odata.etag'],
+    start: iso(event.start),
+    end: iso(event.end),
+    cancelled: event.isCancelled === true,
+  };
 }

@@ -44,11 +44,18 @@ export class GraphCalendar extends CalendarProvider {
   }
 
   /** One calendar view per calendar, read at once; one that fails fails alone. */
-  async readBusy(connection: OAuthConnection, calendars: OAuthCalendar[], from: number, to: number): Promise<Map<string, BusyRead>> {
+  async readBusy(
+    connection: OAuthConnection,
+    calendars: OAuthCalendar[],
+    from: number,
+    to: number,
+  ): Promise<Map<string, BusyRead>> {
     const reads = await Promise.all(
       calendars.map(async (calendar): Promise<[string, BusyRead]> => {
         try {
-          const busy = await this.client.call('calendarView', { connection, calendar }, (api, signal) => busyEvents(api, signal, calendar.providerCalendarId, from, to));
+          const busy = await this.client.call('calendarView', { connection, calendar }, (api, signal) =>
+            busyEvents(api, signal, calendar.providerCalendarId, from, to),
+          );
           return [calendar.id, { events: busy }];
         } catch (failure) {
           return [calendar.id, { failure }];
@@ -64,11 +71,21 @@ export class GraphCalendar extends CalendarProvider {
    */
   async listChanges(target: CalendarTarget, cursor: string | null): Promise<CalendarChanges> {
     const window = { start: Date.now() - LOOKBACK_MS, end: Date.now() + this.config.SYNC_WINDOW_DAYS * DAY_MS };
-    const view = await this.client.call('calendarView.sync', target, (api, signal) => calendarView(api, signal, target.calendar.providerCalendarId, window.start, window.end), {
-      budgetMs: 30_000,
-    });
+    const view = await this.client.call(
+      'calendarView.sync',
+      target,
+      (api, signal) => calendarView(api, signal, target.calendar.providerCalendarId, window.start, window.end),
+      {
+        budgetMs: 30_000,
+      },
+    );
     const fingerprint = fingerprintOf(view);
-    return { events: view, complete: window, cursor: fingerprint, changed: cursor !== null && cursor !== fingerprint ? randomUUID() : undefined };
+    return {
+      events: view,
+      complete: window,
+      cursor: fingerprint,
+      changed: cursor !== null && cursor !== fingerprint ? randomUUID() : undefined,
+    };
   }
 
   /** None: Graph names an event when it is made. */
@@ -79,18 +96,26 @@ export class GraphCalendar extends CalendarProvider {
   /** With transactionId = booking id; if Graph refuses the transaction id instead of answering the first event, the event is found by our property. */
   async createEvent(target: CalendarTarget, write: EventWrite): Promise<ProviderEvent> {
     try {
-      return await this.client.call('events.create', target, (api, signal) => events.createEvent(api, signal, target.calendar.providerCalendarId, write));
+      return await this.client.call('events.create', target, (api, signal) =>
+        events.createEvent(api, signal, target.calendar.providerCalendarId, write),
+      );
     } catch (error) {
-      const duplicate = error instanceof GraphFailure && (error.code === 'ErrorDuplicateTransactionId' || error.status === 409);
+      const duplicate =
+        error instanceof GraphFailure && (error.code === 'ErrorDuplicateTransactionId' || error.status === 409);
       if (!duplicate) throw error;
     }
     const found = await this.findEvent(target, write.bookingId);
-    if (!found) throw new RpcError('internal', 'Graph refused the transaction id but has no event for the booking', { bookingId: write.bookingId });
+    if (!found)
+      throw new RpcError('internal', 'Graph refused the transaction id but has no event for the booking', {
+        bookingId: write.bookingId,
+      });
     return found;
   }
 
   updateEvent(target: CalendarTarget, event: OurEventRef, write: EventWrite, etag?: string): Promise<ProviderEvent> {
-    return this.client.call('events.patch', target, (api, signal) => events.patchEvent(api, signal, event.eventId, write, etag));
+    return this.client.call('events.patch', target, (api, signal) =>
+      events.patchEvent(api, signal, event.eventId, write, etag),
+    );
   }
 
   getEvent(target: CalendarTarget, event: OurEventRef): Promise<ProviderEvent> {
@@ -102,7 +127,9 @@ export class GraphCalendar extends CalendarProvider {
   }
 
   findEvent(target: CalendarTarget, bookingId: string): Promise<ProviderEvent | undefined> {
-    return this.client.call('events.find', target, (api, signal) => events.findEvent(api, signal, target.calendar.providerCalendarId, bookingId));
+    return this.client.call('events.find', target, (api, signal) =>
+      events.findEvent(api, signal, target.calendar.providerCalendarId, bookingId),
+    );
   }
 }
 

@@ -33,7 +33,11 @@ export class GraphClient extends OAuthClient<Client> {
       },
     };
     bearer.setNext!(new HTTPMessageHandler());
-    return Client.initWithMiddleware({ baseUrl: this.config.MICROSOFT_GRAPH_URL, defaultVersion: 'v1.0', middleware: bearer });
+    return Client.initWithMiddleware({
+      baseUrl: this.config.MICROSOFT_GRAPH_URL,
+      defaultVersion: 'v1.0',
+      middleware: bearer,
+    });
   }
 
   protected errorOf(error: unknown): Error {

@@ -9,7 +9,11 @@ describe('Graph values', () => {
   });
 
   it('turns paging links into paths the client takes, for https Graph and an http fake alike', () => {
-    expect(relativeLink('https://graph.microsoft.com/v1.0/me/calendars/A/calendarView?$skip=10')).toBe('/me/calendars/A/calendarView?$skip=10');
-    expect(relativeLink('http://127.0.0.1:5000/v1.0/me/calendarView/delta?$deltatoken=x')).toBe('/me/calendarView/delta?$deltatoken=x');
+    expect(relativeLink('https://graph.microsoft.com/v1.0/me/calendars/A/calendarView?$skip=10')).toBe(
+      '/me/calendars/A/calendarView?$skip=10',
+    );
+    expect(relativeLink('http://127.0.0.1:5000/v1.0/me/calendarView/delta?$deltatoken=x')).toBe(
+      '/me/calendarView/delta?$deltatoken=x',
+    );
   });
 });

@@ -16,10 +16,21 @@ export async function listCalendars(api: Client, signal: AbortSignal): Promise<L
   }
   const timeZone = ianaZoneOf(settings.timeZone) ?? 'UTC';
   const calendars: ListedCalendar[] = [];
-  let page = await api.api('/me/calendars').select(['id', 'name', 'canEdit', 'isDefaultCalendar']).top(100).option('signal', signal).get();
+  let page = await api
+    .api('/me/calendars')
+    .select(['id', 'name', 'canEdit', 'isDefaultCalendar'])
+    .top(100)
+    .option('signal', signal)
+    .get();
   for (;;) {
     for (const item of page.value ?? []) {
-      calendars.push({ providerCalendarId: item.id, name: item.name ?? item.id, timeZone, writable: item.canEdit === true, isPrimary: item.isDefaultCalendar === true });
+      calendars.push({
+        providerCalendarId: item.id,
+        name: item.name ?? item.id,
+        timeZone,
+        writable: item.canEdit === true,
+        isPrimary: item.isDefaultCalendar === true,
+      });
     }
     if (!page['@odata.nextLink']) return calendars;
     page = await api.api(relativeLink(page['@odata.nextLink'])).option('signal', signal).get();

@@ -46,20 +46,33 @@ export class MicrosoftOAuth {
 
   /** The sign-in code, proven ours by the verifier its challenge was made from. */
   exchange(code: string, codeVerifier: string, signal?: AbortSignal): Promise<TokenAnswer> {
-    const form = { grant_type: 'authorization_code', code, code_verifier: codeVerifier, redirect_uri: this.redirectUri, scope: MICROSOFT_SCOPES.join(' ') };
+    const form = {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: codeVerifier,
+      redirect_uri: this.redirectUri,
+      scope: MICROSOFT_SCOPES.join(' '),
+    };
     return this.token(form, signal);
   }
 
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenAnswer> {
-    return this.token({ grant_type: 'refresh_token', refresh_token: refreshToken, scope: MICROSOFT_SCOPES.join(' ') }, signal);
+    return this.token(
+      { grant_type: 'refresh_token', refresh_token: refreshToken, scope: MICROSOFT_SCOPES.join(' ') },
+      signal,
+    );
   }
 
   private client(): { clientId: string; clientSecret: string } {
     const { MICROSOFT_CLIENT_ID: clientId, MICROSOFT_CLIENT_SECRET: clientSecret } = this.config;
     if (!clientId || !clientSecret) {
-      throw new RpcError('failed_precondition', 'Microsoft sign-in is not configured (MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET)', {
-        reason: 'provider_not_configured',
-      });
+      throw new RpcError(
+        'failed_precondition',
+        'Microsoft sign-in is not configured (MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET)',
+        {
+          reason: 'provider_not_configured',
+        },
+      );
     }
     return { clientId, clientSecret };
   }
@@ -81,7 +94,12 @@ export class MicrosoftOAuth {
     if (!response.ok) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       const code = typeof body.error === 'string' ? body.error : undefined;
-      const kind = response.status === 429 || response.status >= 500 ? 'unavailable' : code === 'invalid_grant' ? 'auth_rejected' : 'rejected';
+      const kind =
+        response.status === 429 || response.status >= 500
+          ? 'unavailable'
+          : code === 'invalid_grant'
+            ? 'auth_rejected'
+            : 'rejected';
       throw new GraphFailure(kind, response.status, code, retryAfterMs);
     }
     if (typeof body.access_token !== 'string') throw new GraphFailure('unavailable', response.status, 'no_token');

@@ -31,7 +31,9 @@ export class MicrosoftSignIn extends OAuthSignIn {
   }
 
   missingPermission(tokens: SignInTokens): string | undefined {
-    const granted = tokens.scopes.some((scope) => scope.toLowerCase() === CALENDARS || scope.toLowerCase().endsWith(`/${CALENDARS}`));
+    const granted = tokens.scopes.some(
+      (scope) => scope.toLowerCase() === CALENDARS || scope.toLowerCase().endsWith(`/${CALENDARS}`),
+    );
     return granted ? undefined : 'Microsoft did not grant access to the calendars: connect again and allow it';
   }
 }

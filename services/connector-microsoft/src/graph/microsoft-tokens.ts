@@ -1,4 +1,11 @@
-import { OAuthConnectionStatusPublisher, OAuthConnectionStore, OAuthTokens, ProviderError, type AccessToken, type OAuthConnection } from '@calldesk/connector-kit';
+import {
+  OAuthConnectionStatusPublisher,
+  OAuthConnectionStore,
+  OAuthTokens,
+  ProviderError,
+  type AccessToken,
+  type OAuthConnection,
+} from '@calldesk/connector-kit';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftConfig } from '../config';
@@ -26,9 +33,18 @@ export class MicrosoftTokens extends OAuthTokens {
     try {
       credentials = await this.connections.refreshLocked(connection.id, async (current) => {
         // Another instance refreshed while we waited for the lock: use its token.
-        if (current.accessToken && current.accessToken !== rejected && (current.expiresAt ?? 0) - this.marginMs > Date.now()) return undefined;
+        if (
+          current.accessToken &&
+          current.accessToken !== rejected &&
+          (current.expiresAt ?? 0) - this.marginMs > Date.now()
+        )
+          return undefined;
         const answer = await this.oauth.refresh(current.refreshToken);
-        return { refreshToken: answer.refreshToken ?? current.refreshToken, accessToken: answer.accessToken, expiresAt: answer.expiresAt };
+        return {
+          refreshToken: answer.refreshToken ?? current.refreshToken,
+          accessToken: answer.accessToken,
+          expiresAt: answer.expiresAt,
+        };
       });
     } catch (error) {
       if (error instanceof GraphFailure && error.code === 'invalid_grant') {

@@ -10,22 +10,31 @@ export async function subscribe(
   calendarId: string,
   options: { notificationUrl: string; clientState: string; expiresAt: Date },
 ): Promise<{ subscriptionId: string; expiresAt: Date }> {
-  const created = await api.api('/subscriptions').option('signal', signal).post({
-    changeType: 'created,updated,deleted',
-    notificationUrl: options.notificationUrl,
-    lifecycleNotificationUrl: options.notificationUrl,
-    resource: `me/calendars/${calendarId}/events`,
-    expirationDateTime: options.expiresAt.toISOString(),
-    clientState: options.clientState,
-  });
+  const created = await api
+    .api('/subscriptions')
+    .option('signal', signal)
+    .post({
+      changeType: 'created,updated,deleted',
+      notificationUrl: options.notificationUrl,
+      lifecycleNotificationUrl: options.notificationUrl,
+      resource: `me/calendars/${calendarId}/events`,
+      expirationDateTime: options.expiresAt.toISOString(),
+      clientState: options.clientState,
+    });
   return { subscriptionId: created.id, expiresAt: new Date(created.expirationDateTime) };
 }
 
 export async function renew(api: Client, signal: AbortSignal, subscriptionId: string, expiresAt: Date): Promise<Date> {
-  const renewed = await api.api(`/subscriptions/${encodeURIComponent(subscriptionId)}`).option('signal', signal).patch({ expirationDateTime: expiresAt.toISOString() });
+  const renewed = await api
+    .api(`/subscriptions/${encodeURIComponent(subscriptionId)}`)
+    .option('signal', signal)
+    .patch({ expirationDateTime: expiresAt.toISOString() });
   return new Date(renewed.expirationDateTime ?? expiresAt);
 }
 
 export async function unsubscribe(api: Client, signal: AbortSignal, subscriptionId: string): Promise<void> {
-  await api.api(`/subscriptions/${encodeURIComponent(subscriptionId)}`).option('signal', signal).delete();
+  await api
+    .api(`/subscriptions/${encodeURIComponent(subscriptionId)}`)
+    .option('signal', signal)
+    .delete();
 }

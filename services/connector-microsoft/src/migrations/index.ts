@@ -3,4 +3,9 @@ import { CalendarsListedAt1796400000000 } from './1796400000000-CalendarsListedA
 import { OAuthStates1796600000000 } from './1796600000000-OAuthStates';
 import { ViewSync1797000000000 } from './1797000000000-ViewSync';
 
-export const migrations = [CreateConnectorMicrosoft1796200000000, CalendarsListedAt1796400000000, OAuthStates1796600000000, ViewSync1797000000000];
+export const migrations = [
+  CreateConnectorMicrosoft1796200000000,
+  CalendarsListedAt1796400000000,
+  OAuthStates1796600000000,
+  ViewSync1797000000000,
+];

@@ -18,20 +18,34 @@ export class GraphSubscriptions extends PushChannels {
     this.renewWithinMs = config.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_S * 1_000;
   }
 
-  async open(target: PushTarget, channel: { id: string; secret: string }): Promise<{ providerId: string; expiresAt: Date }> {
+  async open(
+    target: PushTarget,
+    channel: { id: string; secret: string },
+  ): Promise<{ providerId: string; expiresAt: Date }> {
     const notificationUrl = new URL('/v1/webhooks/microsoft', this.config.PUBLIC_BASE_URL).toString();
     const made = await this.client.call('subscriptions.create', target, (api, signal) =>
-      subscribe(api, signal, target.calendar.providerCalendarId, { notificationUrl, clientState: channel.secret, expiresAt: this.expiry() }),
+      subscribe(api, signal, target.calendar.providerCalendarId, {
+        notificationUrl,
+        clientState: channel.secret,
+        expiresAt: this.expiry(),
+      }),
     );
     return { providerId: made.subscriptionId, expiresAt: made.expiresAt };
   }
 
   renew(target: PushTarget, providerId: string): Promise<Date> {
-    return this.client.call('subscriptions.renew', target, (api, signal) => renew(api, signal, providerId, this.expiry()));
+    return this.client.call('subscriptions.renew', target, (api, signal) =>
+      renew(api, signal, providerId, this.expiry()),
+    );
   }
 
-  async close(target: { connection: OAuthConnection; calendar: { id: string } }, channel: { id: string; providerId: string }): Promise<void> {
-    await this.client.call('subscriptions.delete', target, (api, signal) => unsubscribe(api, signal, channel.providerId));
+  async close(
+    target: { connection: OAuthConnection; calendar: { id: string } },
+    channel: { id: string; providerId: string },
+  ): Promise<void> {
+    await this.client.call('subscriptions.delete', target, (api, signal) =>
+      unsubscribe(api, signal, channel.providerId),
+    );
   }
 
   private expiry(): Date {

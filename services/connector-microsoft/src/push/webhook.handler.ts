@@ -1,5 +1,13 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ConnectorEvents, memberOf, OAuthCalendarStore, OAuthCalendarSync, OAuthSigners, PushChannelStore, type PushChannel } from '@calldesk/connector-kit';
+import {
+  ConnectorEvents,
+  memberOf,
+  OAuthCalendarStore,
+  OAuthCalendarSync,
+  OAuthSigners,
+  PushChannelStore,
+  type PushChannel,
+} from '@calldesk/connector-kit';
 import { ProviderWebhookRpcs, type GraphNotificationBatch, type WebhookAckSchema } from '@calldesk/contracts';
 import { HandleRpc, LOGGER } from '@calldesk/service-kit';
 import { channelOfSecret } from '@calldesk/signing';
@@ -32,13 +40,20 @@ export class WebhookHandler {
     for (const note of batch.notifications) {
       const ours = channelOfSecret(signer, note.clientState);
       const subscription = ours ? await this.subscriptions.verify(ours, note.clientState) : undefined;
-      if (!subscription || (subscription.providerId && note.subscriptionId && subscription.providerId !== note.subscriptionId)) {
-        this.logger.warn('notification for an unknown subscription refused', { subscriptionId: note.subscriptionId.slice(0, 64) });
+      if (
+        !subscription ||
+        (subscription.providerId && note.subscriptionId && subscription.providerId !== note.subscriptionId)
+      ) {
+        this.logger.warn('notification for an unknown subscription refused', {
+          subscriptionId: note.subscriptionId.slice(0, 64),
+        });
         continue;
       }
       genuine.push({ subscription, lifecycleEvent: note.lifecycleEvent });
     }
-    void this.process(genuine).catch((error) => this.logger.warn('notification processing failed', { error: (error as Error).message }));
+    void this.process(genuine).catch((error) =>
+      this.logger.warn('notification processing failed', { error: (error as Error).message }),
+    );
     return { accepted: genuine.length > 0 };
   }
 

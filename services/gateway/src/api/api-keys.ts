@@ -36,20 +36,21 @@ export class ApiKeys {
 
   async create(tenantId: string, name: string): Promise<{ id: string; key: string }> {
     const key = `cdk_${randomBytes(32).toString('base64url')}`;
-    const [row] = await query<{ id: string }>(this.db, `INSERT INTO api_keys (tenant_id, name, key_hash) VALUES ($1, $2, $3) RETURNING id`, [
-      tenantId,
-      name,
-      hash(key),
-    ]);
+    const [row] = await query<{ id: string }>(
+      this.db,
+      `INSERT INTO api_keys (tenant_id, name, key_hash) VALUES ($1, $2, $3) RETURNING id`,
+      [tenantId, name, hash(key)],
+    );
     return { id: row.id, key };
   }
 
   /** Marks the key revoked; false when the tenant has no such live key. Forgetting it is the caller's. */
   async markRevoked(tenantId: string, id: string): Promise<boolean> {
-    const count = await execute(this.db, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id::text = $2 AND revoked_at IS NULL`, [
-      tenantId,
-      id,
-    ]);
+    const count = await execute(
+      this.db,
+      `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id::text = $2 AND revoked_at IS NULL`,
+      [tenantId, id],
+    );
     return count > 0;
   }
 
@@ -65,7 +66,11 @@ export class ApiKeys {
     const cached = this.known.get(digest);
     if (cached) return cached;
     const forgettings = this.forgettings;
-    const row = await queryOne<{ id: string; tenant_id: string }>(this.db, `SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [digest]);
+    const row = await queryOne<{ id: string; tenant_id: string }>(
+      this.db,
+      `SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [digest],
+    );
     if (!row) return undefined;
     const owner = { tenantId: row.tenant_id, keyId: row.id };
     if (forgettings === this.forgettings) this.known.set(digest, owner);
@@ -74,7 +79,11 @@ export class ApiKeys {
 
   /** Of these keys, those still live. */
   async live(keyIds: string[]): Promise<Set<string>> {
-    const rows = await query<{ id: string }>(this.db, `SELECT id::text AS id FROM api_keys WHERE id::text = ANY($1) AND revoked_at IS NULL`, [keyIds]);
+    const rows = await query<{ id: string }>(
+      this.db,
+      `SELECT id::text AS id FROM api_keys WHERE id::text = ANY($1) AND revoked_at IS NULL`,
+      [keyIds],
+    );
     return new Set(rows.map((row) => row.id));
   }
 

@@ -20,7 +20,25 @@ import { StatusController } from './status.controller';
 /** The HTTP API of the web frontend, mapped onto the public NATS contract, and owners' sessions. */
 @Module({
   imports: [EdgeModule],
-  controllers: [BookingsController, SlotsController, CatalogController, OperatorController, LiveEventsController, StatusController, SessionController],
-  providers: [ApiKeys, Sessions, OwnerAccounts, LiveCredentials, KeyRevocations, LiveStreams, AuthGuard, Forward, ServicesStatus],
+  controllers: [
+    BookingsController,
+    SlotsController,
+    CatalogController,
+    OperatorController,
+    LiveEventsController,
+    StatusController,
+    SessionController,
+  ],
+  providers: [
+    ApiKeys,
+    Sessions,
+    OwnerAccounts,
+    LiveCredentials,
+    KeyRevocations,
+    LiveStreams,
+    AuthGuard,
+    Forward,
+    ServicesStatus,
+  ],
 })
 export class ApiModule {}

@@ -58,10 +58,20 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.get<boolean>(OPERATOR, context.getHandler())) {
       if (caller === 'operator') return true;
       if (caller) throw new RpcError('permission_denied', 'this route is the operator’s, not a tenant’s');
-      throw unauthenticated(token ? 'this route takes the operator token' : 'send Authorization: Bearer <operator token>');
+      throw unauthenticated(
+        token ? 'this route takes the operator token' : 'send Authorization: Bearer <operator token>',
+      );
     }
-    if (caller === 'operator') throw new RpcError('permission_denied', 'the operator token does not act for a tenant: use one of its api keys');
-    if (!caller) throw unauthenticated(token ? 'unknown or revoked api key' : sessionToken ? 'the session has ended: sign in again' : 'send Authorization: Bearer <api key>, or sign in');
+    if (caller === 'operator')
+      throw new RpcError('permission_denied', 'the operator token does not act for a tenant: use one of its api keys');
+    if (!caller)
+      throw unauthenticated(
+        token
+          ? 'unknown or revoked api key'
+          : sessionToken
+            ? 'the session has ended: sign in again'
+            : 'send Authorization: Bearer <api key>, or sign in',
+      );
     this.limits.chargeKey(caller.credentialId);
     request.tenantId = caller.tenantId;
     request.credentialId = caller.credentialId;
@@ -89,7 +99,9 @@ export class AuthGuard implements CanActivate {
     if (!session) return undefined;
     this.limits.refundAddress(address);
     if (!SAFE_METHODS.has(request.method) && !csrfMatches(sessionToken, request.headers['x-csrf-token'])) {
-      throw new RpcError('permission_denied', 'send the session’s csrfToken as the X-CSRF-Token header', { header: 'X-CSRF-Token' });
+      throw new RpcError('permission_denied', 'send the session’s csrfToken as the X-CSRF-Token header', {
+        header: 'X-CSRF-Token',
+      });
     }
     return { tenantId: session.tenantId, credentialId: sessionCredential(session.id) };
   }

@@ -1,5 +1,14 @@
 import { RpcError } from '@calldesk/contracts';
-import { at, customer, key, startInProcessHttpService, startStack, team, type InProcessHttpService, type Stack } from '@calldesk/testing';
+import {
+  at,
+  customer,
+  key,
+  startInProcessHttpService,
+  startStack,
+  team,
+  type InProcessHttpService,
+  type Stack,
+} from '@calldesk/testing';
 
 const OPERATOR = `op-${'x'.repeat(40)}`;
 // Short timeouts, so that slow providers cost seconds rather than minutes. An attempt at its
@@ -62,7 +71,10 @@ describe('the gateway waiting for a booking', () => {
     const started = Date.now();
     const booked = await book(t, at(10));
     expect(Date.now() - started).toBeGreaterThan(NATS_REQUEST_TIMEOUT_MS);
-    expect(booked).toMatchObject({ status: 201, body: { outcome: 'confirmed', booking: { status: 'confirmed', memberId: t.members[0].id } } });
+    expect(booked).toMatchObject({
+      status: 201,
+      body: { outcome: 'confirmed', booking: { status: 'confirmed', memberId: t.members[0].id } },
+    });
   });
 
   it('stops trying members once the deadline leaves no room for another attempt, and answers in time', async () => {
@@ -76,8 +88,13 @@ describe('the gateway waiting for a booking', () => {
     const started = Date.now();
     const refused = await book(t, at(11));
     expect(Date.now() - started).toBeLessThan(DEADLINE_MS);
-    expect(refused).toMatchObject({ status: 503, body: { error: { code: 'unavailable', message: 'the provider is down' } } });
-    const tried = stack.connector.writes.filter((write) => calendars.has(write.calendarId)).map((write) => write.calendarId);
+    expect(refused).toMatchObject({
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'the provider is down' } },
+    });
+    const tried = stack.connector.writes
+      .filter((write) => calendars.has(write.calendarId))
+      .map((write) => write.calendarId);
     expect(new Set(tried).size).toBe(2);
     expect(tried).toHaveLength(2);
   });

@@ -28,7 +28,13 @@ export class BookingsController {
 
   @Post()
   @Operation(
-    forwards(Rpcs.bookingsCreate, { summary: 'Book an appointment: 201 confirmed, or 409 with the conflict and alternatives', in: 'body', headers: { 'Idempotency-Key': 'idempotencyKey' }, status: 201, alsoAnswers: { 409: BookingOutcomeSchema } }),
+    forwards(Rpcs.bookingsCreate, {
+      summary: 'Book an appointment: 201 confirmed, or 409 with the conflict and alternatives',
+      in: 'body',
+      headers: { 'Idempotency-Key': 'idempotencyKey' },
+      status: 201,
+      alsoAnswers: { 409: BookingOutcomeSchema },
+    }),
   )
   async create(
     @Req() request: AuthenticatedRequest,
@@ -36,7 +42,11 @@ export class BookingsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const reply = (await this.forward.call(Rpcs.bookingsCreate, scoped(request, { ...body, idempotencyKey: required(key) }), this.bookingWait)) as {
+    const reply = (await this.forward.call(
+      Rpcs.bookingsCreate,
+      scoped(request, { ...body, idempotencyKey: required(key) }),
+      this.bookingWait,
+    )) as {
       outcome: string;
     };
     response.status(reply.outcome === 'confirmed' ? 201 : 409);
@@ -45,7 +55,13 @@ export class BookingsController {
 
   @Post(':id/reschedule')
   @Operation(
-    forwards(Rpcs.bookingsReschedule, { summary: 'Move a booking: 200 confirmed, or 409 with the conflict and alternatives', in: 'body', path: { id: 'bookingId' }, headers: { 'Idempotency-Key': 'idempotencyKey' }, alsoAnswers: { 409: BookingOutcomeSchema } }),
+    forwards(Rpcs.bookingsReschedule, {
+      summary: 'Move a booking: 200 confirmed, or 409 with the conflict and alternatives',
+      in: 'body',
+      path: { id: 'bookingId' },
+      headers: { 'Idempotency-Key': 'idempotencyKey' },
+      alsoAnswers: { 409: BookingOutcomeSchema },
+    }),
   )
   async reschedule(
     @Req() request: AuthenticatedRequest,
@@ -64,7 +80,13 @@ export class BookingsController {
   }
 
   @Post(':id/cancel')
-  @Operation(forwards(Rpcs.bookingsCancel, { summary: 'Cancel a booking (twice answers the same)', in: 'body', path: { id: 'bookingId' } }))
+  @Operation(
+    forwards(Rpcs.bookingsCancel, {
+      summary: 'Cancel a booking (twice answers the same)',
+      in: 'body',
+      path: { id: 'bookingId' },
+    }),
+  )
   cancel(@Req() request: AuthenticatedRequest, @Param('id') bookingId: string, @Body() body: Record<string, unknown>) {
     return this.forward.call(Rpcs.bookingsCancel, scoped(request, { ...body, bookingId }));
   }
@@ -83,6 +105,10 @@ export class BookingsController {
 }
 
 function required(key: string | undefined): string {
-  if (!key) throw RpcError.invalidArgument('Idempotency-Key', 'send an Idempotency-Key header: a retry with the same key is answered, not repeated');
+  if (!key)
+    throw RpcError.invalidArgument(
+      'Idempotency-Key',
+      'send an Idempotency-Key header: a retry with the same key is answered, not repeated',
+    );
   return key;
 }

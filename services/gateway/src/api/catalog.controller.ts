@@ -20,7 +20,9 @@ export class CatalogController {
   }
 
   @Patch('tenant')
-  @Operation(forwards(Rpcs.tenantsUpdate, { summary: 'Rename the tenant or change its time zone', in: 'body', filled: ['id'] }))
+  @Operation(
+    forwards(Rpcs.tenantsUpdate, { summary: 'Rename the tenant or change its time zone', in: 'body', filled: ['id'] }),
+  )
   updateTenant(@Req() request: AuthenticatedRequest, @Body() body: Body) {
     return this.forward.call(Rpcs.tenantsUpdate, { ...body, id: request.tenantId });
   }
@@ -56,13 +58,25 @@ export class CatalogController {
   }
 
   @Get('members/:id/availability')
-  @Operation(forwards(Rpcs.availabilityGet, { summary: 'A team member’s hours, days that differ, rules and blocked times', in: 'query', path: { id: 'memberId' } }))
+  @Operation(
+    forwards(Rpcs.availabilityGet, {
+      summary: 'A team member’s hours, days that differ, rules and blocked times',
+      in: 'query',
+      path: { id: 'memberId' },
+    }),
+  )
   availability(@Req() request: AuthenticatedRequest, @Param('id') memberId: string) {
     return this.forward.call(Rpcs.availabilityGet, scoped(request, { memberId }));
   }
 
   @Put('members/:id/availability')
-  @Operation(forwards(Rpcs.availabilitySet, { summary: 'Set a team member’s hours, days that differ, rules and blocked times', in: 'body', path: { id: 'memberId' } }))
+  @Operation(
+    forwards(Rpcs.availabilitySet, {
+      summary: 'Set a team member’s hours, days that differ, rules and blocked times',
+      in: 'body',
+      path: { id: 'memberId' },
+    }),
+  )
   setAvailability(@Req() request: AuthenticatedRequest, @Param('id') memberId: string, @Body() body: Body) {
     return this.forward.call(Rpcs.availabilitySet, scoped(request, { ...body, memberId }));
   }
@@ -99,35 +113,68 @@ export class CatalogController {
 
   /** Each provider's connector is asked for its own connections of the member, at once. */
   @Get('members/:id/connections')
-  @Operation({ summary: 'A team member’s calendar connections at every provider, with their calendars', path: { id: 'memberId' }, responses: { 200: ListConnectionsResponseSchema } })
+  @Operation({
+    summary: 'A team member’s calendar connections at every provider, with their calendars',
+    path: { id: 'memberId' },
+    responses: { 200: ListConnectionsResponseSchema },
+  })
   async connections(@Req() request: AuthenticatedRequest, @Param('id') memberId: string) {
     await this.forward.call(Rpcs.membersGet, scoped(request, { id: memberId }));
     const lists = await Promise.all(
-      PROVIDERS.map((provider) => this.forward.call(Rpcs.connectionsList, scoped(request, { memberId, provider })) as Promise<{ connections: unknown[] }>),
+      PROVIDERS.map(
+        (provider) =>
+          this.forward.call(Rpcs.connectionsList, scoped(request, { memberId, provider })) as Promise<{
+            connections: unknown[];
+          }>,
+      ),
     );
     return { connections: lists.flatMap((list) => list.connections) };
   }
 
   @Post('connections')
-  @Operation(forwards(Rpcs.connectionsConnect, { summary: 'Connect an Apple (iCloud) or other CalDAV calendar', in: 'body', status: 201 }))
+  @Operation(
+    forwards(Rpcs.connectionsConnect, {
+      summary: 'Connect an Apple (iCloud) or other CalDAV calendar',
+      in: 'body',
+      status: 201,
+    }),
+  )
   connect(@Req() request: AuthenticatedRequest, @Body() body: Body) {
     return this.forward.call(Rpcs.connectionsConnect, scoped(request, body));
   }
 
   @Post('connections/authorize')
-  @Operation(forwards(Rpcs.connectionsAuthorize, { summary: 'The Google or Microsoft sign-in URL that connects a calendar', in: 'body', status: 201 }))
+  @Operation(
+    forwards(Rpcs.connectionsAuthorize, {
+      summary: 'The Google or Microsoft sign-in URL that connects a calendar',
+      in: 'body',
+      status: 201,
+    }),
+  )
   authorize(@Req() request: AuthenticatedRequest, @Body() body: Body) {
     return this.forward.call(Rpcs.connectionsAuthorize, scoped(request, body));
   }
 
   @Delete('connections/:id')
-  @Operation(forwards(Rpcs.connectionsDisconnect, { summary: 'Disconnect a calendar connection', in: 'query', path: { id: 'connectionId' } }))
+  @Operation(
+    forwards(Rpcs.connectionsDisconnect, {
+      summary: 'Disconnect a calendar connection',
+      in: 'query',
+      path: { id: 'connectionId' },
+    }),
+  )
   disconnect(@Req() request: AuthenticatedRequest, @Param('id') connectionId: string) {
     return this.forward.call(Rpcs.connectionsDisconnect, scoped(request, { connectionId }));
   }
 
   @Put('calendars/:id/role')
-  @Operation(forwards(Rpcs.calendarsSetRole, { summary: 'Make a calendar the booking calendar, a blocking one, or ignored', in: 'body', path: { id: 'calendarId' } }))
+  @Operation(
+    forwards(Rpcs.calendarsSetRole, {
+      summary: 'Make a calendar the booking calendar, a blocking one, or ignored',
+      in: 'body',
+      path: { id: 'calendarId' },
+    }),
+  )
   setRole(@Req() request: AuthenticatedRequest, @Param('id') calendarId: string, @Body() body: Body) {
     return this.forward.call(Rpcs.calendarsSetRole, scoped(request, { ...body, calendarId }));
   }

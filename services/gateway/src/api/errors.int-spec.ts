@@ -48,20 +48,42 @@ describe('the gateway’s errors', () => {
 
   it('answers a missing or unknown key 401 unauthenticated', async () => {
     const missing = await fetch(`${edge.gateways[0].url}/v1/tenant`);
-    expectError({ status: missing.status, headers: missing.headers, body: await missing.json() }, 401, 'unauthenticated');
+    expectError(
+      { status: missing.status, headers: missing.headers, body: await missing.json() },
+      401,
+      'unauthenticated',
+    );
     expectError(await edge.call('GET', '/v1/tenant', 'cdk_not-a-key'), 401, 'unauthenticated');
-    expectError(await edge.call('POST', '/v1/tenants', 'not-the-operator', { body: { name: 'x', timeZone: 'UTC' } }), 401, 'unauthenticated');
+    expectError(
+      await edge.call('POST', '/v1/tenants', 'not-the-operator', { body: { name: 'x', timeZone: 'UTC' } }),
+      401,
+      'unauthenticated',
+    );
   });
 
   it('answers a key on a route that is not its kind 403 permission_denied', async () => {
-    expectError(await edge.call('POST', '/v1/tenants', tenant.key, { body: { name: 'x', timeZone: 'UTC' } }), 403, 'permission_denied');
+    expectError(
+      await edge.call('POST', '/v1/tenants', tenant.key, { body: { name: 'x', timeZone: 'UTC' } }),
+      403,
+      'permission_denied',
+    );
     expectError(await edge.call('GET', '/v1/status', tenant.key), 403, 'permission_denied');
     expectError(await edge.call('GET', '/v1/tenant', OPERATOR), 403, 'permission_denied');
-    expectError(await edge.call('POST', '/v1/members', tenant.key, { body: { tenantId: 'another', name: 'M' } }), 403, 'permission_denied', { field: 'tenantId' });
+    expectError(
+      await edge.call('POST', '/v1/members', tenant.key, { body: { tenantId: 'another', name: 'M' } }),
+      403,
+      'permission_denied',
+      { field: 'tenantId' },
+    );
   });
 
   it('answers what the services answer with its status, in the same shape', async () => {
     expectError(await edge.call('GET', '/v1/members/m-unknown', tenant.key), 404, 'not_found', expect.any(Object));
-    expectError(await edge.call('POST', '/v1/members', tenant.key, { body: { name: 'Sam\r' } }), 400, 'invalid_argument', { field: 'name' });
+    expectError(
+      await edge.call('POST', '/v1/members', tenant.key, { body: { name: 'Sam\r' } }),
+      400,
+      'invalid_argument',
+      { field: 'name' },
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, startInProcessHttpService, startInProcessService, type InProcessHttpService, type InProcessService, type TestDatabase } from '@calldesk/testing';
+import {
+  createTestDatabase,
+  startInProcessHttpService,
+  startInProcessService,
+  type InProcessHttpService,
+  type InProcessService,
+  type TestDatabase,
+} from '@calldesk/testing';
 
 export const OPERATOR = `op-${'x'.repeat(40)}`;
 
@@ -14,7 +21,12 @@ export interface Gateways {
   routing: InProcessService;
   gateways: InProcessHttpService[];
   /** A call to one gateway (the first unless said), its body read as JSON. */
-  call(method: string, path: string, token: string, options?: { body?: unknown; gateway?: number; headers?: Record<string, string> }): Promise<Answer>;
+  call(
+    method: string,
+    path: string,
+    token: string,
+    options?: { body?: unknown; gateway?: number; headers?: Record<string, string> },
+  ): Promise<Answer>;
   /** A new tenant and a key of it, made by the operator. */
   tenantKey(): Promise<{ tenantId: string; key: string; keyId: string }>;
   stop(): Promise<void>;
@@ -52,8 +64,12 @@ export async function startGateways(count: number, env: Record<string, string> =
     gateways,
     call,
     async tenantKey() {
-      const { body: created } = await call('POST', '/v1/tenants', OPERATOR, { body: { name: `t-${randomUUID()}`, timeZone: 'UTC' } });
-      const { body: key } = await call('POST', `/v1/tenants/${created.tenant.id}/api-keys`, OPERATOR, { body: { name: 'front desk' } });
+      const { body: created } = await call('POST', '/v1/tenants', OPERATOR, {
+        body: { name: `t-${randomUUID()}`, timeZone: 'UTC' },
+      });
+      const { body: key } = await call('POST', `/v1/tenants/${created.tenant.id}/api-keys`, OPERATOR, {
+        body: { name: 'front desk' },
+      });
       return { tenantId: created.tenant.id, key: key.key, keyId: key.id };
     },
     async stop() {

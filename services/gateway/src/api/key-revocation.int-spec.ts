@@ -33,11 +33,19 @@ describe('revoking an api key', () => {
     const other = await edge.tenantKey();
     const leave = new AbortController();
     const streams = await Promise.all(
-      [key, other.key].map((token) => fetch(`${edge.gateways[1].url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: leave.signal })),
+      [key, other.key].map((token) =>
+        fetch(`${edge.gateways[1].url}/v1/events`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: leave.signal,
+        }),
+      ),
     );
     const [doomed, kept] = streams.map((response) => {
       const state = { ended: false };
-      void response.body!.pipeTo(new WritableStream()).catch(() => undefined).finally(() => (state.ended = true));
+      void response
+        .body!.pipeTo(new WritableStream())
+        .catch(() => undefined)
+        .finally(() => (state.ended = true));
       return state;
     });
     const revokedAt = Date.now();
@@ -52,7 +60,10 @@ describe('revoking an api key', () => {
     const { tenantId, key, keyId } = await edge.tenantKey();
     const denied = await edge.call('DELETE', `/v1/tenants/${tenantId}/api-keys/${keyId}`, key);
     expect(denied).toMatchObject({ status: 403, body: { error: { code: 'permission_denied', details: {} } } });
-    expect((await edge.call('DELETE', `/v1/tenants/${tenantId}/api-keys/00000000-0000-0000-0000-000000000000`, OPERATOR)).status).toBe(404);
+    expect(
+      (await edge.call('DELETE', `/v1/tenants/${tenantId}/api-keys/00000000-0000-0000-0000-000000000000`, OPERATOR))
+        .status,
+    ).toBe(404);
     expect((await edge.call('GET', '/v1/tenant', key)).status).toBe(200);
   });
 });

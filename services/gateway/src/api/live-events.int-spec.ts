@@ -29,7 +29,10 @@ describe('live events', () => {
 
   async function read(key: string): Promise<Reader> {
     const controller = new AbortController();
-    const response = await fetch(`${edge.gateways[0].url}/v1/events`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+    const response = await fetch(`${edge.gateways[0].url}/v1/events`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: controller.signal,
+    });
     let text = '';
     let ended = false;
     if (response.ok) {
@@ -53,21 +56,38 @@ describe('live events', () => {
   /** A calendar.changed event of the tenant, as a connector would publish it. */
   function publish(tenantId: string, extra: Record<string, unknown> = {}): string {
     const calendarId = randomUUID();
-    const event = { tenantId, memberId: 'm', calendarId, provider: 'test', changedAt: new Date().toISOString(), ...extra };
-    edge.routing.bus.connection.publish('calendar.v1.events.calendar.changed', new TextEncoder().encode(JSON.stringify(event)));
+    const event = {
+      tenantId,
+      memberId: 'm',
+      calendarId,
+      provider: 'test',
+      changedAt: new Date().toISOString(),
+      ...extra,
+    };
+    edge.routing.bus.connection.publish(
+      'calendar.v1.events.calendar.changed',
+      new TextEncoder().encode(JSON.stringify(event)),
+    );
     return calendarId;
   }
 
   /** Subscriptions of the gateway's NATS connection to the event stream's subjects (nats.js keeps them). */
   function eventSubscriptions(): number {
-    const connection = edge.gateways[0].app.get(Bus).connection as unknown as { protocol: { subscriptions: { all(): { subject: string }[] } } };
-    return connection.protocol.subscriptions.all().filter((subscription) => subscription.subject === STREAM.subjects).length;
+    const connection = edge.gateways[0].app.get(Bus).connection as unknown as {
+      protocol: { subscriptions: { all(): { subject: string }[] } };
+    };
+    return connection.protocol.subscriptions.all().filter((subscription) => subscription.subject === STREAM.subjects)
+      .length;
   }
 
   async function keysOfOneTenant(count: number): Promise<{ tenantId: string; keys: string[] }> {
     const first = await edge.tenantKey();
     const keys = [first.key];
-    while (keys.length < count) keys.push((await edge.call('POST', `/v1/tenants/${first.tenantId}/api-keys`, OPERATOR, { body: { name: 'desk' } })).body.key);
+    while (keys.length < count)
+      keys.push(
+        (await edge.call('POST', `/v1/tenants/${first.tenantId}/api-keys`, OPERATOR, { body: { name: 'desk' } })).body
+          .key,
+      );
     return { tenantId: first.tenantId, keys };
   }
 

@@ -68,14 +68,21 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
   /** Opens the caller's stream, or refuses it (429) when its key holds as many as it may. */
   open(owner: CredentialOwner, request: Request, response: Response): void {
     if ((this.byCredential.get(owner.credentialId)?.size ?? 0) >= this.config.LIVE_EVENTS_STREAMS_PER_KEY) {
-      throw new Throttled(`this credential has ${this.config.LIVE_EVENTS_STREAMS_PER_KEY} live streams open already`, STREAMS_RETRY_AFTER_S);
+      throw new Throttled(
+        `this credential has ${this.config.LIVE_EVENTS_STREAMS_PER_KEY} live streams open already`,
+        STREAMS_RETRY_AFTER_S,
+      );
     }
     const stream: LiveStream = { owner, response };
     add(this.byTenant, owner.tenantId, stream);
     add(this.byCredential, owner.credentialId, stream);
     this.streamsOpen.add(1);
     request.on('close', () => this.forget(stream));
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     this.write(stream, ': connected\n\n');
   }
 
@@ -101,7 +108,8 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
 
   private write(stream: LiveStream, frame: string): void {
     const { response } = stream;
-    if (response.writableLength + Buffer.byteLength(frame) > this.config.LIVE_EVENTS_MAX_BUFFERED_BYTES) return this.drop(stream);
+    if (response.writableLength + Buffer.byteLength(frame) > this.config.LIVE_EVENTS_MAX_BUFFERED_BYTES)
+      return this.drop(stream);
     if (response.write(frame) || stream.slow) return;
     stream.slow = setTimeout(() => this.drop(stream), this.config.LIVE_EVENTS_DRAIN_TIMEOUT_MS);
     response.once('drain', () => {
@@ -114,7 +122,8 @@ export class LiveStreams implements OnApplicationBootstrap, BeforeApplicationShu
     if (!this.byCredential.size) return;
     const live = await this.credentials.live([...this.byCredential.keys()]).catch(() => undefined);
     if (!live) return;
-    for (const credentialId of this.byCredential.keys()) if (!live.has(credentialId)) this.closeCredential(credentialId);
+    for (const credentialId of this.byCredential.keys())
+      if (!live.has(credentialId)) this.closeCredential(credentialId);
   }
 
   private drop(stream: LiveStream): void {

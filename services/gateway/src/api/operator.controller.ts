@@ -1,4 +1,12 @@
-import { ApiKeyCreatedSchema, CreateApiKeyRequestSchema, CreateOwnerRequestSchema, forbiddenCharacter, OwnerReplySchema, Rpcs, RpcError } from '@calldesk/contracts';
+import {
+  ApiKeyCreatedSchema,
+  CreateApiKeyRequestSchema,
+  CreateOwnerRequestSchema,
+  forbiddenCharacter,
+  OwnerReplySchema,
+  Rpcs,
+  RpcError,
+} from '@calldesk/contracts';
 import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { OwnerAccounts } from '../sessions/owner-accounts';
 import { ApiKeys } from './api-keys';
@@ -29,7 +37,12 @@ export class OperatorController {
   /** The business owner's account, for the dashboard: the owner signs in with this email and password. */
   @Post(':id/owners')
   @OperatorOnly()
-  @Operation({ summary: 'Make the owner account that signs in to the tenant’s dashboard', path: { id: 'tenantId' }, request: { message: CreateOwnerRequestSchema, in: 'body' }, responses: { 201: OwnerReplySchema } })
+  @Operation({
+    summary: 'Make the owner account that signs in to the tenant’s dashboard',
+    path: { id: 'tenantId' },
+    request: { message: CreateOwnerRequestSchema, in: 'body' },
+    responses: { 201: OwnerReplySchema },
+  })
   async createOwner(@Param('id') tenantId: string, @Body() body: unknown) {
     const { email, password } = contractBody(CreateOwnerRequestSchema, body);
     await this.forward.call(Rpcs.tenantsGet, { id: tenantId });
@@ -39,7 +52,12 @@ export class OperatorController {
   /** The key is in this answer and nowhere else, ever. */
   @Post(':id/api-keys')
   @OperatorOnly()
-  @Operation({ summary: 'Make an API key of the tenant, shown once', path: { id: 'tenantId' }, request: { message: CreateApiKeyRequestSchema, in: 'body' }, responses: { 201: ApiKeyCreatedSchema } })
+  @Operation({
+    summary: 'Make an API key of the tenant, shown once',
+    path: { id: 'tenantId' },
+    request: { message: CreateApiKeyRequestSchema, in: 'body' },
+    responses: { 201: ApiKeyCreatedSchema },
+  })
   async createKey(@Param('id') tenantId: string, @Body() body: { name?: unknown }) {
     if (typeof body?.name !== 'string' || !body.name.trim() || body.name.length > 200) {
       throw RpcError.invalidArgument('name', 'name must be 1 to 200 characters');
@@ -53,7 +71,11 @@ export class OperatorController {
   /** Refused by every gateway instance once this answers. */
   @Delete(':id/api-keys/:keyId')
   @OperatorOnly()
-  @Operation({ summary: 'Revoke an API key: every gateway instance refuses it once this answers', path: { id: 'tenantId', keyId: 'api key’s id' }, responses: { 204: null } })
+  @Operation({
+    summary: 'Revoke an API key: every gateway instance refuses it once this answers',
+    path: { id: 'tenantId', keyId: 'api key’s id' },
+    responses: { 204: null },
+  })
   @HttpCode(204)
   async revokeKey(@Param('id') tenantId: string, @Param('keyId') keyId: string) {
     if (!(await this.revocations.revoke(tenantId, keyId))) throw RpcError.notFound('apiKey', keyId);

@@ -26,7 +26,11 @@ export class ServicesStatus {
   private async ask(service: (typeof SERVICES)[number]): Promise<ServiceHealth> {
     try {
       const timeoutMs = this.config.STATUS_TIMEOUT_MS;
-      const health = await this.bus.request(healthRpc(service), { checkTimeoutMs: Math.floor(timeoutMs / 2) }, { timeoutMs });
+      const health = await this.bus.request(
+        healthRpc(service),
+        { checkTimeoutMs: Math.floor(timeoutMs / 2) },
+        { timeoutMs },
+      );
       const failing = health.dependencies.filter((d) => !d.ok).map((d) => `${d.name}: ${d.detail ?? 'failing'}`);
       return { service, ok: health.ok, ...(failing.length ? { detail: failing.join('; ') } : {}) };
     } catch (error) {

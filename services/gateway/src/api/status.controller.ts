@@ -13,7 +13,10 @@ export class StatusController {
 
   @Get()
   @OperatorOnly()
-  @Operation({ summary: 'Whether every service answers healthy (503 names those that do not)', responses: { 200: SystemStatusSchema, 503: SystemStatusSchema } })
+  @Operation({
+    summary: 'Whether every service answers healthy (503 names those that do not)',
+    responses: { 200: SystemStatusSchema, 503: SystemStatusSchema },
+  })
   async services(@Res({ passthrough: true }) response: Response) {
     const status = await this.status.check();
     response.status(status.ok ? 200 : 503);

@@ -16,7 +16,9 @@ function liveHeapBytes(): number {
 
 /** A stranger's guess: half in the form of our keys (so it costs a database read), half anything. */
 function randomToken(): string {
-  return randomInt(2) ? `cdk_${randomBytes(32).toString('base64url')}` : randomBytes(randomInt(1, 120)).toString('base64url');
+  return randomInt(2)
+    ? `cdk_${randomBytes(32).toString('base64url')}`
+    : randomBytes(randomInt(1, 120)).toString('base64url');
 }
 
 describe('a gateway against strangers', () => {
@@ -33,9 +35,13 @@ describe('a gateway against strangers', () => {
     const statuses = new Map<number, number>();
     const ask = () =>
       new Promise<number>((resolve, reject) => {
-        get(`${edge.gateways[0].url}/v1/tenant`, { agent, headers: { authorization: `Bearer ${randomToken()}` } }, (response) => {
-          response.resume().on('end', () => resolve(response.statusCode!));
-        }).on('error', reject);
+        get(
+          `${edge.gateways[0].url}/v1/tenant`,
+          { agent, headers: { authorization: `Bearer ${randomToken()}` } },
+          (response) => {
+            response.resume().on('end', () => resolve(response.statusCode!));
+          },
+        ).on('error', reject);
       });
     const send = async (count: number) => {
       let sent = 0;

@@ -2,7 +2,8 @@ import { RpcError } from '@calldesk/contracts';
 import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { contractError } from './contract-error';
 
-const parserError = (status: number, fields: Record<string, unknown>) => Object.assign(new Error('raw parser message'), { status, ...fields });
+const parserError = (status: number, fields: Record<string, unknown>) =>
+  Object.assign(new Error('raw parser message'), { status, ...fields });
 
 describe('contractError', () => {
   it('keeps our own errors as they are, with the status of their code', () => {
@@ -12,7 +13,10 @@ describe('contractError', () => {
 
   it('gives Nest’s errors the contract’s code for their status', () => {
     expect(contractError(new NotFoundException('Cannot GET /x'))?.[1].code).toBe('not_found');
-    expect(contractError(new BadRequestException('Unexpected token'))).toEqual([400, new RpcError('invalid_argument', 'Unexpected token')]);
+    expect(contractError(new BadRequestException('Unexpected token'))).toEqual([
+      400,
+      new RpcError('invalid_argument', 'Unexpected token'),
+    ]);
     expect(contractError(new ServiceUnavailableException('down'))?.[1].code).toBe('unavailable');
   });
 
@@ -21,7 +25,9 @@ describe('contractError', () => {
       413,
       new RpcError('invalid_argument', 'the body is larger than 102400 bytes', { limitBytes: 102_400 }),
     ]);
-    expect(contractError(parserError(415, { expose: true }))?.[1]).toEqual(new RpcError('invalid_argument', 'raw parser message'));
+    expect(contractError(parserError(415, { expose: true }))?.[1]).toEqual(
+      new RpcError('invalid_argument', 'raw parser message'),
+    );
     expect(contractError(parserError(400, { expose: false }))?.[1].message).toBe('the request could not be read');
   });
 

@@ -31,11 +31,15 @@ interface ParserError {
  */
 export function contractError(error: unknown): [number, RpcError] | undefined {
   if (error instanceof RpcError) return [HTTP_STATUS[error.code], error];
-  if (databaseUnavailable(error)) return [HTTP_STATUS.unavailable, new RpcError('unavailable', 'the database is unavailable; retry')];
+  if (databaseUnavailable(error))
+    return [HTTP_STATUS.unavailable, new RpcError('unavailable', 'the database is unavailable; retry')];
   if (error instanceof HttpException) return fromStatus(error.getStatus(), error.message);
   if (!isParserError(error)) return undefined;
   if (error.type === 'entity.too.large') {
-    return [413, new RpcError('invalid_argument', `the body is larger than ${error.limit} bytes`, { limitBytes: error.limit })];
+    return [
+      413,
+      new RpcError('invalid_argument', `the body is larger than ${error.limit} bytes`, { limitBytes: error.limit }),
+    ];
   }
   return fromStatus(error.status, error.expose ? error.message : 'the request could not be read');
 }

@@ -20,7 +20,10 @@ export class CorsMiddleware implements NestMiddleware {
 
   use(request: Request, response: Response, next: NextFunction): void {
     const origin = request.headers.origin;
-    const preflight = request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+    const preflight =
+      request.method === 'OPTIONS' &&
+      origin !== undefined &&
+      request.headers['access-control-request-method'] !== undefined;
     response.vary('Origin');
     if (!origin || !this.origins.listed(origin)) {
       if (preflight) {

@@ -29,7 +29,12 @@ export class EdgeErrorFilter implements ExceptionFilter {
       if (!allowed.includes(request.method)) return this.noRoute(request, response, allowed);
     }
     const known = contractError(error);
-    if (!known) this.logger.error('request failed', { method: request.method, path: request.path, error: (error as Error)?.stack ?? String(error) });
+    if (!known)
+      this.logger.error('request failed', {
+        method: request.method,
+        path: request.path,
+        error: (error as Error)?.stack ?? String(error),
+      });
     const [status, answer] = known ?? [500, new RpcError('internal', 'internal error')];
     if (answer instanceof Throttled) response.setHeader('retry-after', String(answer.retryAfterSeconds));
     response.status(status).json(answer.toJSON());
@@ -44,6 +49,10 @@ export class EdgeErrorFilter implements ExceptionFilter {
     response
       .status(405)
       .setHeader('allow', allowed.join(', '))
-      .json(new RpcError('invalid_argument', `${path} takes ${allowed.join(', ')}, not ${request.method}`, { allowed }).toJSON());
+      .json(
+        new RpcError('invalid_argument', `${path} takes ${allowed.join(', ')}, not ${request.method}`, {
+          allowed,
+        }).toJSON(),
+      );
   }
 }

@@ -16,8 +16,16 @@ export class EdgeLimits {
   private readonly byAddress: TokenBuckets;
 
   constructor(@Inject(SERVICE_CONFIG) config: GatewayConfig) {
-    this.byKey = new TokenBuckets(config.RATE_LIMIT_KEY_PER_SECOND, config.RATE_LIMIT_KEY_BURST, config.RATE_LIMIT_TRACKED);
-    this.byAddress = new TokenBuckets(config.RATE_LIMIT_ADDRESS_PER_SECOND, config.RATE_LIMIT_ADDRESS_BURST, config.RATE_LIMIT_TRACKED);
+    this.byKey = new TokenBuckets(
+      config.RATE_LIMIT_KEY_PER_SECOND,
+      config.RATE_LIMIT_KEY_BURST,
+      config.RATE_LIMIT_TRACKED,
+    );
+    this.byAddress = new TokenBuckets(
+      config.RATE_LIMIT_ADDRESS_PER_SECOND,
+      config.RATE_LIMIT_ADDRESS_BURST,
+      config.RATE_LIMIT_TRACKED,
+    );
   }
 
   chargeAddress(address: string): void {

@@ -14,7 +14,14 @@ import { TrustedProxies } from './trusted-proxies';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [EdgeLimits, AddressLimitGuard, AllowedOrigins, TrustedProxies, RouteMethods, { provide: APP_FILTER, useClass: EdgeErrorFilter }],
+  providers: [
+    EdgeLimits,
+    AddressLimitGuard,
+    AllowedOrigins,
+    TrustedProxies,
+    RouteMethods,
+    { provide: APP_FILTER, useClass: EdgeErrorFilter },
+  ],
   exports: [EdgeLimits, AddressLimitGuard, AllowedOrigins],
 })
 export class EdgeModule implements NestModule {

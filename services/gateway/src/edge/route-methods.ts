@@ -28,7 +28,9 @@ export class RouteMethods implements OnApplicationBootstrap {
         const own = Reflect.getMetadata(PATH_METADATA, handler);
         if (own === undefined) return [];
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-        return prefixes.flatMap((prefix) => paths(own).map((path) => ({ pattern: patternOf(`${prefix}/${path}`), method })));
+        return prefixes.flatMap((prefix) =>
+          paths(own).map((path) => ({ pattern: patternOf(`${prefix}/${path}`), method })),
+        );
       });
     });
   }
@@ -48,6 +50,8 @@ function paths(value: unknown): string[] {
 /** `/v1/bookings/:id/cancel` as Express matches it: any one segment for a parameter, case aside, a trailing slash allowed. */
 function patternOf(path: string): RegExp {
   const segments = path.split('/').filter(Boolean);
-  const source = segments.map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  const source = segments
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
   return new RegExp(`^/${source}/?$`, 'i');
 }

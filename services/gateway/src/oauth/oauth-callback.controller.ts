@@ -1,4 +1,10 @@
-import { ConnectionReplySchema, OAuthCallbackSchema, oneLine, providerCallbackRpcs, RpcError } from '@calldesk/contracts';
+import {
+  ConnectionReplySchema,
+  OAuthCallbackSchema,
+  oneLine,
+  providerCallbackRpcs,
+  RpcError,
+} from '@calldesk/contracts';
 import { Bus } from '@calldesk/messaging';
 import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -22,15 +28,23 @@ export class OAuthCallbackController {
 
   @Get(':provider/callback')
   @Operation({
-    summary: 'Where Google and Microsoft send the owner back after consent; a browser is sent on to the dashboard (303)',
+    summary:
+      'Where Google and Microsoft send the owner back after consent; a browser is sent on to the dashboard (303)',
     path: { provider: 'provider (google or microsoft)' },
     request: { message: OAuthCallbackSchema, in: 'query' },
     responses: { 200: ConnectionReplySchema, 303: null },
   })
-  async callback(@Param('provider') provider: string, @Query() query: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async callback(
+    @Param('provider') provider: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const browser = request.accepts(['json', 'html']) === 'html';
     if (!PROVIDERS.has(provider)) {
-      response.status(404).json({ error: { code: 'not_found', message: `no sign-in for ${provider.slice(0, 32)}`, details: {} } });
+      response
+        .status(404)
+        .json({ error: { code: 'not_found', message: `no sign-in for ${provider.slice(0, 32)}`, details: {} } });
       return;
     }
     const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
@@ -45,7 +59,13 @@ export class OAuthCallbackController {
     try {
       const result = await this.bus.request(
         providerCallbackRpcs(provider).oauthCallback,
-        { state, code: text('code'), error: text('error'), errorDescription: description && oneLine(description), scope: text('scope') },
+        {
+          state,
+          code: text('code'),
+          error: text('error'),
+          errorDescription: description && oneLine(description),
+          scope: text('scope'),
+        },
         { timeoutMs: 30_000 },
       );
       if (browser) return response.redirect(303, '/app#/calendar');

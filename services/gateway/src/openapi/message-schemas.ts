@@ -57,10 +57,23 @@ export class MessageSchemas {
       case 'list':
         return {
           type: 'array',
-          items: field.listKind === 'scalar' ? scalar(field.scalar, formatOf(field)) : field.listKind === 'enum' ? enumeration(field.enum.values) : this.message(field.message),
+          items:
+            field.listKind === 'scalar'
+              ? scalar(field.scalar, formatOf(field))
+              : field.listKind === 'enum'
+                ? enumeration(field.enum.values)
+                : this.message(field.message),
         };
       case 'map':
-        return { type: 'object', additionalProperties: field.mapKind === 'message' ? this.message(field.message) : field.mapKind === 'enum' ? enumeration(field.enum.values) : scalar(field.scalar) };
+        return {
+          type: 'object',
+          additionalProperties:
+            field.mapKind === 'message'
+              ? this.message(field.message)
+              : field.mapKind === 'enum'
+                ? enumeration(field.enum.values)
+                : scalar(field.scalar),
+        };
     }
   }
 

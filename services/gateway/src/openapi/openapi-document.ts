@@ -25,11 +25,20 @@ export function openApiDocument(controllers: Type[]): Record<string, unknown> {
         const own = typeof handler === 'function' ? Reflect.getMetadata(PATH_METADATA, handler) : undefined;
         if (own === undefined || name === 'constructor') continue;
         const spec: OperationSpec | undefined = Reflect.getMetadata(OPERATION, handler);
-        if (!spec) throw new Error(`${controller.name}.${name} has no @Operation: every route is in the API's document`);
+        if (!spec)
+          throw new Error(`${controller.name}.${name} has no @Operation: every route is in the API's document`);
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
         for (const path of list(own)) {
           const route = openApiPath(prefix, path);
-          paths[route] = { ...paths[route], [method]: operation(schemas, spec, { tag, operationId: `${tag}.${name}`, method, access: accessOf(controller, handler) }) };
+          paths[route] = {
+            ...paths[route],
+            [method]: operation(schemas, spec, {
+              tag,
+              operationId: `${tag}.${name}`,
+              method,
+              access: accessOf(controller, handler),
+            }),
+          };
         }
       }
     }
@@ -48,8 +57,18 @@ export function openApiDocument(controllers: Type[]): Record<string, unknown> {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant’s API key (cdk_…), made by the operator.' },
         operatorToken: { type: 'http', scheme: 'bearer', description: 'The operator’s token, GATEWAY_ADMIN_TOKEN.' },
-        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'An owner’s dashboard session, set by POST /v1/session.' },
-        csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session’s csrfToken, on every call of a session that changes something.' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description: 'An owner’s dashboard session, set by POST /v1/session.',
+        },
+        csrf: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-CSRF-Token',
+          description: 'The session’s csrfToken, on every call of a session that changes something.',
+        },
       },
     },
   };
@@ -59,21 +78,45 @@ type Access = 'tenant' | 'operator' | 'anyone';
 
 function accessOf(controller: Type, handler: object): Access {
   if (isOperatorOnly(handler)) return 'operator';
-  const guards: unknown[] = [...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []), ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? [])];
+  const guards: unknown[] = [
+    ...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []),
+    ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? []),
+  ];
   return guards.includes(AuthGuard) ? 'tenant' : 'anyone';
 }
 
-function operation(schemas: MessageSchemas, spec: OperationSpec, route: { tag: string; operationId: string; method: string; access: Access }) {
+function operation(
+  schemas: MessageSchemas,
+  spec: OperationSpec,
+  route: { tag: string; operationId: string; method: string; access: Access },
+) {
   const path = spec.path ?? {};
   const headers = spec.headers ?? {};
   const filled = new Set(['tenantId', ...(spec.filled ?? []), ...Object.values(path), ...Object.values(headers)]);
   const parameters = [
-    ...Object.entries(path).map(([name, field]) => ({ name, in: 'path', required: true, description: `the ${field}`, schema: { type: 'string' } })),
-    ...Object.entries(headers).map(([name, field]) => ({ name, in: 'header', required: true, description: `the ${field}`, schema: { type: 'string' } })),
+    ...Object.entries(path).map(([name, field]) => ({
+      name,
+      in: 'path',
+      required: true,
+      description: `the ${field}`,
+      schema: { type: 'string' },
+    })),
+    ...Object.entries(headers).map(([name, field]) => ({
+      name,
+      in: 'header',
+      required: true,
+      description: `the ${field}`,
+      schema: { type: 'string' },
+    })),
     ...(spec.request?.in === 'query'
       ? spec.request.message.fields
           .filter((field) => !filled.has(field.jsonName))
-          .map((field) => ({ name: field.jsonName, in: 'query', required: isRequired(field), schema: schemas.field(field) }))
+          .map((field) => ({
+            name: field.jsonName,
+            in: 'query',
+            required: isRequired(field),
+            schema: schemas.field(field),
+          }))
       : []),
   ];
   return {
@@ -81,10 +124,22 @@ function operation(schemas: MessageSchemas, spec: OperationSpec, route: { tag: s
     summary: spec.summary,
     tags: [route.tag],
     ...(parameters.length ? { parameters } : {}),
-    ...(spec.request?.in === 'body' ? { requestBody: { required: true, content: { 'application/json': { schema: schemas.object(spec.request.message, filled) } } } } : {}),
+    ...(spec.request?.in === 'body'
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemas.object(spec.request.message, filled) } },
+          },
+        }
+      : {}),
     responses: {
-      ...Object.fromEntries(Object.entries(spec.responses).map(([status, answer]) => [status, response(schemas, answer)])),
-      default: { description: 'An error in the contract’s shape, with the status of its code.', content: { 'application/json': { schema: schemas.ref(ErrorReplySchema) } } },
+      ...Object.fromEntries(
+        Object.entries(spec.responses).map(([status, answer]) => [status, response(schemas, answer)]),
+      ),
+      default: {
+        description: 'An error in the contract’s shape, with the status of its code.',
+        content: { 'application/json': { schema: schemas.ref(ErrorReplySchema) } },
+      },
     },
     security: security(route.access, route.method),
   };
@@ -92,8 +147,12 @@ function operation(schemas: MessageSchemas, spec: OperationSpec, route: { tag: s
 
 function response(schemas: MessageSchemas, answer: DescMessage | OtherContent | null) {
   if (answer === null) return { description: 'No content.' };
-  if ('mediaType' in answer) return { description: answer.description, content: { [answer.mediaType]: { schema: { type: 'string' } } } };
-  return { description: answer.typeName.replace(/^calendar\./, ''), content: { 'application/json': { schema: schemas.ref(answer) } } };
+  if ('mediaType' in answer)
+    return { description: answer.description, content: { [answer.mediaType]: { schema: { type: 'string' } } } };
+  return {
+    description: answer.typeName.replace(/^calendar\./, ''),
+    content: { 'application/json': { schema: schemas.ref(answer) } },
+  };
 }
 
 function security(access: Access, method: string): Record<string, string[]>[] {

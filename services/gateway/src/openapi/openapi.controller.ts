@@ -16,7 +16,10 @@ export class OpenApiController implements OnApplicationBootstrap {
   }
 
   @Get()
-  @Operation({ summary: 'This document: the HTTP API as OpenAPI 3.1', responses: { 200: { mediaType: 'application/json', description: 'An OpenAPI 3.1 document.' } } })
+  @Operation({
+    summary: 'This document: the HTTP API as OpenAPI 3.1',
+    responses: { 200: { mediaType: 'application/json', description: 'An OpenAPI 3.1 document.' } },
+  })
   get() {
     return this.document;
   }

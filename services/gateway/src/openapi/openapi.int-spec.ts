@@ -14,9 +14,14 @@ const EVERY_PATH = '/*path';
 /** Every route Express serves, as method and OpenAPI path, read from the router itself. */
 function servedRoutes(app: INestApplication): string[] {
   const express = app.getHttpAdapter().getInstance();
-  const stack: { route?: { path: string; methods: Record<string, boolean> } }[] = (express.router ?? express._router).stack;
+  const stack: { route?: { path: string; methods: Record<string, boolean> } }[] = (express.router ?? express._router)
+    .stack;
   return stack.flatMap(({ route }) =>
-    route && route.path !== EVERY_PATH ? Object.keys(route.methods).map((method) => `${method.toUpperCase()} ${route.path.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1')}`) : [],
+    route && route.path !== EVERY_PATH
+      ? Object.keys(route.methods).map(
+          (method) => `${method.toUpperCase()} ${route.path.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1')}`,
+        )
+      : [],
   );
 }
 
@@ -47,7 +52,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('has every route the gateway serves, and nothing it does not', () => {
-    const documented = Object.entries(document.paths).flatMap(([route, operations]) => Object.keys(operations as object).map((method) => `${method.toUpperCase()} ${route}`));
+    const documented = Object.entries(document.paths).flatMap(([route, operations]) =>
+      Object.keys(operations as object).map((method) => `${method.toUpperCase()} ${route}`),
+    );
     const served = servedRoutes(edge.gateways[0].app);
     expect(served.length).toBeGreaterThan(40);
     expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
@@ -55,20 +62,57 @@ describe('the OpenAPI document', () => {
 
   it('derives bodies from the contract’s messages, less what the route fills in itself', () => {
     const create = document.paths['/v1/bookings'].post;
-    expect(create.parameters).toEqual([{ name: 'Idempotency-Key', in: 'header', required: true, description: 'the idempotencyKey', schema: { type: 'string' } }]);
+    expect(create.parameters).toEqual([
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: true,
+        description: 'the idempotencyKey',
+        schema: { type: 'string' },
+      },
+    ]);
     const body = create.requestBody.content['application/json'].schema;
-    expect(Object.keys(body.properties).sort()).toEqual(['customer', 'holdId', 'memberId', 'notes', 'serviceId', 'start', 'transcriptUrl']);
+    expect(Object.keys(body.properties).sort()).toEqual([
+      'customer',
+      'holdId',
+      'memberId',
+      'notes',
+      'serviceId',
+      'start',
+      'transcriptUrl',
+    ]);
     expect(body.required.sort()).toEqual(['customer', 'serviceId', 'start']);
     expect(body.properties.start).toEqual({ type: 'string', format: 'date-time' });
-    expect(create.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/v1.BookingOutcome' });
-    expect(document.components.schemas['v1.Booking'].properties.status).toEqual({ type: 'string', enum: ['pending', 'confirmed', 'cancelled'] });
-    expect(document.components.schemas['v1.Customer'].properties.phone).toEqual({ type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$' });
+    expect(create.responses['201'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/v1.BookingOutcome',
+    });
+    expect(document.components.schemas['v1.Booking'].properties.status).toEqual({
+      type: 'string',
+      enum: ['pending', 'confirmed', 'cancelled'],
+    });
+    expect(document.components.schemas['v1.Customer'].properties.phone).toEqual({
+      type: 'string',
+      pattern: '^\\+[1-9][0-9]{6,14}$',
+    });
 
-    const slots = document.paths['/v1/slots'].get.parameters.map((p: { name: string; in: string; required: boolean }) => `${p.in} ${p.name}${p.required ? ' (required)' : ''}`);
-    expect(slots).toEqual(['query serviceId (required)', 'query memberId', 'query from (required)', 'query to (required)', 'query limit', 'query near', 'query timeZone', 'query maxPerDay']);
+    const slots = document.paths['/v1/slots'].get.parameters.map(
+      (p: { name: string; in: string; required: boolean }) => `${p.in} ${p.name}${p.required ? ' (required)' : ''}`,
+    );
+    expect(slots).toEqual([
+      'query serviceId (required)',
+      'query memberId',
+      'query from (required)',
+      'query to (required)',
+      'query limit',
+      'query near',
+      'query timeZone',
+      'query maxPerDay',
+    ]);
     const availability = document.paths['/v1/members/{id}/availability'].put;
     expect(availability.requestBody.content['application/json'].schema.properties.memberId).toBeUndefined();
-    expect(document.paths['/v1/members/{id}/connections'].get.responses['200'].content['application/json'].schema).toEqual({
+    expect(
+      document.paths['/v1/members/{id}/connections'].get.responses['200'].content['application/json'].schema,
+    ).toEqual({
       $ref: '#/components/schemas/v1.ListConnectionsResponse',
     });
   });
@@ -78,7 +122,11 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/v1/members'].post.security).toEqual([{ apiKey: [] }, { session: [], csrf: [] }]);
     expect(document.paths['/v1/tenants'].post.security).toEqual([{ operatorToken: [] }]);
     expect(document.paths['/v1/session'].post.security).toEqual([]);
-    expect(document.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'calldesk_session' });
+    expect(document.components.securitySchemes.session).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'calldesk_session',
+    });
   });
 
   it('is read by the API reference at /docs, served from this machine', async () => {

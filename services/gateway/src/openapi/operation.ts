@@ -31,7 +31,18 @@ export interface OperationSpec {
 export const Operation = (spec: OperationSpec) => SetMetadata(OPERATION, spec);
 
 /** A route that forwards to a subject: its request and answer are the subject's messages. */
-export function forwards(rpc: Rpc, spec: Omit<OperationSpec, 'request' | 'responses'> & { in: 'body' | 'query'; status?: number; alsoAnswers?: OperationSpec['responses'] }): OperationSpec {
+export function forwards(
+  rpc: Rpc,
+  spec: Omit<OperationSpec, 'request' | 'responses'> & {
+    in: 'body' | 'query';
+    status?: number;
+    alsoAnswers?: OperationSpec['responses'];
+  },
+): OperationSpec {
   const { in: where, status = 200, alsoAnswers = {}, ...rest } = spec;
-  return { ...rest, request: { message: rpc.request, in: where }, responses: { [status]: rpc.response, ...alsoAnswers } };
+  return {
+    ...rest,
+    request: { message: rpc.request, in: where },
+    responses: { [status]: rpc.response, ...alsoAnswers },
+  };
 }

@@ -20,7 +20,10 @@ export class OwnerAccounts {
 
   async create(tenantId: string, email: string, password: string): Promise<OwnerAccount> {
     if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      throw RpcError.invalidArgument('password', `password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
+      throw RpcError.invalidArgument(
+        'password',
+        `password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+      );
     }
     const passwordHash = await hashPassword(password);
     const row = await queryOne<{ id: string }>(
@@ -34,7 +37,11 @@ export class OwnerAccounts {
 
   /** The owner these credentials sign in, or undefined; as slow for an unknown email as for a wrong password. */
   async verify(email: string, password: string): Promise<OwnerAccount | undefined> {
-    const row = await queryOne<{ id: string; tenant_id: string; email: string; password_hash: string }>(this.db, `SELECT id, tenant_id, email, password_hash FROM owners WHERE email = $1`, [normalized(email)]);
+    const row = await queryOne<{ id: string; tenant_id: string; email: string; password_hash: string }>(
+      this.db,
+      `SELECT id, tenant_id, email, password_hash FROM owners WHERE email = $1`,
+      [normalized(email)],
+    );
     const matches = await passwordMatches(password, row?.password_hash ?? NO_PASSWORD_HASH);
     return row && matches ? { id: row.id, tenantId: row.tenant_id, email: row.email } : undefined;
   }

@@ -2,7 +2,8 @@ import type { Request } from 'express';
 import { csrfMatches, csrfTokenOf } from './csrf';
 import { sessionCookie, sessionTokenOf } from './session-cookie';
 
-const request = (headers: Record<string, string>, hostname = 'localhost') => ({ headers, hostname }) as unknown as Request;
+const request = (headers: Record<string, string>, hostname = 'localhost') =>
+  ({ headers, hostname }) as unknown as Request;
 
 describe('the session cookie', () => {
   it('is found among other cookies', () => {
@@ -12,9 +13,15 @@ describe('the session cookie', () => {
   });
 
   it('is httpOnly and SameSite=Lax, Secure except on this machine, and ended by an empty one', () => {
-    expect(sessionCookie(request({}, '127.0.0.1'), 'cds_t', 3600)).toBe('calldesk_session=cds_t; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600');
-    expect(sessionCookie(request({}, 'calldesk.example.com'), 'cds_t', 60)).toBe('calldesk_session=cds_t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure');
-    expect(sessionCookie(request({}, 'localhost'), undefined, 60)).toBe('calldesk_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0');
+    expect(sessionCookie(request({}, '127.0.0.1'), 'cds_t', 3600)).toBe(
+      'calldesk_session=cds_t; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600',
+    );
+    expect(sessionCookie(request({}, 'calldesk.example.com'), 'cds_t', 60)).toBe(
+      'calldesk_session=cds_t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure',
+    );
+    expect(sessionCookie(request({}, 'localhost'), undefined, 60)).toBe(
+      'calldesk_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
+    );
   });
 });
 

@@ -16,11 +16,23 @@ export function sessionTokenOf(request: Request): string | undefined {
  * not sent with cross-site subrequests or posts, and only over HTTPS except on this machine.
  */
 export function sessionCookie(request: Request, token: string | undefined, maxAgeSeconds: number): string {
-  const attributes = [`${SESSION_COOKIE}=${token ?? ''}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${token ? maxAgeSeconds : 0}`];
+  const attributes = [
+    `${SESSION_COOKIE}=${token ?? ''}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${token ? maxAgeSeconds : 0}`,
+  ];
   if (!isLocal(request.hostname)) attributes.push('Secure');
   return attributes.join('; ');
 }
 
 function isLocal(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    hostname === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname)
+  );
 }

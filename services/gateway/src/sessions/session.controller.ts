@@ -30,7 +30,11 @@ export class SessionController {
 
   @Post()
   @HttpCode(200)
-  @Operation({ summary: 'Sign an owner in: the session is set as an httpOnly cookie', request: { message: SignInRequestSchema, in: 'body' }, responses: { 200: SessionReplySchema } })
+  @Operation({
+    summary: 'Sign an owner in: the session is set as an httpOnly cookie',
+    request: { message: SignInRequestSchema, in: 'body' },
+    responses: { 200: SessionReplySchema },
+  })
   async signIn(@Req() request: Request, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     if (!this.origins.admits(request)) throw new RpcError('permission_denied', 'sign in from the dashboard’s own page');
     const { email, password } = contractBody(SignInRequestSchema, body);
@@ -59,7 +63,9 @@ export class SessionController {
     const session = token ? await this.sessions.find(token) : undefined;
     if (token && session) {
       if (!csrfMatches(token, request.headers['x-csrf-token'])) {
-        throw new RpcError('permission_denied', 'send the session’s csrfToken as the X-CSRF-Token header', { header: 'X-CSRF-Token' });
+        throw new RpcError('permission_denied', 'send the session’s csrfToken as the X-CSRF-Token header', {
+          header: 'X-CSRF-Token',
+        });
       }
       await this.sessions.revoke(session.id);
       this.streams.closeCredential(sessionCredential(session.id));
@@ -70,6 +76,11 @@ export class SessionController {
 
 function reply(token: string, session: SessionRecord) {
   return contractJson(SessionReplySchema, {
-    session: { tenantId: session.tenantId, email: session.email, csrfToken: csrfTokenOf(token), expiresAt: session.expiresAt.toISOString() },
+    session: {
+      tenantId: session.tenantId,
+      email: session.email,
+      csrfToken: csrfTokenOf(token),
+      expiresAt: session.expiresAt.toISOString(),
+    },
   });
 }

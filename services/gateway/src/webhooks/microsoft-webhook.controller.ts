@@ -31,18 +31,26 @@ export class MicrosoftWebhookController {
 
   @Post('microsoft')
   @Operation({
-    summary: 'Microsoft Graph’s change and lifecycle notifications (Graph’s own JSON), and its validation handshake (?validationToken=…, echoed)',
+    summary:
+      'Microsoft Graph’s change and lifecycle notifications (Graph’s own JSON), and its validation handshake (?validationToken=…, echoed)',
     responses: { 200: { mediaType: 'text/plain', description: 'The validationToken, echoed.' }, 202: null },
   })
-  async microsoft(@Query('validationToken') validationToken: unknown, @Body() body: unknown, @Res() response: Response): Promise<void> {
+  async microsoft(
+    @Query('validationToken') validationToken: unknown,
+    @Body() body: unknown,
+    @Res() response: Response,
+  ): Promise<void> {
     if (typeof validationToken === 'string') {
       response.status(200).type('text/plain').send(validationToken);
       return;
     }
     const signer = this.webhooks.signer;
-    const entries = Array.isArray((body as { value?: unknown })?.value) ? ((body as { value: GraphNotificationBody[] }).value) : [];
+    const entries = Array.isArray((body as { value?: unknown })?.value)
+      ? (body as { value: GraphNotificationBody[] }).value
+      : [];
     const genuine = entries.filter(
-      (entry) => signer && typeof entry?.clientState === 'string' && channelOfSecret(signer, entry.clientState) !== undefined,
+      (entry) =>
+        signer && typeof entry?.clientState === 'string' && channelOfSecret(signer, entry.clientState) !== undefined,
     );
     if (!genuine.length) {
       response.status(401).json(new RpcError('unauthenticated', 'no notification with a known clientState').toJSON());

@@ -11,7 +11,10 @@ export class WebhookSigner {
   readonly signer?: TokenSigner;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
-    const { WEBHOOK_SECRET } = loadConfig({ WEBHOOK_SECRET: z.string().min(16, 'must have at least 16 characters').optional() }, env);
+    const { WEBHOOK_SECRET } = loadConfig(
+      { WEBHOOK_SECRET: z.string().min(16, 'must have at least 16 characters').optional() },
+      env,
+    );
     this.signer = WEBHOOK_SECRET ? new TokenSigner(WEBHOOK_SECRET) : undefined;
   }
 }

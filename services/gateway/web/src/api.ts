@@ -20,11 +20,20 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
-  const response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (response.status === 204) return undefined as T;
   const json = await response.json().catch(() => undefined);
   if (!response.ok) {
-    throw new ApiError(response.status, json?.error?.code ?? 'internal', json?.error?.message ?? `the server answered ${response.status}`);
+    throw new ApiError(
+      response.status,
+      json?.error?.code ?? 'internal',
+      json?.error?.message ?? `the server answered ${response.status}`,
+    );
   }
   return json as T;
 }
@@ -32,6 +41,8 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 export const get = <T = any>(path: string) => api<T>('GET', path);
 
 export function query(values: Record<string, string | undefined>): string {
-  const entries = Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '');
+  const entries = Object.entries(values).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+  );
   return new URLSearchParams(entries).toString();
 }

@@ -58,7 +58,11 @@ function Dashboard({ session, onSignedOut }: { session: Session; onSignedOut: ()
   };
   const loadCatalog = useCallback(async () => {
     try {
-      const [tenant, memberList, serviceList] = await Promise.all([get('/v1/tenant'), get('/v1/members?pageSize=200'), get('/v1/services?pageSize=200')]);
+      const [tenant, memberList, serviceList] = await Promise.all([
+        get('/v1/tenant'),
+        get('/v1/members?pageSize=200'),
+        get('/v1/services?pageSize=200'),
+      ]);
       setTenantZone(tenant.tenant.timeZone);
       setMembers(memberList.members);
       setServices(serviceList.services);
@@ -86,7 +90,8 @@ function Dashboard({ session, onSignedOut }: { session: Session; onSignedOut: ()
   useLiveEvent(
     useCallback(
       (type: string, data: { memberId?: string }) => {
-        if ((type === 'connection.status' || type === 'calendar.changed') && data.memberId === member?.id) void loadConnections();
+        if ((type === 'connection.status' || type === 'calendar.changed') && data.memberId === member?.id)
+          void loadConnections();
       },
       [member?.id, loadConnections],
     ),
@@ -157,7 +162,12 @@ function Dashboard({ session, onSignedOut }: { session: Session; onSignedOut: ()
             Start by <a href="#/team">adding yourself or a team member</a>: each has their own calendar and hours.
           </p>
         ) : page === 'appointments' ? (
-          <AppointmentsPage members={members} services={services} timeZone={member?.timeZone ?? tenantZone} generation={generation} />
+          <AppointmentsPage
+            members={members}
+            services={services}
+            timeZone={member?.timeZone ?? tenantZone}
+            generation={generation}
+          />
         ) : page === 'calendar' ? (
           <CalendarPage member={member!} connections={connections} reload={loadConnections} />
         ) : page === 'hours' ? (

@@ -1,6 +1,11 @@
 /** The API's codes in the owner's words. */
 
-export const PROVIDER_NAMES: Record<string, string> = { google: 'Google Calendar', microsoft: 'Outlook', caldav: 'Apple Calendar / CalDAV', apple: 'Apple Calendar' };
+export const PROVIDER_NAMES: Record<string, string> = {
+  google: 'Google Calendar',
+  microsoft: 'Outlook',
+  caldav: 'Apple Calendar / CalDAV',
+  apple: 'Apple Calendar',
+};
 
 export const ROLE_NAMES: Record<string, string> = {
   booking: 'Booking — appointments go here, and it blocks time',

@@ -38,12 +38,22 @@ export function ownerNotice(facts: BookingFacts): { subject: string; text: strin
   const who = `${facts.customerName} (${facts.customerPhone})`;
   switch (facts.change) {
     case 'confirmed':
-      return { subject: `New booking: ${facts.serviceName}, ${when}`, text: `New booking: ${facts.serviceName} with ${who}, ${when}.` };
+      return {
+        subject: `New booking: ${facts.serviceName}, ${when}`,
+        text: `New booking: ${facts.serviceName} with ${who}, ${when}.`,
+      };
     case 'rescheduled':
-      return { subject: `Booking moved: ${facts.serviceName}, ${when}`, text: `${facts.serviceName} with ${who} is now ${when}.` };
+      return {
+        subject: `Booking moved: ${facts.serviceName}, ${when}`,
+        text: `${facts.serviceName} with ${who} is now ${when}.`,
+      };
     case 'cancelled': {
-      const why = facts.cancelReason === 'deleted_in_calendar' ? ' because its event was deleted from your calendar' : '';
-      return { subject: `Booking cancelled: ${facts.serviceName}, ${when}`, text: `${facts.serviceName} with ${who} on ${when} was cancelled${why}.` };
+      const why =
+        facts.cancelReason === 'deleted_in_calendar' ? ' because its event was deleted from your calendar' : '';
+      return {
+        subject: `Booking cancelled: ${facts.serviceName}, ${when}`,
+        text: `${facts.serviceName} with ${who} on ${when} was cancelled${why}.`,
+      };
     }
     case 'flagged':
       return {

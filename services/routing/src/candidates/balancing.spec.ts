@@ -14,11 +14,13 @@ describe('balancedOrder', () => {
   });
 
   it('breaks a tie in bookings by the least recently booked', () => {
-    expect(balancedOrder([load('a', 1, { lastBookedAt: 300 }), load('b', 1, { lastBookedAt: 100 }), load('c', 1, { lastBookedAt: 200 })])).toEqual([
-      'b',
-      'c',
-      'a',
-    ]);
+    expect(
+      balancedOrder([
+        load('a', 1, { lastBookedAt: 300 }),
+        load('b', 1, { lastBookedAt: 100 }),
+        load('c', 1, { lastBookedAt: 200 }),
+      ]),
+    ).toEqual(['b', 'c', 'a']);
   });
 
   it('puts a never-booked member before a booked one with as few bookings', () => {

@@ -26,8 +26,10 @@ export class BookingLedgerConsumer implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     // Only a database failure throws in `record`: retry through a few minutes of outage before dead-lettering.
-    await this.bus.events.consume(BOOKING_EVENTS, { durable: 'routing-bookings', maxAttempts: 10, rebuild: () => this.rebuild() }, (booking) =>
-      this.record(booking),
+    await this.bus.events.consume(
+      BOOKING_EVENTS,
+      { durable: 'routing-bookings', maxAttempts: 10, rebuild: () => this.rebuild() },
+      (booking) => this.record(booking),
     );
   }
 

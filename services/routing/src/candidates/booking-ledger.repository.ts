@@ -68,7 +68,14 @@ export class BookingLedgerRepository {
               max(booked_at) AS last_booked_at
        FROM live
        GROUP BY member_id`,
-      [tenantId, memberIds, windowDays, recent.map((r) => r.bookingId), recent.map((r) => r.memberId), recent.map((r) => r.bookedAt)],
+      [
+        tenantId,
+        memberIds,
+        windowDays,
+        recent.map((r) => r.bookingId),
+        recent.map((r) => r.memberId),
+        recent.map((r) => r.bookedAt),
+      ],
     );
     return new Map(
       rows.map((row) => [

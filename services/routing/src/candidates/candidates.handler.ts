@@ -66,21 +66,39 @@ export class CandidatesHandler {
   private async catalog(tenantId: string, serviceId: string): Promise<CatalogEntry> {
     const key = `${tenantId}\u0000${serviceId}`;
     const cached = this.cache.get(key);
-    if (cached && cached.version === this.changes.version && Date.now() - cached.at <= this.config.ROUTING_CATALOG_CACHE_MS) return cached;
+    if (
+      cached &&
+      cached.version === this.changes.version &&
+      Date.now() - cached.at <= this.config.ROUTING_CATALOG_CACHE_MS
+    )
+      return cached;
     const version = this.changes.version;
     // Both asked at once, but an unknown tenant is the answer before an unknown service, whichever fails first.
-    const [tenantRead, serviceRead] = await Promise.allSettled([this.tenants.get(tenantId), this.services.get(tenantId, serviceId)]);
+    const [tenantRead, serviceRead] = await Promise.allSettled([
+      this.tenants.get(tenantId),
+      this.services.get(tenantId, serviceId),
+    ]);
     if (tenantRead.status === 'rejected') throw tenantRead.reason;
     if (serviceRead.status === 'rejected') throw serviceRead.reason;
     const [tenant, service] = [tenantRead.value, serviceRead.value];
     const members = await this.members.findMany(tenantId, service.memberIds);
-    const entry = { tenant, service, timeZones: new Map(members.map((m) => [m.id, m.timeZone])), version, at: Date.now() };
+    const entry = {
+      tenant,
+      service,
+      timeZones: new Map(members.map((m) => [m.id, m.timeZone])),
+      version,
+      at: Date.now(),
+    };
     this.cache.set(key, entry);
     if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     return entry;
   }
 
-  private async order(service: Service, memberId: string | undefined, recent: CandidatesRequest['recent']): Promise<string[]> {
+  private async order(
+    service: Service,
+    memberId: string | undefined,
+    recent: CandidatesRequest['recent'],
+  ): Promise<string[]> {
     if (memberId) {
       const chosen = memberId.toLowerCase();
       if (!service.memberIds.includes(chosen)) {
@@ -89,10 +107,20 @@ export class CandidatesHandler {
       return [chosen];
     }
     if (service.strategy === Service_Strategy.specific) return service.memberIds;
-    const loads = await this.ledger.loads(service.tenantId, service.memberIds, this.config.ROUTING_BALANCE_WINDOW_DAYS, recent);
+    const loads = await this.ledger.loads(
+      service.tenantId,
+      service.memberIds,
+      this.config.ROUTING_BALANCE_WINDOW_DAYS,
+      recent,
+    );
     const weights = new Map(service.weights.map((w) => [w.memberId, w.weight]));
     return balancedOrder(
-      service.memberIds.map((id) => ({ memberId: id, liveBookings: 0, ...loads.get(id), weight: weights.get(id) ?? 1 })),
+      service.memberIds.map((id) => ({
+        memberId: id,
+        liveBookings: 0,
+        ...loads.get(id),
+        weight: weights.get(id) ?? 1,
+      })),
     );
   }
 }

@@ -12,7 +12,15 @@ import { TenantsRepository } from './tenants.repository';
  * the admin subjects start no booking-event consumer.
  */
 @Module({
-  providers: [CatalogChanges, TenantsHandler, TenantsRepository, MembersHandler, MembersRepository, ServicesHandler, ServicesRepository],
+  providers: [
+    CatalogChanges,
+    TenantsHandler,
+    TenantsRepository,
+    MembersHandler,
+    MembersRepository,
+    ServicesHandler,
+    ServicesRepository,
+  ],
   exports: [CatalogChanges, TenantsRepository, MembersRepository, ServicesRepository],
 })
 export class CatalogModule {}

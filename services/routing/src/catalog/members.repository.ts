@@ -62,10 +62,11 @@ export class MembersRepository {
 
   /** The tenant's members among `ids`; unknown ids are left out. */
   async findMany(tenantId: string, ids: string[]): Promise<Member[]> {
-    const rows = await query<MemberRow>(this.dataSource, `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])`, [
-      tenantId,
-      ids.filter(isUuid),
-    ]);
+    const rows = await query<MemberRow>(
+      this.dataSource,
+      `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])`,
+      [tenantId, ids.filter(isUuid)],
+    );
     return rows.map(toMember);
   }
 
@@ -123,7 +124,9 @@ export class MembersRepository {
 
   private async row(db: EntityManager, tenantId: string, id: string): Promise<MemberRow> {
     const rows =
-      isUuid(tenantId) && isUuid(id) ? await query<MemberRow>(db, `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = $2`, [tenantId, id]) : [];
+      isUuid(tenantId) && isUuid(id)
+        ? await query<MemberRow>(db, `${SELECT_MEMBERS} WHERE m.tenant_id = $1 AND m.id = $2`, [tenantId, id])
+        : [];
     if (rows.length === 0) throw RpcError.notFound('member', id);
     return rows[0];
   }

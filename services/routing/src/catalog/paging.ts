@@ -28,9 +28,11 @@ export function readPage(request: { pageSize?: number; pageToken?: string }): Pa
  * Cuts rows fetched with `LIMIT limit + 1` to the page; the extra row, when there is one, says
  * that a next page exists.
  */
-export function toPage<Row extends { id: string }>(rows: Row[], page: PageRequest): { rows: Row[]; nextPageToken?: string } {
+export function toPage<Row extends { id: string }>(
+  rows: Row[],
+  page: PageRequest,
+): { rows: Row[]; nextPageToken?: string } {
   if (rows.length <= page.limit) return { rows };
   const kept = rows.slice(0, page.limit);
   return { rows: kept, nextPageToken: Buffer.from(kept[kept.length - 1].id, 'utf8').toString('base64url') };
 }
-

@@ -59,7 +59,8 @@ export class ServicesHandler {
     const durationMinutes = request.durationMinutes === undefined ? undefined : checkDuration(request.durationMinutes);
     const strategy = request.strategy === undefined ? undefined : strategyName(request.strategy);
     const service = await this.services.update(request.tenantId, request.id, (current) => {
-      const memberIds = request.memberIds.length > 0 ? request.memberIds : current.members.map((member) => member.memberId);
+      const memberIds =
+        request.memberIds.length > 0 ? request.memberIds : current.members.map((member) => member.memberId);
       const weights = request.weights.length > 0 ? request.weights : current.members.flatMap(keptWeight(memberIds));
       return {
         name: name ?? current.name,
@@ -97,16 +98,22 @@ function serviceMembers(memberIds: string[], weights: Pick<Service_Weight, 'memb
   const listed = new Map<string, number | null>();
   memberIds.forEach((raw, index) => {
     const id = raw.toLowerCase();
-    if (listed.has(id)) throw RpcError.invalidArgument(`memberIds[${index}]`, `memberIds[${index}] ${raw} is listed twice`);
+    if (listed.has(id))
+      throw RpcError.invalidArgument(`memberIds[${index}]`, `memberIds[${index}] ${raw} is listed twice`);
     listed.set(id, null);
   });
   weights.forEach(({ memberId, weight }, index) => {
     const id = memberId.toLowerCase();
     const field = `weights[${index}]`;
-    if (!listed.has(id)) throw RpcError.invalidArgument(`${field}.memberId`, `${field}.memberId ${memberId} is not in memberIds`);
-    if (listed.get(id) !== null) throw RpcError.invalidArgument(`${field}.memberId`, `${field}.memberId ${memberId} has a weight already`);
+    if (!listed.has(id))
+      throw RpcError.invalidArgument(`${field}.memberId`, `${field}.memberId ${memberId} is not in memberIds`);
+    if (listed.get(id) !== null)
+      throw RpcError.invalidArgument(`${field}.memberId`, `${field}.memberId ${memberId} has a weight already`);
     if (!(weight > 0 && weight <= MAX_WEIGHT)) {
-      throw RpcError.invalidArgument(`${field}.weight`, `${field}.weight must be more than 0 and at most ${MAX_WEIGHT}`);
+      throw RpcError.invalidArgument(
+        `${field}.weight`,
+        `${field}.weight must be more than 0 and at most ${MAX_WEIGHT}`,
+      );
     }
     listed.set(id, weight);
   });

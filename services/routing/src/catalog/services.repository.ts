@@ -107,7 +107,9 @@ export class ServicesRepository {
 
   private async row(db: EntityManager, tenantId: string, id: string): Promise<ServiceRow> {
     const rows =
-      isUuid(tenantId) && isUuid(id) ? await query<ServiceRow>(db, `${SELECT_SERVICES} WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]) : [];
+      isUuid(tenantId) && isUuid(id)
+        ? await query<ServiceRow>(db, `${SELECT_SERVICES} WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id])
+        : [];
     if (rows.length === 0) throw RpcError.notFound('service', id);
     return rows[0];
   }
@@ -115,18 +117,27 @@ export class ServicesRepository {
 
 async function checkMembersExist(db: EntityManager, tenantId: string, members: ServiceMember[]): Promise<void> {
   const ids = members.map((member) => member.memberId);
-  const found = await query<{ id: string }>(db, 'SELECT id FROM members WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
-    tenantId,
-    ids.filter(isUuid),
-  ]);
+  const found = await query<{ id: string }>(
+    db,
+    'SELECT id FROM members WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+    [tenantId, ids.filter(isUuid)],
+  );
   const existing = new Set(found.map((row) => row.id));
   const missing = ids.findIndex((id) => !existing.has(id));
   if (missing >= 0) {
-    throw RpcError.invalidArgument(`memberIds[${missing}]`, `memberIds[${missing}] ${ids[missing]} is not a member of tenant ${tenantId}`);
+    throw RpcError.invalidArgument(
+      `memberIds[${missing}]`,
+      `memberIds[${missing}] ${ids[missing]} is not a member of tenant ${tenantId}`,
+    );
   }
 }
 
-async function insertMembers(db: EntityManager, tenantId: string, serviceId: string, members: ServiceMember[]): Promise<void> {
+async function insertMembers(
+  db: EntityManager,
+  tenantId: string,
+  serviceId: string,
+  members: ServiceMember[],
+): Promise<void> {
   await execute(
     db,
     `INSERT INTO service_members (tenant_id, service_id, member_id, position, weight)

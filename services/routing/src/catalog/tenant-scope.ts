@@ -21,6 +21,8 @@ export function inTenantTransaction<T>(
 
 /** Throws not_found unless the tenant exists. */
 export async function requireTenant(db: Db, tenantId: string): Promise<void> {
-  const rows = isUuid(tenantId) ? await query<{ id: string }>(db, 'SELECT id FROM tenants WHERE id = $1', [tenantId]) : [];
+  const rows = isUuid(tenantId)
+    ? await query<{ id: string }>(db, 'SELECT id FROM tenants WHERE id = $1', [tenantId])
+    : [];
   if (rows.length === 0) throw RpcError.notFound('tenant', tenantId);
 }

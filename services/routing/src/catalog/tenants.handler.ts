@@ -41,7 +41,8 @@ export class TenantsHandler {
   @HandleRpc(Rpcs.tenantsUpdate)
   async update(request: UpdateTenantRequest): Promise<TenantReply> {
     // The codec lets '' through optional formatted fields; a tenant always has a zone.
-    if (request.timeZone === '') throw RpcError.invalidArgument('timeZone', 'timeZone must be an IANA time zone (e.g. Europe/London)');
+    if (request.timeZone === '')
+      throw RpcError.invalidArgument('timeZone', 'timeZone must be an IANA time zone (e.g. Europe/London)');
     const name = request.name === undefined ? undefined : checkName('name', request.name);
     return { tenant: await this.tenants.update(request.id, { name, timeZone: request.timeZone }) };
   }

@@ -45,7 +45,9 @@ export class TenantsRepository {
 
   /** The tenant, or not_found. */
   async get(id: string): Promise<Tenant> {
-    const rows = isUuid(id) ? await query<TenantRow>(this.dataSource, `SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id]) : [];
+    const rows = isUuid(id)
+      ? await query<TenantRow>(this.dataSource, `SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id])
+      : [];
     if (rows.length === 0) throw RpcError.notFound('tenant', id);
     return toTenant(rows[0]);
   }

@@ -35,9 +35,12 @@ export function AppointmentsPage({ members, services, timeZone, generation }: Pr
     }, []),
   );
 
-  const sorted = [...bookings.values()].filter((b) => b.status !== 'pending').sort((a, b) => a.start.localeCompare(b.start));
+  const sorted = [...bookings.values()]
+    .filter((b) => b.status !== 'pending')
+    .sort((a, b) => a.start.localeCompare(b.start));
   const days = new Map<string, Booking[]>();
-  for (const booking of sorted) days.set(dayIn(booking.start, timeZone), [...(days.get(dayIn(booking.start, timeZone)) ?? []), booking]);
+  for (const booking of sorted)
+    days.set(dayIn(booking.start, timeZone), [...(days.get(dayIn(booking.start, timeZone)) ?? []), booking]);
   const flagged = sorted.filter((b) => b.attention && b.status !== 'cancelled').length;
 
   return (
@@ -60,16 +63,28 @@ export function AppointmentsPage({ members, services, timeZone, generation }: Pr
             <h3 class="day">{day}</h3>
             <ul class="plain appointments">
               {items.map((booking) => (
-                <li key={booking.id} class={`appointment ${booking.status}${booking.attention ? ' flagged' : ''}`} data-booking-id={booking.id}>
+                <li
+                  key={booking.id}
+                  class={`appointment ${booking.status}${booking.attention ? ' flagged' : ''}`}
+                  data-booking-id={booking.id}
+                >
                   <span class="when">{span(booking.start, booking.end, timeZone)}</span>
                   <span class="who">
-                    <strong>{booking.customer.name}</strong> <a href={`tel:${booking.customer.phone}`}>{booking.customer.phone}</a>
+                    <strong>{booking.customer.name}</strong>{' '}
+                    <a href={`tel:${booking.customer.phone}`}>{booking.customer.phone}</a>
                   </span>
                   <span class="what">
-                    {services.find((s) => s.id === booking.serviceId)?.name ?? 'Service'} with {members.find((m) => m.id === booking.memberId)?.name ?? 'a team member'}
+                    {services.find((s) => s.id === booking.serviceId)?.name ?? 'Service'} with{' '}
+                    {members.find((m) => m.id === booking.memberId)?.name ?? 'a team member'}
                   </span>
-                  {booking.status === 'cancelled' && <span class="badge">Cancelled{booking.cancelReason ? `: ${booking.cancelReason.replace(/_/g, ' ')}` : ''}</span>}
-                  {booking.attention && booking.status !== 'cancelled' && <span class="badge error">Needs attention: {attentionText(booking.attention)}</span>}
+                  {booking.status === 'cancelled' && (
+                    <span class="badge">
+                      Cancelled{booking.cancelReason ? `: ${booking.cancelReason.replace(/_/g, ' ')}` : ''}
+                    </span>
+                  )}
+                  {booking.attention && booking.status !== 'cancelled' && (
+                    <span class="badge error">Needs attention: {attentionText(booking.attention)}</span>
+                  )}
                   {booking.notes && <p class="notes">{booking.notes}</p>}
                 </li>
               ))}

@@ -39,9 +39,16 @@ export function CalendarPage({ member, connections, reload }: Props) {
           {message}
         </p>
       )}
-      {connections.length === 0 && <p>No calendar is connected yet: connect one below, and appointments will be booked into it.</p>}
+      {connections.length === 0 && (
+        <p>No calendar is connected yet: connect one below, and appointments will be booked into it.</p>
+      )}
       {connections.map((connection) => (
-        <ConnectionCard key={connection.id} connection={connection} run={run} onReconnect={() => connection.provider !== 'caldav' && authorize(connection.provider as 'google')} />
+        <ConnectionCard
+          key={connection.id}
+          connection={connection}
+          run={run}
+          onReconnect={() => connection.provider !== 'caldav' && authorize(connection.provider as 'google')}
+        />
       ))}
       <h3>Connect a calendar</h3>
       <div class="row">
@@ -57,8 +64,18 @@ export function CalendarPage({ member, connections, reload }: Props) {
   );
 }
 
-function ConnectionCard({ connection, run, onReconnect }: { connection: Connection; run: (action: () => Promise<unknown>) => Promise<void>; onReconnect: () => void }) {
-  const errors = connection.calendars.flatMap((calendar) => calendar.warnings.filter(isReadError).map((code) => `${calendar.name}: ${warningText(code)}`));
+function ConnectionCard({
+  connection,
+  run,
+  onReconnect,
+}: {
+  connection: Connection;
+  run: (action: () => Promise<unknown>) => Promise<void>;
+  onReconnect: () => void;
+}) {
+  const errors = connection.calendars.flatMap((calendar) =>
+    calendar.warnings.filter(isReadError).map((code) => `${calendar.name}: ${warningText(code)}`),
+  );
   const status = connection.status === 'needs_reauth' ? 'needs-reauth' : errors.length ? 'error' : 'connected';
   const statusText = { connected: 'Connected', 'needs-reauth': 'Needs reconnecting', error: 'Error' }[status];
   return (
@@ -69,7 +86,8 @@ function ConnectionCard({ connection, run, onReconnect }: { connection: Connecti
       </header>
       {status === 'needs-reauth' && (
         <p>
-          The calendar refused our sign-in (a changed or revoked password). Until you reconnect, no times are offered for this person.{' '}
+          The calendar refused our sign-in (a changed or revoked password). Until you reconnect, no times are offered
+          for this person.{' '}
           {connection.provider === 'caldav' ? (
             <a href="#caldav-form">Reconnect with a new app-specific password</a>
           ) : (
@@ -97,7 +115,13 @@ function ConnectionCard({ connection, run, onReconnect }: { connection: Connecti
               <span class="visually-hidden">What {calendar.name} does</span>
               <select
                 value={calendar.role}
-                onChange={(event) => run(() => api('PUT', `/v1/calendars/${encodeURIComponent(calendar.calendarId)}/role`, { role: (event.currentTarget as HTMLSelectElement).value as Role }))}
+                onChange={(event) =>
+                  run(() =>
+                    api('PUT', `/v1/calendars/${encodeURIComponent(calendar.calendarId)}/role`, {
+                      role: (event.currentTarget as HTMLSelectElement).value as Role,
+                    }),
+                  )
+                }
               >
                 {(['booking', 'blocking', 'ignored'] as Role[]).map((role) => (
                   <option key={role} value={role} disabled={role === 'booking' && !calendar.writable}>
@@ -112,7 +136,10 @@ function ConnectionCard({ connection, run, onReconnect }: { connection: Connecti
       <button
         type="button"
         class="danger"
-        onClick={() => confirm('Disconnect this calendar? Appointments will no longer be booked into it.') && run(() => api('DELETE', `/v1/connections/${encodeURIComponent(connection.id)}`))}
+        onClick={() =>
+          confirm('Disconnect this calendar? Appointments will no longer be booked into it.') &&
+          run(() => api('DELETE', `/v1/connections/${encodeURIComponent(connection.id)}`))
+        }
       >
         Disconnect
       </button>
@@ -145,16 +172,22 @@ function CaldavForm({ member, run }: { member: Member; run: (action: () => Promi
       <fieldset class="row">
         <legend>Which calendar</legend>
         <label>
-          <input type="radio" name="kind" checked={kind === 'apple'} onChange={() => setKind('apple')} /> Apple Calendar (iCloud)
+          <input type="radio" name="kind" checked={kind === 'apple'} onChange={() => setKind('apple')} /> Apple Calendar
+          (iCloud)
         </label>
         <label>
-          <input type="radio" name="kind" checked={kind === 'caldav'} onChange={() => setKind('caldav')} /> Another CalDAV server
+          <input type="radio" name="kind" checked={kind === 'caldav'} onChange={() => setKind('caldav')} /> Another
+          CalDAV server
         </label>
       </fieldset>
       {kind === 'apple' ? (
         <ol>
           <li>
-            Sign in at <a href="https://appleid.apple.com" target="_blank" rel="noreferrer">appleid.apple.com</a> and open Sign-In and Security → App-Specific Passwords.
+            Sign in at{' '}
+            <a href="https://appleid.apple.com" target="_blank" rel="noreferrer">
+              appleid.apple.com
+            </a>{' '}
+            and open Sign-In and Security → App-Specific Passwords.
           </li>
           <li>Generate a password named “CallDesk”. Your own Apple ID password will not work here.</li>
           <li>Enter your Apple ID email and that app-specific password below.</li>

@@ -22,9 +22,12 @@ export function ExplainPage({ members, services }: { members: Member[]; services
     setAnswer('');
     try {
       const [explanation, { profile }] = await Promise.all([
-        get<Explanation>(`/v1/slots/explain?${query({ memberId: member.id, serviceId: String(form.get('serviceId')), start })}`),
+        get<Explanation>(
+          `/v1/slots/explain?${query({ memberId: member.id, serviceId: String(form.get('serviceId')), start })}`,
+        ),
         get<{ profile: Profile }>(`/v1/members/${member.id}/availability`).catch((failure) => {
-          if (failure instanceof ApiError && failure.code === 'not_found') return { profile: { blocked: [] as BlockedTime[] } as Profile };
+          if (failure instanceof ApiError && failure.code === 'not_found')
+            return { profile: { blocked: [] as BlockedTime[] } as Profile };
           throw failure;
         }),
       ]);
@@ -102,7 +105,11 @@ function inWords(explanation: Explanation, start: string, member: Member, profil
 }
 
 /** The blocked time the refusal's interval came from: the same local hours, or the same instants. */
-function matchingBlock(blocked: BlockedTime[], interval: { start: string; end: string }, zone: string): BlockedTime | undefined {
+function matchingBlock(
+  blocked: BlockedTime[],
+  interval: { start: string; end: string },
+  zone: string,
+): BlockedTime | undefined {
   const from = timeIn(interval.start, zone);
   const to = timeIn(interval.end, zone);
   return blocked.find(

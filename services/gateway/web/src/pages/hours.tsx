@@ -21,7 +21,10 @@ export function HoursPage({ member }: { member: Member }) {
     void get<{ profile: Profile }>(`/v1/members/${member.id}/availability`).then(
       ({ profile }) => setProfile(profile),
       // A member nobody has set hours for yet: start from nothing.
-      (failure) => (failure instanceof ApiError && failure.code === 'not_found' ? setProfile(emptyProfile(member)) : setStatus(failure.message)),
+      (failure) =>
+        failure instanceof ApiError && failure.code === 'not_found'
+          ? setProfile(emptyProfile(member))
+          : setStatus(failure.message),
     );
   }, [member.id]);
 
@@ -36,7 +39,12 @@ export function HoursPage({ member }: { member: Member }) {
     event.preventDefault();
     try {
       const { weeklyHours, overrides, rules, blocked } = profile!;
-      const saved = await api<{ profile: Profile }>('PUT', `/v1/members/${member.id}/availability`, { weeklyHours, overrides, rules, blocked });
+      const saved = await api<{ profile: Profile }>('PUT', `/v1/members/${member.id}/availability`, {
+        weeklyHours,
+        overrides,
+        rules,
+        blocked,
+      });
       setProfile(saved.profile);
       setStatus('Saved.');
     } catch (failure) {
@@ -56,7 +64,17 @@ export function HoursPage({ member }: { member: Member }) {
           <div class="row" key={index} role="group" aria-label={`Hours ${index + 1}`}>
             <label>
               Day
-              <select value={window.weekday} onChange={(e) => change({ weeklyHours: replace(profile.weeklyHours, index, { ...window, weekday: +(e.currentTarget as HTMLSelectElement).value }) })}>
+              <select
+                value={window.weekday}
+                onChange={(e) =>
+                  change({
+                    weeklyHours: replace(profile.weeklyHours, index, {
+                      ...window,
+                      weekday: +(e.currentTarget as HTMLSelectElement).value,
+                    }),
+                  })
+                }
+              >
                 {WEEKDAYS.map((day, i) => (
                   <option key={day} value={i + 1}>
                     {day}
@@ -64,18 +82,40 @@ export function HoursPage({ member }: { member: Member }) {
                 ))}
               </select>
             </label>
-            <TimeField label="Opens" value={window.start} onInput={(start) => change({ weeklyHours: replace(profile.weeklyHours, index, { ...window, start }) })} />
-            <TimeField label="Closes" value={window.end} onInput={(end) => change({ weeklyHours: replace(profile.weeklyHours, index, { ...window, end }) })} />
-            <button type="button" class="link" onClick={() => change({ weeklyHours: without(profile.weeklyHours, index) })}>
+            <TimeField
+              label="Opens"
+              value={window.start}
+              onInput={(start) => change({ weeklyHours: replace(profile.weeklyHours, index, { ...window, start }) })}
+            />
+            <TimeField
+              label="Closes"
+              value={window.end}
+              onInput={(end) => change({ weeklyHours: replace(profile.weeklyHours, index, { ...window, end }) })}
+            />
+            <button
+              type="button"
+              class="link"
+              onClick={() => change({ weeklyHours: without(profile.weeklyHours, index) })}
+            >
               Remove
             </button>
           </div>
         ))}
         <div class="row">
-          <button type="button" onClick={() => change({ weeklyHours: [...profile.weeklyHours, { weekday: 1, start: '09:00', end: '17:00' }] })}>
+          <button
+            type="button"
+            onClick={() =>
+              change({ weeklyHours: [...profile.weeklyHours, { weekday: 1, start: '09:00', end: '17:00' }] })
+            }
+          >
             Add hours
           </button>
-          <button type="button" onClick={() => change({ weeklyHours: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })) })}>
+          <button
+            type="button"
+            onClick={() =>
+              change({ weeklyHours: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })) })
+            }
+          >
             Monday to Friday, 9 to 5
           </button>
         </div>
@@ -102,15 +142,24 @@ export function HoursPage({ member }: { member: Member }) {
           {profile.overrides.map((override, index) => (
             <li class="row spread" key={override.date}>
               <span>
-                {override.date}: {override.windows.length ? override.windows.map((w) => `${w.start}–${w.end}`).join(', ') : 'closed'}
+                {override.date}:{' '}
+                {override.windows.length ? override.windows.map((w) => `${w.start}–${w.end}`).join(', ') : 'closed'}
               </span>
-              <button type="button" class="link" onClick={() => change({ overrides: without(profile.overrides, index) })}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => change({ overrides: without(profile.overrides, index) })}
+              >
                 Remove
               </button>
             </li>
           ))}
         </ul>
-        <AddOverride onAdd={(override) => change({ overrides: [...profile.overrides.filter((o) => o.date !== override.date), override] })} />
+        <AddOverride
+          onAdd={(override) =>
+            change({ overrides: [...profile.overrides.filter((o) => o.date !== override.date), override] })
+          }
+        />
       </fieldset>
 
       <fieldset class="card">
@@ -148,8 +197,14 @@ function AddBlock({ zone, onAdd }: { zone: string; onAdd: (item: BlockedTime) =>
 
   function add() {
     const label = fields.label.trim() || undefined;
-    if (kind === 'recurring' && days.length) onAdd({ label, rrule: `FREQ=WEEKLY;BYDAY=${days.join(',')}`, from: fields.from, to: fields.to });
-    if (kind === 'once' && fields.date) onAdd({ label, start: zonedInstant(fields.date, fields.from, zone), end: zonedInstant(fields.date, fields.to, zone) });
+    if (kind === 'recurring' && days.length)
+      onAdd({ label, rrule: `FREQ=WEEKLY;BYDAY=${days.join(',')}`, from: fields.from, to: fields.to });
+    if (kind === 'once' && fields.date)
+      onAdd({
+        label,
+        start: zonedInstant(fields.date, fields.from, zone),
+        end: zonedInstant(fields.date, fields.to, zone),
+      });
     if (kind === 'day' && fields.date) onAdd({ label, date: fields.date });
   }
 
@@ -172,7 +227,15 @@ function AddBlock({ zone, onAdd }: { zone: string; onAdd: (item: BlockedTime) =>
           <legend>On</legend>
           {RRULE_DAYS.map((day, i) => (
             <label key={day}>
-              <input type="checkbox" checked={days.includes(day)} onChange={(e) => setDays((e.currentTarget as HTMLInputElement).checked ? [...days, day] : days.filter((d) => d !== day))} />
+              <input
+                type="checkbox"
+                checked={days.includes(day)}
+                onChange={(e) =>
+                  setDays(
+                    (e.currentTarget as HTMLInputElement).checked ? [...days, day] : days.filter((d) => d !== day),
+                  )
+                }
+              />
               {WEEKDAYS[i].slice(0, 3)}
             </label>
           ))}
@@ -180,7 +243,11 @@ function AddBlock({ zone, onAdd }: { zone: string; onAdd: (item: BlockedTime) =>
       ) : (
         <label>
           Date
-          <input type="date" value={fields.date} onInput={(e) => set('date')((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            type="date"
+            value={fields.date}
+            onInput={(e) => set('date')((e.currentTarget as HTMLInputElement).value)}
+          />
         </label>
       )}
       {kind !== 'day' && (
@@ -207,7 +274,12 @@ function AddOverride({ onAdd }: { onAdd: (override: Profile['overrides'][number]
         <input type="date" value={date} onInput={(e) => setDate((e.currentTarget as HTMLInputElement).value)} />
       </label>
       <label>
-        <input type="checkbox" checked={closed} onChange={(e) => setClosed((e.currentTarget as HTMLInputElement).checked)} /> Closed all day
+        <input
+          type="checkbox"
+          checked={closed}
+          onChange={(e) => setClosed((e.currentTarget as HTMLInputElement).checked)}
+        />{' '}
+        Closed all day
       </label>
       {!closed && (
         <div class="row">
@@ -235,7 +307,10 @@ export function describeBlock(item: BlockedTime, zone: string): string {
   const label = item.label ? `${item.label}: ` : '';
   if (item.rrule) {
     const days = /BYDAY=([A-Z,]+)/.exec(item.rrule)?.[1].split(',') ?? [];
-    const names = days.length === 5 && !days.includes('SA') && !days.includes('SU') ? 'every weekday' : `every ${days.map((d) => WEEKDAYS[RRULE_DAYS.indexOf(d)]).join(', ')}`;
+    const names =
+      days.length === 5 && !days.includes('SA') && !days.includes('SU')
+        ? 'every weekday'
+        : `every ${days.map((d) => WEEKDAYS[RRULE_DAYS.indexOf(d)]).join(', ')}`;
     return `${label}${names}, ${item.from}–${item.to}`;
   }
   if (item.date) return `${label}all day ${item.date}`;

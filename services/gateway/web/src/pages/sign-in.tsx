@@ -12,10 +12,17 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
     setBusy(true);
     setError('');
     try {
-      const { session } = await api<{ session: Session }>('POST', '/v1/session', { email: form.get('email'), password: form.get('password') });
+      const { session } = await api<{ session: Session }>('POST', '/v1/session', {
+        email: form.get('email'),
+        password: form.get('password'),
+      });
       onSignedIn(session);
     } catch (failure) {
-      setError(failure instanceof ApiError && failure.status === 401 ? 'That email and password do not match an account.' : (failure as Error).message);
+      setError(
+        failure instanceof ApiError && failure.status === 401
+          ? 'That email and password do not match an account.'
+          : (failure as Error).message,
+      );
       setBusy(false);
     }
   }

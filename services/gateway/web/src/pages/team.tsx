@@ -29,7 +29,16 @@ export function TeamPage({ members, services, tenantTimeZone, reload }: Props) {
     const formElement = event.currentTarget as HTMLFormElement;
     const form = new FormData(formElement);
     const optional = (name: string) => (form.get(name) ? String(form.get(name)) : undefined);
-    void run(() => api('POST', '/v1/members', { name: form.get('name'), timeZone: optional('timeZone'), email: optional('email'), phone: optional('phone') }), formElement);
+    void run(
+      () =>
+        api('POST', '/v1/members', {
+          name: form.get('name'),
+          timeZone: optional('timeZone'),
+          email: optional('email'),
+          phone: optional('phone'),
+        }),
+      formElement,
+    );
   }
 
   function addService(event: Event) {
@@ -63,7 +72,11 @@ export function TeamPage({ members, services, tenantTimeZone, reload }: Props) {
             <span>
               {member.name} <small>({member.timeZone})</small>
             </span>
-            <button type="button" class="link danger" onClick={() => confirm(`Remove ${member.name}?`) && run(() => api('DELETE', `/v1/members/${member.id}`))}>
+            <button
+              type="button"
+              class="link danger"
+              onClick={() => confirm(`Remove ${member.name}?`) && run(() => api('DELETE', `/v1/members/${member.id}`))}
+            >
               Remove
             </button>
           </li>
@@ -94,9 +107,16 @@ export function TeamPage({ members, services, tenantTimeZone, reload }: Props) {
         {services.map((service) => (
           <li key={service.id} class="row spread">
             <span>
-              {service.name} — {service.durationMinutes} min, with {service.memberIds.map((id) => members.find((m) => m.id === id)?.name ?? id).join(', ')}
+              {service.name} — {service.durationMinutes} min, with{' '}
+              {service.memberIds.map((id) => members.find((m) => m.id === id)?.name ?? id).join(', ')}
             </span>
-            <button type="button" class="link danger" onClick={() => confirm(`Remove ${service.name}?`) && run(() => api('DELETE', `/v1/services/${service.id}`))}>
+            <button
+              type="button"
+              class="link danger"
+              onClick={() =>
+                confirm(`Remove ${service.name}?`) && run(() => api('DELETE', `/v1/services/${service.id}`))
+              }
+            >
               Remove
             </button>
           </li>
