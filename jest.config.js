@@ -15,6 +15,8 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['**/*.int-spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
+    // A test of whole processes waits on them with limits of its own (waitFor, waitForSpans); jest's
+    // 5 s default would cut those waits short whenever the machine is busy.
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60_000 },
   ],
 };

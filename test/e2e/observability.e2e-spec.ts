@@ -168,8 +168,16 @@ describe('observability of the eight services, started as processes', () => {
       ),
       notifications: spans.find((s) => s.serviceName === 'notifications' && s.kind === 'CONSUMER'),
     });
-    const complete = (spans: ReceivedSpan[]) => Object.values(steps(spans)).every(Boolean);
-    await otlp.waitForSpans((all) => traceIds.every((traceId) => complete(inTrace(all, traceId))), 30_000);
+    const missing = (spans: ReceivedSpan[]) =>
+      Object.entries(steps(spans))
+        .filter(([, span]) => !span)
+        .map(([step]) => step);
+    await otlp
+      .waitForSpans((all) => traceIds.every((traceId) => missing(inTrace(all, traceId)).length === 0), 30_000)
+      .catch(() => {
+        const gaps = traceIds.map((traceId) => `${traceId}: ${missing(inTrace(otlp.spans(), traceId)).join(', ')}`);
+        throw new Error(`traces without every step after 30 s (missing per trace):\n${gaps.join('\n')}`);
+      });
 
     for (const [i, traceId] of traceIds.entries()) {
       const spans = inTrace(otlp.spans(), traceId);
