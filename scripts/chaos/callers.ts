@@ -11,6 +11,8 @@ export const BOOKING_DEADLINE_MS = 45_000;
 export const DEADLINES = { find: 5_000, book: bookingReplyWaitMs({ BOOKING_DEADLINE_MS }) };
 
 export type Operation = keyof typeof DEADLINES;
+/** How long a caller waits for one answer before asking again, as the typed client (libs/client) does. */
+const ATTEMPT_MS = 10_000;
 
 /**
  * One call as its caller saw it. `answer` is the outcome (`slots`, `confirmed`, `conflict`), the
@@ -167,7 +169,7 @@ export class Callers {
       if (left <= 0) return record('no_answer');
       const sentConnected = link.connected;
       const lost = link.lost;
-      const reply = link.connection.request(subject, data, { timeout: left }).then(
+      const reply = link.connection.request(subject, data, { timeout: Math.min(left, ATTEMPT_MS) }).then(
         (message) => ({ message }),
         (error: unknown) => ({ error }),
       );
@@ -182,7 +184,13 @@ export class Callers {
         const code = first.error instanceof NatsError ? first.error.code : undefined;
         if (code === ErrorCode.NoResponders)
           return record('unavailable', undefined, 'no responders: nobody subscribed to the subject');
-        if (code === ErrorCode.Timeout) return record('no_answer');
+        if (code === ErrorCode.Timeout) {
+          // A reply lost with a dying server or pod: asked again, as the typed client does (the
+          // same idempotency key is answered with the first run's answer, waiting while it runs).
+          if (deadline - Date.now() <= 0) return record('no_answer');
+          resent++;
+          continue;
+        }
         // The connection closed under the request: as lost, once it is back.
         await Promise.race([link.back, sleep(Math.max(0, deadline - Date.now()))]);
         resent++;

@@ -122,9 +122,11 @@ describe('the eight services, started as processes', () => {
     const instances = new Set<string>();
     const replies: Promise<unknown>[] = [];
     let stopped: Promise<{ code: number | null }> | undefined;
+    // Each check may take its longest: a burst of 400 on a busy machine queues for Postgres
+    // connections, while a database closed too early by the stopping instance still fails at once.
     for (let i = 0; i < 400; i++) {
       replies.push(
-        ask('calendar.internal.booking.health', '{}').then((health) => {
+        ask('calendar.internal.booking.health', '{"checkTimeoutMs":10000}').then((health) => {
           instances.add(health.instance);
           return health;
         }),
