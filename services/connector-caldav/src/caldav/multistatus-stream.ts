@@ -88,14 +88,14 @@ interface PropertyBeingRead {
   name: string;
   text: string;
   // Made when first needed: most properties (an etag, calendar data) hold no elements.
-  elements: ReadonlySet<string>;
-  names: readonly string[];
-  hrefs: readonly string[];
+  elements: Set<string> | undefined;
+  names: string[] | undefined;
+  hrefs: string[] | undefined;
 }
 
 interface PropStat {
   status?: string;
-  props: PropertyBeingRead[];
+  props: (DavProperty & { name: string })[];
 }
 
 interface Entry {
@@ -133,9 +133,9 @@ function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void
     path.push(name);
     if (!rooted) return;
     if (property) {
-      if (!property.elements.has(name)) property.elements = new Set(property.elements).add(name);
+      (property.elements ??= new Set()).add(name);
       const named = tag.attributes.name;
-      if (named) property.names = [...property.names, typeof named === 'string' ? named : named.value];
+      if (named) (property.names ??= []).push(typeof named === 'string' ? named : named.value);
       if (name === HREF) text = '';
       return;
     }
@@ -148,7 +148,7 @@ function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void
     } else if (propstat && parent === PROPSTAT) {
       if (name === STATUS) startText();
     } else if (propstat && parent === PROP && path.at(-3) === PROPSTAT) {
-      property = { name, text: '', elements: NO_ELEMENTS, names: NO_STRINGS, hrefs: NO_STRINGS };
+      property = { name, text: '', elements: undefined, names: undefined, hrefs: undefined };
       propertyDepth = path.length;
       valueFrom = written;
     }
@@ -163,12 +163,17 @@ function entryParser(httpOk: boolean, onEntry: (entry: MultistatusEntry) => void
     const name = path.pop()!;
     if (property) {
       if (path.length >= propertyDepth) {
-        if (name === HREF && text !== undefined) property.hrefs = [...property.hrefs, text.trim()];
+        if (name === HREF && text !== undefined) (property.hrefs ??= []).push(text.trim());
         text = undefined;
         return;
       }
-      property.text = property.text.trim();
-      propstat!.props.push(property);
+      propstat!.props.push({
+        name: property.name,
+        text: property.text.trim(),
+        elements: property.elements ?? NO_ELEMENTS,
+        names: property.names ?? NO_STRINGS,
+        hrefs: property.hrefs ?? NO_STRINGS,
+      });
       property = undefined;
       return;
     }
