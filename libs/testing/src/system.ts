@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SERVICES, type ServiceName } from '@calldesk/contracts';
 import { createTestDatabase, type TestDatabase } from './database';
-import { testNatsUrl } from './nats';
+import { startPrivateNatsServer } from './nats';
 import { freePort, startService, waitFor, type ServiceProcess } from './processes';
 
 export interface RunningSystem {
@@ -15,21 +15,23 @@ export interface RunningSystem {
   metricsUrl(service: ServiceName): string;
   /** Starts one more instance of a service with the system's environment. */
   startInstance(service: ServiceName): Promise<ServiceProcess>;
-  /** SIGTERMs every process, then drops the database. */
+  /** SIGTERMs every process, then drops the database and stops the system's NATS. */
   stop(): Promise<void>;
 }
 
 /**
  * All eight services as child processes (built code, as `npm start` runs them) on a fresh
- * database and the test NATS, ready when the gateway's /v1/status says all of them answer. Each
+ * database and a NATS server of its own, ready when the gateway's /v1/status says all of them answer. Each
  * serves its health and metrics on a port of its own (the gateway on its HTTP port).
  */
 export async function startSystem(
   env: Record<string, string> = {},
   services: readonly ServiceName[] = SERVICES,
 ): Promise<RunningSystem> {
-  const database = await createTestDatabase();
-  const natsUrl = await testNatsUrl();
+  // A NATS of the system's own: JetStream keeps what earlier systems published, and their
+  // events (for tenants of other databases) would reach this system's durable consumers.
+  const [database, nats] = await Promise.all([createTestDatabase(), startPrivateNatsServer()]);
+  const natsUrl = nats.url;
   const port = await freePort();
   const operatorToken = env.GATEWAY_ADMIN_TOKEN ?? randomBytes(32).toString('base64url');
   const gatewayUrl = `http://127.0.0.1:${port}`;
@@ -48,7 +50,7 @@ export async function startSystem(
   const extra: ServiceProcess[] = [];
   const stop = async () => {
     await Promise.all([...processes.values(), ...extra].map((p) => p.stop()));
-    await database.drop();
+    await Promise.all([database.drop(), nats.stop()]);
   };
   try {
     await Promise.all(
