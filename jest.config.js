@@ -15,8 +15,11 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['**/*.int-spec.ts'] },
-    // A test of whole processes waits on them with limits of its own (waitFor, waitForSpans); jest's
-    // 5 s default would cut those waits short whenever the machine is busy.
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60_000 },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/jest-setup.ts'],
+    },
   ],
 };

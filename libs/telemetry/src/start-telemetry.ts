@@ -48,7 +48,13 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     // Nowhere to send spans: record none, but still carry callers' trace context through.
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    started = { metrics, shutdown: () => metrics.shutdown() };
+    started = {
+      metrics,
+      shutdown: () => {
+        started = undefined;
+        return metrics.shutdown();
+      },
+    };
     return started;
   }
 
@@ -65,7 +71,7 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     spanProcessors: processors,
   });
   provider.register();
-  registerInstrumentations({
+  const unregisterInstrumentations = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
@@ -101,6 +107,11 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     memory,
     metrics,
     shutdown: async () => {
+      // undici reports through diagnostics channels and http is patched in place: both outlive
+      // this module, so a later test file in the same process would get this file's spans and
+      // traceparent headers (replacing its own) unless they are switched off here.
+      unregisterInstrumentations();
+      started = undefined;
       await Promise.all([provider.shutdown(), metrics.shutdown()]);
     },
   };

@@ -119,6 +119,7 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
     await Promise.all([...servers.values()].map((server) => server.close()));
     await database?.drop();
     stdoutSpy?.mockRestore();
+    await telemetry.shutdown();
   });
 
   /** A tenant, a member in ZONE open 8 to 8 every day, and a one-hour service of hers. */

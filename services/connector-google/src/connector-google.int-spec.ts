@@ -15,6 +15,7 @@ import { eventIdOf } from './google/event-id';
 const telemetry = startTelemetry('connector-google-int', { inMemory: true });
 
 jest.setTimeout(60_000);
+afterAll(() => telemetry.shutdown());
 
 /** Put in the title, description, location and attendees of every event the owner makes. */
 const MARKER = `MARKER${randomBytes(6).toString('hex')}`;

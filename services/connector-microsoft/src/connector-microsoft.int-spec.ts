@@ -15,6 +15,7 @@ import { BOOKING_PROPERTY } from './graph/event-writes';
 const telemetry = startTelemetry('connector-microsoft-int', { inMemory: true });
 
 jest.setTimeout(60_000);
+afterAll(() => telemetry.shutdown());
 
 /** Put in the subject, body, location and attendees of every event the owner makes. */
 const MARKER = `MARKER${randomBytes(6).toString('hex')}`;
