@@ -17,7 +17,8 @@ const ATTEMPT_MS = 10_000;
 /**
  * One call as its caller saw it. `answer` is the outcome (`slots`, `confirmed`, `conflict`), the
  * error code of an error reply (NATS's "no responders" is `unavailable`: nobody serves it), or
- * `no_answer` when the caller's deadline passed first.
+ * `deadline_exceeded` without a reply when the caller's deadline passed first, as libs/client
+ * reports it.
  */
 export interface Call {
   op: Operation;
@@ -28,6 +29,8 @@ export interface Call {
   message?: string;
   /** Times the caller sent it again because its own connection dropped while it waited. */
   resent: number;
+  /** Whether the system replied: false when the caller's own deadline was its answer. */
+  replied: boolean;
 }
 
 export const OUTCOMES = new Set(['slots', 'confirmed', 'conflict']);
@@ -161,12 +164,16 @@ export class Callers {
     const data = encoder.encode(JSON.stringify(body));
     let resent = 0;
     const record = (answer: string, reply?: any, message?: string) => {
-      calls.push({ op, startedAt, endedAt: Date.now(), answer, message, resent });
+      calls.push({ op, startedAt, endedAt: Date.now(), answer, message, resent, replied: true });
       return reply;
+    };
+    const unanswered = () => {
+      const message = `no reply within ${DEADLINES[op]} ms`;
+      calls.push({ op, startedAt, endedAt: Date.now(), answer: 'deadline_exceeded', message, resent, replied: false });
     };
     for (;;) {
       const left = deadline - Date.now();
-      if (left <= 0) return record('no_answer');
+      if (left <= 0) return unanswered();
       const sentConnected = link.connected;
       const lost = link.lost;
       const reply = link.connection.request(subject, data, { timeout: Math.min(left, ATTEMPT_MS) }).then(
@@ -187,7 +194,7 @@ export class Callers {
         if (code === ErrorCode.Timeout) {
           // A reply lost with a dying server or pod: asked again, as the typed client does (the
           // same idempotency key is answered with the first run's answer, waiting while it runs).
-          if (deadline - Date.now() <= 0) return record('no_answer');
+          if (deadline - Date.now() <= 0) return unanswered();
           resent++;
           continue;
         }

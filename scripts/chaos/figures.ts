@@ -14,7 +14,7 @@ export interface Percentiles {
 /** What the callers saw, before, during and after a fault. */
 export interface Figures {
   calls: number;
-  /** Calls with a reply before their deadline (an outcome or an error reply). */
+  /** Calls with a reply before their deadline (an outcome or an error reply); the rest are their clients' `deadline_exceeded`. */
   answered: number;
   /** How many calls got each answer. */
   answers: Record<string, number>;
@@ -42,7 +42,7 @@ export function figures(calls: Call[], load: Window, fault: Window): Figures {
   const examples: Record<string, string> = {};
   for (const call of calls) {
     answers[call.answer] = (answers[call.answer] ?? 0) + 1;
-    if (!OUTCOMES.has(call.answer)) examples[`${call.op} ${call.answer}`] ??= call.message ?? '(no reply)';
+    if (!OUTCOMES.has(call.answer)) examples[`${call.op} ${call.answer}`] ??= call.message ?? '';
   }
   const latency = (op: Operation, some: Call[]) =>
     percentiles(some.filter((c) => c.op === op).map((c) => c.endedAt - c.startedAt));
@@ -53,7 +53,7 @@ export function figures(calls: Call[], load: Window, fault: Window): Figures {
   });
   return {
     calls: calls.length,
-    answered: calls.filter((c) => c.answer !== 'no_answer').length,
+    answered: calls.filter((c) => c.replied).length,
     answers,
     examples,
     errorRate: { baseline: errorRate(baseline), duringFault: errorRate(during), afterFault: errorRate(after) },

@@ -137,7 +137,7 @@ export async function runScenario(
   const verdicts = [
     noDoubleBooking(overlaps),
     providerAgrees(events, bookings),
-    everyCallerAnswered(load.calls),
+    everyCallerAnswered(load.calls, fault),
     cachesRight({ afterFault: witnesses, afterEdit: probe, afterSettling: everyone }, CACHE_RIGHT_WITHIN_MS),
   ];
   return {

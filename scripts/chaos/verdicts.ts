@@ -1,6 +1,7 @@
-import { OUTCOMES, type Call } from './callers';
+import { DEADLINES, OUTCOMES, type Call } from './callers';
 import type { Agreement, Disagreement } from './caches';
 import type { ProviderEvent } from './connector-control';
+import type { Window } from './figures';
 import type { Hold } from './ledger';
 
 export interface Verdict {
@@ -52,16 +53,34 @@ export function providerAgrees(events: ProviderEvent[], bookings: Hold[]): Verdi
   };
 }
 
-/** Every call got, before its deadline, an outcome or the contract's answer for a fault. */
-export function everyCallerAnswered(calls: Call[]): Verdict {
-  const failing = calls.filter((c) => !OUTCOMES.has(c.answer) && !FAULT_ANSWERS.has(c.answer));
-  const byKind = count(failing.map((c) => `${c.op} ${c.answer}`));
+/**
+ * How long after a fault's end a reply may still be lost to it: JetStream electing its leaders
+ * again, a thawed pod working through what it was handed while frozen.
+ */
+export const AFTER_FAULT_MS = 10_000;
+
+/**
+ * Every call got, before its deadline, an outcome or the contract's answer for a fault. A
+ * request in flight on a server or pod that dies or freezes is lost with it, and NATS
+ * request/reply tells its caller nothing: its client's deadline (`deadline_exceeded`) is its
+ * answer, which is the contract's during the fault and a failure at any other time (or
+ * without a fault).
+ */
+export function everyCallerAnswered(calls: Call[], fault?: Window): Verdict {
+  const duringFault = (c: Call) =>
+    !!fault && c.startedAt + DEADLINES[c.op] >= fault.from && c.startedAt <= fault.to + AFTER_FAULT_MS;
+  const failing = calls.filter(
+    (c) => (!OUTCOMES.has(c.answer) && !FAULT_ANSWERS.has(c.answer)) || (!c.replied && !duringFault(c)),
+  );
+  const byKind = count(failing.map((c) => `${c.op} ${c.replied ? c.answer : 'no reply'}`));
+  const lost = calls.filter((c) => !c.replied && duringFault(c)).length;
+  const unreplied = lost ? `; ${lost} got no reply while the fault lasted (their clients' deadline_exceeded)` : '';
   return {
     name: 'every caller answered within its deadline',
     pass: failing.length === 0,
     detail: failing.length
-      ? `${failing.length} of ${calls.length} calls did not: ${describe(byKind)}`
-      : `all ${calls.length} calls`,
+      ? `${failing.length} of ${calls.length} calls did not: ${describe(byKind)}${unreplied}`
+      : `all ${calls.length} calls${unreplied}`,
   };
 }
 
