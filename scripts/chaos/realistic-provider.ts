@@ -40,6 +40,8 @@ export interface ProviderTally {
   gaveUp: number;
   /** Pushes (calendar.changed) that did not go through at first and were sent again. */
   pushRetries: number;
+  /** The latency drawn for every call, in all: the provider's share of the time they took. */
+  latencyMs: number;
 }
 
 /**
@@ -50,7 +52,15 @@ export interface ProviderTally {
  */
 export class RealisticProvider implements ProviderCalls {
   weather: Weather = CALM;
-  readonly tally: ProviderTally = { calls: 0, throttled: 0, failed: 0, stalled: 0, gaveUp: 0, pushRetries: 0 };
+  readonly tally: ProviderTally = {
+    calls: 0,
+    throttled: 0,
+    failed: 0,
+    stalled: 0,
+    gaveUp: 0,
+    pushRetries: 0,
+    latencyMs: 0,
+  };
   private readonly policy = new RetryPolicy({
     maxAttempts: 4,
     baseDelayMs: 200,
@@ -98,7 +108,9 @@ export class RealisticProvider implements ProviderCalls {
 
   private async roundTrip<T>(work: () => T): Promise<T> {
     this.tally.calls++;
-    await sleep(this.latency.meanMs + (Math.random() * 2 - 1) * this.latency.spreadMs);
+    const latencyMs = this.latency.meanMs + (Math.random() * 2 - 1) * this.latency.spreadMs;
+    this.tally.latencyMs += latencyMs;
+    await sleep(latencyMs);
     const { throttled, failing, stalled } = this.weather;
     const roll = Math.random();
     if (roll < throttled) {

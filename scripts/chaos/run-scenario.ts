@@ -153,6 +153,7 @@ export async function runScenario(
       stalled: providerAfter.stalled - providerBefore.stalled,
       gaveUp: providerAfter.gaveUp - providerBefore.gaveUp,
       pushRetries: providerAfter.pushRetries - providerBefore.pushRetries,
+      latencyMs: providerAfter.latencyMs - providerBefore.latencyMs,
     },
     fault,
     timeline: timeline.moments,

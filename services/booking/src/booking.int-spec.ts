@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { create as message } from '@bufbuild/protobuf';
 import {
   BookingOutcome_Outcome,
   Booking_Status,
+  ConflictReason,
+  CreateBookingRequestSchema,
   Events,
   healthRpc,
   Rpcs,
@@ -11,6 +14,7 @@ import {
 import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
+import { BookingsHandler } from './bookings/bookings.handler';
 
 describe('booking service (real NATS, Postgres, test connector; two instances)', () => {
   let stack: Stack;
@@ -149,6 +153,35 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     // The nearest free starts on the 30-minute grid: 12:30, then 12:00 and 14:00 (13:30 is taken).
     expect(reply.alternatives.map((a) => Date.parse(a.start))).toEqual([at(12, 30), at(12), at(14)].map(Date.parse));
     expect(await bookingsOf(tenantId)).toHaveLength(0);
+  });
+
+  it('reads the calendar again after waiting for another instance: an owner edit made meanwhile is seen', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const [member] = members;
+    const request = (start: string) =>
+      message(CreateBookingRequestSchema, { idempotencyKey: key(), tenantId, serviceId, start, customer });
+    // Each instance's handler directly: the first holds the calendar while its event write waits.
+    const handler = (i: number) => stack.bookings[i].app.get(BookingsHandler);
+    let release!: () => void;
+    const holding = new Promise<void>((held) => {
+      stack.connector.beforeCreate = async () => {
+        stack.connector.beforeCreate = undefined;
+        held();
+        await new Promise<void>((resolve) => (release = resolve));
+      };
+    });
+    const first = handler(0).create(request(at(9)));
+    await holding;
+    const reads = stack.connector.busyRequests.length;
+    const second = handler(1).create(request(at(11)));
+    // The second instance reads the provider while it waits for the calendar...
+    await waitFor(() => stack.connector.busyRequests.length > reads, { timeoutMs: 5_000 });
+    // ...and the owner takes its time before it gets it.
+    await stack.connector.addEvent(member.bookingCalendarId, { start: at(11), end: at(11, 30) });
+    release();
+    expect((await first).outcome).toBe(BookingOutcome_Outcome.confirmed);
+    expect(await second).toMatchObject({ outcome: BookingOutcome_Outcome.conflict, reason: ConflictReason.slot_taken });
+    expect(stack.connector.eventsOf(member.bookingCalendarId).filter((e) => e.bookingId)).toHaveLength(1);
   });
 
   it('reschedules by moving the provider event, and cancels idempotently', async () => {

@@ -130,28 +130,37 @@ export class SlotAttempts {
     // together after a holder), so that no answer after a holder was read before its commit.
     const takenOnArrival = () => this.arrivalChecks.run(span, taken);
     const takenAfterHolder = () => this.afterHolderChecks.run(span, taken);
+    const fresh = () =>
+      this.bus.request(InternalRpcs.availabilityCheck, {
+        ...ids,
+        start: request.start,
+        durationMinutes: routing.durationMinutes,
+        fresh: true,
+        timeZone: candidate.timeZone,
+        ignoreBookingId: own,
+      });
     const refusal: Attempt<T> = { kind: 'refused', reason: ConflictReason.slot_taken };
+    const lockKey = memberLockKey(request.tenantId, candidate.memberId);
     return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
       // Our own table may already know the slot is gone: say so without the lock, the lease or a
       // provider round trip (the many losers of a contested slot come this way).
       if (await takenOnArrival()) return refusal;
+      // With nobody ahead for this calendar, the provider round trip runs while the lock is
+      // taken: what it reads is as fresh as one read after, unless another instance held the
+      // calendar meanwhile (then it is read again). Our own bookings are the exclusion
+      // constraint's to refuse either way.
+      const early = this.lock.isFree(lockKey) ? fresh() : undefined;
+      early?.catch(() => undefined);
       const refusedIfTaken = async (): Promise<Attempt<T> | undefined> =>
         (await takenAfterHolder()) ? refusal : undefined;
       return this.lock.run(
-        memberLockKey(request.tenantId, candidate.memberId),
+        lockKey,
         async (fence, contended): Promise<Attempt<T>> => {
           // Another instance may have held the calendar and just taken the slot.
           if (contended && (await taken())) return refusal;
           let check: AvailabilityCheckResponse;
           try {
-            check = await this.bus.request(InternalRpcs.availabilityCheck, {
-              ...ids,
-              start: request.start,
-              durationMinutes: routing.durationMinutes,
-              fresh: true,
-              timeZone: candidate.timeZone,
-              ignoreBookingId: own,
-            });
+            check = await (early && !contended ? early : fresh());
           } catch (error) {
             return { kind: 'failed', error: asRpcError(error) };
           }

@@ -37,6 +37,11 @@ export class CalendarLock implements OnModuleInit {
     );
   }
 
+  /** Whether no attempt in this process holds or waits for the calendar. */
+  isFree(lockKey: string): boolean {
+    return !this.mailboxes.isBusy(lockKey);
+  }
+
   /**
    * `contended` tells the work whether another instance held the calendar while it waited.
    * `settled` may answer without the lock (e.g. "the slot was taken by the attempt before"): it
