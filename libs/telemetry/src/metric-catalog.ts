@@ -114,6 +114,24 @@ export const METRICS = {
     kind: 'up_down_counter',
     description: 'Live event streams (SSE clients) open on this gateway instance',
   },
+  memoryUsage: {
+    name: 'process.memory.usage',
+    kind: 'gauge',
+    unit: 'By',
+    description: 'Resident memory of the process (RSS)',
+  },
+  heapSpaceUsed: {
+    name: 'v8js.memory.heap.used',
+    kind: 'gauge',
+    unit: 'By',
+    description: 'Bytes of live and not yet collected objects in each V8 heap space (new_space, old_space, ...)',
+  },
+  heapSpacePhysical: {
+    name: 'v8js.memory.heap.space.physical_size',
+    kind: 'gauge',
+    unit: 'By',
+    description: 'Memory each V8 heap space holds from the system: what of the RSS the heap is',
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKind = 'counter' | 'up_down_counter' | 'histogram' | 'gauge';

@@ -11,7 +11,8 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import type { MetricDefinition, MetricKind } from './metric-catalog';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { METRICS, type MetricDefinition, type MetricKind } from './metric-catalog';
 
 /**
  * The meter every instrument comes from. The metrics API has no proxy provider as tracing has,
@@ -39,6 +40,22 @@ export function histogram(definition: Definition<'histogram'>): Histogram {
 
 export function observableGauge(definition: Definition<'gauge'>): ObservableGauge {
   return meter().createObservableGauge(definition.name, optionsOf(definition));
+}
+
+/**
+ * The process's memory at each read: RSS, and per V8 heap space what is in use and what it holds
+ * from the system, which tells a leak (used grows) from a heap that only sized itself to the load.
+ */
+function observeMemory(): void {
+  observableGauge(METRICS.memoryUsage).addCallback((result) => result.observe(process.memoryUsage.rss()));
+  const spaces = () => getHeapSpaceStatistics();
+  observableGauge(METRICS.heapSpaceUsed).addCallback((result) => {
+    for (const space of spaces()) result.observe(space.space_used_size, { 'v8js.heap.space.name': space.space_name });
+  });
+  observableGauge(METRICS.heapSpacePhysical).addCallback((result) => {
+    for (const space of spaces())
+      result.observe(space.physical_space_size, { 'v8js.heap.space.name': space.space_name });
+  });
 }
 
 /** OTEL_METRICS_EXPORTER is a comma-separated list of exporters; unset means `otlp`. */
@@ -77,6 +94,7 @@ export function startMetrics(resource: Resource): ProcessMetrics {
   }
   const provider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(provider);
+  observeMemory();
   const serializer = new PrometheusSerializer();
   return {
     async prometheusText() {
