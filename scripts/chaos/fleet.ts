@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { NatsRole } from '@calldesk/contracts';
-import { startBuilt, type ServiceProcess } from '@calldesk/testing';
+import { freePort, metricValue, startBuilt, type ServiceProcess } from '@calldesk/testing';
 
 export type Kind = 'routing' | 'availability' | 'booking' | 'notifications' | 'connector';
 
@@ -52,6 +52,8 @@ export class Fleet {
       ...this.env,
       ...this.identityEnv(ROLES[kind]),
       NATS_URL: this.natsUrls[this.connections++ % this.natsUrls.length],
+      // Where the services serve /metrics (the provider connector, a script, has none).
+      ...(kind === 'connector' ? {} : { HEALTH_PORT: String(await freePort()) }),
       ...env,
     };
     const current = await launch(name, kind, memberEnv);
@@ -102,6 +104,25 @@ export class Fleet {
       sizes[name] = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     }
     return sizes;
+  }
+
+  /**
+   * Each service instance's V8 heap, in bytes, from its /metrics: what its heap spaces hold from
+   * the system and what of it is in use (live objects and garbage not yet collected).
+   */
+  async heaps(): Promise<Record<string, { physical: number; used: number }>> {
+    const heaps: Record<string, { physical: number; used: number }> = {};
+    await Promise.all(
+      [...this.members].map(async ([name, { env }]) => {
+        if (!env.HEALTH_PORT) return;
+        const text = await (await fetch(`http://127.0.0.1:${env.HEALTH_PORT}/metrics`)).text();
+        heaps[name] = {
+          physical: metricValue(text, 'v8js_memory_heap_space_physical_size') ?? 0,
+          used: metricValue(text, 'v8js_memory_heap_used') ?? 0,
+        };
+      }),
+    );
+    return heaps;
   }
 
   /** Every line each instance wrote, across its restarts. */

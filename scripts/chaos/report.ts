@@ -130,10 +130,11 @@ function soak(s: SoakResult): string[] {
         `| ${m.minute} | ${m.find.p50 ?? '—'} / ${m.find.p99 ?? '—'} | ${m.book.p50 ?? '—'} / ${m.book.p99 ?? '—'} | ${m.calls} | ${rate(m.errorRate)} |`,
     ),
     '',
-    '| instance | RSS after warm-up (MiB) | RSS in the last minute (MiB) | growth |',
-    '|---|---|---|---|',
+    '| instance | RSS after warm-up (MiB) | RSS in the last minute (MiB) | growth | V8 heap held / in use after warm-up (MiB) | in the last minute |',
+    '|---|---|---|---|---|---|',
     ...s.rss.map(
-      (r) => `| ${r.name} | ${mib(r.warm)} | ${mib(r.last)} | ${((r.last / r.warm - 1) * 100).toFixed(1)}% |`,
+      (r) =>
+        `| ${r.name} | ${mib(r.warm)} | ${mib(r.last)} | ${((r.last / r.warm - 1) * 100).toFixed(1)}% | ${r.heap ? `${mib(r.heap.warm.physical)} / ${mib(r.heap.warm.used)}` : '—'} | ${r.heap ? `${mib(r.heap.last.physical)} / ${mib(r.heap.last.used)}` : '—'} |`,
     ),
   ];
 }

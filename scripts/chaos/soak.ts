@@ -24,7 +24,14 @@ export interface SoakResult {
   pass: boolean;
   verdicts: Verdict[];
   minutesSeen: { minute: number; find: Percentiles; book: Percentiles; calls: number; errorRate: number }[];
-  rss: { name: string; warm: number; last: number }[];
+  /** Per instance, medians after warm-up (the second minute) and in the last minute, in bytes. */
+  rss: { name: string; warm: number; last: number; heap?: { warm: Heap; last: Heap } }[];
+}
+
+/** A V8 heap: what its spaces hold from the system, and what of it is in use. */
+interface Heap {
+  physical: number;
+  used: number;
 }
 
 /** 50 days of calendars: room for the soak's bookings without filling them. */
@@ -42,9 +49,9 @@ export async function soak(system: ChaosSystem, minutes: number, timeline: Timel
 
   const began = Date.now();
   const load = system.callers.start(world, { perSecond });
-  const samples: { at: number; rss: Record<string, number> }[] = [];
+  const samples: { at: number; rss: Record<string, number>; heaps: Record<string, Heap> }[] = [];
   while (Date.now() - began < minutes * MINUTE_MS) {
-    samples.push({ at: Date.now(), rss: system.fleet.rss() });
+    samples.push({ at: Date.now(), rss: system.fleet.rss(), heaps: await system.fleet.heaps() });
     await sleep(RSS_EVERY_MS);
   }
   await load.stop();
@@ -64,15 +71,18 @@ export async function soak(system: ChaosSystem, minutes: number, timeline: Timel
       errorRate: errorRate(calls),
     };
   });
-  const rss = Object.keys(samples[0].rss).map((name) => {
-    const during = (from: number, to: number) =>
-      median(samples.filter((s) => s.at >= began + from && s.at < began + to).map((s) => s.rss[name]));
-    return {
-      name,
-      warm: during(MINUTE_MS, 2 * MINUTE_MS),
-      last: during((minutes - 1) * MINUTE_MS, minutes * MINUTE_MS),
-    };
+  const warm = samples.filter((s) => s.at >= began + MINUTE_MS && s.at < began + 2 * MINUTE_MS);
+  const last = samples.filter((s) => s.at >= began + (minutes - 1) * MINUTE_MS);
+  const heap = (some: typeof samples, name: string): Heap => ({
+    physical: median(some.map((s) => s.heaps[name]?.physical ?? 0)),
+    used: median(some.map((s) => s.heaps[name]?.used ?? 0)),
   });
+  const rss = Object.keys(samples[0].rss).map((name) => ({
+    name,
+    warm: median(warm.map((s) => s.rss[name])),
+    last: median(last.map((s) => s.rss[name])),
+    ...(name in samples[0].heaps ? { heap: { warm: heap(warm, name), last: heap(last, name) } } : {}),
+  }));
   const verdicts = [rssHeld(rss), p99sHeld(minutesSeen), everyCallerAnswered(load.calls)];
   return { capacityPerSecond, perSecond, minutes, pass: verdicts.every((v) => v.pass), verdicts, minutesSeen, rss };
 }
