@@ -14,7 +14,10 @@ export interface Percentiles {
 /** What the callers saw, before, during and after a fault. */
 export interface Figures {
   calls: number;
-  /** Calls with a reply before their deadline (an outcome or an error reply); the rest are their clients' `deadline_exceeded`. */
+  /**
+   * Calls with a reply before their deadline (an outcome or an error reply); for the others, their
+   * client's deadline was the answer (`deadline_exceeded`).
+   */
   answered: number;
   /** How many calls got each answer. */
   answers: Record<string, number>;
