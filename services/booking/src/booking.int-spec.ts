@@ -7,6 +7,7 @@ import {
   CreateBookingRequestSchema,
   Events,
   healthRpc,
+  InternalRpcs,
   Rpcs,
   RpcError,
   Service_Strategy,
@@ -183,6 +184,27 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     expect(await second).toMatchObject({ outcome: BookingOutcome_Outcome.conflict, reason: ConflictReason.slot_taken });
     expect(stack.connector.eventsOf(member.bookingCalendarId).filter((e) => e.bookingId)).toHaveLength(1);
   });
+
+  it('asks availability again when its check got no answer (the instance it went to froze): the booking is confirmed', async () => {
+    const { tenantId, serviceId } = await team(stack, { size: 1 });
+    // A second member of availability's queue group that takes one check and never answers it.
+    const frozen = raw.subscribe(InternalRpcs.availabilityCheck.subject, { queue: 'availability', max: 1 });
+    const replies = [];
+    // The queue group hands each check to either member: book until the frozen one has had one.
+    for (let i = 0; i < 12 && frozen.getReceived() === 0; i++) {
+      replies.push(
+        await create({
+          idempotencyKey: key(),
+          tenantId,
+          serviceId,
+          start: at(9 + Math.floor(i / 2), (i % 2) * 30),
+          customer,
+        }),
+      );
+    }
+    expect(frozen.getReceived()).toBe(1);
+    expect(replies.map((reply) => reply.outcome)).toEqual(replies.map(() => BookingOutcome_Outcome.confirmed));
+  }, 30_000);
 
   it('reschedules by moving the provider event, and cancels idempotently', async () => {
     const { tenantId, serviceId, members } = await team(stack, { size: 1 });

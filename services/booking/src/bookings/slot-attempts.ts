@@ -105,7 +105,7 @@ export class SlotAttempts {
         failure ??= outOfTime();
         break;
       }
-      const attempt = await this.attempt(request, routing, candidate, take, own);
+      const attempt = await this.attempt(request, routing, candidate, deadline, take, own);
       if (attempt.kind === 'taken') return attempt;
       if (attempt.kind === 'refused') refusals.push({ candidate, reason: attempt.reason, check: attempt.check });
       else failure ??= attempt.error;
@@ -117,6 +117,7 @@ export class SlotAttempts {
     request: SlotRequest,
     routing: CandidatesResponse,
     candidate: Candidate,
+    deadline: Deadline,
     take: (slot: CheckedSlot) => Promise<Attempt<T>>,
     own?: string,
   ): Promise<Attempt<T>> {
@@ -160,7 +161,7 @@ export class SlotAttempts {
           if (contended && (await taken())) return refusal;
           let check: AvailabilityCheckResponse;
           try {
-            check = await (early && !contended ? early : fresh());
+            check = await answered(early && !contended ? early : fresh(), fresh, deadline);
           } catch (error) {
             return { kind: 'failed', error: asRpcError(error) };
           }
@@ -179,5 +180,21 @@ export class SlotAttempts {
         refusedIfTaken,
       );
     });
+  }
+}
+
+/**
+ * The fresh check's answer. A check that got no answer (the availability instance it went to
+ * froze or died with it) is asked again while the deadline leaves room for the attempt: it reads
+ * and changes nothing, and another instance answers.
+ */
+async function answered<R>(first: Promise<R>, again: () => Promise<R>, deadline: Deadline): Promise<R> {
+  for (let asked = first; ; asked = again()) {
+    try {
+      return await asked;
+    } catch (error) {
+      if (!(error instanceof RpcError && error.code === 'deadline_exceeded') || !deadline.leavesRoomForAttempt())
+        throw error;
+    }
   }
 }
