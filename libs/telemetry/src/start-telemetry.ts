@@ -108,8 +108,8 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     metrics,
     shutdown: async () => {
       // undici reports through diagnostics channels and http is patched in place: both outlive
-      // this module, so a later test file in the same process would get this file's spans and
-      // traceparent headers (replacing its own) unless they are switched off here.
+      // this module, so a later test file in the same process would get this file's spans, and
+      // a second traceparent header beside its own, unless they are switched off here.
       unregisterInstrumentations();
       started = undefined;
       await Promise.all([provider.shutdown(), metrics.shutdown()]);
