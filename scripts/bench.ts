@@ -130,26 +130,7 @@ async function slotsFind(client: Bus, connector: TestConnector): Promise<void> {
 }
 
 async function bookings(client: Bus, connector: TestConnector, raw: NatsConnection): Promise<void> {
-  const tenantId = await tenant(client);
-  const members = await seededMembers(client, connector, tenantId, 51, 0);
-  const { service } = await client.request(Rpcs.servicesCreate, {
-    tenantId,
-    name: 'Consultation',
-    durationMinutes: 30,
-    memberIds: members,
-    strategy: Service_Strategy.round_robin,
-  });
-  const serviceId = service!.id;
-  const slot = (i: number) => DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
-  const create = (memberId: string, start: string) =>
-    client.request(Rpcs.bookingsCreate, {
-      idempotencyKey: randomUUID(),
-      tenantId,
-      serviceId,
-      memberId,
-      start,
-      customer: { name: 'Bench', phone: '+14155550123' },
-    });
+  const { members, create } = await bookableTeam(client, connector, 51);
 
   // The booking path's first runs compile it; a benchmark measures it warm.
   await sequential(50, (i) => create(members[49], slot(i)));
@@ -209,26 +190,7 @@ async function realisticBookings(
   provider: RealisticProvider,
   raw: NatsConnection,
 ): Promise<void> {
-  const tenantId = await tenant(client);
-  const members = await seededMembers(client, connector, tenantId, 101, 0);
-  const { service } = await client.request(Rpcs.servicesCreate, {
-    tenantId,
-    name: 'Consultation',
-    durationMinutes: 30,
-    memberIds: members,
-    strategy: Service_Strategy.round_robin,
-  });
-  const serviceId = service!.id;
-  const slot = (i: number) => DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
-  const create = (memberId: string, start: string) =>
-    client.request(Rpcs.bookingsCreate, {
-      idempotencyKey: randomUUID(),
-      tenantId,
-      serviceId,
-      memberId,
-      start,
-      customer: { name: 'Bench', phone: '+14155550123' },
-    });
+  const { members, create } = await bookableTeam(client, connector, 101);
   const roundTrip = REALISTIC_LATENCY.meanMs;
 
   await sequential(10, (i) => create(members[100], slot(i)));
@@ -325,6 +287,35 @@ async function seededMembers(
     ids.push(member!.id);
   }
   return ids;
+}
+
+/** `size` members with seeded calendars in a new tenant, one 30-minute service of all of them, and a booking call naming the member. */
+async function bookableTeam(client: Bus, connector: TestConnector, size: number) {
+  const tenantId = await tenant(client);
+  const members = await seededMembers(client, connector, tenantId, size, 0);
+  const { service } = await client.request(Rpcs.servicesCreate, {
+    tenantId,
+    name: 'Consultation',
+    durationMinutes: 30,
+    memberIds: members,
+    strategy: Service_Strategy.round_robin,
+  });
+  const serviceId = service!.id;
+  const create = (memberId: string, start: string) =>
+    client.request(Rpcs.bookingsCreate, {
+      idempotencyKey: randomUUID(),
+      tenantId,
+      serviceId,
+      memberId,
+      start,
+      customer: { name: 'Bench', phone: '+14155550123' },
+    });
+  return { members, create };
+}
+
+/** The i-th half-hour start from 9:00 on DAY, 16 a day. */
+function slot(i: number): string {
+  return DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
 }
 
 async function sequential(runs: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
