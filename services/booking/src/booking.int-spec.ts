@@ -15,6 +15,7 @@ import {
 import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
+import { BookingRepository } from './bookings/booking.repository';
 import { BookingsHandler } from './bookings/bookings.handler';
 
 describe('booking service (real NATS, Postgres, test connector; two instances)', () => {
@@ -183,6 +184,95 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     expect((await first).outcome).toBe(BookingOutcome_Outcome.confirmed);
     expect(await second).toMatchObject({ outcome: BookingOutcome_Outcome.conflict, reason: ConflictReason.slot_taken });
     expect(stack.connector.eventsOf(member.bookingCalendarId).filter((e) => e.bookingId)).toHaveLength(1);
+  });
+
+  it('reads the calendar again after waiting behind another attempt here: a read made before it is not used', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const [member] = members;
+    const request = (start: string) =>
+      message(CreateBookingRequestSchema, { idempotencyKey: key(), tenantId, serviceId, start, customer });
+    const handler = stack.bookings[0].app.get(BookingsHandler);
+    const repository = stack.bookings[0].app.get(BookingRepository);
+    // The 11:00 attempt reads the provider on arrival, then its own table holds it up...
+    let letThrough!: () => void;
+    const heldUp = new Promise<void>((resolve) => (letThrough = resolve));
+    const overlapsLive = repository.overlapsLive.bind(repository);
+    const spy = jest.spyOn(repository, 'overlapsLive').mockImplementation(async (...args) => {
+      if (args[2].getTime() === Date.parse(at(11))) await heldUp;
+      return overlapsLive(...args);
+    });
+    try {
+      const reads = stack.connector.busyRequests.length;
+      const second = handler.create(request(at(11)));
+      await waitFor(() => stack.connector.busyRequests.length > reads, { timeoutMs: 5_000 });
+      // ...while the 9:00 attempt gets the calendar first and holds it at its event write...
+      let release!: () => void;
+      const holding = new Promise<void>((held) => {
+        stack.connector.beforeCreate = async () => {
+          stack.connector.beforeCreate = undefined;
+          held();
+          await new Promise<void>((resolve) => (release = resolve));
+        };
+      });
+      const first = handler.create(request(at(9)));
+      await holding;
+      // ...and the owner takes 11:00 before the 11:00 attempt's turn comes.
+      await stack.connector.addEvent(member.bookingCalendarId, { start: at(11), end: at(11, 30) });
+      letThrough();
+      release();
+      expect((await first).outcome).toBe(BookingOutcome_Outcome.confirmed);
+      expect(await second).toMatchObject({
+        outcome: BookingOutcome_Outcome.conflict,
+        reason: ConflictReason.slot_taken,
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stack.connector.eventsOf(member.bookingCalendarId).filter((e) => e.bookingId)).toHaveLength(1);
+  });
+
+  it('reads the provider once for a crowd after one slot in one instance: the first in line books on that read', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const handler = stack.bookings[0].app.get(BookingsHandler);
+    const freshReads = () => stack.connector.busyRequests.filter((r) => r.memberId === members[0].id && r.fresh).length;
+    // The provider answers no busy read until the whole crowd is in.
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    stack.connector.providerCalls = {
+      call: async (_memberId, operation, work) => {
+        if (operation === 'busy') await opened;
+        return work();
+      },
+      announce: (publish) => publish(),
+    };
+    try {
+      const replies = Promise.all(
+        Array.from({ length: 30 }, () =>
+          handler.create(
+            message(CreateBookingRequestSchema, {
+              idempotencyKey: key(),
+              tenantId,
+              serviceId,
+              start: at(10),
+              customer,
+            }),
+          ),
+        ),
+      );
+      await waitFor(
+        async () =>
+          (await db.query(`SELECT count(*)::int AS n FROM booking.idempotency WHERE tenant_id = $1`, [tenantId]))[0]
+            .n === 30,
+        { timeoutMs: 5_000 },
+      );
+      // Claimed: each is a moment from asking for the calendar.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      open();
+      expect((await replies).filter((r) => r.outcome === BookingOutcome_Outcome.confirmed)).toHaveLength(1);
+    } finally {
+      stack.connector.providerCalls = undefined;
+    }
+    expect(freshReads()).toBe(1);
   });
 
   it('asks availability again when its check got no answer (the instance it went to froze): the booking is confirmed', async () => {
