@@ -12,7 +12,6 @@ import { SERVICE_CONFIG } from '@calldesk/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { BookingConfig } from '../config';
-import { HoldRepository } from '../holds/hold.repository';
 import type { Claim } from '../idempotency/idempotency.store';
 import { Alternatives } from './alternatives';
 import { BookingMetrics } from './booking-metrics';
@@ -39,7 +38,6 @@ export class CreateBooking {
     private readonly bus: Bus,
     private readonly attempts: SlotAttempts,
     private readonly bookings: BookingRepository,
-    private readonly holds: HoldRepository,
     private readonly alternatives: Alternatives,
     private readonly settlement: Settlement,
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
@@ -113,7 +111,7 @@ export class CreateBooking {
 
   /** The caller's hold for this request: it must be the tenant's, for this service and start. */
   private async heldFor(request: CreateBookingRequest): Promise<BookingRow> {
-    const hold = await this.holds.get(request.tenantId, request.holdId!);
+    const hold = await this.bookings.get(request.tenantId, request.holdId!);
     if (!hold || !['held', 'released', 'expired'].includes(hold.status))
       throw RpcError.notFound('hold', request.holdId!);
     if (hold.serviceId !== request.serviceId)

@@ -10,7 +10,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Claim } from '../idempotency/idempotency.store';
 import { Alternatives } from '../bookings/alternatives';
-import type { BookingRow } from '../bookings/booking.repository';
+import { BookingRepository, type BookingRow } from '../bookings/booking.repository';
 import type { Deadline } from '../bookings/deadline';
 import { SlotAttempts, type Attempt, type CheckedSlot } from '../bookings/slot-attempts';
 import { HoldRepository, toHold } from './hold.repository';
@@ -27,6 +27,7 @@ export class CreateHold {
   constructor(
     private readonly attempts: SlotAttempts,
     private readonly holds: HoldRepository,
+    private readonly bookings: BookingRepository,
     private readonly alternatives: Alternatives,
   ) {}
 
@@ -42,7 +43,7 @@ export class CreateHold {
   ): Promise<JsonObject> {
     if (claim.bookingId) {
       // A run before this one died after writing the hold: it stands, and is the answer.
-      const earlier = await this.holds.get(request.tenantId, claim.bookingId);
+      const earlier = await this.bookings.get(request.tenantId, claim.bookingId);
       if (earlier) return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(earlier) });
     }
     const routing = await candidates;

@@ -1,9 +1,10 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Events, encodeJson, Hold_Status, HoldSchema, type Hold } from '@calldesk/contracts';
-import { execute, query, queryOne } from '@calldesk/persistence';
+import { execute, query } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  BookingRepository,
   COLUMNS,
   fenceCheck,
   isOverlap,
@@ -41,6 +42,7 @@ export class HoldRepository {
   constructor(
     private readonly db: DataSource,
     private readonly outbox: OutboxRelay,
+    private readonly bookings: BookingRepository,
   ) {}
 
   /**
@@ -106,20 +108,10 @@ export class HoldRepository {
   }
 
   /** The hold, as it stands; undefined when there is none of that id for the tenant. */
-  async get(tenantId: string, id: string): Promise<BookingRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const row = await queryOne<BookingColumns>(
-      this.db,
-      `SELECT ${COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
-    return row && toRow(row);
-  }
-
   /** Lets a live hold go at once; a hold already over answers as it is. */
   async release(tenantId: string, id: string): Promise<BookingRow | undefined> {
     const now = new Date();
-    const current = await this.get(tenantId, id);
+    const current = await this.bookings.get(tenantId, id);
     if (!current || current.status !== 'held' || current.expiresAt! <= now) return current;
     const released: BookingRow = { ...current, status: 'released', expiresAt: now, updatedAt: now };
     const event = outboxRow(released, 'released');
@@ -134,7 +126,7 @@ export class HoldRepository {
       [tenantId, id, now, event.subject, event.msgId, event.body],
     );
     // Booked, expired or released by someone else meanwhile: that is the answer.
-    return rows.length ? this.told(toRow(rows[0])) : this.get(tenantId, id);
+    return rows.length ? this.told(toRow(rows[0])) : this.bookings.get(tenantId, id);
   }
 
   /**
