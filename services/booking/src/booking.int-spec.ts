@@ -40,6 +40,20 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
       [tenantId],
     );
 
+  /** Holds the next event write at the provider until `release`; `held` resolves once it waits there. */
+  const holdNextEventWrite = () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = new Promise<void>((resolve) => {
+      stack.connector.beforeCreate = async () => {
+        stack.connector.beforeCreate = undefined;
+        resolve();
+        await released;
+      };
+    });
+    return { held, release };
+  };
+
   it('confirms a booking: a provider event with the details, the booking id in it, the event on the stream', async () => {
     const { tenantId, serviceId, members } = await team(stack, { size: 1 });
     const reply = await create({
@@ -164,23 +178,16 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
       message(CreateBookingRequestSchema, { idempotencyKey: key(), tenantId, serviceId, start, customer });
     // Each instance's handler directly: the first holds the calendar while its event write waits.
     const handler = (i: number) => stack.bookings[i].app.get(BookingsHandler);
-    let release!: () => void;
-    const holding = new Promise<void>((held) => {
-      stack.connector.beforeCreate = async () => {
-        stack.connector.beforeCreate = undefined;
-        held();
-        await new Promise<void>((resolve) => (release = resolve));
-      };
-    });
+    const write = holdNextEventWrite();
     const first = handler(0).create(request(at(9)));
-    await holding;
+    await write.held;
     const reads = stack.connector.busyRequests.length;
     const second = handler(1).create(request(at(11)));
     // The second instance reads the provider while it waits for the calendar...
     await waitFor(() => stack.connector.busyRequests.length > reads, { timeoutMs: 5_000 });
     // ...and the owner takes its time before it gets it.
     await stack.connector.addEvent(member.bookingCalendarId, { start: at(11), end: at(11, 30) });
-    release();
+    write.release();
     expect((await first).outcome).toBe(BookingOutcome_Outcome.confirmed);
     expect(await second).toMatchObject({ outcome: BookingOutcome_Outcome.conflict, reason: ConflictReason.slot_taken });
     expect(stack.connector.eventsOf(member.bookingCalendarId).filter((e) => e.bookingId)).toHaveLength(1);
@@ -206,20 +213,13 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
       const second = handler.create(request(at(11)));
       await waitFor(() => stack.connector.busyRequests.length > reads, { timeoutMs: 5_000 });
       // ...while the 9:00 attempt gets the calendar first and holds it at its event write...
-      let release!: () => void;
-      const holding = new Promise<void>((held) => {
-        stack.connector.beforeCreate = async () => {
-          stack.connector.beforeCreate = undefined;
-          held();
-          await new Promise<void>((resolve) => (release = resolve));
-        };
-      });
+      const write = holdNextEventWrite();
       const first = handler.create(request(at(9)));
-      await holding;
+      await write.held;
       // ...and the owner takes 11:00 before the 11:00 attempt's turn comes.
       await stack.connector.addEvent(member.bookingCalendarId, { start: at(11), end: at(11, 30) });
       letThrough();
-      release();
+      write.release();
       expect((await first).outcome).toBe(BookingOutcome_Outcome.confirmed);
       expect(await second).toMatchObject({
         outcome: BookingOutcome_Outcome.conflict,
