@@ -81,6 +81,19 @@ async function echoFloor(raw: NatsConnection, natsUrl: string): Promise<void> {
   const body = new TextEncoder().encode('{"ping":true}');
   const times = await sequential(3_000, () => raw.request(subject, body, { timeout: 5_000 }));
   rows.push({ measure: 'floor: raw NATS echo request/reply', figure: latency(times) });
+  // A booking's hops after a provider call find every process on their way asleep: on a VM,
+  // waking them costs each hop more than the echo above, and this is the floor of that.
+  const afterIdle: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, REALISTIC_LATENCY.meanMs));
+    const t = performance.now();
+    await raw.request(subject, body, { timeout: 5_000 });
+    afterIdle.push(performance.now() - t);
+  }
+  rows.push({
+    measure: `floor: the same echo after ${REALISTIC_LATENCY.meanMs} ms idle, as after a provider call`,
+    figure: latency(afterIdle),
+  });
   await echo.close();
 }
 
