@@ -16,7 +16,7 @@ export function rememberCsrfToken(token: string): void {
   csrfToken = token;
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
@@ -38,7 +38,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   return json as T;
 }
 
-export const get = <T = any>(path: string) => api<T>('GET', path);
+export const get = <T = unknown>(path: string) => api<T>('GET', path);
 
 export function query(values: Record<string, string | undefined>): string {
   const entries = Object.entries(values).filter(

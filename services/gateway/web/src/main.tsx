@@ -59,9 +59,9 @@ function Dashboard({ session, onSignedOut }: { session: Session; onSignedOut: ()
   const loadCatalog = useCallback(async () => {
     try {
       const [tenant, memberList, serviceList] = await Promise.all([
-        get('/v1/tenant'),
-        get('/v1/members?pageSize=200'),
-        get('/v1/services?pageSize=200'),
+        get<{ tenant: { timeZone: string } }>('/v1/tenant'),
+        get<{ members: Member[] }>('/v1/members?pageSize=200'),
+        get<{ services: Service[] }>('/v1/services?pageSize=200'),
       ]);
       setTenantZone(tenant.tenant.timeZone);
       setMembers(memberList.members);
@@ -73,7 +73,7 @@ function Dashboard({ session, onSignedOut }: { session: Session; onSignedOut: ()
   const loadConnections = useCallback(async () => {
     if (!member) return setConnections([]);
     try {
-      setConnections((await get(`/v1/members/${member.id}/connections`)).connections);
+      setConnections((await get<{ connections: Connection[] }>(`/v1/members/${member.id}/connections`)).connections);
     } catch (failure) {
       guard(failure);
     }

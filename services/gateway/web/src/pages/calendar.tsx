@@ -25,7 +25,10 @@ export function CalendarPage({ member, connections, reload }: Props) {
 
   async function authorize(provider: 'google' | 'microsoft') {
     await run(async () => {
-      const { authorizationUrl } = await api('POST', '/v1/connections/authorize', { memberId: member.id, provider });
+      const { authorizationUrl } = await api<{ authorizationUrl: string }>('POST', '/v1/connections/authorize', {
+        memberId: member.id,
+        provider,
+      });
       location.assign(authorizationUrl);
     });
   }
