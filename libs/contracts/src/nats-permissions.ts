@@ -48,8 +48,33 @@ export function natsPermissions(role: NatsRole): NatsPermissions {
   const publish = [...rules.calls, ...(rules.emits ?? []), ...(rules.jetStream ? jetStreamOf(rules.jetStream) : [])];
   // Every service answers its health subject; the roles from outside answer nothing.
   const service = isService(role);
-  if (service) subscribe.push(healthRpc(role).subject);
+  if (service) {
+    const answers = [...rules.serves, healthRpc(role).subject];
+    subscribe.push(healthRpc(role).subject);
+    // allow_responses lets a reply out only through the server that delivered its request: one
+    // sent after reconnecting to another server (the first died meanwhile) goes to the caller's
+    // inbox under this grant instead of being refused.
+    publish.push(...callersOf(answers).map((caller) => `${inboxPrefix(caller)}.>`));
+  }
   return { publish: unique(publish), subscribe: unique(subscribe), allowResponses: service };
+}
+
+/** The roles that send requests to any of `subjects`. */
+function callersOf(subjects: string[]): NatsRole[] {
+  return NATS_ROLES.filter((role) =>
+    ROLE_RULES[role].calls.some((called) => subjects.some((subject) => subjectsOverlap(called, subject))),
+  );
+}
+
+/** Whether some subject matches both patterns (`*` is one token, `>` one or more at the end). */
+export function subjectsOverlap(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; ; i++) {
+    if (i === x.length || i === y.length) return x.length === y.length;
+    if (x[i] === '>' || y[i] === '>') return true;
+    if (x[i] !== '*' && y[i] !== '*' && x[i] !== y[i]) return false;
+  }
 }
 
 interface RoleRules {

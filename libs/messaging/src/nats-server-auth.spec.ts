@@ -7,6 +7,7 @@ import {
   natsPermissions,
   providerCallbackRpcs,
   Rpcs,
+  subjectsOverlap,
   type NatsRole,
 } from '@calldesk/contracts';
 import {
@@ -49,9 +50,9 @@ describe('deploy/nats/auth.conf', () => {
 describe('NATS permissions', () => {
   /** The roles whose publish (or subscribe) permissions let a message on `subject` through. */
   const publishers = (subject: string) =>
-    NATS_ROLES.filter((role) => natsPermissions(role).publish.some((allowed) => covers(allowed, subject)));
+    NATS_ROLES.filter((role) => natsPermissions(role).publish.some((allowed) => subjectsOverlap(allowed, subject)));
   const subscribers = (subject: string) =>
-    NATS_ROLES.filter((role) => natsPermissions(role).subscribe.some((allowed) => covers(allowed, subject)));
+    NATS_ROLES.filter((role) => natsPermissions(role).subscribe.some((allowed) => subjectsOverlap(allowed, subject)));
 
   it('lets no role hear everything, on the server or under calendar', () => {
     expect(subscribers('calendar.nobody.serves.this')).toEqual([]);
@@ -80,24 +81,37 @@ describe('NATS permissions', () => {
     }
   });
 
+  it("lets a service write to the inboxes of the roles that call it, and no other's", () => {
+    const inboxWriters = (role: NatsRole) => publishers(`${inboxPrefix(role)}.reply`);
+    // A reply sent after reconnecting to another server goes out under these grants.
+    const connectors = ['connector-google', 'connector-microsoft', 'connector-caldav'];
+    expect(inboxWriters('orchestrator')).toEqual(['availability', 'booking']);
+    expect(inboxWriters('operator')).toEqual([...connectors, 'availability', 'routing']);
+    expect(inboxWriters('booking')).toEqual([...connectors, 'availability', 'routing']);
+    expect(inboxWriters('availability')).toEqual([...connectors, 'booking', 'routing']);
+    expect(inboxWriters('routing')).toEqual(['booking']);
+    expect(inboxWriters('notifications')).toEqual(['routing']);
+    for (const connector of connectors) expect(inboxWriters(connector as NatsRole)).toEqual(['routing']);
+    // The gateway asks every service's health.
+    expect(inboxWriters('gateway')).toEqual(NATS_ROLES.filter((role) => !['orchestrator', 'operator'].includes(role)));
+  });
+
+  it('overlaps subject patterns as NATS matches them', () => {
+    expect(subjectsOverlap('calendar.v1.bookings.*', 'calendar.v1.bookings.create')).toBe(true);
+    expect(subjectsOverlap('calendar.v1.admin.>', 'calendar.v1.admin.members.*')).toBe(true);
+    expect(subjectsOverlap('calendar.internal.*.health', 'calendar.internal.booking.health')).toBe(true);
+    expect(subjectsOverlap('a.>', 'a')).toBe(false);
+    expect(subjectsOverlap('a.*', 'a.b.c')).toBe(false);
+    expect(subjectsOverlap('a.b', 'a.c')).toBe(false);
+  });
+
   it.each(NATS_ROLES)('gives %s its own inbox and nobody else’s', (role: NatsRole) => {
     expect(natsPermissions(role).subscribe).toContain(`${inboxPrefix(role)}.>`);
     for (const other of NATS_ROLES) {
       if (other === role) continue;
       expect(
-        natsPermissions(role).subscribe.filter((allowed) => covers(allowed, `${inboxPrefix(other)}.reply`)),
+        natsPermissions(role).subscribe.filter((allowed) => subjectsOverlap(allowed, `${inboxPrefix(other)}.reply`)),
       ).toEqual([]);
     }
   });
 });
-
-/** Whether a permission subject (with NATS wildcards `*` and `>`) takes in a concrete subject. */
-function covers(allowed: string, subject: string): boolean {
-  const pattern = allowed.split('.');
-  const tokens = subject.split('.');
-  for (const [i, token] of pattern.entries()) {
-    if (token === '>') return tokens.length > i;
-    if (i >= tokens.length || (token !== '*' && token !== tokens[i])) return false;
-  }
-  return pattern.length === tokens.length;
-}
