@@ -58,7 +58,6 @@ export class SlotAttempts {
   private readonly routings = new SharedCalls<CandidatesResponse>();
   private readonly arrivalChecks = new SharedCalls<boolean>();
   private readonly afterHolderChecks = new SharedCalls<boolean>();
-  private readonly earlyReads = new SharedCalls<AvailabilityCheckResponse>();
 
   constructor(
     private readonly bus: Bus,
@@ -144,17 +143,15 @@ export class SlotAttempts {
     const refusal: Attempt<T> = { kind: 'refused', reason: ConflictReason.slot_taken };
     const lockKey = memberLockKey(request.tenantId, candidate.memberId);
     return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
-      // With nobody ahead for this calendar, the provider round trip starts at once, while our
-      // table is asked and the lock is taken; callers of the same moment share it.
-      const early = this.lock.isFree(lockKey) ? this.earlyReads.run(span, fresh) : undefined;
-      early?.catch(() => undefined);
       // Our own table may already know the slot is gone: say so without the lock, the lease or a
-      // provider round trip of its own (the many losers of a contested slot come this way).
+      // provider round trip (the many losers of a contested slot come this way).
       if (await takenOnArrival()) return refusal;
-      // The early read is as fresh as one made under the lock if still nobody is ahead of this
-      // attempt, and unless another instance held the calendar meanwhile (then it is read
-      // again). Our own bookings are the exclusion constraint's to refuse either way.
-      const first = this.lock.isFree(lockKey);
+      // With nobody ahead for this calendar, the provider round trip runs while the lock is
+      // taken: what it reads is as fresh as one read after, unless another instance held the
+      // calendar meanwhile (then it is read again). Our own bookings are the exclusion
+      // constraint's to refuse either way.
+      const early = this.lock.isFree(lockKey) ? fresh() : undefined;
+      early?.catch(() => undefined);
       const refusedIfTaken = async (): Promise<Attempt<T> | undefined> =>
         (await takenAfterHolder()) ? refusal : undefined;
       return this.lock.run(
@@ -164,7 +161,7 @@ export class SlotAttempts {
           if (contended && (await taken())) return refusal;
           let check: AvailabilityCheckResponse;
           try {
-            check = await answered(early && first && !contended ? early : fresh(), fresh, deadline);
+            check = await answered(early && !contended ? early : fresh(), fresh, deadline);
           } catch (error) {
             return { kind: 'failed', error: asRpcError(error) };
           }
