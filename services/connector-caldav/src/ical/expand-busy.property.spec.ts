@@ -8,8 +8,8 @@ import { busyOfObject } from './expand-busy';
  * calendar one local day at a time from DTSTART, asks of each day every clause of the rule
  * (INTERVAL by counting whole days, weeks, months or years; BYMONTH, BYMONTHDAY and BYDAY as
  * plain membership tests; the parts RFC 5545 takes from DTSTART when the rule names none), counts
- * COUNT from DTSTART (which is always the first instance, whether the rule makes it or not),
- * stops at UNTIL, drops EXDATEs, and keeps what overlaps the window.
+ * COUNT from DTSTART (which is always the first instance, whether the rule makes it or not, and
+ * whatever UNTIL says), stops at UNTIL, drops EXDATEs, and keeps what overlaps the window.
  */
 
 const CALENDAR_ZONE = 'America/New_York';
@@ -186,8 +186,10 @@ function referenceStarts(scenario: Scenario): number[] {
     const date = dateOf(epochDay);
     if (epochDay !== first.epochDay && !makes(scenario, date, first)) continue;
     const start = instantOf(scenario, { ...scenario.start, year: date.year, month: date.month, day: date.day });
-    // A date UNTIL takes in its whole date.
-    if (scenario.until !== undefined && (scenario.allDay ? epochDay * DAY_MS : start) > scenario.until) break;
+    // A date UNTIL takes in its whole date. It bounds what the rule makes: DTSTART is the first
+    // instance even when UNTIL is before it (RFC 5545 §3.8.5.3), and busy either way.
+    const afterUntil = scenario.until !== undefined && (scenario.allDay ? epochDay * DAY_MS : start) > scenario.until;
+    if (afterUntil && epochDay !== first.epochDay) break;
     starts.push(start);
   }
   return starts;
