@@ -53,13 +53,19 @@ describe('replies across a NATS server failover (3-node cluster, the generated u
   it("answers booking's availability check after availability's server died with the request in hand", async () => {
     const availability = await as('availability', [cluster.urls[0], cluster.urls[1]]);
     const booking = await as('booking', [cluster.urls[2]]);
+    const subject = InternalRpcs.availabilityCheck.subject;
+    const check = encoder.encode('{"memberId":"held"}');
     let taken!: (msg: Msg) => void;
     const delivered = new Promise<Msg>((resolve) => (taken = resolve));
-    availability.subscribe(InternalRpcs.availabilityCheck.subject, {
+    availability.subscribe(subject, {
       queue: 'availability',
-      callback: (_error, msg) => taken(msg),
+      callback: (_error, msg) =>
+        decoder.decode(msg.data) === decoder.decode(check) ? taken(msg) : msg.respond(encoder.encode('{}')),
     });
-    await availability.flush();
+    // The subscription reaches booking's server through the cluster's routes: ask until it answers.
+    await waitFor(async () => Boolean(await booking.request(subject, encoder.encode('{}'), { timeout: 500 })), {
+      timeoutMs: 10_000,
+    });
     const refused: string[] = [];
     void (async () => {
       for await (const status of availability.status())
@@ -70,7 +76,7 @@ describe('replies across a NATS server failover (3-node cluster, the generated u
       for await (const status of availability.status()) if (status.type === Events.Reconnect) back = true;
     })();
 
-    const reply = booking.request(InternalRpcs.availabilityCheck.subject, encoder.encode('{}'), { timeout: 10_000 });
+    const reply = booking.request(subject, check, { timeout: 10_000 });
     const request = await delivered;
     await cluster.kill(0);
     await waitFor(() => back, { timeoutMs: 10_000 });
