@@ -48,14 +48,19 @@ export function observableGauge(definition: Definition<'gauge'>): ObservableGaug
  */
 function observeMemory(): void {
   observableGauge(METRICS.memoryUsage).addCallback((result) => result.observe(process.memoryUsage.rss()));
-  const spaces = () => getHeapSpaceStatistics();
-  observableGauge(METRICS.heapSpaceUsed).addCallback((result) => {
-    for (const space of spaces()) result.observe(space.space_used_size, { 'v8js.heap.space.name': space.space_name });
-  });
-  observableGauge(METRICS.heapSpacePhysical).addCallback((result) => {
-    for (const space of spaces())
-      result.observe(space.physical_space_size, { 'v8js.heap.space.name': space.space_name });
-  });
+  const used = observableGauge(METRICS.heapSpaceUsed);
+  const physical = observableGauge(METRICS.heapSpacePhysical);
+  // One read of the heap spaces answers both gauges.
+  meter().addBatchObservableCallback(
+    (result) => {
+      for (const space of getHeapSpaceStatistics()) {
+        const attributes = { 'v8js.heap.space.name': space.space_name };
+        result.observe(used, space.space_used_size, attributes);
+        result.observe(physical, space.physical_space_size, attributes);
+      }
+    },
+    [used, physical],
+  );
 }
 
 /** OTEL_METRICS_EXPORTER is a comma-separated list of exporters; unset means `otlp`. */
@@ -101,6 +106,10 @@ export function startMetrics(resource: Resource): ProcessMetrics {
       const { resourceMetrics } = await prometheus.collect();
       return serializer.serialize(resourceMetrics);
     },
-    shutdown: () => provider.shutdown(),
+    shutdown: () => {
+      // Let go of the global provider too, so that metrics started again in this process register.
+      metrics.disable();
+      return provider.shutdown();
+    },
   };
 }

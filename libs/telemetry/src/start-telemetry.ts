@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http';
-import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -51,7 +51,7 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
     started = {
       metrics,
       shutdown: () => {
-        started = undefined;
+        releaseGlobals();
         return metrics.shutdown();
       },
     };
@@ -111,7 +111,7 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
       // this module, so a later test file in the same process would get this file's spans, and
       // a second traceparent header beside its own, unless they are switched off here.
       unregisterInstrumentations();
-      started = undefined;
+      releaseGlobals();
       await Promise.all([provider.shutdown(), metrics.shutdown()]);
     },
   };
@@ -122,4 +122,16 @@ export function startTelemetry(serviceName: string, options: { inMemory?: boolea
 function routeOf(request: IncomingMessage): string | undefined {
   const { route, baseUrl } = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
   return typeof route?.path === 'string' ? `${baseUrl ?? ''}${route.path}` : undefined;
+}
+
+/**
+ * Forgets the started telemetry and lets go of the API's globals (tracer provider, context
+ * manager, propagator), which refuse a second registration: telemetry started again in this
+ * process is then wholly its own.
+ */
+function releaseGlobals(): void {
+  started = undefined;
+  trace.disable();
+  context.disable();
+  propagation.disable();
 }
