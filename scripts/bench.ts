@@ -83,13 +83,9 @@ async function echoFloor(raw: NatsConnection, natsUrl: string): Promise<void> {
   rows.push({ measure: 'floor: raw NATS echo request/reply', figure: latency(times) });
   // A booking's hops after a provider call find every process on their way asleep: on a VM,
   // waking them costs each hop more than the echo above, and this is the floor of that.
-  const afterIdle: number[] = [];
-  for (let i = 0; i < 100; i++) {
-    await new Promise((resolve) => setTimeout(resolve, REALISTIC_LATENCY.meanMs));
-    const t = performance.now();
-    await raw.request(subject, body, { timeout: 5_000 });
-    afterIdle.push(performance.now() - t);
-  }
+  const afterIdle = await sequential(100, () => raw.request(subject, body, { timeout: 5_000 }), {
+    pauseMs: REALISTIC_LATENCY.meanMs,
+  });
   rows.push({
     measure: `floor: the same echo after ${REALISTIC_LATENCY.meanMs} ms idle, as after a provider call`,
     figure: latency(afterIdle),
@@ -331,9 +327,15 @@ function slot(i: number): string {
   return DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
 }
 
-async function sequential(runs: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
+/** Times `runs` calls one after another, each after `pauseMs` of nothing (untimed). */
+async function sequential(
+  runs: number,
+  call: (i: number) => Promise<unknown>,
+  { pauseMs = 0 } = {},
+): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     const t = performance.now();
     await call(i);
     times.push(performance.now() - t);

@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { NatsRole } from '@calldesk/contracts';
 import { freePort, metricValue, startBuilt, type ServiceProcess } from '@calldesk/testing';
 
+/** A V8 heap in bytes: what its spaces hold from the system, and what of it is in use. */
+export interface Heap {
+  physical: number;
+  used: number;
+}
+
 export type Kind = 'routing' | 'availability' | 'booking' | 'notifications' | 'connector';
 
 const SCRIPTS: Record<Kind, string> = {
@@ -110,8 +116,8 @@ export class Fleet {
    * Each service instance's V8 heap, in bytes, from its /metrics: what its heap spaces hold from
    * the system and what of it is in use (live objects and garbage not yet collected).
    */
-  async heaps(): Promise<Record<string, { physical: number; used: number }>> {
-    const heaps: Record<string, { physical: number; used: number }> = {};
+  async heaps(): Promise<Record<string, Heap>> {
+    const heaps: Record<string, Heap> = {};
     await Promise.all(
       [...this.members].map(async ([name, { env }]) => {
         if (!env.HEALTH_PORT) return;

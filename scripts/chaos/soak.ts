@@ -1,5 +1,6 @@
 import type { Call } from './callers';
 import { errorRate, percentiles, type Percentiles } from './figures';
+import type { Heap } from './fleet';
 import type { ChaosSystem } from './system';
 import type { Timeline } from './timeline';
 import { everyCallerAnswered, type Verdict } from './verdicts';
@@ -26,12 +27,6 @@ export interface SoakResult {
   minutesSeen: { minute: number; find: Percentiles; book: Percentiles; calls: number; errorRate: number }[];
   /** Per instance, medians after warm-up (the second minute) and in the last minute, in bytes. */
   rss: { name: string; warm: number; last: number; heap?: { warm: Heap; last: Heap } }[];
-}
-
-/** A V8 heap: what its spaces hold from the system, and what of it is in use. */
-interface Heap {
-  physical: number;
-  used: number;
 }
 
 /** 50 days of calendars: room for the soak's bookings without filling them. */

@@ -67,13 +67,12 @@ describe('replies across a NATS server failover (3-node cluster, the generated u
       timeoutMs: 10_000,
     });
     const refused: string[] = [];
-    void (async () => {
-      for await (const status of availability.status())
-        if (status.type === Events.Error) refused.push(String(status.data));
-    })();
     let back = false;
     void (async () => {
-      for await (const status of availability.status()) if (status.type === Events.Reconnect) back = true;
+      for await (const status of availability.status()) {
+        if (status.type === Events.Error) refused.push(String(status.data));
+        if (status.type === Events.Reconnect) back = true;
+      }
     })();
 
     const reply = booking.request(subject, check, { timeout: 10_000 });
