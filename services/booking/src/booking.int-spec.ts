@@ -236,6 +236,44 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     expect(freshReads()).toBe(1);
   });
 
+  it('books a named member on one provider read each time, and at the new length once the service changes', async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const member = members[0];
+    const freshReads = () => stack.connector.busyRequests.filter((r) => r.memberId === member.id && r.fresh).length;
+    const book = async (start: string) => {
+      const reply = await stack.bookings[0].bus.request(Rpcs.bookingsCreate, {
+        idempotencyKey: key(),
+        tenantId,
+        serviceId,
+        memberId: member.id,
+        start,
+        customer,
+      });
+      expect(reply.outcome).toBe(BookingOutcome_Outcome.confirmed);
+      return reply.booking!;
+    };
+    // The second is read while routing is asked, on its first answer.
+    await book(at(9));
+    await book(at(10));
+    expect(freshReads()).toBe(2);
+
+    // Routing now answers an hour: a check of the half hour routing answered before would find
+    // 11:00 free, but the hour runs into the owner's event at 11:30.
+    await stack.client.request(Rpcs.servicesUpdate, { tenantId, id: serviceId, durationMinutes: 60 });
+    stack.connector.seed(member.bookingCalendarId, [{ start: at(11, 30), end: at(11, 45) }]);
+    const refused = await stack.bookings[0].bus.request(Rpcs.bookingsCreate, {
+      idempotencyKey: key(),
+      tenantId,
+      serviceId,
+      memberId: member.id,
+      start: at(11),
+      customer,
+    });
+    expect(refused).toMatchObject({ outcome: BookingOutcome_Outcome.conflict, reason: ConflictReason.slot_taken });
+    const longer = await book(at(13));
+    expect(Date.parse(longer.end) - Date.parse(longer.start)).toBe(60 * 60_000);
+  });
+
   it('asks availability again when its check got no answer (the instance it went to froze): the booking is confirmed', async () => {
     const { tenantId, serviceId } = await team(stack, { size: 1 });
     // A second member of availability's queue group that takes one check and never answers it.

@@ -46,14 +46,14 @@ export class BookingsHandler {
       throw RpcError.invalidArgument('customer.name', 'customer.name must not be blank');
     tooLong('notes', request.notes, LIMITS.notes);
     tooLong('transcriptUrl', request.transcriptUrl, LIMITS.transcriptUrl);
-    const candidates = this.creator.route(request);
+    const routed = this.creator.route(request);
     // A replayed request never looks at it; its failure is the run's to report.
-    candidates.catch(() => undefined);
+    routed.candidates.catch(() => undefined);
     const reply = await this.idempotent.run(
       request.tenantId,
       request.idempotencyKey,
       toJson(CreateBookingRequestSchema, request) as JsonObject,
-      (claim) => this.creator.create(request, claim, candidates, deadline),
+      (claim) => this.creator.create(request, claim, routed, deadline),
     );
     return fromJson(BookingOutcomeSchema, reply);
   }

@@ -15,12 +15,12 @@ import type { BookingConfig } from '../config';
 import type { Claim } from '../idempotency/idempotency.store';
 import { Alternatives } from './alternatives';
 import { BookingMetrics } from './booking-metrics';
-import { BookingRepository, type BookingRow } from './booking.repository';
+import { BookingRepository, isUuid, type BookingRow } from './booking.repository';
 import type { Deadline } from './deadline';
 import { asRpcError, confirmed, outcomeJson } from './outcomes';
 import { eventText } from './provider-event';
 import { Settlement } from './settlement';
-import { SlotAttempts, type Attempt, type CheckedSlot } from './slot-attempts';
+import { SlotAttempts, type Attempt, type CheckedSlot, type Routed } from './slot-attempts';
 
 /**
  * DESIGN §4 for a new booking: for each candidate in routing's order, under that member's
@@ -43,19 +43,16 @@ export class CreateBooking {
     @Inject(SERVICE_CONFIG) private readonly config: BookingConfig,
   ) {}
 
-  route(request: CreateBookingRequest): Promise<CandidatesResponse> {
-    return this.attempts.route(request);
+  route(request: CreateBookingRequest): Routed {
+    // The hold is checked once routing has answered; only a well-formed one can be the attempt's.
+    const hold = request.holdId && isUuid(request.holdId) ? request.holdId.toLowerCase() : undefined;
+    return this.attempts.route(request, hold);
   }
 
-  async create(
-    request: CreateBookingRequest,
-    claim: Claim,
-    candidates: Promise<CandidatesResponse>,
-    deadline: Deadline,
-  ): Promise<JsonObject> {
+  async create(request: CreateBookingRequest, claim: Claim, routed: Routed, deadline: Deadline): Promise<JsonObject> {
     const startedAt = performance.now();
     try {
-      return await this.decide(request, claim, candidates, deadline, startedAt);
+      return await this.decide(request, claim, routed, deadline, startedAt);
     } catch (error) {
       this.metrics.failed(startedAt, error);
       throw error;
@@ -65,7 +62,7 @@ export class CreateBooking {
   private async decide(
     request: CreateBookingRequest,
     claim: Claim,
-    candidates: Promise<CandidatesResponse>,
+    routed: Routed,
     deadline: Deadline,
     startedAt: number,
   ): Promise<JsonObject> {
@@ -84,7 +81,7 @@ export class CreateBooking {
         });
       }
     }
-    const routing = await candidates;
+    const routing = await routed.candidates;
     const hold = request.holdId ? await this.heldFor(request) : undefined;
     const tried = hold ? routing.candidates.filter((c) => c.memberId === hold.memberId) : routing.candidates;
     if (hold && !tried.length)
@@ -95,7 +92,8 @@ export class CreateBooking {
       tried,
       deadline,
       (slot) => this.book(request, claim, routing, slot, hold?.id),
-      hold?.id,
+      // What the head read came before an earlier run of this request was settled.
+      { own: hold?.id, head: claim.bookingId ? undefined : routed.head },
     );
     if (outcome.kind === 'taken') {
       this.metrics.confirmed(startedAt);

@@ -1,18 +1,12 @@
 import { create, toJson, type JsonObject, type MessageInitShape } from '@bufbuild/protobuf';
-import {
-  ConflictReason,
-  HoldOutcome_Outcome,
-  HoldOutcomeSchema,
-  type CandidatesResponse,
-  type CreateHoldRequest,
-} from '@calldesk/contracts';
+import { ConflictReason, HoldOutcome_Outcome, HoldOutcomeSchema, type CreateHoldRequest } from '@calldesk/contracts';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Claim } from '../idempotency/idempotency.store';
 import { Alternatives } from '../bookings/alternatives';
 import { BookingRepository, type BookingRow } from '../bookings/booking.repository';
 import type { Deadline } from '../bookings/deadline';
-import { SlotAttempts, type Attempt, type CheckedSlot } from '../bookings/slot-attempts';
+import { SlotAttempts, type Attempt, type CheckedSlot, type Routed } from '../bookings/slot-attempts';
 import { HoldRepository, toHold } from './hold.repository';
 
 export const DEFAULT_HOLD_SECONDS = 180;
@@ -31,24 +25,24 @@ export class CreateHold {
     private readonly alternatives: Alternatives,
   ) {}
 
-  route(request: CreateHoldRequest): Promise<CandidatesResponse> {
+  route(request: CreateHoldRequest): Routed {
     return this.attempts.route(request);
   }
 
-  async create(
-    request: CreateHoldRequest,
-    claim: Claim,
-    candidates: Promise<CandidatesResponse>,
-    deadline: Deadline,
-  ): Promise<JsonObject> {
+  async create(request: CreateHoldRequest, claim: Claim, routed: Routed, deadline: Deadline): Promise<JsonObject> {
     if (claim.bookingId) {
       // A run before this one died after writing the hold: it stands, and is the answer.
       const earlier = await this.bookings.get(request.tenantId, claim.bookingId);
       if (earlier) return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(earlier) });
     }
-    const routing = await candidates;
-    const outcome = await this.attempts.first(request, routing, routing.candidates, deadline, (slot) =>
-      this.hold(request, claim, slot),
+    const routing = await routed.candidates;
+    const outcome = await this.attempts.first(
+      request,
+      routing,
+      routing.candidates,
+      deadline,
+      (slot) => this.hold(request, claim, slot),
+      { head: routed.head },
     );
     if (outcome.kind === 'taken')
       return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(outcome.value) });

@@ -37,14 +37,14 @@ export class HoldsHandler {
     if (request.ttlSeconds !== undefined && (request.ttlSeconds < 1 || request.ttlSeconds > MAX_HOLD_SECONDS)) {
       throw RpcError.invalidArgument('ttlSeconds', `ttlSeconds must be from 1 to ${MAX_HOLD_SECONDS}`);
     }
-    const candidates = this.creator.route(request);
+    const routed = this.creator.route(request);
     // A replayed request never looks at it; its failure is the run's to report.
-    candidates.catch(() => undefined);
+    routed.candidates.catch(() => undefined);
     const reply = await this.idempotent.run(
       request.tenantId,
       request.idempotencyKey,
       { operation: 'hold', ...(toJson(CreateHoldRequestSchema, request) as JsonObject) },
-      (claim) => this.creator.create(request, claim, candidates, deadline),
+      (claim) => this.creator.create(request, claim, routed, deadline),
     );
     return fromJson(HoldOutcomeSchema, reply);
   }
