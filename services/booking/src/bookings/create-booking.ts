@@ -92,8 +92,8 @@ export class CreateBooking {
       tried,
       deadline,
       (slot) => this.book(request, claim, routing, slot, hold?.id),
-      // What the head read came before an earlier run of this request was settled.
-      { own: hold?.id, head: claim.bookingId ? undefined : routed.head },
+      // What the head start read came before an earlier run of this request was settled.
+      { own: hold?.id, headStart: claim.bookingId ? undefined : routed.headStart },
     );
     if (outcome.kind === 'taken') {
       this.metrics.confirmed(startedAt);

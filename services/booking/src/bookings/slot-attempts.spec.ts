@@ -85,7 +85,7 @@ async function book(
   beforeRouting();
   answerRouting();
   const routing = await routed.candidates;
-  return slotAttempts.first(slot, routing, routing.candidates, deadline, take, { head: routed.head });
+  return slotAttempts.first(slot, routing, routing.candidates, deadline, take, { headStart: routed.headStart });
 }
 
 describe('SlotAttempts', () => {

@@ -50,18 +50,21 @@ export type Attempt<T> =
 /** Routing's answer to come, and the attempt begun before it for a named member (`SlotAttempts.route`). */
 export interface Routed {
   candidates: Promise<CandidatesResponse>;
-  head?: Head;
+  headStart?: HeadStart;
 }
 
-/** An attempt begun on routing's last answer, taken over by the attempt it turns out to be. */
-export interface Head {
+/** A named member's attempt begun on routing's last answer, taken over by the attempt it turns out to be. */
+export interface HeadStart {
   /** The member, slot, zone and own hold it was begun for. */
   attempt: string;
   begun: Promise<Begun>;
 }
 
-/** A head's arrival check, and its provider read where it began one. */
-type Begun = { taken: true; early?: undefined } | { taken: false; early?: Promise<AvailabilityCheckResponse> };
+/** A head start's arrival check, and its provider read where it began one. */
+interface Begun {
+  taken: boolean;
+  early?: Promise<AvailabilityCheckResponse>;
+}
 
 interface SlotChecks {
   attempt: string;
@@ -89,7 +92,7 @@ export class SlotAttempts {
   private readonly routings = new SharedCalls<CandidatesResponse>();
   private readonly arrivalChecks = new SharedCalls<boolean>();
   private readonly afterHolderChecks = new SharedCalls<boolean>();
-  private readonly headReads = new SharedCalls<AvailabilityCheckResponse>();
+  private readonly headStartReads = new SharedCalls<AvailabilityCheckResponse>();
   /** Routing's last answer for each named member of a service, by tenant, service and member as asked. */
   private readonly answered = new Map<string, { memberId: string; timeZone: string; durationMinutes: number }>();
 
@@ -106,7 +109,7 @@ export class SlotAttempts {
    * round robin stays balanced.
    *
    * For a request naming a member routing has answered about before, that member's attempt begins
-   * at once on the earlier answer (`Head`), so the provider read does not wait for routing's hop:
+   * at once on the earlier answer (a `HeadStart`), so the provider read does not wait for routing's hop:
    * an attempt takes it over only where routing answers the same again. `own` is the caller's hold
    * on the slot, as `first` will be given it.
    */
@@ -133,13 +136,13 @@ export class SlotAttempts {
     const checks = this.checks(request, known.memberId, known.durationMinutes, known.timeZone, own);
     const begun = this.begin(checks);
     begun.catch(() => undefined);
-    return { candidates, head: { attempt: checks.attempt, begun } };
+    return { candidates, headStart: { attempt: checks.attempt, begun } };
   }
 
   /**
    * Tries the candidates in order while the deadline leaves room for an attempt. `own` is a hold
-   * of the caller's own on the slot: it neither blocks the check nor counts as taken. `head` is
-   * the attempt `route` began.
+   * of the caller's own on the slot: it neither blocks the check nor counts as taken.
+   * `headStart` is the attempt `route` began.
    */
   async first<T>(
     request: SlotRequest,
@@ -147,7 +150,7 @@ export class SlotAttempts {
     candidates: Candidate[],
     deadline: Deadline,
     take: (slot: CheckedSlot) => Promise<Attempt<T>>,
-    { own, head }: { own?: string; head?: Head } = {},
+    { own, headStart }: { own?: string; headStart?: HeadStart } = {},
   ): Promise<Outcome<T>> {
     const refusals: Refusal[] = [];
     let failure: RpcError | undefined;
@@ -158,7 +161,7 @@ export class SlotAttempts {
         break;
       }
       const checks = this.checks(request, candidate.memberId, routing.durationMinutes, candidate.timeZone, own);
-      const begun = head?.attempt === checks.attempt ? head.begun : undefined;
+      const begun = headStart?.attempt === checks.attempt ? headStart.begun : undefined;
       const attempt = await this.attempt(candidate, checks, deadline, take, begun);
       if (attempt.kind === 'taken') return attempt;
       if (attempt.kind === 'refused') refusals.push({ candidate, reason: attempt.reason, check: attempt.check });
@@ -217,13 +220,13 @@ export class SlotAttempts {
   }
 
   /**
-   * A head's steps: the arrival check, then the provider read if the calendar is free here. A
-   * crowd naming one member for one slot shares both.
+   * A head start: the arrival check, then the provider read if the calendar is free here. A crowd
+   * naming one member for one slot shares both.
    */
   private async begin(checks: SlotChecks): Promise<Begun> {
     if (await checks.takenOnArrival()) return { taken: true };
     if (!this.lock.isFree(checks.lockKey)) return { taken: false };
-    const early = this.headReads.run(checks.attempt, checks.fresh);
+    const early = this.headStartReads.run(checks.attempt, checks.fresh);
     early.catch(() => undefined);
     return { taken: false, early };
   }
@@ -233,18 +236,18 @@ export class SlotAttempts {
     checks: SlotChecks,
     deadline: Deadline,
     take: (slot: CheckedSlot) => Promise<Attempt<T>>,
-    head?: Promise<Begun>,
+    headStart?: Promise<Begun>,
   ): Promise<Attempt<T>> {
     const { start, end, lockKey } = checks;
     const ids = { tenantId: checks.tenantId, memberId: checks.memberId };
     const refusal: Attempt<T> = { kind: 'refused', reason: ConflictReason.slot_taken };
     return withSpan('booking.attempt', { attributes: spanAttributes(ids) }, async () => {
-      const begun = await head;
+      const begun = await headStart;
       // Our own table may already know the slot is gone: say so without the lock, the lease or a
       // provider round trip (the many losers of a contested slot come this way).
       if (begun ? begun.taken : await checks.takenOnArrival()) return refusal;
       // With nobody ahead for this calendar, the provider round trip runs while the lock is
-      // taken (or began with the head): what it reads is as fresh as one read after, unless
+      // taken (or began with the head start): what it reads is as fresh as one read after, unless
       // another instance held the calendar meanwhile (then it is read again). Our own bookings
       // are the exclusion constraint's to refuse either way. Whoever waits behind another here
       // reads after them, under the lock.

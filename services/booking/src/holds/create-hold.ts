@@ -42,7 +42,7 @@ export class CreateHold {
       routing.candidates,
       deadline,
       (slot) => this.hold(request, claim, slot),
-      { head: routed.head },
+      { headStart: routed.headStart },
     );
     if (outcome.kind === 'taken')
       return holdOutcome({ outcome: HoldOutcome_Outcome.held, hold: toHold(outcome.value) });
