@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunReport } from '../../scripts/chaos/report';
@@ -23,7 +23,11 @@ describe('chaos: one NATS node killed under light load', () => {
         (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
       ),
     );
-    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as RunReport;
+    const reportFile = path.join(out, 'report.json');
+    // A run that wrote no report died before judging: what it said is the failure.
+    const written = existsSync(reportFile);
+    expect({ written, output: written ? '' : output }).toEqual({ written: true, output: '' });
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     const [scenario] = report.scenarios;
     expect(scenario?.name).toBe('nats-one-node');
     // Every verdict, and the run's own lines should one fail.
