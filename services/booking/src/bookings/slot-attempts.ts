@@ -109,9 +109,9 @@ export class SlotAttempts {
    * round robin stays balanced.
    *
    * For a request naming a member routing has answered about before, that member's attempt begins
-   * at once on the earlier answer (a `HeadStart`), so the provider read does not wait for routing's hop:
-   * an attempt takes it over only where routing answers the same again. `own` is the caller's hold
-   * on the slot, as `first` will be given it.
+   * at once on the earlier answer (a `HeadStart`), so the provider read does not wait for
+   * routing's hop: an attempt takes it over only where routing answers the same again. `own` is
+   * the caller's hold on the slot, as `first` will be given it.
    */
   route(request: SlotRequest, own?: string): Routed {
     const slot = [request.tenantId, request.serviceId, request.memberId ?? '', Date.parse(request.start)].join(
