@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   Booking_Status,
+  Broadcasts,
   ConflictReason,
   Events,
+  Hold_Status,
   InternalRpcs,
   Rpcs,
   Service_Strategy,
@@ -164,6 +166,38 @@ describe('availability service (real NATS, Postgres, test connector)', () => {
     expect(starts(await find({ tenantId, serviceId, timeZone: ZONE }))).toEqual(
       [9, 10, 11, 13, 14, 15, 16].map((h) => at(h)),
     );
+  });
+
+  it('keeps the newest change of a hold, though the stream brings its creation after the release was told', async () => {
+    const { tenantId, serviceId, members } = await team(1);
+    const holdId = randomUUID();
+    const heldAt = new Date(Date.now() - 1_000).toISOString();
+    const hold = (status: Hold_Status, updatedAt: string) => ({
+      id: holdId,
+      tenantId,
+      serviceId,
+      memberId: members[0].id,
+      start: at(12),
+      end: at(13),
+      expiresAt: at(23),
+      status,
+      createdAt: heldAt,
+      updatedAt,
+    });
+    const offered = async () => starts(await find({ tenantId, serviceId, timeZone: ZONE })).includes(at(12));
+    // Booking tells every instance at once: held, then let go.
+    client.broadcast(Broadcasts.holdChanged, hold(Hold_Status.held, heldAt));
+    await waitFor(async () => !(await offered()), { timeoutMs: 2_000 });
+    client.broadcast(Broadcasts.holdChanged, hold(Hold_Status.released, new Date().toISOString()));
+    await waitFor(offered, { timeoutMs: 2_000 });
+    // The outbox then publishes the hold's creation: taken in, and older than the release.
+    await client.events.publish(Events.holdCreated, hold(Hold_Status.held, heldAt), `hold:${holdId}:created`);
+    await waitFor(
+      async () =>
+        (await database.query(`SELECT 1 FROM availability.booked_spans WHERE booking_id = $1`, [holdId])).length > 0,
+      { timeoutMs: 5_000 },
+    );
+    expect(await offered()).toBe(true);
   });
 
   it('leaves out a member whose connector times out, says why, and still offers the others', async () => {

@@ -31,7 +31,8 @@ export interface MemberRecord {
  */
 @Injectable()
 export class MemberStore {
-  private readonly cache = new Map<string, { record: MemberRecord; loadedAt: number }>();
+  /** `versions`: the updatedAt of the newest change applied to each booking or hold since the load. */
+  private readonly cache = new Map<string, { record: MemberRecord; loadedAt: number; versions: Map<string, number> }>();
   /** Bumped by each invalidation, so a read that raced with an event is not cached. */
   private readonly generations = new Map<string, number>();
 
@@ -56,22 +57,27 @@ export class MemberStore {
         const record = records.get(memberId)!;
         found.set(memberId, record);
         const k = key(tenantId, memberId);
-        if ((this.generations.get(k) ?? 0) === before[i]) this.cache.set(k, { record, loadedAt: now });
+        if ((this.generations.get(k) ?? 0) === before[i])
+          this.cache.set(k, { record, loadedAt: now, versions: new Map() });
       });
     }
     return found;
   }
 
   /**
-   * Brings a cached member's live bookings (and holds) up to date from a booking or hold event, keeping the rest of
-   * the record (and the schedule compiled from its profile): bookings change far more often than
-   * profiles. A read racing with this is not cached (the generation moves on).
+   * Brings a cached member's live bookings (and holds) up to date from a booking or hold change,
+   * keeping the rest of the record (and the schedule compiled from its profile): bookings change
+   * far more often than profiles. A read racing with this is not cached (the generation moves on).
+   * A change reaches here twice, told at once and later from the stream, in either order with its
+   * neighbours: one older than the newest applied (`version`, its updatedAt) changes nothing.
    */
-  applyBooking(tenantId: string, memberId: string, booking: LiveBooking, live: boolean): void {
+  applyBooking(tenantId: string, memberId: string, booking: LiveBooking, live: boolean, version: number): void {
     const k = key(tenantId, memberId);
     this.generations.set(k, (this.generations.get(k) ?? 0) + 1);
     const cached = this.cache.get(k);
     if (!cached) return;
+    if (version < (cached.versions.get(booking.id) ?? -Infinity)) return;
+    cached.versions.set(booking.id, version);
     const others = cached.record.bookings.filter((b) => b.id !== booking.id);
     cached.record = { ...cached.record, bookings: live ? [...others, booking] : others };
   }

@@ -46,11 +46,12 @@ export class CacheInvalidation implements OnApplicationBootstrap {
         booking.memberId,
         { id: booking.id, start: Date.parse(booking.start), end: Date.parse(booking.end) },
         isLive(booking),
+        Date.parse(booking.updatedAt),
       );
       this.candidates.invalidateTenant(booking.tenantId);
     });
     this.bus.hear(Broadcasts.holdChanged, (hold) =>
-      this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), isHeld(hold)),
+      this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), isHeld(hold), Date.parse(hold.updatedAt)),
     );
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
@@ -68,13 +69,21 @@ export class CacheInvalidation implements OnApplicationBootstrap {
             booking.memberId,
             { id: booking.id, start: span.start.getTime(), end: span.end.getTime() },
             span.live,
+            Date.parse(booking.updatedAt),
           );
         }
         this.candidates.invalidateTenant(booking.tenantId);
       }),
       this.bus.events.consume(Events.holdAny, options('holds'), async (hold) => {
         const span = await applyHold(this.db, hold);
-        if (span) this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), span.live);
+        if (span)
+          this.members.applyBooking(
+            hold.tenantId,
+            hold.memberId,
+            heldSpan(hold),
+            span.live,
+            Date.parse(hold.updatedAt),
+          );
       }),
       this.bus.events.consume(Events.connectionStatus, options('connections'), async (event, delivery) => {
         await applyConnection(this.db, event, delivery.storedAtMicros);
