@@ -50,9 +50,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       );
       this.candidates.invalidateTenant(booking.tenantId);
     });
-    this.bus.hear(Broadcasts.holdChanged, (hold) =>
-      this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), isHeld(hold), Date.parse(hold.updatedAt)),
-    );
+    this.bus.hear(Broadcasts.holdChanged, (hold) => this.takeHold(hold, isHeld(hold)));
     await Promise.all([
       this.bus.events.consume(Events.calendarChanged, options('calendars'), async (event) => {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);
@@ -76,14 +74,7 @@ export class CacheInvalidation implements OnApplicationBootstrap {
       }),
       this.bus.events.consume(Events.holdAny, options('holds'), async (hold) => {
         const span = await applyHold(this.db, hold);
-        if (span)
-          this.members.applyBooking(
-            hold.tenantId,
-            hold.memberId,
-            heldSpan(hold),
-            span.live,
-            Date.parse(hold.updatedAt),
-          );
+        if (span) this.takeHold(hold, span.live);
       }),
       this.bus.events.consume(Events.connectionStatus, options('connections'), async (event, delivery) => {
         await applyConnection(this.db, event, delivery.storedAtMicros);
@@ -91,6 +82,11 @@ export class CacheInvalidation implements OnApplicationBootstrap {
         this.busy.cache.invalidateMember(event.tenantId, event.memberId);
       }),
     ]);
+  }
+
+  /** A hold's change, told at once or read from the stream, into the member's cached bookings. */
+  private takeHold(hold: Hold, live: boolean): void {
+    this.members.applyBooking(hold.tenantId, hold.memberId, heldSpan(hold), live, Date.parse(hold.updatedAt));
   }
 }
 

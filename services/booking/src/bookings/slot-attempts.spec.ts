@@ -46,8 +46,9 @@ function attempts() {
       );
     },
   };
+  const calendar = { free: true };
   const lock = {
-    isFree: () => true,
+    isFree: () => calendar.free,
     run: <T>(key: string, work: (fence: { key: string; token: number }, contended: boolean) => Promise<T>) =>
       work({ key, token: 1 }, false),
   };
@@ -69,7 +70,7 @@ function attempts() {
         }),
       ),
   };
-  return { slotAttempts, routing, checks };
+  return { slotAttempts, routing, checks, calendar };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -119,6 +120,21 @@ describe('SlotAttempts', () => {
       kind: 'taken',
       value: { start: Date.parse(next.start), end: Date.parse(next.start) + 60 * 60_000 },
     });
+  });
+
+  it('reads again under the lock when another attempt here got the calendar after the head start read', async () => {
+    const { slotAttempts, routing, checks, calendar } = attempts();
+    await book(slotAttempts, request, () => routing.answer(30));
+    const next = { ...request, start: '2030-01-07T16:00:00.000Z' };
+    const outcome = await book(
+      slotAttempts,
+      next,
+      () => routing.answer(30),
+      // The head start has read; now another attempt of this member's holds the calendar here.
+      () => (calendar.free = false),
+    );
+    expect(checks.map((c) => c.start)).toEqual([request.start, next.start, next.start]);
+    expect(outcome).toMatchObject({ kind: 'taken' });
   });
 
   it('waits for routing where no member is named: its order decides whom to check', async () => {
