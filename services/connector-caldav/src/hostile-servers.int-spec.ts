@@ -24,11 +24,17 @@ const MIB = 1_048_576;
 /** What availability waits for a connector's busy answer: a hostile read must fail before it. */
 const DEADLINE_MS = 3_000;
 const MEMORY_MIB = 100;
-const P99_MS = 50;
-/** The neighbour's p99 before any attack, on this machine as it is now. */
-let quietP99 = 0;
+/**
+ * The neighbour's p95 under attack, at most. Every answer measured is one given under attack, and
+ * a read that held the event loop would slow most of them; the p95 of MIN_SAMPLES is the 15th
+ * slowest, which this machine's own outliers (the odd 150 ms answer here even when the attacker
+ * does no work at all) cannot move, as they move a p99.
+ */
+const P95_MS = 50;
+/** The neighbour's p95 before any attack, on this machine as it is now. */
+let quietP95 = 0;
 const CALLERS = 4;
-const MIN_SAMPLES = 100;
+const MIN_SAMPLES = 300;
 
 const EXPECTED: Record<HostileBehaviour, RefusalReason> = {
   'secondly-zone': 'calendar_too_complex',
@@ -46,9 +52,9 @@ const figures: string[] = [];
  * hostile behaviour its calendar's read fails by name within availability's wait, the member is
  * skipped (never offered as free), the owner sees the reason on the calendar, the process's
  * memory stays within MEMORY_MIB of where it was, and another tenant's slots.find against
- * Radicale, asked over and over meanwhile, keeps its p99 within P99_MS. Routing, availability and the
- * connector run in this process, so anything that held the connector's event loop would show
- * in that tenant's latencies. The connector runs with its defaults and private networks refused,
+ * Radicale, asked over and over while the attack is made again and again, keeps its p95 within
+ * P95_MS. Routing, availability and the connector run in this process, so anything that held
+ * the connector's event loop would show in that tenant's latencies. The connector runs with its defaults and private networks refused,
  * the hostile server (127.0.0.2) and Radicale (127.0.0.3) allowed by name, so a redirect to
  * 127.0.0.1 meets the SSRF guard.
  */
@@ -91,11 +97,9 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
       await connect(server, who);
       await busyOf(who).finally(() => server.close());
     }
-    const quiet = await neighbourLoop(Promise.resolve());
-    quietP99 = percentile(quiet.latencies, 0.99);
-    figures.push(
-      `  quiet                 neighbour ${quiet.latencies.length} slots.find, p50 ${percentile(quiet.latencies, 0.5).toFixed(1)} ms, p99 ${percentile(quiet.latencies, 0.99).toFixed(1)} ms`,
-    );
+    const quiet = await neighbourLoop(async () => undefined);
+    quietP95 = percentile(quiet.latencies, 0.95);
+    figures.push(`  quiet                 neighbour ${latencyFigures(quiet.latencies)}`);
   }, 60_000);
 
   afterAll(async () => {
@@ -106,7 +110,7 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
     await radicale?.close();
     await database?.drop();
     process.stdout.write(
-      `\nhostile CalDAV servers (deadline ${DEADLINE_MS} ms, memory +${MEMORY_MIB} MiB, neighbour p99 ${P99_MS} ms):\n${figures.join('\n')}\n\n`,
+      `\nhostile CalDAV servers (deadline ${DEADLINE_MS} ms, memory +${MEMORY_MIB} MiB, neighbour p95 ${P95_MS} ms):\n${figures.join('\n')}\n\n`,
     );
   });
 
@@ -156,19 +160,35 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
   };
 
   /**
-   * The neighbour's slots.find, CALLERS at a time (as several calls at once would ask), until
-   * `done` settles and at least MIN_SAMPLES were answered: each latency, and the highest resident
-   * memory seen between them. Always the same day, which availability has read from Radicale
-   * once already: what is measured is how long the process keeps a caller waiting, not how fast
-   * Radicale answers on a busy machine.
+   * `first`, then the same fresh read again and again until `enough()`: each must fail as the
+   * first did, so that every read made keeps the connector as busy as the first.
    */
-  async function neighbourLoop(done: Promise<unknown>): Promise<{ latencies: number[]; peakRss: number }> {
-    let finished = false;
-    void done.finally(() => (finished = true));
+  async function attack(
+    who: { tenantId: string; memberId: string },
+    first: Promise<{ answer: Awaited<ReturnType<typeof busyOf>> }>,
+    enough: () => boolean,
+  ): Promise<void> {
+    const { answer } = await first;
+    while (!enough()) expect((await busyOf(who)).calendars[0].error).toEqual(answer.calendars[0].error);
+  }
+
+  /**
+   * The neighbour's slots.find, CALLERS at a time (as several calls at once would ask), while
+   * `load` runs and until at least MIN_SAMPLES were answered (`load` is told when that is, and
+   * is waited for): each latency, and the highest resident memory seen between them. Always the
+   * same day, which availability has read from Radicale once already: what is measured is how
+   * long the process keeps a caller waiting, not how fast Radicale answers on a busy machine.
+   */
+  async function neighbourLoop(
+    load: (enough: () => boolean) => Promise<void>,
+  ): Promise<{ latencies: number[]; peakRss: number }> {
     const latencies: number[] = [];
+    const enough = () => latencies.length >= MIN_SAMPLES;
+    let loaded = false;
+    const loading = load(enough).finally(() => (loaded = true));
     let peakRss = process.memoryUsage().rss;
     const caller = async () => {
-      while (!finished || latencies.length < MIN_SAMPLES) {
+      while (!loaded || !enough()) {
         const started = performance.now();
         const { slots, skipped } = await slotsOf(neighbour, 0);
         latencies.push(performance.now() - started);
@@ -176,7 +196,7 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }
     };
-    await Promise.all(Array.from({ length: CALLERS }, caller));
+    await Promise.all([loading, ...Array.from({ length: CALLERS }, caller)]);
     return { latencies, peakRss };
   }
 
@@ -195,7 +215,9 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
         loopDelay.enable();
         const started = performance.now();
         const read = busyOf(who).then((answer) => ({ answer, ms: performance.now() - started }));
-        const { latencies, peakRss } = await neighbourLoop(read);
+        // The attack goes on (the same read again) until the neighbour has been answered
+        // MIN_SAMPLES times, so that every latency measured is one taken under attack.
+        const { latencies, peakRss } = await neighbourLoop((done) => attack(who, read, done));
         const { answer, ms } = await read;
         loopDelay.disable();
 
@@ -223,18 +245,18 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
         const after = process.memoryUsage();
         const rssGrowth = (Math.max(peakRss, after.rss) - before.rss) / MIB;
         const heapGrowth = (after.heapUsed - before.heapUsed) / MIB;
-        const p99 = percentile(latencies, 0.99);
+        const p95 = percentile(latencies, 0.95);
         figures.push(
           `  ${behaviour.padEnd(21)} ${reason.padEnd(21)} in ${Math.round(ms)} ms; server sent ${(server.sentBytes() / MIB).toFixed(1)} MiB; ` +
             `rss peak +${rssGrowth.toFixed(1)} MiB, heap +${heapGrowth.toFixed(1)} MiB${global.gc ? ' after gc' : ''}; ` +
-            `neighbour ${latencies.length} slots.find, p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; ` +
+            `neighbour ${latencyFigures(latencies)}; ` +
             `event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
         );
         expect(rssGrowth).toBeLessThan(MEMORY_MIB);
         expect(heapGrowth).toBeLessThan(MEMORY_MIB);
-        // P99_MS is measurable only on a machine whose quiet p99 is well within it; a machine busy
-        // with other work (the quiet p99 past half of it) is held to the attack not doubling it.
-        expect(p99).toBeLessThanOrEqual(quietP99 <= P99_MS / 2 ? P99_MS : 2 * quietP99);
+        // P95_MS is measurable only on a machine whose quiet p95 is well within it; a machine busy
+        // with other work (the quiet p95 past half of it) is held to the attack not doubling it.
+        expect(p95).toBeLessThanOrEqual(quietP95 <= P95_MS / 2 ? P95_MS : 2 * quietP95);
       } finally {
         await server.close();
       }
@@ -245,6 +267,11 @@ describe('hostile CalDAV servers (in-process connector, routing and availability
 
 function collectGarbage(): void {
   global.gc?.();
+}
+
+function latencyFigures(latencies: number[]): string {
+  const ms = (p: number) => `${percentile(latencies, p).toFixed(1)} ms`;
+  return `${latencies.length} slots.find, p50 ${ms(0.5)}, p95 ${ms(0.95)}, p99 ${ms(0.99)}, max ${ms(1)}`;
 }
 
 function percentile(values: number[], p: number): number {
