@@ -15,7 +15,10 @@ import {
 import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
+import { BookingRepository } from './bookings/booking.repository';
 import { BookingsHandler } from './bookings/bookings.handler';
+import { CalendarLock, memberLockKey } from './locks/calendar-lock';
+import { LockFences } from './locks/lock-fences';
 
 describe('booking service (real NATS, Postgres, test connector; two instances)', () => {
   let stack: Stack;
@@ -80,6 +83,61 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
       expect(event.description).toContain(part);
     expect(await stack.client.request(Rpcs.bookingsGet, { tenantId, bookingId: booking.id })).toMatchObject({
       booking: { id: booking.id },
+    });
+  });
+
+  it("lets the member's calendar go in the confirmation's own statement, and only when the confirmation was written", async () => {
+    const { tenantId, serviceId, members } = await team(stack, { size: 1 });
+    const [member] = members;
+    const { app } = stack.bookings[0];
+    const bookings = app.get(BookingRepository);
+    const lockKey = memberLockKey(tenantId, member.id);
+    const heldUntil = async (fenceKey: string) =>
+      (await db.query(`SELECT held_until::text AS h FROM booking.lock_fences WHERE lock_key = $1`, [fenceKey]))[0].h;
+    const pending = (fence: Parameters<BookingRepository['insertPending']>[1], hour: number) => {
+      const [start, end] = [new Date(at(hour)), new Date(at(hour, 30))];
+      return bookings.insertPending(
+        {
+          id: randomUUID(),
+          tenantId,
+          serviceId,
+          memberId: member.id,
+          calendarId: member.bookingCalendarId,
+          provider: 'test',
+          start,
+          end,
+          heldStart: start,
+          heldEnd: end,
+          customerName: customer.name,
+          customerPhone: customer.phone,
+        },
+        fence,
+        { tenantId, key: key() },
+      );
+    };
+
+    await app.get(CalendarLock).run(lockKey, async (fence) => {
+      const row = (await pending(fence, 9))!;
+      // A confirmation that finds the row changed since (another settler got there) writes nothing, and keeps the hold.
+      await bookings.transition(
+        { ...row, updatedAt: new Date(0) },
+        { status: 'confirmed', eventId: 'e9', releasesCalendar: true },
+        'confirmed',
+        fence,
+      );
+      expect(fence.released).toBeUndefined();
+      expect(await heldUntil(fence.key)).not.toBe('-infinity');
+
+      await bookings.transition(
+        row,
+        { status: 'confirmed', eventId: 'e9', releasesCalendar: true },
+        'confirmed',
+        fence,
+      );
+      expect(fence.released).toBe(true);
+      expect(await heldUntil(fence.key)).toBe('-infinity');
+      // Another instance may take the calendar at once: the holder writes nothing more.
+      expect((await new LockFences(db).grant(fence.key, 15_000))?.token).toBe(fence.token + 1);
     });
   });
 

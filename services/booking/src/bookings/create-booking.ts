@@ -180,10 +180,17 @@ export class CreateBooking {
     }
     return {
       kind: 'taken',
-      value: await this.bookings.transition(pending, { status: 'confirmed', eventId }, 'confirmed', fence, {
-        claim,
-        reply: confirmed,
-      }),
+      value: await this.bookings.transition(
+        pending,
+        // Nothing is written under the lock after this: the calendar is let go with it.
+        { status: 'confirmed', eventId, releasesCalendar: true },
+        'confirmed',
+        fence,
+        {
+          claim,
+          reply: confirmed,
+        },
+      ),
     };
   }
 }

@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { BookingConfig } from '../config';
 import { migrations } from '../migrations';
 import { CalendarLock } from './calendar-lock';
+import { LockFences, RELEASED } from './lock-fences';
 
 describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
   let bus: Bus;
@@ -93,6 +94,26 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
     expect(await next).toEqual({ at: expect.any(Number), token: token + 1 });
     expect((await next).at).toBeGreaterThanOrEqual(firstDoneAt);
   }, 20_000);
+
+  it('lets a released hold go for good: a renewal that waited on the releasing write does not take the calendar back', async () => {
+    const fences = new LockFences(db);
+    const key = `tenant/${randomUUID()}`;
+    const holder = (await fences.grant(key, 15_000))!;
+    // The holder's last write lets the calendar go; its renewal timer fires while that write is open.
+    const releasing = db.createQueryRunner();
+    await releasing.startTransaction();
+    await releasing.query(`UPDATE lock_fences SET held_until = ${RELEASED} WHERE lock_key = $1 AND revision = $2`, [
+      key,
+      holder.token,
+    ]);
+    const renewal = fences.renew(holder, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await releasing.commitTransaction();
+    await releasing.release();
+
+    expect(await renewal).toBe(false);
+    expect((await fences.grant(key, 15_000))?.token).toBe(holder.token + 1);
+  });
 
   it('answers a crowd behind one holder together once it is done, without a lease each', async () => {
     const key = `tenant/${randomUUID()}`;

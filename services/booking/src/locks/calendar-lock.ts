@@ -80,7 +80,10 @@ export class CalendarLock implements OnModuleInit {
             fail(error);
           } finally {
             await stopRenewing();
-            await Promise.allSettled([this.fences.release(fence), this.leases.release(lease)]);
+            await Promise.allSettled([
+              fence.released ? undefined : this.fences.release(fence),
+              this.leases.release(lease),
+            ]);
           }
         })
         .catch(fail);

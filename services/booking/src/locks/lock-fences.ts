@@ -5,7 +5,18 @@ import type { DataSource } from 'typeorm';
 export interface Fence {
   key: string;
   token: number;
+  /**
+   * Set once the holder's last write let the calendar go in its own statement (a booking's
+   * confirmation): the lock then has nothing left to release in Postgres.
+   */
+  released?: boolean;
 }
+
+/**
+ * `held_until` of a hold let go: grantable at once, as any hold whose time is past, and never
+ * pushed on again by a renewal that was already on its way.
+ */
+export const RELEASED = `'-infinity'::timestamptz`;
 
 /**
  * Fencing tokens, one counter per calendar in Postgres: each holder of a calendar's lease is
@@ -38,11 +49,15 @@ export class LockFences {
     return row ? { key, token: Number(row.revision) } : undefined;
   }
 
-  /** Holds the calendar `leaseMs` more; false when the token is no longer the latest. */
+  /**
+   * Holds the calendar `leaseMs` more; false when the token is no longer the latest or the hold was
+   * let go (a renewal that waited on the releasing write's row lock must not take the calendar back).
+   */
   async renew(fence: Fence, leaseMs: number): Promise<boolean> {
     const renewed = await execute(
       this.db,
-      `UPDATE lock_fences SET held_until = now() + $3 * interval '1 millisecond' WHERE lock_key = $1 AND revision = $2`,
+      `UPDATE lock_fences SET held_until = now() + $3 * interval '1 millisecond'
+        WHERE lock_key = $1 AND revision = $2 AND held_until <> ${RELEASED}`,
       [fence.key, fence.token, leaseMs],
     );
     return renewed > 0;
@@ -50,7 +65,7 @@ export class LockFences {
 
   /** Lets the calendar go now, if the token is still the latest. */
   async release(fence: Fence): Promise<void> {
-    await execute(this.db, `UPDATE lock_fences SET held_until = now() WHERE lock_key = $1 AND revision = $2`, [
+    await execute(this.db, `UPDATE lock_fences SET held_until = ${RELEASED} WHERE lock_key = $1 AND revision = $2`, [
       fence.key,
       fence.token,
     ]);
