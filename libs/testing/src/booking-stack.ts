@@ -94,3 +94,29 @@ export async function team(
 
 export const customer = { name: 'Ana Souza', phone: '+14155550123' };
 export const key = () => `call-${randomUUID()}`;
+
+/**
+ * A half hour of `member`'s from `hour` on the test connector, as the booking service's repository
+ * takes a new booking: for specs that write under a lock of their own.
+ */
+export function newBooking(
+  { tenantId, serviceId }: { tenantId: string; serviceId: string },
+  member: { id: string; bookingCalendarId: string },
+  hour: number,
+) {
+  const [start, end] = [new Date(at(hour)), new Date(at(hour, 30))];
+  return {
+    id: randomUUID(),
+    tenantId,
+    serviceId,
+    memberId: member.id,
+    calendarId: member.bookingCalendarId,
+    provider: 'test',
+    start,
+    end,
+    heldStart: start,
+    heldEnd: end,
+    customerName: customer.name,
+    customerPhone: customer.phone,
+  };
+}

@@ -12,7 +12,7 @@ import {
   RpcError,
   Service_Strategy,
 } from '@calldesk/contracts';
-import { at, customer, key, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
+import { at, customer, key, newBooking, startStack, team, testNatsUrl, waitFor, type Stack } from '@calldesk/testing';
 import { connect, type NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { BookingRepository } from './bookings/booking.repository';
@@ -94,30 +94,11 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     const lockKey = memberLockKey(tenantId, member.id);
     const heldUntil = async (fenceKey: string) =>
       (await db.query(`SELECT held_until::text AS h FROM booking.lock_fences WHERE lock_key = $1`, [fenceKey]))[0].h;
-    const pending = (fence: Parameters<BookingRepository['insertPending']>[1], hour: number) => {
-      const [start, end] = [new Date(at(hour)), new Date(at(hour, 30))];
-      return bookings.insertPending(
-        {
-          id: randomUUID(),
-          tenantId,
-          serviceId,
-          memberId: member.id,
-          calendarId: member.bookingCalendarId,
-          provider: 'test',
-          start,
-          end,
-          heldStart: start,
-          heldEnd: end,
-          customerName: customer.name,
-          customerPhone: customer.phone,
-        },
-        fence,
-        { tenantId, key: key() },
-      );
-    };
-
     await app.get(CalendarLock).run(lockKey, async (fence) => {
-      const row = (await pending(fence, 9))!;
+      const row = (await bookings.insertPending(newBooking({ tenantId, serviceId }, member, 9), fence, {
+        tenantId,
+        key: key(),
+      }))!;
       // A confirmation that finds the row changed since (another settler got there) writes nothing, and keeps the hold.
       await bookings.transition(
         { ...row, updatedAt: new Date(0) },

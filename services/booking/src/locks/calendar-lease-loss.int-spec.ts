@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BookingOutcome_Outcome, LEASE_BUCKET, Rpcs } from '@calldesk/contracts';
 import { SERVICE_CONFIG } from '@calldesk/service-kit';
-import { at, customer, key, startStack, team, type Stack } from '@calldesk/testing';
+import { at, customer, key, newBooking, startStack, team, type Stack } from '@calldesk/testing';
 import { DataSource } from 'typeorm';
 import { BookingRepository } from '../bookings/booking.repository';
 import { CalendarLock, memberLockKey } from './calendar-lock';
@@ -40,26 +40,9 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
     const holderWrite = elsewhere.run(memberLockKey(tenantId, held.id), async (fence) => {
       leaseTaken();
       await resumed;
-      const start = new Date(at(13));
-      const end = new Date(at(13, 30));
-      return app.get(BookingRepository).insertPending(
-        {
-          id: randomUUID(),
-          tenantId,
-          serviceId,
-          memberId: held.id,
-          calendarId: held.bookingCalendarId,
-          provider: 'test',
-          start,
-          end,
-          heldStart: start,
-          heldEnd: end,
-          customerName: customer.name,
-          customerPhone: customer.phone,
-        },
-        fence,
-        { tenantId, key: key() },
-      );
+      return app
+        .get(BookingRepository)
+        .insertPending(newBooking({ tenantId, serviceId }, held, 13), fence, { tenantId, key: key() });
     });
     await taken;
 
@@ -89,26 +72,9 @@ describe('calendar leases when the lease bucket is lost (real NATS, Postgres, te
     expect(later.token).toBe(stale.token + 1);
     expect(await fences.renew(stale, 1_000)).toBe(false);
 
-    const start = new Date(at(14));
-    const end = new Date(at(14, 30));
-    const write = stack.bookings[0].app.get(BookingRepository).insertPending(
-      {
-        id: randomUUID(),
-        tenantId,
-        serviceId,
-        memberId: member.id,
-        calendarId: member.bookingCalendarId,
-        provider: 'test',
-        start,
-        end,
-        heldStart: start,
-        heldEnd: end,
-        customerName: customer.name,
-        customerPhone: customer.phone,
-      },
-      stale,
-      { tenantId, key: key() },
-    );
+    const write = stack.bookings[0].app
+      .get(BookingRepository)
+      .insertPending(newBooking({ tenantId, serviceId }, member, 14), stale, { tenantId, key: key() });
     await expect(write).rejects.toMatchObject({
       code: 'unavailable',
       message: expect.stringContaining('lock was lost'),
