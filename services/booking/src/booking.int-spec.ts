@@ -91,30 +91,26 @@ describe('booking service (real NATS, Postgres, test connector; two instances)',
     const [member] = members;
     const { app } = stack.bookings[0];
     const bookings = app.get(BookingRepository);
-    const lockKey = memberLockKey(tenantId, member.id);
     const heldUntil = async (fenceKey: string) =>
       (await db.query(`SELECT held_until::text AS h FROM booking.lock_fences WHERE lock_key = $1`, [fenceKey]))[0].h;
-    await app.get(CalendarLock).run(lockKey, async (fence) => {
+    await app.get(CalendarLock).run(memberLockKey(tenantId, member.id), async (fence) => {
       const row = (await bookings.insertPending(newBooking({ tenantId, serviceId }, member, 9), fence, {
         tenantId,
         key: key(),
       }))!;
+      const confirm = (version: typeof row) =>
+        bookings.transition(
+          version,
+          { status: 'confirmed', eventId: 'e9', releasesCalendar: true },
+          'confirmed',
+          fence,
+        );
       // A confirmation that finds the row changed since (another settler got there) writes nothing, and keeps the hold.
-      await bookings.transition(
-        { ...row, updatedAt: new Date(0) },
-        { status: 'confirmed', eventId: 'e9', releasesCalendar: true },
-        'confirmed',
-        fence,
-      );
+      await confirm({ ...row, updatedAt: new Date(0) });
       expect(fence.released).toBeUndefined();
       expect(await heldUntil(fence.key)).not.toBe('-infinity');
 
-      await bookings.transition(
-        row,
-        { status: 'confirmed', eventId: 'e9', releasesCalendar: true },
-        'confirmed',
-        fence,
-      );
+      await confirm(row);
       expect(fence.released).toBe(true);
       expect(await heldUntil(fence.key)).toBe('-infinity');
       // Another instance may take the calendar at once: the holder writes nothing more.

@@ -186,10 +186,7 @@ export class CreateBooking {
         { status: 'confirmed', eventId, releasesCalendar: true },
         'confirmed',
         fence,
-        {
-          claim,
-          reply: confirmed,
-        },
+        { claim, reply: confirmed },
       ),
     };
   }
