@@ -11,6 +11,7 @@ import { Bus } from '@calldesk/messaging';
 import { benchSlotCore } from '@calldesk/scheduling';
 import {
   createTestDatabase,
+  startBuilt,
   startService,
   testNatsUrl,
   TestConnector,
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     await echoFloor(raw, natsUrl);
     await slotsFind(client, connector);
     await bookings(client, connector, raw);
+    await bookingFloor(raw, natsUrl, database.url);
     await realisticBookings(client, realistic, provider, raw);
   } finally {
     await raw.close();
@@ -190,6 +192,42 @@ async function bookings(client: Bus, connector: TestConnector, raw: NatsConnecti
 }
 
 /**
+ * What "ours" below cannot go under on this machine: a bare process between the caller and a
+ * connector in this process (as the realistic one is), committing a pending row while the
+ * provider is read and a confirmed one after its event write (scripts/booking-floor.ts), timed
+ * the same way: each booking less the latency drawn for its provider calls.
+ */
+async function bookingFloor(raw: NatsConnection, natsUrl: string, databaseUrl: string): Promise<void> {
+  const subject = `bench.floor.${randomUUID()}`;
+  const provider = new RealisticProvider();
+  const connector = await connect({ servers: natsUrl });
+  for (const operation of ['busy', 'create'] as const) {
+    connector.subscribe(`${subject}.${operation}`, {
+      callback: (_error, msg) => void provider.call('floor', operation, () => msg.respond(msg.data)),
+    });
+  }
+  await connector.flush();
+  const floor = await startBuilt('booking-floor', 'scripts/booking-floor.js', {
+    FLOOR_SUBJECT: subject,
+    NATS_URL: natsUrl,
+    DATABASE_URL: databaseUrl,
+  });
+  try {
+    await floor.waitForLog(/^ready$/);
+    const book = () => raw.request(subject, new TextEncoder().encode('{}'), { timeout: 5_000 });
+    await sequential(10, book);
+    const { ours } = await timedAgainst(provider, 100, book);
+    rows.push({
+      measure: 'floor: a bare booking process, two provider calls and two commits, less the provider latency',
+      figure: latency(ours),
+    });
+  } finally {
+    await floor.stop();
+    await connector.close();
+  }
+}
+
+/**
  * Against a provider 150 ± 50 ms away, a booking costs two of its round trips (the fresh busy
  * check and the event write); everything of ours on top should be a few milliseconds.
  */
@@ -204,14 +242,8 @@ async function realisticBookings(
 
   await sequential(10, (i) => create(members[100], slot(i)));
   await settled(raw);
-  // Ours is each booking's time less the latency the provider drew for its calls: 100 sums of
-  // two draws put the p50 of the whole some 5 ms either way of 2 × 150 ms by chance alone.
-  const ours: number[] = [];
-  const single = await sequential(100, async (i) => {
-    const [drawn, began] = [provider.tally.latencyMs, performance.now()];
-    await create(members[100], slot(10 + i));
-    ours.push(performance.now() - began - (provider.tally.latencyMs - drawn));
-  });
+  // 100 sums of two draws put the p50 of the whole some 5 ms either way of 2 × 150 ms by chance alone.
+  const { whole: single, ours } = await timedAgainst(provider, 100, (i) => create(members[100], slot(10 + i)));
   rows.push({
     measure: `bookings.create, one at a time, provider ${roundTrip} ± ${REALISTIC_LATENCY.spreadMs} ms`,
     figure: latency(single),
@@ -325,6 +357,21 @@ async function bookableTeam(client: Bus, connector: TestConnector, size: number)
 /** The i-th half-hour start from 9:00 on DAY, 16 a day. */
 function slot(i: number): string {
   return DAY.plus({ days: Math.floor(i / 16), hours: 9, minutes: 30 * (i % 16) }).toISO()!;
+}
+
+/** Times `runs` calls one after another: whole, and ours (less the latency `provider` drew meanwhile). */
+async function timedAgainst(
+  provider: RealisticProvider,
+  runs: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<{ whole: number[]; ours: number[] }> {
+  const ours: number[] = [];
+  const whole = await sequential(runs, async (i) => {
+    const [drawn, began] = [provider.tally.latencyMs, performance.now()];
+    await call(i);
+    ours.push(performance.now() - began - (provider.tally.latencyMs - drawn));
+  });
+  return { whole, ours };
 }
 
 /** Times `runs` calls one after another, each after `pauseMs` of nothing (untimed). */
