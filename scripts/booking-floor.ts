@@ -23,38 +23,38 @@ async function main(): Promise<void> {
       callback: (_error, msg) => void relay(nats, `${subject}.busy`, msg),
     });
   } else {
-    const db = new Client({ connectionString: process.env.DATABASE_URL });
-    await db.connect();
-    close.push(() => db.end());
-    await db.query('CREATE TABLE IF NOT EXISTS booking_floor (id uuid PRIMARY KEY, status text NOT NULL)');
-    nats.subscribe(subject, { callback: (_error, msg) => void bookLeast(nats, db, subject, msg) });
-    nats.subscribe(`${subject}.design`, { callback: (_error, msg) => void bookByDesign(nats, db, subject, msg) });
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    close.push(() => client.end());
+    await client.query('CREATE TABLE IF NOT EXISTS booking_floor (id uuid PRIMARY KEY, status text NOT NULL)');
+    nats.subscribe(subject, { callback: (_error, msg) => void bookLeast(nats, client, subject, msg) });
+    nats.subscribe(`${subject}.design`, { callback: (_error, msg) => void bookByDesign(nats, client, subject, msg) });
   }
   await nats.flush();
   console.log('ready');
   process.once('SIGTERM', () => void Promise.all(close.map((c) => c())).then(() => process.exit(0)));
 }
 
-async function bookLeast(nats: NatsConnection, db: Client, subject: string, msg: Msg): Promise<void> {
+async function bookLeast(nats: NatsConnection, client: Client, subject: string, msg: Msg): Promise<void> {
   const id = randomUUID();
-  await Promise.all([pending(db, id), nats.request(`${subject}.busy`, msg.data, { timeout: 5_000 })]);
-  await written(nats, db, subject, id, msg);
+  await Promise.all([pending(client, id), nats.request(`${subject}.busy`, msg.data, { timeout: 5_000 })]);
+  await written(nats, client, subject, id, msg);
 }
 
-async function bookByDesign(nats: NatsConnection, db: Client, subject: string, msg: Msg): Promise<void> {
+async function bookByDesign(nats: NatsConnection, client: Client, subject: string, msg: Msg): Promise<void> {
   const id = randomUUID();
   await nats.request(`${subject}.check`, msg.data, { timeout: 5_000 });
-  await pending(db, id);
-  await written(nats, db, subject, id, msg);
+  await pending(client, id);
+  await written(nats, client, subject, id, msg);
 }
 
-function pending(db: Client, id: string): Promise<unknown> {
-  return db.query("INSERT INTO booking_floor (id, status) VALUES ($1, 'pending')", [id]);
+function pending(client: Client, id: string): Promise<unknown> {
+  return client.query("INSERT INTO booking_floor (id, status) VALUES ($1, 'pending')", [id]);
 }
 
-async function written(nats: NatsConnection, db: Client, subject: string, id: string, msg: Msg): Promise<void> {
+async function written(nats: NatsConnection, client: Client, subject: string, id: string, msg: Msg): Promise<void> {
   await nats.request(`${subject}.create`, msg.data, { timeout: 5_000 });
-  await db.query("UPDATE booking_floor SET status = 'confirmed' WHERE id = $1", [id]);
+  await client.query("UPDATE booking_floor SET status = 'confirmed' WHERE id = $1", [id]);
   msg.respond(msg.data);
 }
 
