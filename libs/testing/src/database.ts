@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
-import { Client } from 'pg';
+import { Client, type QueryResultRow } from 'pg';
 import { containerRuntimeAnswers } from './container-runtime';
 
 export interface TestDatabase {
   url: string;
-  /** The rows of one statement, on a connection of its own (to look at what services stored). */
-  query(sql: string, params?: unknown[]): Promise<Record<string, any>[]>;
+  /**
+   * The rows of one statement, on a connection of its own (to look at what services stored),
+   * typed as the caller expects them (pg's text, numbers, booleans, Dates and JSON).
+   */
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Every row of every table of every schema as text, bytes read as UTF-8: for privacy checks. */
   dump(): Promise<string>;
   /** Terminates the database's connections and drops it. */
@@ -29,8 +32,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     }
   });
   const url = databaseUrl(serverUrl, name);
-  const query = (sql: string, params: unknown[] = []) =>
-    withClient(url, async (client) => (await client.query(sql, params)).rows);
+  const query = <Row extends object = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
+    withClient(url, async (client) => (await client.query<Row & QueryResultRow>(sql, params)).rows as Row[]);
   return {
     url,
     query,

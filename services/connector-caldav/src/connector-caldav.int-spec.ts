@@ -228,7 +228,7 @@ describe('connector-caldav (real Radicale and Xandikos, NATS, Postgres)', () => 
       expect(
         connection.calendars.every((c) => c.timeZone === ZONE && c.writable && c.calendarId.startsWith('caldav:')),
       ).toBe(true);
-      const rows = await database.query(
+      const rows = await database.query<{ calendar_id: string; url: string; role: string }>(
         `SELECT calendar_id, url, role FROM connector_caldav.calendars WHERE member_id = $1`,
         [who.memberId],
       );
