@@ -4,7 +4,7 @@ import { traceContextNow } from '@calldesk/messaging';
 import { execute, query, queryOne } from '@calldesk/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { RELEASED, type Fence } from '../locks/lock-fences';
+import { releaseHold, type Fence } from '../locks/lock-fences';
 import { OutboxRelay } from '../outbox/outbox-relay';
 
 /** A booking's states, and a hold's (held, released, expired), which share the table and its constraint. */
@@ -254,9 +254,7 @@ export class BookingRepository {
          answered AS (
            UPDATE idempotency SET reply = $19::jsonb, lease_until = now()
             WHERE $17::text IS NOT NULL AND tenant_id = $17 AND key = $18 AND EXISTS (SELECT 1 FROM changed)),
-         released AS (
-           UPDATE lock_fences SET held_until = ${RELEASED}
-            WHERE $21::boolean AND lock_key = $1 AND revision = $2 AND EXISTS (SELECT 1 FROM changed))
+         released AS (${releaseHold('$1', '$2')} AND $21::boolean AND EXISTS (SELECT 1 FROM changed))
          SELECT count(*)::int AS changed FROM changed`,
         [
           fence?.key ?? null,

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { BookingConfig } from '../config';
 import { migrations } from '../migrations';
 import { CalendarLock } from './calendar-lock';
-import { LockFences, RELEASED } from './lock-fences';
+import { LockFences, releaseHold } from './lock-fences';
 
 describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
   let bus: Bus;
@@ -102,10 +102,7 @@ describe('CalendarLock (real NATS KV leases, fences in Postgres)', () => {
     // The holder's last write lets the calendar go; its renewal timer fires while that write is open.
     const releasing = db.createQueryRunner();
     await releasing.startTransaction();
-    await releasing.query(`UPDATE lock_fences SET held_until = ${RELEASED} WHERE lock_key = $1 AND revision = $2`, [
-      key,
-      holder.token,
-    ]);
+    await releasing.query(releaseHold('$1', '$2'), [key, holder.token]);
     const renewal = fences.renew(holder, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await releasing.commitTransaction();

@@ -16,7 +16,14 @@ export interface Fence {
  * `held_until` of a hold let go: grantable at once, as any hold whose time is past, and never
  * pushed on again by a renewal that was already on its way.
  */
-export const RELEASED = `'-infinity'::timestamptz`;
+const RELEASED = `'-infinity'::timestamptz`;
+
+/**
+ * The statement that lets a calendar go while `token` is still its latest, for a write of the
+ * holder's own to run as one of its parts (`AND` more conditions onto it).
+ */
+export const releaseHold = (key: string, token: string) =>
+  `UPDATE lock_fences SET held_until = ${RELEASED} WHERE lock_key = ${key} AND revision = ${token}`;
 
 /**
  * Fencing tokens, one counter per calendar in Postgres: each holder of a calendar's lease is
@@ -65,9 +72,6 @@ export class LockFences {
 
   /** Lets the calendar go now, if the token is still the latest. */
   async release(fence: Fence): Promise<void> {
-    await execute(this.db, `UPDATE lock_fences SET held_until = ${RELEASED} WHERE lock_key = $1 AND revision = $2`, [
-      fence.key,
-      fence.token,
-    ]);
+    await execute(this.db, releaseHold('$1', '$2'), [fence.key, fence.token]);
   }
 }
